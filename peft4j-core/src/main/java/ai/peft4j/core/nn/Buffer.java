@@ -1,0 +1,41 @@
+package ai.peft4j.core.nn;
+
+import ai.djl.ndarray.NDArray;
+
+/**
+ * A tensor a module keeps but does not train (BatchNorm running statistics, index tables). Persistent buffers are
+ * part of the state dict, as {@code register_buffer(..., persistent=True)} makes them in PyTorch.
+ */
+public final class Buffer {
+    private NDArray data;
+    private final boolean persistent;
+
+    public Buffer(NDArray data, boolean persistent) {
+        this.data = data;
+        this.persistent = persistent;
+    }
+
+    public NDArray data() {
+        return data;
+    }
+
+    public boolean isPersistent() {
+        return persistent;
+    }
+
+    /** Replaces the values, keeping the manager and data type; the old tensor is closed. */
+    public void replace(NDArray values) {
+        if (!values.getShape().equals(data.getShape())) {
+            throw new IllegalArgumentException("shape " + values.getShape() + " does not fit buffer of shape "
+                    + data.getShape());
+        }
+        // A fresh tensor that owns its memory: the engine's same-type conversion aliases the source, whose
+        // buffer may be freed with it.
+        NDArray next = values.getDataType() == data.getDataType() ? values.duplicate()
+                : values.toType(data.getDataType(), true);
+        next.attach(data.getManager());
+        NDArray old = data;
+        data = next;
+        old.close();
+    }
+}

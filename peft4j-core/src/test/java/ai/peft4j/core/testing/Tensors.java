@@ -1,0 +1,45 @@
+package ai.peft4j.core.testing;
+
+import ai.djl.ndarray.NDArray;
+import org.opentest4j.AssertionFailedError;
+
+/** Assertions on tensors that report where and by how much they differ. */
+public final class Tensors {
+    private Tensors() {}
+
+    /** Largest absolute element-wise difference. */
+    public static double maxAbsDiff(NDArray a, NDArray b) {
+        if (!a.getShape().equals(b.getShape())) {
+            throw new AssertionFailedError("shapes differ: " + a.getShape() + " vs " + b.getShape());
+        }
+        float[] x = a.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray();
+        float[] y = b.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray();
+        double max = 0;
+        for (int i = 0; i < x.length; i++) {
+            double d = Math.abs((double) x[i] - y[i]);
+            if (Double.isNaN(d)) {
+                return Double.NaN;
+            }
+            max = Math.max(max, d);
+        }
+        return max;
+    }
+
+    /** Largest absolute element. */
+    public static double maxAbs(NDArray a) {
+        double max = 0;
+        for (float v : a.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray()) {
+            max = Math.max(max, Math.abs(v));
+        }
+        return max;
+    }
+
+    /** Fails unless every element of {@code actual} is within {@code tol} of {@code expected}. */
+    public static void assertClose(NDArray expected, NDArray actual, double tol, String what) {
+        double d = maxAbsDiff(expected, actual);
+        if (!(d <= tol)) {
+            throw new AssertionFailedError(what + ": max |difference| " + d + " exceeds " + tol
+                    + " (largest expected magnitude " + maxAbs(expected) + ")");
+        }
+    }
+}

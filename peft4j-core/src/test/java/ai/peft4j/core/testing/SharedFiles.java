@@ -8,8 +8,9 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 
 /**
- * Locates the reference fixtures and data sets shared beside the repository. The directory is the system
- * property {@code peft4j.shared}, else the environment variable {@code PEFT4J_SHARED}, else {@code ../shared}.
+ * Locates the reference fixtures and data sets shared beside the repository. The directory is the environment
+ * variable {@code PEFT4J_SHARED}, else the system property {@code peft4j.shared} (the build sets it to
+ * {@code ../shared} beside the repository root), else {@code ../shared}.
  * When a file is absent a test is skipped with the reason, except under CI ({@code CI=true}), where the shared
  * directory is always present and its absence is a failure rather than a silent pass.
  */
@@ -17,9 +18,9 @@ public final class SharedFiles {
     private SharedFiles() {}
 
     public static Path root() {
-        String p = System.getProperty("peft4j.shared");
+        String p = System.getenv("PEFT4J_SHARED");
         if (p == null || p.isBlank()) {
-            p = System.getenv("PEFT4J_SHARED");
+            p = System.getProperty("peft4j.shared");
         }
         if (p == null || p.isBlank()) {
             p = "../shared";

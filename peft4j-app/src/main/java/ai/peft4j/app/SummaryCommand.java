@@ -1,0 +1,143 @@
+package ai.peft4j.app;
+
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.peft4j.core.engine.EngineSetup;
+import ai.peft4j.core.flops.MacCounter;
+import ai.peft4j.core.nn.Buffer;
+import ai.peft4j.core.nn.Layer;
+import ai.peft4j.core.nn.Module;
+import ai.peft4j.core.nn.Parameter;
+import ai.peft4j.core.state.LoadReport;
+import ai.peft4j.core.state.SafetensorsFile;
+import ai.peft4j.models.ModelSpec;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code peft4j summary}: parameters, size and compute of a model, like the published {@code summary.py}. */
+@Command(name = "summary", mixinStandardHelpOptions = true,
+        description = {"Print total and trainable parameters, size in MB and compute at the input size.",
+            "Compute is counted as thop counts it (convolutions, linear layers, normalisation; the published "
+                + "'GFLOPs' are these MACs), then with attention matrix products, and as FLOPs (2 per MAC)."})
+final class SummaryCommand implements Callable<Integer> {
+
+    @Option(names = "--model", defaultValue = "swin-att-unet",
+            description = "Architecture: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).",
+            completionCandidates = Models.class)
+    String model;
+
+    @Option(names = "--backbone", defaultValue = "swin-t",
+            description = "Backbone preset: swin-t, swin-s, swin-fixture (default: ${DEFAULT-VALUE}).")
+    String backbone;
+
+    @Option(names = "--classes", defaultValue = "6", description = "Output classes with background "
+            + "(default: ${DEFAULT-VALUE}).")
+    int classes;
+
+    @Option(names = "--input-size", defaultValue = "224", description = "Side of the square input for the "
+            + "compute count (default: ${DEFAULT-VALUE}).")
+    int inputSize;
+
+    @Option(names = "--weights", description = "A safetensors state dict to load first; the load is reported.")
+    Path weights;
+
+    @Option(names = "--no-flops", description = "Skip the compute count (it runs one forward pass).")
+    boolean noFlops;
+
+    @Option(names = "--modules", description = "List parameters per top-level module.")
+    boolean perModule;
+
+    @Option(names = "--json", description = "Also write the figures to this JSON file.")
+    Path json;
+
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    /** Completion candidates for --model. */
+    static final class Models implements Iterable<String> {
+        @Override
+        public java.util.Iterator<String> iterator() {
+            return ModelSpec.MODELS.iterator();
+        }
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        ModelSpec specOfModel = new ModelSpec(model, backbone, classes);
+        PrintWriter out = spec.commandLine().getOut();
+        try (NDManager manager = EngineSetup.newManager()) {
+            Module net = specOfModel.build(manager);
+            net.eval();
+            if (weights != null) {
+                if (!Files.isRegularFile(weights)) {
+                    throw new IllegalArgumentException("weights file " + weights + " does not exist");
+                }
+                SafetensorsFile.Contents c = SafetensorsFile.read(weights, manager);
+                LoadReport report = net.loadStateDict(c.tensors(), false);
+                out.println("Weights        " + weights + ": " + report.describe().replace("\n", "\n               "));
+            }
+            long total = net.parameterCount();
+            long trainable = net.trainableParameterCount();
+            long paramBytes = 0;
+            for (Parameter p : net.namedParameters().values()) {
+                paramBytes += p.size() * p.data().getDataType().getNumOfBytes();
+            }
+            long bufferBytes = 0;
+            for (Buffer b : net.namedBuffers().values()) {
+                bufferBytes += b.data().size() * b.data().getDataType().getNumOfBytes();
+            }
+            out.println("Model          " + specOfModel.describe());
+            out.printf(Locale.ROOT, "Parameters     %,d total, %,d trainable (%.2f %%)%n", total, trainable,
+                    100.0 * trainable / total);
+            out.printf(Locale.ROOT, "Size           %.3f MB parameters, %.3f MB with buffers%n", mb(paramBytes),
+                    mb(paramBytes + bufferBytes));
+            ObjectNode j = new ObjectMapper().createObjectNode();
+            j.put("model", specOfModel.model()).put("backbone", specOfModel.backbone())
+                    .put("classes", classes).put("total_parameters", total).put("trainable_parameters", trainable)
+                    .put("size_mb", mb(paramBytes + bufferBytes));
+            if (!noFlops) {
+                Map<MacCounter.Kind, Long> macs;
+                try (NDManager scope = manager.newSubManager()) {
+                    var input = scope.zeros(new Shape(1, 3, inputSize, inputSize));
+                    macs = MacCounter.count(() -> ((Layer) net).forward(input));
+                }
+                long thop = macs.get(MacCounter.Kind.CONV) + macs.get(MacCounter.Kind.LINEAR)
+                        + macs.get(MacCounter.Kind.NORM);
+                long all = thop + macs.get(MacCounter.Kind.ATTENTION_MATMUL);
+                out.printf(Locale.ROOT, "Compute @%d    %.3f GMACs (thop convention) | %.3f GMACs with attention "
+                        + "matmuls = %.3f GFLOPs%n", inputSize, thop / 1e9, all / 1e9, 2 * all / 1e9);
+                j.put("input_size", inputSize).put("gmacs_thop", thop / 1e9).put("gmacs", all / 1e9)
+                        .put("gflops", 2 * all / 1e9);
+            }
+            if (perModule) {
+                out.println();
+                out.printf(Locale.ROOT, "%-20s %14s %14s%n", "module", "parameters", "trainable");
+                for (Map.Entry<String, Module> e : net.children().entrySet()) {
+                    long n = e.getValue().parameterCount();
+                    if (n > 0) {
+                        out.printf(Locale.ROOT, "%-20s %,14d %,14d%n", e.getKey(), n,
+                                e.getValue().trainableParameterCount());
+                    }
+                }
+            }
+            if (json != null) {
+                Files.writeString(json, j.toPrettyString() + "\n", StandardCharsets.UTF_8);
+            }
+        }
+        return 0;
+    }
+
+    private static double mb(long bytes) {
+        return bytes / 1024.0 / 1024.0;
+    }
+}

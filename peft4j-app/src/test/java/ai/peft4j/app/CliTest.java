@@ -1,0 +1,83 @@
+package ai.peft4j.app;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+class CliTest {
+    @TempDir
+    Path tmp;
+
+    private record Run(int code, String out, String err) {}
+
+    private static Run run(String... args) {
+        PrintStream oldOut = System.out;
+        PrintStream oldErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+            int code = Main.run(args);
+            return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+    }
+
+    @Test
+    void summary_printsPublishedTotalsForSwinTAndSwinS() throws Exception {
+        Path t = tmp.resolve("t.json");
+        Run r = run("summary", "--backbone", "swin-t", "--classes", "6", "--no-flops", "--json", t.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("45,775,884 total"), r.out());
+        assertEquals(45_775_884L, new ObjectMapper().readTree(t.toFile()).path("total_parameters").asLong());
+
+        Run s = run("summary", "--backbone", "swin-s", "--classes", "6", "--no-flops");
+        assertEquals(0, s.code(), s.err());
+        assertTrue(s.out().contains("67,093,788 total, 67,093,788 trainable"), s.out());
+    }
+
+    @Test
+    void summary_countsComputeOfTheForwardPass() throws Exception {
+        Path j = tmp.resolve("f.json");
+        Run r = run("summary", "--backbone", "swin-fixture", "--input-size", "64", "--json", j.toString());
+        assertEquals(0, r.code(), r.err());
+        JsonNode n = new ObjectMapper().readTree(j.toFile());
+        // The final 1x1 convolution alone costs 64*64 pixels * 16 inputs * 6 outputs MACs; the total is larger.
+        assertTrue(n.path("gmacs_thop").asDouble() * 1e9 > 64 * 64 * 16 * 6);
+        assertTrue(n.path("gmacs").asDouble() > n.path("gmacs_thop").asDouble(), "attention matmuls add MACs");
+        assertEquals(2 * n.path("gmacs").asDouble(), n.path("gflops").asDouble(), 1e-9);
+    }
+
+    @Test
+    void badOption_givesOneClearErrorAndExitCode2() {
+        Run r = run("summary", "--backbone", "swin-x", "--no-flops");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("unknown Swin preset 'swin-x'"), r.err());
+        assertTrue(!r.err().contains("\tat "), "no stack trace for an expected error: " + r.err());
+    }
+
+    @Test
+    void everyCommand_hasHelp() {
+        CommandLine cli = new CommandLine(new Main());
+        assertTrue(cli.getSubcommands().size() >= 2);
+        for (Map.Entry<String, CommandLine> e : cli.getSubcommands().entrySet()) {
+            Run r = run(e.getKey(), "--help");
+            assertEquals(0, r.code(), e.getKey() + ": " + r.err());
+            assertTrue(r.out().contains("Usage: peft4j " + e.getKey()), r.out());
+        }
+        assertEquals(0, run("--help").code());
+    }
+}

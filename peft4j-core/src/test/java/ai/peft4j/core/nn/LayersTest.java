@@ -1,0 +1,90 @@
+package ai.peft4j.core.nn;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.peft4j.core.engine.EngineSetup;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Golden values of the layers on tiny shapes, computed by hand. */
+class LayersTest {
+    private NDManager manager;
+
+    @BeforeEach
+    void setUp() {
+        manager = EngineSetup.newManager();
+    }
+
+    @AfterEach
+    void tearDown() {
+        manager.close();
+    }
+
+    @Test
+    void batchNorm_trainingUsesBatchStatsAndUpdatesRunningOnesWithMomentumPointOne() {
+        BatchNorm2d bn = new BatchNorm2d(manager, 1);
+        // One channel, values 1, 2, 3, 4: mean 2.5, biased var 1.25, unbiased var 5/3.
+        NDArray x = manager.create(new float[] {1, 2, 3, 4}, new Shape(1, 1, 2, 2));
+        NDArray y = bn.forward(x);
+        double sd = Math.sqrt(1.25 + 1e-5);
+        assertArrayEquals(new float[] {(float) (-1.5 / sd), (float) (-0.5 / sd), (float) (0.5 / sd),
+            (float) (1.5 / sd)}, y.toFloatArray(), 1e-6f);
+        assertEquals(0.25f, bn.buffer("running_mean").data().getFloat(0), 1e-6f);
+        assertEquals(0.9f + 0.1f * 5f / 3f, bn.buffer("running_var").data().getFloat(0), 1e-6f);
+        assertEquals(1L, bn.buffer("num_batches_tracked").data().getLong());
+
+        bn.eval();
+        NDArray z = bn.forward(x);
+        double sdRun = Math.sqrt(0.9 + 0.5 / 3 + 1e-5);
+        assertEquals((1 - 0.25) / sdRun, z.getFloat(0, 0, 0, 0), 1e-6);
+        assertEquals(1L, bn.buffer("num_batches_tracked").data().getLong());
+    }
+
+    @Test
+    void dropPath_dropsWholeSamplesInTrainingAndIsIdentityInEval() {
+        DropPath dp = new DropPath(0.5f);
+        NDArray x = manager.ones(new Shape(64, 3, 4));
+        NDArray y = dp.forward(x);
+        float[] v = y.toFloatArray();
+        int kept = 0;
+        for (int s = 0; s < 64; s++) {
+            float first = v[s * 12];
+            assertTrue(first == 0f || first == 2f, "sample " + s + " scaled by " + first);
+            for (int i = 1; i < 12; i++) {
+                assertEquals(first, v[s * 12 + i], "a sample is dropped or kept as a whole");
+            }
+            kept += first == 2f ? 1 : 0;
+        }
+        assertTrue(kept > 10 && kept < 54, "about half the samples are kept, got " + kept);
+        dp.eval();
+        assertEquals(x, dp.forward(x));
+    }
+
+    @Test
+    void upsampleNearest_repeatsEachPixel() {
+        NDArray x = manager.create(new float[] {1, 2, 3, 4}, new Shape(1, 1, 2, 2));
+        NDArray y = new UpsampleNearest(2).forward(x);
+        assertArrayEquals(new float[] {1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4}, y.toFloatArray());
+    }
+
+    @Test
+    void gelu_isTheExactErfForm() {
+        NDArray y = Activation.gelu().forward(manager.create(new float[] {-1f, 0.5f, 2f}));
+        // x * Phi(x): Phi(-1) = 0.158655, Phi(0.5) = 0.691462, Phi(2) = 0.977250
+        assertArrayEquals(new float[] {-0.158655f, 0.345731f, 1.954500f}, y.toFloatArray(), 2e-6f);
+    }
+
+    @Test
+    void conv2d_rejectsWrongChannelCountWithShapes() {
+        Conv2d c = Conv2d.same(manager, 3, 8, 3);
+        IllegalArgumentException ex = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> c.forward(manager.zeros(new Shape(1, 4, 8, 8))));
+        assertTrue(ex.getMessage().contains("expects [N, 3, H, W], got (1, 4, 8, 8)"), ex.getMessage());
+    }
+}

@@ -1,0 +1,141 @@
+package ai.peft4j.core.nn;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.peft4j.core.engine.EngineSetup;
+import ai.peft4j.core.state.LoadReport;
+import ai.peft4j.core.tensor.Reductions;
+import ai.peft4j.core.state.StateDictException;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class ModuleTest {
+    private NDManager manager;
+
+    /** conv(2->4, 3x3) + bn + relu, then a linear head over 4 channels, as a small named tree. */
+    static final class Net extends Module implements Layer {
+        Net(NDManager m) {
+            registerModule("features", new Sequential(Conv2d.same(m, 2, 4, 3), new BatchNorm2d(m, 4),
+                    Activation.relu()));
+            registerModule("head", new Linear(m, 4, 3, true));
+        }
+
+        @Override
+        public NDArray forward(NDArray x) {
+            NDArray f = Reductions.mean(call("features", x), 2, 3);
+            return call("head", f);
+        }
+    }
+
+    @BeforeEach
+    void setUp() {
+        manager = EngineSetup.newManager();
+    }
+
+    @AfterEach
+    void tearDown() {
+        manager.close();
+    }
+
+    @Test
+    void stateDict_followsPyTorchNamingAndOrder() {
+        Net net = new Net(manager);
+        assertEquals(List.of("features.0.weight", "features.0.bias", "features.1.weight", "features.1.bias",
+                "features.1.running_mean", "features.1.running_var", "features.1.num_batches_tracked",
+                "head.weight", "head.bias"), List.copyOf(net.stateDict().keySet()));
+        assertEquals(List.of("features.0.weight", "features.0.bias", "features.1.weight", "features.1.bias",
+                "head.weight", "head.bias"), List.copyOf(net.namedParameters().keySet()));
+        assertEquals(2 * 4 * 9 + 4 + 4 + 4 + 4 * 3 + 3, net.parameterCount());
+    }
+
+    @Test
+    void freeze_byPattern_changesTrainableCount() {
+        Net net = new Net(manager);
+        assertEquals(net.parameterCount(), net.trainableParameterCount());
+        assertEquals(4, net.freeze("features.*"));
+        assertEquals(15, net.trainableParameterCount());
+        assertEquals(List.of("head.weight", "head.bias"), net.trainableParameterNames());
+        net.unfreeze("*.bias");
+        assertEquals(15 + 4 + 4, net.trainableParameterCount());
+    }
+
+    @Test
+    void replace_takesPartInNextForwardWithoutChangingTheParent() {
+        Net net = new Net(manager);
+        NDArray x = manager.randomNormal(new Shape(2, 2, 5, 5));
+        net.eval();
+        Module old = net.replace("head", new Linear(manager, 4, 7, false));
+        assertTrue(old instanceof Linear);
+        assertEquals(new Shape(2, 7), net.forward(x).getShape());
+        assertFalse(net.module("head").isTraining());
+        assertEquals(List.of("features.0.weight", "features.0.bias", "features.1.weight", "features.1.bias",
+                "head.weight"), List.copyOf(net.namedParameters().keySet()));
+    }
+
+    @Test
+    void trainAndEval_propagateToEveryModule() {
+        Net net = new Net(manager);
+        net.eval();
+        net.namedModules().values().forEach(m -> assertFalse(m.isTraining()));
+        net.train(true);
+        net.namedModules().values().forEach(m -> assertTrue(m.isTraining()));
+    }
+
+    @Test
+    void loadStateDict_roundTripReproducesOutput() {
+        Net a = new Net(manager);
+        Net b = new Net(manager);
+        a.eval();
+        b.eval();
+        NDArray x = manager.randomNormal(new Shape(2, 2, 5, 5));
+        LoadReport r = b.loadStateDict(a.stateDict(), true);
+        assertTrue(r.isClean());
+        assertEquals(9, r.loaded().size());
+        assertEquals(0.0, a.forward(x).sub(b.forward(x)).abs().max().getFloat(), 0.0);
+        // Parameters keep their identity; the values are copies.
+        Parameter p = b.namedParameters().get("head.weight");
+        assertNotSame(a.namedParameters().get("head.weight").data(), p.data());
+    }
+
+    @Test
+    void loadStateDict_reportsMissingUnexpectedAndMismatchedKeys() {
+        Net net = new Net(manager);
+        Map<String, NDArray> sd = new java.util.LinkedHashMap<>(new Net(manager).stateDict());
+        sd.remove("features.1.running_var");
+        sd.put("head.weight", manager.zeros(new Shape(5, 4)));
+        sd.put("classifier.weight", manager.zeros(new Shape(3)));
+        NDArray before = net.namedParameters().get("head.weight").data().duplicate();
+
+        StateDictException ex = assertThrows(StateDictException.class, () -> net.loadStateDict(sd, true));
+        assertTrue(ex.getMessage().contains("features.1.running_var"), ex.getMessage());
+        assertTrue(ex.getMessage().contains("classifier.weight"), ex.getMessage());
+        assertTrue(ex.getMessage().contains("head.weight: model (3, 4), file (5, 4)"), ex.getMessage());
+        assertEquals(0f, before.sub(net.namedParameters().get("head.weight").data()).abs().max().getFloat());
+
+        LoadReport r = net.loadStateDict(sd, false);
+        assertEquals(List.of("features.1.running_var"), r.missing());
+        assertEquals(List.of("classifier.weight"), r.unexpected());
+        assertEquals(1, r.mismatched().size());
+        assertEquals(7, r.loaded().size());
+    }
+
+    @Test
+    void module_findsAndRejectsPaths() {
+        Net net = new Net(manager);
+        assertSame(net.child("head"), net.module("head"));
+        assertTrue(net.module("features.1") instanceof BatchNorm2d);
+        IllegalArgumentException ex = assertThrows(IllegalArgumentException.class, () -> net.module("features.9"));
+        assertTrue(ex.getMessage().contains("no child '9'"), ex.getMessage());
+    }
+}

@@ -1,0 +1,64 @@
+package ai.peft4j.models;
+
+import ai.djl.ndarray.NDManager;
+import ai.peft4j.core.nn.Module;
+import ai.peft4j.models.swin.SwinConfig;
+import ai.peft4j.models.swin.SwinTransformer;
+import ai.peft4j.models.unet.SwinAttUNet;
+import ai.peft4j.models.unet.SwinAttUNetConfig;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * A model named as a user names it: {@code swin-att-unet} on {@code swin-t}, with 6 classes. Configuration files
+ * and command-line options map onto this value; {@link #build} makes the module tree.
+ *
+ * @param model the architecture, one of {@link #MODELS}
+ * @param backbone the backbone preset ({@code swin-t}, {@code swin-s}, {@code swin-fixture})
+ * @param numClasses output classes, background included
+ */
+public record ModelSpec(String model, String backbone, int numClasses) {
+    /** Architectures that can be built by name. */
+    public static final List<String> MODELS = List.of("swin-att-unet", "swin");
+
+    public ModelSpec {
+        model = model.toLowerCase(Locale.ROOT);
+        backbone = backbone.toLowerCase(Locale.ROOT);
+        if (!MODELS.contains(model)) {
+            throw new IllegalArgumentException("unknown model '" + model + "' (known: " + String.join(", ", MODELS)
+                    + ")");
+        }
+        SwinConfig.preset(backbone);
+        if (numClasses < 1) {
+            throw new IllegalArgumentException("classes must be at least 1, got " + numClasses);
+        }
+    }
+
+    /** Builds the module tree with fresh (random) weights in {@code manager}. */
+    public Module build(NDManager manager) {
+        switch (model) {
+            case "swin-att-unet":
+                return new SwinAttUNet(manager, unetConfig());
+            case "swin":
+                return new SwinTransformer(manager, SwinConfig.preset(backbone).withNumClasses(numClasses));
+            default:
+                throw new IllegalStateException(model);
+        }
+    }
+
+    private SwinAttUNetConfig unetConfig() {
+        return "swin-fixture".equals(backbone) ? SwinAttUNetConfig.fixture(numClasses)
+                : SwinAttUNetConfig.published(backbone, numClasses);
+    }
+
+    /** A one-line description, e.g. "Swin-Att-UNet, swin-t backbone, 6 classes". */
+    public String describe() {
+        switch (model) {
+            case "swin-att-unet":
+                return "Swin-Att-UNet (" + backbone + " backbone, base " + unetConfig().base() + ", " + numClasses
+                        + " classes)";
+            default:
+                return "Swin Transformer (" + backbone + ", " + numClasses + "-class head)";
+        }
+    }
+}

@@ -1,0 +1,2 @@
+/** Placeholder: filled by the peft work. */
+package ai.peft4j.peft;

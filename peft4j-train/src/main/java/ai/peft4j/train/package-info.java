@@ -1,0 +1,2 @@
+/** Placeholder: filled by the train work. */
+package ai.peft4j.train;

@@ -24,6 +24,7 @@ public abstract class Module {
     private final Map<String, Parameter> parameters = new LinkedHashMap<>();
     private final Map<String, Buffer> buffers = new LinkedHashMap<>();
     private final Map<String, Module> children = new LinkedHashMap<>();
+    private final List<ForwardHook> hooks = new java.util.concurrent.CopyOnWriteArrayList<>();
     private boolean training = true;
 
     // ---------------------------------------------------------------- registration
@@ -49,6 +50,23 @@ public abstract class Module {
         return module;
     }
 
+    /**
+     * Adds a child from outside the module's own code, as PyTorch's {@code add_module}: how a fine-tuning method
+     * places its adapter weights under the module they belong to, so their names follow the model's.
+     */
+    public final <M extends Module> M addModule(String name, M module) {
+        return registerModule(name, module);
+    }
+
+    /** Removes a child added with {@link #addModule}; returns it. */
+    public final Module removeModule(String name) {
+        Module m = children.remove(name);
+        if (m == null) {
+            throw new IllegalArgumentException(getClass().getSimpleName() + " has no child '" + name + "'");
+        }
+        return m;
+    }
+
     private void checkName(String name) {
         if (name.isEmpty() || name.contains(".")) {
             throw new IllegalArgumentException("invalid member name '" + name + "'");
@@ -71,14 +89,45 @@ public abstract class Module {
         return m;
     }
 
-    /** Runs the named child, which must be a {@link Layer}, on {@code x}. */
+    /** Runs the named child, which must be a {@link Layer}, on {@code x}, then the child's forward hooks. */
     protected final NDArray call(String name, NDArray x) {
         Module m = child(name);
         if (!(m instanceof Layer)) {
             throw new IllegalStateException("child '" + name + "' (" + m.getClass().getSimpleName()
                     + ") is not a one-input layer");
         }
-        return ((Layer) m).forward(x);
+        NDArray out = ((Layer) m).forward(x);
+        return m.hooks.isEmpty() ? out : m.runHooks(out, x);
+    }
+
+    // ---------------------------------------------------------------- hooks
+
+    /**
+     * Adds a hook that sees and may replace this module's output. Hooks run in the order they were added; one-input
+     * layers run them when their parent calls them, modules with several inputs at the end of their forward.
+     */
+    public final HookHandle addForwardHook(ForwardHook hook) {
+        hooks.add(hook);
+        return () -> hooks.remove(hook);
+    }
+
+    public final boolean hasForwardHooks() {
+        return !hooks.isEmpty();
+    }
+
+    /** Runs this module's hooks over its output; modules with several inputs call this last in their forward. */
+    protected final NDArray runHooks(NDArray output, Object... inputs) {
+        NDArray out = output;
+        for (ForwardHook h : hooks) {
+            out = h.apply(this, inputs, out);
+        }
+        return out;
+    }
+
+    /** Removes a hook again. */
+    @FunctionalInterface
+    public interface HookHandle {
+        void remove();
     }
 
     public final boolean hasChild(String name) {

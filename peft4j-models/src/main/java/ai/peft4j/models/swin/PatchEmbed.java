@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.peft4j.core.nn.Conv2d;
 import ai.peft4j.core.nn.LayerNorm;
 import ai.peft4j.core.nn.Module;
+import ai.peft4j.core.nn.TokenGrid;
 
 /** Cuts the image into non-overlapping patches with a strided convolution, then layer-normalises the tokens. */
 public class PatchEmbed extends Module {
@@ -17,8 +18,8 @@ public class PatchEmbed extends Module {
         registerModule("norm", new LayerNorm(manager, embedDim));
     }
 
-    /** Tokens {@code [B, H*W, C]} of an image {@code [B, 3, H0, W0]}, with the token grid size. */
-    public Tokens forward(NDArray image) {
+    /** TokenGrid {@code [B, H*W, C]} of an image {@code [B, 3, H0, W0]}, with the token grid size. */
+    public TokenGrid forward(NDArray image) {
         Shape s = image.getShape();
         long h = s.get(2);
         long w = s.get(3);
@@ -33,6 +34,6 @@ public class PatchEmbed extends Module {
         long gh = x.getShape().get(2);
         long gw = x.getShape().get(3);
         x = x.reshape(x.getShape().get(0), x.getShape().get(1), gh * gw).transpose(0, 2, 1);
-        return new Tokens(call("norm", x), (int) gh, (int) gw);
+        return new TokenGrid(call("norm", x), (int) gh, (int) gw);
     }
 }

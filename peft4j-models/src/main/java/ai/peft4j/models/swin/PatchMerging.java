@@ -8,6 +8,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.peft4j.core.nn.LayerNorm;
 import ai.peft4j.core.nn.Linear;
 import ai.peft4j.core.nn.Module;
+import ai.peft4j.core.nn.TokenGrid;
 
 /**
  * Halves the token grid and doubles the channels: each 2x2 neighbourhood is concatenated (in the order
@@ -19,7 +20,7 @@ public class PatchMerging extends Module {
         registerModule("norm", new LayerNorm(manager, 4 * dim));
     }
 
-    public Tokens forward(Tokens in) {
+    public TokenGrid forward(TokenGrid in) {
         NDArray x = in.x();
         long b = x.getShape().get(0);
         long c = x.getShape().get(2);
@@ -35,6 +36,6 @@ public class PatchMerging extends Module {
         int w = (in.w() + 1) / 2;
         NDArray merged = NDArrays.concat(new NDList(x0, x1, x2, x3), -1).reshape(b, (long) h * w, 4 * c);
         merged = call("norm", merged);
-        return new Tokens(call("reduction", merged), h, w);
+        return new TokenGrid(call("reduction", merged), h, w);
     }
 }

@@ -8,6 +8,7 @@ import ai.peft4j.core.nn.Layer;
 import ai.peft4j.core.nn.LayerNorm;
 import ai.peft4j.core.nn.Linear;
 import ai.peft4j.core.nn.Module;
+import ai.peft4j.core.nn.TokenGrid;
 import ai.peft4j.core.nn.ModuleList;
 import ai.peft4j.core.nn.Parameter;
 import java.util.ArrayList;
@@ -84,8 +85,8 @@ public class SwinTransformer extends Module implements Layer {
         if (numStages < 1 || numStages > config.numStages()) {
             throw new IllegalArgumentException("stages must be 1.." + config.numStages() + ", got " + numStages);
         }
-        Tokens t = ((PatchEmbed) child("patch_embed")).forward(images);
-        t = new Tokens(call("pos_drop", t.x()), t.h(), t.w());
+        TokenGrid t = ((PatchEmbed) child("patch_embed")).forward(images);
+        t = t.with(call("pos_drop", t.x()));
         List<NDArray> maps = new ArrayList<>(numStages);
         ModuleList<SwinStage> stages = stages();
         for (int k = 0; k < numStages; k++) {
@@ -99,8 +100,8 @@ public class SwinTransformer extends Module implements Layer {
     /** All stages, the final norm and mean pooling; class logits when there is a head, else pooled features. */
     @Override
     public NDArray forward(NDArray images) {
-        Tokens t = ((PatchEmbed) child("patch_embed")).forward(images);
-        t = new Tokens(call("pos_drop", t.x()), t.h(), t.w());
+        TokenGrid t = ((PatchEmbed) child("patch_embed")).forward(images);
+        t = t.with(call("pos_drop", t.x()));
         for (SwinStage stage : stages().asList()) {
             t = stage.forward(t).next();
         }

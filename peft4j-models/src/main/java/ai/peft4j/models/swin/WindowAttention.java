@@ -9,22 +9,35 @@ import ai.peft4j.core.init.Initializers;
 import ai.peft4j.core.nn.Dropout;
 import ai.peft4j.core.nn.Linear;
 import ai.peft4j.core.nn.Module;
+import ai.peft4j.core.nn.TokenGrid;
+import ai.peft4j.core.tensor.Roll;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Multi-head self-attention inside a window, with a learned bias per relative position. The fused {@code qkv}
- * projection is a child Linear, so a method that targets {@code attn.qkv} sees the same layer as in PyTorch.
+ * (Shifted-)window multi-head self-attention with a learned bias per relative position, on a whole token grid:
+ * pads to whole windows, rolls by the shift, attends within each window, and undoes all three. Its children and
+ * parameters carry the published names ({@code qkv}, {@code proj}, {@code relative_position_bias_table}), and it
+ * runs its forward hooks on the grid, so a method can hook the fused {@code qkv} projection or the whole branch.
  */
 public class WindowAttention extends Module {
     private final int dim;
     private final int heads;
     private final int window;
+    private final int shift;
     private final float scale;
     private final NDArray flatIndex;
+    private final Map<Long, float[]> maskCache = new ConcurrentHashMap<>();
 
-    public WindowAttention(NDManager manager, int dim, int window, int heads, float attnDrop, float projDrop) {
+    public WindowAttention(NDManager manager, int dim, int window, int shift, int heads, float attnDrop,
+            float projDrop) {
+        if (shift < 0 || shift >= window) {
+            throw new IllegalArgumentException("shift " + shift + " must be in [0, window " + window + ")");
+        }
         this.dim = dim;
         this.heads = heads;
         this.window = window;
+        this.shift = shift;
         this.scale = (float) Math.pow((double) dim / heads, -0.5);
         int side = 2 * window - 1;
         registerParameter("relative_position_bias_table",
@@ -60,11 +73,43 @@ public class WindowAttention extends Module {
         return heads;
     }
 
-    /**
-     * @param x windows of tokens {@code [B * nW, N, C]}
-     * @param mask additive mask {@code [nW, N, N]} (0 or -100) of a shifted window, or null
-     */
-    public NDArray forward(NDArray x, NDArray mask) {
+    public int shift() {
+        return shift;
+    }
+
+    /** Attention output {@code [B, H*W, C]} of normalised tokens on their grid. */
+    public NDArray forward(TokenGrid grid) {
+        NDArray x = grid.x();
+        long b = x.getShape().get(0);
+        long c = x.getShape().get(2);
+        int h = grid.h();
+        int w = grid.w();
+        NDArray y = x.reshape(b, h, w, c);
+        // Pad right and bottom to whole windows; the padding is cut off again after attention.
+        int padR = (window - w % window) % window;
+        int padB = (window - h % window) % window;
+        if (padR > 0 || padB > 0) {
+            y = y.pad(new Shape(0, 0, 0, padR, 0, padB), 0);
+        }
+        int hp = h + padB;
+        int wp = w + padR;
+        if (shift > 0) {
+            y = Roll.roll(Roll.roll(y, -shift, 1), -shift, 2);
+        }
+        NDArray windows = partition(y, window).reshape(-1, (long) window * window, c);
+        NDArray attended = attend(windows, shift > 0 ? mask(x, hp, wp) : null);
+        y = merge(attended.reshape(-1, window, window, c), window, b, hp, wp);
+        if (shift > 0) {
+            y = Roll.roll(Roll.roll(y, shift, 1), shift, 2);
+        }
+        if (padR > 0 || padB > 0) {
+            y = y.get(":, :" + h + ", :" + w + ", :");
+        }
+        return runHooks(y.reshape(b, (long) h * w, c), grid);
+    }
+
+    /** Attention within windows {@code [B * nW, N, C]}, with the additive mask {@code [nW, N, N]} or null. */
+    private NDArray attend(NDArray x, NDArray mask) {
         Shape s = x.getShape();
         long b = s.get(0);
         long n = s.get(1);
@@ -94,5 +139,60 @@ public class WindowAttention extends Module {
         NDArray bias = table.get(new NDIndex("{}", flatIndex));
         near(bias, like);
         return bias.reshape(n, n, heads).transpose(2, 0, 1);
+    }
+
+    /**
+     * The additive mask of shifted windows, {@code [nW, N, N]}: 0 between tokens of the same region of the rolled
+     * grid, -100 between tokens that the roll brought together from different regions. As in the published code
+     * the shift stays half a window even when the grid is no larger than one window.
+     */
+    private NDArray mask(NDArray like, int hp, int wp) {
+        int n = window * window;
+        int nw = (hp / window) * (wp / window);
+        float[] values = maskCache.computeIfAbsent(((long) hp << 32) | wp, k -> {
+            int[] region = new int[hp * wp];
+            for (int y = 0; y < hp; y++) {
+                int ry = y < hp - window ? 0 : y < hp - shift ? 1 : 2;
+                for (int x = 0; x < wp; x++) {
+                    int rx = x < wp - window ? 0 : x < wp - shift ? 1 : 2;
+                    region[y * wp + x] = ry * 3 + rx;
+                }
+            }
+            float[] out = new float[nw * n * n];
+            int perRow = wp / window;
+            for (int win = 0; win < nw; win++) {
+                int oy = (win / perRow) * window;
+                int ox = (win % perRow) * window;
+                for (int i = 0; i < n; i++) {
+                    int ri = region[(oy + i / window) * wp + ox + i % window];
+                    for (int j = 0; j < n; j++) {
+                        int rj = region[(oy + j / window) * wp + ox + j % window];
+                        out[(win * n + i) * n + j] = ri == rj ? 0f : -100f;
+                    }
+                }
+            }
+            return out;
+        });
+        return like.getManager().create(values, new Shape(nw, n, n));
+    }
+
+    /** {@code [B, H, W, C]} to windows {@code [B * nW, w, w, C]}, row-major over windows. */
+    static NDArray partition(NDArray x, int window) {
+        Shape s = x.getShape();
+        long b = s.get(0);
+        long h = s.get(1);
+        long w = s.get(2);
+        long c = s.get(3);
+        return x.reshape(b, h / window, window, w / window, window, c)
+                .transpose(0, 1, 3, 2, 4, 5)
+                .reshape(-1, window, window, c);
+    }
+
+    /** Inverse of {@link #partition}. */
+    static NDArray merge(NDArray windows, int window, long b, long h, long w) {
+        long c = windows.getShape().get(3);
+        return windows.reshape(b, h / window, w / window, window, window, c)
+                .transpose(0, 1, 3, 2, 4, 5)
+                .reshape(b, h, w, c);
     }
 }

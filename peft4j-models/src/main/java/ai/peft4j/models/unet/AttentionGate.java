@@ -24,9 +24,9 @@ public class AttentionGate extends Module {
         registerModule("relu", Activation.relu());
     }
 
-    /** The gated skip: {@code x * sigmoid(psi(relu(W_g g + W_x x)))}. */
+    /** The gated skip: {@code x * sigmoid(psi(relu(W_g g + W_x x)))}; hooks see the inputs {@code (g, x)}. */
     public NDArray forward(NDArray g, NDArray x) {
         NDArray a = call("relu", call("W_g", g).add(call("W_x", x)));
-        return x.mul(call("psi", a));
+        return runHooks(x.mul(call("psi", a)), g, x);
     }
 }

@@ -1,2 +1,6 @@
-/** Placeholder: filled by the peft work. */
+/**
+ * Parameter-efficient fine-tuning: a method is a description that attaches adapter modules and forward hooks to a
+ * model's modules found by name, never by editing model code. Freezing, counting, saving and switching work the
+ * same way for every method.
+ */
 package ai.peft4j.peft;

@@ -1,0 +1,211 @@
+package ai.peft4j.peft;
+
+import ai.djl.ndarray.NDArray;
+import ai.peft4j.core.nn.ForwardHook;
+import ai.peft4j.core.nn.Module;
+import ai.peft4j.core.nn.Parameter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
+
+/**
+ * What attaching a method to a model did: modules added under existing ones, forward hooks, modules swapped for
+ * the adapter's own copies (a task head with other classes), and which base parameters train. It can be
+ * deactivated and activated again, which removes and restores all of that without touching the base weights, so
+ * several adapters share one base model and switch in microseconds.
+ */
+public final class Attachment {
+    private final Module model;
+    private final PeftMethod method;
+    private final List<Added> added = new ArrayList<>();
+    private final List<Hooked> hooks = new ArrayList<>();
+    private final List<Swapped> swapped = new ArrayList<>();
+    private final List<Predicate<String>> trainsBase = new ArrayList<>();
+    private boolean active;
+    private volatile boolean enabled = true;
+
+    private record Added(String owner, String name, Module module) {}
+
+    private static final class Hooked {
+        final String path;
+        final ForwardHook hook;
+        Module.HookHandle handle;
+
+        Hooked(String path, ForwardHook hook) {
+            this.path = path;
+            this.hook = hook;
+        }
+    }
+
+    private static final class Swapped {
+        final String path;
+        Module mine;
+        Module original;
+
+        Swapped(String path, Module mine) {
+            this.path = path;
+            this.mine = mine;
+        }
+    }
+
+    public Attachment(Module model, PeftMethod method) {
+        this.model = model;
+        this.method = method;
+        this.active = true;
+    }
+
+    public PeftMethod method() {
+        return method;
+    }
+
+    public Module model() {
+        return model;
+    }
+
+    // ---------------------------------------------------------------- building (by methods)
+
+    /** Adds {@code module} as child {@code name} of the module at {@code ownerPath} ({@code ""} is the root). */
+    public <M extends Module> M addModule(String ownerPath, String name, M module) {
+        Module owner = model.module(ownerPath);
+        if (owner.hasChild(name)) {
+            throw new IllegalStateException("'" + join(ownerPath, name) + "' already exists: detach the adapter "
+                    + "that added it first");
+        }
+        owner.addModule(name, module);
+        added.add(new Added(ownerPath, name, module));
+        return module;
+    }
+
+    /** Hooks the module at {@code path}; the hook is skipped while the adapter is disabled. */
+    public void addHook(String path, ForwardHook hook) {
+        Hooked h = new Hooked(path, hook);
+        h.handle = model.module(path).addForwardHook(guard(hook));
+        hooks.add(h);
+    }
+
+    /** Puts {@code mine} in place of the module at {@code path} while this adapter is active. */
+    public <M extends Module> M swapModule(String path, M mine) {
+        Swapped s = new Swapped(path, mine);
+        s.original = model.replace(path, mine);
+        swapped.add(s);
+        return mine;
+    }
+
+    /** Base parameters (by dotted name) that this method trains besides its own modules. */
+    public void trainBase(Predicate<String> names) {
+        trainsBase.add(names);
+    }
+
+    private ForwardHook guard(ForwardHook hook) {
+        return (m, in, out) -> enabled ? hook.apply(m, in, out) : out;
+    }
+
+    // ---------------------------------------------------------------- use
+
+    /** Freezes the model except this adapter's modules and the base parameters the method trains. */
+    public void markTrainable() {
+        requireActive();
+        List<String> own = ownParameterNames();
+        for (Map.Entry<String, Parameter> e : model.namedParameters().entrySet()) {
+            String name = e.getKey();
+            boolean train = own.contains(name) || trainsBase.stream().anyMatch(p -> p.test(name));
+            e.getValue().setTrainable(train);
+        }
+    }
+
+    /** Dotted names of the parameters of the modules this adapter added or swapped in. */
+    public List<String> ownParameterNames() {
+        List<String> out = new ArrayList<>();
+        for (Added a : added) {
+            String prefix = join(a.owner, a.name);
+            a.module.namedParameters().keySet().forEach(k -> out.add(prefix + "." + k));
+        }
+        for (Swapped s : swapped) {
+            s.mine.namedParameters().keySet().forEach(k -> out.add(s.path + "." + k));
+        }
+        return out;
+    }
+
+    /**
+     * The tensors an adapter file holds: the parameters of this adapter's modules and the trained base parameters,
+     * keyed by their names in the model. Live tensors, not copies.
+     */
+    public Map<String, NDArray> stateDict() {
+        requireActive();
+        Map<String, NDArray> out = new LinkedHashMap<>();
+        List<String> own = ownParameterNames();
+        for (Map.Entry<String, Parameter> e : model.namedParameters().entrySet()) {
+            String name = e.getKey();
+            if (own.contains(name) || trainsBase.stream().anyMatch(p -> p.test(name))) {
+                out.put(name, e.getValue().data());
+            }
+        }
+        return out;
+    }
+
+    /** Turns the adapter's effect off (hooks pass outputs through) without removing anything. */
+    public void setEnabled(boolean on) {
+        this.enabled = on;
+    }
+
+    public boolean isEnabled() {
+        return enabled;
+    }
+
+    public boolean isActive() {
+        return active;
+    }
+
+    /** Removes this adapter's modules and hooks and restores swapped modules; the base model is as before. */
+    public void deactivate() {
+        if (!active) {
+            return;
+        }
+        for (Hooked h : hooks) {
+            h.handle.remove();
+        }
+        for (int i = swapped.size() - 1; i >= 0; i--) {
+            Swapped s = swapped.get(i);
+            s.mine = model.replace(s.path, s.original);
+        }
+        for (int i = added.size() - 1; i >= 0; i--) {
+            Added a = added.get(i);
+            model.module(a.owner).removeModule(a.name);
+        }
+        active = false;
+    }
+
+    /** Puts this adapter's modules and hooks back (after {@link #deactivate}). */
+    public void activate() {
+        if (active) {
+            return;
+        }
+        for (Added a : added) {
+            Module owner = model.module(a.owner);
+            if (owner.hasChild(a.name)) {
+                throw new IllegalStateException("'" + join(a.owner, a.name) + "' is taken: deactivate the other "
+                        + "adapter first");
+            }
+            owner.addModule(a.name, a.module);
+        }
+        for (Swapped s : swapped) {
+            s.original = model.replace(s.path, s.mine);
+        }
+        for (Hooked h : hooks) {
+            h.handle = model.module(h.path).addForwardHook(guard(h.hook));
+        }
+        active = true;
+    }
+
+    private void requireActive() {
+        if (!active) {
+            throw new IllegalStateException("adapter " + method.name() + " is not active");
+        }
+    }
+
+    static String join(String prefix, String name) {
+        return prefix.isEmpty() ? name : prefix + "." + name;
+    }
+}

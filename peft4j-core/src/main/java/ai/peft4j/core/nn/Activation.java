@@ -16,6 +16,21 @@ public final class Activation extends Module implements Layer {
         this.fn = fn;
     }
 
+    /** The activations by name, for configuration values. */
+    public enum Kind {
+        IDENTITY, RELU, GELU, QUICK_GELU, SIGMOID
+    }
+
+    public static Activation of(Kind kind) {
+        switch (kind) {
+            case RELU: return relu();
+            case GELU: return gelu();
+            case QUICK_GELU: return quickGelu();
+            case SIGMOID: return sigmoid();
+            default: return identity();
+        }
+    }
+
     public static Activation relu() {
         return new Activation("ReLU", ai.djl.nn.Activation::relu);
     }

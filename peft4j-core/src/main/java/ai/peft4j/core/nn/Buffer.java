@@ -38,4 +38,13 @@ public final class Buffer {
         data = next;
         old.close();
     }
+
+    /** Replaces the values with a copy of another floating-point type. */
+    void convert(ai.djl.ndarray.types.DataType type) {
+        NDArray next = data.toType(type, true);
+        next.attach(data.getManager());
+        NDArray old = data;
+        data = next;
+        old.close();
+    }
 }

@@ -305,6 +305,24 @@ public abstract class Module {
         return report;
     }
 
+    /**
+     * Converts every floating-point parameter and buffer to {@code type} (float64 to check numerics, float16 for
+     * smaller inference); integer buffers stay as they are.
+     */
+    public final Module to(ai.djl.ndarray.types.DataType type) {
+        for (Parameter p : namedParameters().values()) {
+            if (p.data().getDataType().isFloating() && p.data().getDataType() != type) {
+                p.convert(type);
+            }
+        }
+        for (Buffer b : namedBuffers().values()) {
+            if (b.data().getDataType().isFloating() && b.data().getDataType() != type) {
+                b.convert(type);
+            }
+        }
+        return this;
+    }
+
     // ---------------------------------------------------------------- modes and freezing
 
     public final boolean isTraining() {

@@ -70,4 +70,13 @@ public final class Parameter {
             data.setRequiresGradient(true);
         }
     }
+
+    /** Replaces the values with a copy of another floating-point type. */
+    void convert(ai.djl.ndarray.types.DataType type) {
+        NDArray next = data.toType(type, true);
+        next.attach(data.getManager());
+        NDArray old = data;
+        data = next;
+        old.close();
+    }
 }

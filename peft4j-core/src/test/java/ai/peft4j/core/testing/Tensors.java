@@ -12,11 +12,11 @@ public final class Tensors {
         if (!a.getShape().equals(b.getShape())) {
             throw new AssertionFailedError("shapes differ: " + a.getShape() + " vs " + b.getShape());
         }
-        float[] x = a.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray();
-        float[] y = b.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray();
+        double[] x = doubles(a);
+        double[] y = doubles(b);
         double max = 0;
         for (int i = 0; i < x.length; i++) {
-            double d = Math.abs((double) x[i] - y[i]);
+            double d = Math.abs(x[i] - y[i]);
             if (Double.isNaN(d)) {
                 return Double.NaN;
             }
@@ -28,10 +28,23 @@ public final class Tensors {
     /** Largest absolute element. */
     public static double maxAbs(NDArray a) {
         double max = 0;
-        for (float v : a.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray()) {
+        for (double v : doubles(a)) {
             max = Math.max(max, Math.abs(v));
         }
         return max;
+    }
+
+    /** The values as doubles, whatever the floating type. */
+    public static double[] doubles(NDArray a) {
+        if (a.getDataType() == ai.djl.ndarray.types.DataType.FLOAT64) {
+            return a.toDoubleArray();
+        }
+        float[] f = a.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray();
+        double[] d = new double[f.length];
+        for (int i = 0; i < f.length; i++) {
+            d[i] = f[i];
+        }
+        return d;
     }
 
     /** Fails unless every element of {@code actual} is within {@code tol} of {@code expected}. */

@@ -1,0 +1,35 @@
+package ai.peft4j.peft.bitfit;
+
+import ai.peft4j.peft.Attachment;
+import ai.peft4j.peft.segmenter.SegmenterLayout;
+import ai.peft4j.peft.segmenter.SegmenterMethod;
+import java.util.Map;
+
+/**
+ * BitFit as the TP-LoRA comparison runs it: every parameter whose name contains {@code bias} trains, plus the head.
+ * That includes Swin's {@code relative_position_bias_table}, as the published name test does.
+ */
+public final class BitFit extends SegmenterMethod {
+    public BitFit(SegmenterLayout layout) {
+        super(layout);
+    }
+
+    public static BitFit published() {
+        return new BitFit(SegmenterLayout.swinAttUNet());
+    }
+
+    @Override
+    public String name() {
+        return "bitfit";
+    }
+
+    @Override
+    public Map<String, Object> settings() {
+        return Map.of();
+    }
+
+    @Override
+    protected void trainBase(Attachment a) {
+        a.trainBase(name -> name.contains("bias"));
+    }
+}

@@ -1,0 +1,68 @@
+package ai.peft4j.peft.houlsby;
+
+import ai.djl.ndarray.NDManager;
+import ai.peft4j.core.nn.Layer;
+import ai.peft4j.peft.Attachment;
+import ai.peft4j.peft.bottleneck.Bottleneck;
+import ai.peft4j.peft.segmenter.SegmenterLayout;
+import ai.peft4j.peft.segmenter.SegmenterMethod;
+import java.util.Map;
+
+/**
+ * The "Adapter" row of the TP-LoRA comparison: in each block a residual bottleneck {@code Adapter2} after window
+ * attention and {@code 0.5 * Adapter1(y)} beside the MLP; after each decoder block and gate a residual bottleneck
+ * ({@code Adapter<k>}, {@code Att_adapter}). Width is a quarter of the channels, GELU, biases.
+ *
+ * <p>In training mode the published block also moves stochastic depth from the attention and MLP branches onto the
+ * adapter branch; here drop path stays where the base model has it. Eval-mode outputs are identical.
+ */
+public final class HoulsbyAdapter extends SegmenterMethod {
+    private final float ratio;
+
+    public HoulsbyAdapter(SegmenterLayout layout, float ratio) {
+        super(layout);
+        this.ratio = ratio;
+    }
+
+    public static HoulsbyAdapter published() {
+        return new HoulsbyAdapter(SegmenterLayout.swinAttUNet(), 0.25f);
+    }
+
+    @Override
+    public String name() {
+        return "adapter";
+    }
+
+    @Override
+    public Map<String, Object> settings() {
+        return Map.of("ratio", ratio);
+    }
+
+    private int hidden(int dim) {
+        return (int) (dim * ratio);
+    }
+
+    @Override
+    protected void attachBlock(Attachment a, NDManager m, SegmenterLayout.Block b) {
+        Bottleneck mlpSide = a.addModule(b.path(), "Adapter1",
+                backboneInit(new Bottleneck(m, b.dim(), hidden(b.dim()), Bottleneck.Spec.houlsby(false))));
+        Bottleneck afterAttn = a.addModule(b.path(), "Adapter2",
+                backboneInit(new Bottleneck(m, b.dim(), hidden(b.dim()), Bottleneck.Spec.houlsby(true))));
+        a.addHook(b.path() + ".attn", (mod, in, out) -> afterAttn.forward(out));
+        besideMlp(a, b.path(), mlpSide, 0.5f);
+    }
+
+    @Override
+    protected void attachDecoder(Attachment a, NDManager m, int level, String path, int channels) {
+        Layer ad = onMaps(a.addModule("", "Adapter" + level,
+                new Bottleneck(m, channels, hidden(channels), Bottleneck.Spec.houlsby(true))));
+        a.addHook(path, (mod, in, out) -> ad.forward(out));
+    }
+
+    @Override
+    protected void attachGate(Attachment a, NDManager m, int level, String path, int channels) {
+        Layer ad = onMaps(a.addModule(path, "Att_adapter",
+                new Bottleneck(m, channels, hidden(channels), Bottleneck.Spec.houlsby(true))));
+        a.addHook(path, (mod, in, out) -> ad.forward(out));
+    }
+}

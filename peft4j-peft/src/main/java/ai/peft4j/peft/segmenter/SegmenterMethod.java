@@ -1,0 +1,128 @@
+package ai.peft4j.peft.segmenter;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.peft4j.core.init.Initializers;
+import ai.peft4j.core.nn.Layer;
+import ai.peft4j.core.nn.Linear;
+import ai.peft4j.core.nn.Module;
+import ai.peft4j.core.nn.NamePattern;
+import ai.peft4j.core.nn.Parameter;
+import ai.peft4j.peft.Attachment;
+import ai.peft4j.peft.PeftMethod;
+import ai.peft4j.peft.bottleneck.ChannelsLast;
+import java.util.List;
+
+/**
+ * The shape shared by the methods of the TP-LoRA comparison: something per transformer block, something per
+ * decoder block and per attention gate, and the head always trains. Subclasses say what; this class walks the
+ * layout and wires the hooks.
+ */
+public abstract class SegmenterMethod implements PeftMethod {
+    protected final SegmenterLayout layout;
+
+    protected SegmenterMethod(SegmenterLayout layout) {
+        this.layout = layout;
+    }
+
+    @Override
+    public Attachment attach(Module model) {
+        layout.check(model);
+        Attachment a = new Attachment(model, this);
+        NDManager manager = managerOf(model);
+        for (SegmenterLayout.Block b : layout.findBlocks(model)) {
+            attachBlock(a, manager, b);
+        }
+        List<String> decoder = layout.decoderBlocks();
+        for (int k = 1; k <= decoder.size(); k++) {
+            String path = decoder.get(k - 1);
+            attachDecoder(a, manager, k, path, layout.decoderChannels(model, path));
+        }
+        List<String> gates = layout.gates();
+        for (int k = 1; k <= gates.size(); k++) {
+            String path = gates.get(k - 1);
+            attachGate(a, manager, k, path, layout.gateChannels(model, path));
+        }
+        a.trainBase(NamePattern.of(layout.head() + ".*"));
+        trainBase(a);
+        a.markTrainable();
+        return a;
+    }
+
+    /** Adds what the method puts into one transformer block. */
+    protected void attachBlock(Attachment a, NDManager manager, SegmenterLayout.Block block) {}
+
+    /** Adds what the method puts beside decoder block {@code level} with {@code channels} outputs. */
+    protected void attachDecoder(Attachment a, NDManager manager, int level, String path, int channels) {}
+
+    /** Adds what the method puts into attention gate {@code level} whose skip has {@code channels}. */
+    protected void attachGate(Attachment a, NDManager manager, int level, String path, int channels) {}
+
+    /** Base parameters the method trains besides the head. */
+    protected void trainBase(Attachment a) {}
+
+    // ---------------------------------------------------------------- wiring used by the methods
+
+    /** {@code qkv(x) + [q(x), 0, v(x)]}: low-rank updates of the query and value parts of a fused projection. */
+    protected static void addToQueryAndValue(Attachment a, String blockPath, Layer q, Layer v) {
+        a.addHook(blockPath + ".attn.qkv", (m, in, out) -> {
+            NDArray x = (NDArray) in[0];
+            NDArray dq = q.forward(x);
+            NDArray dv = v.forward(x);
+            return out.add(dq.concat(dq.zerosLike(), -1).concat(dv, -1));
+        });
+    }
+
+    /** {@code mlp(y) + scale * adapter(y)}: a branch beside the block's MLP on the same normalised input. */
+    protected static void besideMlp(Attachment a, String blockPath, Layer adapter, float scale) {
+        a.addHook(blockPath + ".mlp", (m, in, out) -> out.add(scaled(adapter.forward((NDArray) in[0]), scale)));
+    }
+
+    /**
+     * {@code block(concat(d, e)) + scale * adapter(d)}: the published decoder adapters read the upsampled map d,
+     * which is the first {@code channels} channels of the decoder block's input.
+     */
+    protected static void besideDecoder(Attachment a, String path, int channels, Layer adapterOnMap, float scale) {
+        a.addHook(path, (m, in, out) -> {
+            NDArray d = ((NDArray) in[0]).get(":, :" + channels);
+            return out.add(scaled(adapterOnMap.forward(d), scale));
+        });
+    }
+
+    /** {@code gate(g, x) + scale * adapter(x)}: a branch on the gate's skip input. */
+    protected static void besideGate(Attachment a, String path, Layer adapterOnMap, float scale) {
+        a.addHook(path, (m, in, out) -> out.add(scaled(adapterOnMap.forward((NDArray) in[1]), scale)));
+    }
+
+    /** A token-wise layer applied to the channels of NCHW maps. */
+    protected static Layer onMaps(Layer tokenwise) {
+        return map -> ChannelsLast.apply(map, tokenwise::forward);
+    }
+
+    /**
+     * The published initialisation of adapters built inside the Swin backbone: the backbone's own
+     * {@code _init_weights} runs after they exist and redraws every Linear weight from N(0, 0.02), biases 0.
+     */
+    protected static <M extends Module> M backboneInit(M adapter) {
+        for (Module m : adapter.namedModules().values()) {
+            if (m instanceof Linear lin) {
+                Initializers.truncNormal(lin.weight(), 0.02f);
+                if (lin.bias() != null) {
+                    Initializers.constant(lin.bias(), 0f);
+                }
+            }
+        }
+        return adapter;
+    }
+
+    private static NDArray scaled(NDArray x, float scale) {
+        return scale == 1f ? x : x.mul(scale);
+    }
+
+    protected static NDManager managerOf(Module model) {
+        for (Parameter p : model.namedParameters().values()) {
+            return p.data().getManager();
+        }
+        throw new IllegalArgumentException("model has no parameters");
+    }
+}

@@ -1,0 +1,105 @@
+package ai.peft4j.peft.tplora;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.peft4j.core.nn.Layer;
+import ai.peft4j.core.nn.TokenGrid;
+import ai.peft4j.peft.Attachment;
+import ai.peft4j.peft.segmenter.SegmenterLayout;
+import ai.peft4j.peft.segmenter.SegmenterMethod;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * TP-LoRA on a Swin-Att-UNet: text-prompted low-rank adapters in the chosen blocks ({@code attn.tp_lora_q},
+ * {@code attn.tp_lora_v}, {@code tp_lora_mlp}), beside each decoder block ({@code tp_lora_adapter<k>}) and, unless
+ * BASE, in each attention gate ({@code tp_lora_adapter_cnn}). On maps the tokens are the pixels in row-major order,
+ * so the text term is indexed by pixel position, as published.
+ */
+public final class TpLora extends SegmenterMethod {
+    private final TpLoraConfig config;
+    private final TextPrompt prompt;
+    private NDArray promptArray;
+
+    public TpLora(SegmenterLayout layout, TpLoraConfig config, TextPrompt prompt) {
+        super(layout);
+        this.config = config;
+        this.prompt = prompt;
+    }
+
+    public static TpLora published(TpLoraConfig config, TextPrompt prompt) {
+        return new TpLora(SegmenterLayout.swinAttUNet(), config, prompt);
+    }
+
+    public TpLoraConfig config() {
+        return config;
+    }
+
+    @Override
+    public String name() {
+        return "tplora";
+    }
+
+    @Override
+    public Map<String, Object> settings() {
+        Map<String, Object> s = new LinkedHashMap<>();
+        s.put("mlp_ratio", config.mlpRatio());
+        s.put("rank", config.rank());
+        s.put("act", config.act().name());
+        s.put("in_location", config.in().name());
+        s.put("out_location", config.out().name());
+        s.put("prompt_tokens", prompt.seq());
+        s.put("prompt_width", prompt.width());
+        return s;
+    }
+
+    @Override
+    public Attachment attach(ai.peft4j.core.nn.Module model) {
+        promptArray = prompt.toArray(managerOf(model));
+        return super.attach(model);
+    }
+
+    private TextPromptedLora adapter(NDManager m, int dim) {
+        return new TextPromptedLora(m, dim, config.rank(), config.textHidden(), config.act().kind, promptArray);
+    }
+
+    @Override
+    protected void attachBlock(Attachment a, NDManager m, SegmenterLayout.Block b) {
+        if (config.out() == TpLoraConfig.Out.DEEP && b.index() > 1) {
+            return;
+        }
+        if (config.in().attention()) {
+            String attn = b.path() + ".attn";
+            TextPromptedLora q = a.addModule(attn, "tp_lora_q", backboneInit(adapter(m, b.dim())));
+            TextPromptedLora v = a.addModule(attn, "tp_lora_v", backboneInit(adapter(m, b.dim())));
+            addToQueryAndValue(a, b.path(), q, v);
+        }
+        if (config.in().mlp()) {
+            TextPromptedLora ad = a.addModule(b.path(), "tp_lora_mlp", backboneInit(adapter(m, b.dim())));
+            besideMlp(a, b.path(), ad, 1f);
+        }
+    }
+
+    @Override
+    protected void attachDecoder(Attachment a, NDManager m, int level, String path, int channels) {
+        TextPromptedLora ad = a.addModule("", "tp_lora_adapter" + level, adapter(m, channels));
+        besideDecoder(a, path, channels, onPixelTokens(ad), 1f);
+    }
+
+    @Override
+    protected void attachGate(Attachment a, NDManager m, int level, String path, int channels) {
+        if (config.out() == TpLoraConfig.Out.BASE) {
+            return;
+        }
+        TextPromptedLora ad = a.addModule(path, "tp_lora_adapter_cnn", adapter(m, channels));
+        besideGate(a, path, onPixelTokens(ad), 1f);
+    }
+
+    /** Runs a token adapter on the pixels of an NCHW map as one sequence of H*W tokens, and back. */
+    private static Layer onPixelTokens(Layer tokens) {
+        return map -> {
+            TokenGrid g = TokenGrid.of(map);
+            return g.with(tokens.forward(g.x())).toMap();
+        };
+    }
+}

@@ -65,6 +65,18 @@ class FastSegFormerParityTest {
         checkStateDict("fastsegformer-p-ppm", m -> new FastSegFormer(m, PPM));
     }
 
+    @Test
+    void teacherSwinTAttUNet_matchesPublishedForkMaps() throws Exception {
+        checkForkMaps("teacher-swin-t-att-unet", m -> new TeacherSwinAttUNet(m, TeacherSwinAttUNetConfig.published(4)),
+                (model, x) -> ((TeacherSwinAttUNet) model).forkFeatures(x));
+    }
+
+    @Test
+    void teacherSwinTAttUNet_stateDictAndTotalMatchPublishedModel() throws Exception {
+        checkStateDict("teacher-swin-t-att-unet",
+                m -> new TeacherSwinAttUNet(m, TeacherSwinAttUNetConfig.published(4)));
+    }
+
     /** FastSegFormer-P with the pooling pyramid and without the reconstruction branch. */
     private static final FastSegFormerConfig PPM = FastSegFormerConfig.p(4)
             .withPyramid(FastSegFormerConfig.Pyramid.POOLING).withReconstructionBranch(false);

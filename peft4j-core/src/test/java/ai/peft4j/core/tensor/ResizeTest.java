@@ -4,9 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
 import ai.peft4j.core.engine.EngineSetup;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -87,6 +89,18 @@ class ResizeTest {
         // Aligned corners reproduce the input's corner pixels exactly.
         assertEquals(x.getFloat(1, 2, 6, 4), aligned.getFloat(1, 2, 27, 19), 1e-6f);
         assertEquals(x.getFloat(0, 1, 0, 4), aligned.getFloat(0, 1, 0, 19), 1e-6f);
+    }
+
+    @Test
+    void bilinear_alignCorners_isDifferentiable() {
+        // Each output pixel of 2 -> 3 with aligned corners gives weights (1, 0), (1/2, 1/2), (0, 1) per axis, so the
+        // gradient of the sum is (3/2)^2 at every input pixel.
+        NDArray x = square.duplicate();
+        x.setRequiresGradient(true);
+        try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+            gc.backward(Resize.bilinear(x, 3, 3, true).sum());
+        }
+        assertArrayEquals(new float[] {2.25f, 2.25f, 2.25f, 2.25f}, x.getGradient().toFloatArray(), 1e-6f);
     }
 
     @Test

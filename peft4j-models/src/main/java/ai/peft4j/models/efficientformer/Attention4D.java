@@ -18,8 +18,10 @@ import ai.peft4j.core.nn.UpsampleBilinear;
  * depth-wise 3x3 local branch on the values, then GELU and a 1x1 projection. With a stride the map is first
  * reduced by a strided depth-wise convolution and the result upsampled back (bilinear, corners not aligned).
  *
- * <p>The published module caches {@code attention_biases[:, idxs]} as {@code ab} when switched to eval mode; the
- * gather here runs every pass, which gives the same numbers for weights set before {@code eval()}.
+ * <p>The published module caches {@code attention_biases[:, idxs]} as {@code ab} when switched to eval mode and
+ * reads the cache in eval mode; here the gather runs on every pass. The two agree whenever the weights were set
+ * before {@code eval()} (as the published predictors and the fixtures do); weights loaded into an already-eval
+ * published model would keep the stale cache there.
  */
 public class Attention4D extends Module implements Layer {
     private final int heads;

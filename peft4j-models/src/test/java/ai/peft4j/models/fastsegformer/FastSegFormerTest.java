@@ -4,11 +4,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
 import ai.peft4j.core.engine.EngineSetup;
+import ai.peft4j.core.nn.Parameter;
 import ai.peft4j.core.testing.Tensors;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -75,6 +79,34 @@ class FastSegFormerTest {
         assertEquals(0.0, Tensors.maxAbsDiff(e1, net.forward(x)), 0.0);
         net.train(true);
         assertTrue(Tensors.maxAbsDiff(e1, net.forward(x)) > 1e-4);
+    }
+
+    @Test
+    void backward_reachesEveryParameterTheLogitsDependOn() {
+        // E covers attention biases and layer scales, P with PPM the adaptive pooling and aligned resizes. As in
+        // the published model, the norms of the 1/4 and 1/16 backbone maps only feed the fork maps.
+        for (FastSegFormerConfig config : List.of(FastSegFormerConfig.e(3), FastSegFormerConfig.p(3)
+                .withPyramid(FastSegFormerConfig.Pyramid.POOLING).withReconstructionBranch(false))) {
+            try (NDManager m = manager.newSubManager()) {
+                FastSegFormer net = new FastSegFormer(m, config);
+                net.train(true);
+                net.namedParameters().values().forEach(Parameter::attachGradient);
+                NDArray x = m.randomUniform(0f, 1f, new Shape(2, 3, 224, 224));
+                try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                    gc.backward(net.forward(x).square().mean());
+                }
+                List<String> without = new ArrayList<>();
+                net.namedParameters().forEach((name, p) -> {
+                    NDArray g = p.gradient();
+                    if (g == null || g.abs().sum().getFloat() == 0f) {
+                        without.add(name);
+                    }
+                });
+                assertEquals(List.of("common_backbone.norm0.weight", "common_backbone.norm0.bias",
+                        "common_backbone.norm4.weight", "common_backbone.norm4.bias"), without,
+                        config.describe() + ": parameters without gradient");
+            }
+        }
     }
 
     @Test

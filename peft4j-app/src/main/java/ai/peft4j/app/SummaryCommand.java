@@ -36,8 +36,8 @@ final class SummaryCommand implements Callable<Integer> {
             completionCandidates = Models.class)
     String model;
 
-    @Option(names = "--backbone", defaultValue = "swin-t",
-            description = "Backbone preset: swin-t, swin-s, swin-fixture (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--backbone", description = "Backbone preset: swin-t, swin-s, swin-fixture for the Swin models "
+            + "(default swin-t); FastSegFormer-P and -E have one each (poolformer-s12, efficientformerv2-s0).")
     String backbone;
 
     @Option(names = "--classes", defaultValue = "6", description = "Output classes with background "
@@ -73,7 +73,7 @@ final class SummaryCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        ModelSpec specOfModel = new ModelSpec(model, backbone, classes);
+        ModelSpec specOfModel = ModelSpec.of(model, backbone, classes);
         PrintWriter out = spec.commandLine().getOut();
         try (NDManager manager = EngineSetup.newManager()) {
             Module net = specOfModel.build(manager);

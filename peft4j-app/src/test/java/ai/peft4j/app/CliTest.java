@@ -50,6 +50,24 @@ class CliTest {
     }
 
     @Test
+    void summary_printsPublishedTotalsOfFastSegFormerAndItsTeacher() throws Exception {
+        Run p = run("summary", "--model", "fastsegformer-p", "--classes", "4", "--no-flops");
+        assertEquals(0, p.code(), p.err());
+        assertTrue(p.out().contains("FastSegFormer-P (poolformer-s12") && p.out().contains("14,891,940 total"),
+                p.out());
+        Path e = tmp.resolve("e.json");
+        Run r = run("summary", "--model", "fastsegformer-e", "--classes", "4", "--json", e.toString());
+        assertEquals(0, r.code(), r.err());
+        JsonNode n = new ObjectMapper().readTree(e.toFile());
+        assertEquals(5_013_044L, n.path("total_parameters").asLong());
+        assertEquals("efficientformerv2-s0", n.path("backbone").asText());
+        // The published README gives 0.80 GFLOPs (thop MACs) at 224x224.
+        assertEquals(0.8, n.path("gmacs_thop").asDouble(), 0.05);
+        Run t = run("summary", "--model", "fastsegformer-teacher", "--classes", "4", "--no-flops");
+        assertTrue(t.out().contains("49,229,322 total"), t.out());
+    }
+
+    @Test
     void summary_countsComputeOfTheForwardPass() throws Exception {
         Path j = tmp.resolve("f.json");
         Run r = run("summary", "--backbone", "swin-fixture", "--input-size", "64", "--json", j.toString());

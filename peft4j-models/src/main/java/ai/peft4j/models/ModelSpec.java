@@ -2,6 +2,10 @@ package ai.peft4j.models;
 
 import ai.djl.ndarray.NDManager;
 import ai.peft4j.core.nn.Module;
+import ai.peft4j.models.fastsegformer.FastSegFormer;
+import ai.peft4j.models.fastsegformer.FastSegFormerConfig;
+import ai.peft4j.models.fastsegformer.TeacherSwinAttUNet;
+import ai.peft4j.models.fastsegformer.TeacherSwinAttUNetConfig;
 import ai.peft4j.models.swin.SwinConfig;
 import ai.peft4j.models.swin.SwinTransformer;
 import ai.peft4j.models.unet.SwinAttUNet;
@@ -14,12 +18,14 @@ import java.util.Locale;
  * and command-line options map onto this value; {@link #build} makes the module tree.
  *
  * @param model the architecture, one of {@link #MODELS}
- * @param backbone the backbone preset ({@code swin-t}, {@code swin-s}, {@code swin-fixture})
+ * @param backbone the backbone preset ({@code swin-t}, {@code swin-s}, {@code swin-fixture} for the Swin models;
+ *     {@code poolformer-s12}, {@code efficientformerv2-s0} for FastSegFormer-P and -E, which have one each)
  * @param numClasses output classes, background included
  */
 public record ModelSpec(String model, String backbone, int numClasses) {
     /** Architectures that can be built by name. */
-    public static final List<String> MODELS = List.of("swin-att-unet", "swin");
+    public static final List<String> MODELS = List.of("swin-att-unet", "swin", "fastsegformer-p", "fastsegformer-e",
+            "fastsegformer-teacher");
 
     public ModelSpec {
         model = model.toLowerCase(Locale.ROOT);
@@ -28,9 +34,36 @@ public record ModelSpec(String model, String backbone, int numClasses) {
             throw new IllegalArgumentException("unknown model '" + model + "' (known: " + String.join(", ", MODELS)
                     + ")");
         }
-        SwinConfig.preset(backbone);
+        switch (model) {
+            case "fastsegformer-p", "fastsegformer-e", "fastsegformer-teacher" -> {
+                String only = defaultBackbone(model);
+                if (!only.equals(backbone)) {
+                    throw new IllegalArgumentException(model + " is published on " + only + " only, got backbone '"
+                            + backbone + "' (leave the backbone out or give " + only + ")");
+                }
+            }
+            default -> SwinConfig.preset(backbone);
+        }
         if (numClasses < 1) {
             throw new IllegalArgumentException("classes must be at least 1, got " + numClasses);
+        }
+    }
+
+    /** A spec on the model's default backbone when {@code backbone} is null or blank. */
+    public static ModelSpec of(String model, String backbone, int numClasses) {
+        String b = backbone == null || backbone.isBlank() ? defaultBackbone(model) : backbone;
+        return new ModelSpec(model, b, numClasses);
+    }
+
+    /** The backbone a model is built on when none is named. */
+    public static String defaultBackbone(String model) {
+        switch (model.toLowerCase(Locale.ROOT)) {
+            case "fastsegformer-p":
+                return FastSegFormerConfig.Backbone.POOLFORMER_S12.id();
+            case "fastsegformer-e":
+                return FastSegFormerConfig.Backbone.EFFICIENTFORMER_V2_S0.id();
+            default:
+                return "swin-t";
         }
     }
 
@@ -41,6 +74,11 @@ public record ModelSpec(String model, String backbone, int numClasses) {
                 return new SwinAttUNet(manager, unetConfig());
             case "swin":
                 return new SwinTransformer(manager, SwinConfig.preset(backbone).withNumClasses(numClasses));
+            case "fastsegformer-p":
+            case "fastsegformer-e":
+                return new FastSegFormer(manager, fastSegFormerConfig());
+            case "fastsegformer-teacher":
+                return new TeacherSwinAttUNet(manager, TeacherSwinAttUNetConfig.published(numClasses));
             default:
                 throw new IllegalStateException(model);
         }
@@ -51,12 +89,22 @@ public record ModelSpec(String model, String backbone, int numClasses) {
                 : SwinAttUNetConfig.published(backbone, numClasses);
     }
 
+    private FastSegFormerConfig fastSegFormerConfig() {
+        return FastSegFormerConfig.published(FastSegFormerConfig.Backbone.of(backbone), numClasses);
+    }
+
     /** A one-line description, e.g. "Swin-Att-UNet, swin-t backbone, 6 classes". */
     public String describe() {
         switch (model) {
             case "swin-att-unet":
                 return "Swin-Att-UNet (" + backbone + " backbone, base " + unetConfig().base() + ", " + numClasses
                         + " classes)";
+            case "fastsegformer-p":
+            case "fastsegformer-e":
+                return fastSegFormerConfig().describe();
+            case "fastsegformer-teacher":
+                return "Swin-T-Att-UNet, FastSegFormer's teacher (" + backbone + " backbone, base "
+                        + TeacherSwinAttUNetConfig.published(numClasses).base() + ", " + numClasses + " classes)";
             default:
                 return "Swin Transformer (" + backbone + ", " + numClasses + "-class head)";
         }

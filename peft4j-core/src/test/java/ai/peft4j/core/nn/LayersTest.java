@@ -87,4 +87,39 @@ class LayersTest {
                 () -> c.forward(manager.zeros(new Shape(1, 4, 8, 8))));
         assertTrue(ex.getMessage().contains("expects [N, 3, H, W], got (1, 4, 8, 8)"), ex.getMessage());
     }
+
+    @Test
+    void groupNorm_oneGroupNormalisesOverChannelsAndPositionsThenScalesPerChannel() {
+        GroupNorm gn = new GroupNorm(manager, 1, 2);
+        gn.parameter("weight").replace(manager.create(new float[] {1f, 2f}));
+        gn.parameter("bias").replace(manager.create(new float[] {0f, 0.5f}));
+        // Channel 0: 1, 2; channel 1: 3, 4. One group: mean 2.5, biased var 1.25.
+        NDArray y = gn.forward(manager.create(new float[] {1, 2, 3, 4}, new Shape(1, 2, 1, 2)));
+        double sd = Math.sqrt(1.25 + 1e-5);
+        assertArrayEquals(new float[] {(float) (-1.5 / sd), (float) (-0.5 / sd), (float) (2 * 0.5 / sd + 0.5),
+            (float) (2 * 1.5 / sd + 0.5)}, y.toFloatArray(), 1e-6f);
+        // Two groups normalise each channel on its own.
+        NDArray z = new GroupNorm(manager, 2, 2).forward(manager.create(new float[] {1, 3, 10, 30},
+                new Shape(1, 2, 1, 2)));
+        assertArrayEquals(new float[] {-1, 1, -1, 1}, z.toFloatArray(), 1e-4f);
+    }
+
+    @Test
+    void avgPool2d_withoutCountingPaddingAveragesOnlyRealNeighbours() {
+        NDArray x = manager.create(new float[] {1, 2, 3, 4, 5, 6, 7, 8, 9}, new Shape(1, 1, 3, 3));
+        // Corner (0, 0): mean of 1, 2, 4, 5 = 3; edge (0, 1): mean of 1..6 = 3.5; centre: mean of 1..9 = 5.
+        NDArray y = new AvgPool2d(3, 1, 1, false).forward(x);
+        assertArrayEquals(new float[] {3, 3.5f, 4, 4.5f, 5, 5.5f, 6, 6.5f, 7}, y.toFloatArray(), 1e-6f);
+        // Counting the zero padding divides by 9 everywhere: corner 12 / 9.
+        assertEquals(12f / 9f, new AvgPool2d(3, 1, 1, true).forward(x).getFloat(0, 0, 0, 0), 1e-6f);
+    }
+
+    @Test
+    void upsampleBilinear_followsTheAlignCornersFlag() {
+        NDArray x = manager.create(new float[] {0, 1}, new Shape(1, 1, 1, 2));
+        assertArrayEquals(new float[] {0, 1 / 3f, 2 / 3f, 1}, new UpsampleBilinear(2, true).forward(x).get(0, 0, 0)
+                .toFloatArray(), 1e-6f);
+        assertArrayEquals(new float[] {0, 0.25f, 0.75f, 1}, new UpsampleBilinear(2, false).forward(x).get(0, 0, 0)
+                .toFloatArray(), 1e-6f);
+    }
 }

@@ -60,6 +60,9 @@ final class SummaryCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Also write the figures to this JSON file.")
     Path json;
 
+    @picocli.CommandLine.ArgGroup(exclusive = false, heading = "Fine-tuning method:%n")
+    MethodOptions method = new MethodOptions();
+
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
@@ -86,6 +89,12 @@ final class SummaryCommand implements Callable<Integer> {
                 LoadReport report = net.loadStateDict(c.tensors(), false);
                 out.println("Weights        " + weights + ": " + report.describe().replace("\n", "\n               "));
             }
+            String methodLine = null;
+            if (method != null && method.chosen()) {
+                ai.peft4j.peft.PeftMethod m = method.build(manager, true);
+                m.attach(net);
+                methodLine = m.name() + " " + m.settings();
+            }
             long total = net.parameterCount();
             long trainable = net.trainableParameterCount();
             long paramBytes = 0;
@@ -97,6 +106,9 @@ final class SummaryCommand implements Callable<Integer> {
                 bufferBytes += b.data().size() * b.data().getDataType().getNumOfBytes();
             }
             out.println("Model          " + specOfModel.describe());
+            if (methodLine != null) {
+                out.println("Method         " + methodLine);
+            }
             out.printf(Locale.ROOT, "Parameters     %,d total, %,d trainable (%.2f %%)%n", total, trainable,
                     100.0 * trainable / total);
             out.printf(Locale.ROOT, "Size           %.3f MB parameters, %.3f MB with buffers%n", mb(paramBytes),
@@ -105,6 +117,9 @@ final class SummaryCommand implements Callable<Integer> {
             j.put("model", specOfModel.model()).put("backbone", specOfModel.backbone())
                     .put("classes", classes).put("total_parameters", total).put("trainable_parameters", trainable)
                     .put("size_mb", mb(paramBytes + bufferBytes));
+            if (methodLine != null) {
+                j.put("method", method.method);
+            }
             if (!noFlops) {
                 Map<MacCounter.Kind, Long> macs;
                 try (NDManager scope = manager.newSubManager()) {

@@ -63,18 +63,20 @@ public final class TpLora extends SegmenterMethod {
         return new TextPromptedLora(m, dim, config.rank(), config.textHidden(), config.act().kind, promptArray);
     }
 
+    /**
+     * DEEP limits the MLP adapters to the first two blocks of each stage. The attention adapters go into every
+     * block whatever the setting, as in the published code (its window attention is built without the block's
+     * flag); the published parameter counts (320,918 on Swin-T, 532,934 on Swin-S) depend on it.
+     */
     @Override
     protected void attachBlock(Attachment a, NDManager m, SegmenterLayout.Block b) {
-        if (config.out() == TpLoraConfig.Out.DEEP && b.index() > 1) {
-            return;
-        }
         if (config.in().attention()) {
             String attn = b.path() + ".attn";
             TextPromptedLora q = a.addModule(attn, "tp_lora_q", backboneInit(adapter(m, b.dim())));
             TextPromptedLora v = a.addModule(attn, "tp_lora_v", backboneInit(adapter(m, b.dim())));
             addToQueryAndValue(a, b.path(), q, v);
         }
-        if (config.in().mlp()) {
+        if (config.in().mlp() && !(config.out() == TpLoraConfig.Out.DEEP && b.index() > 1)) {
             TextPromptedLora ad = a.addModule(b.path(), "tp_lora_mlp", backboneInit(adapter(m, b.dim())));
             besideMlp(a, b.path(), ad, 1f);
         }

@@ -1,0 +1,73 @@
+package ai.peft4j.app;
+
+import ai.djl.ndarray.NDManager;
+import ai.peft4j.peft.MethodCatalog;
+import ai.peft4j.peft.PeftMethod;
+import ai.peft4j.peft.tplora.TextPrompt;
+import ai.peft4j.peft.tplora.TpLoraConfig;
+import java.io.IOException;
+import java.nio.file.Path;
+import picocli.CommandLine.Option;
+
+/** The options that choose a fine-tuning method, shared by every command that attaches one. */
+final class MethodOptions {
+    @Option(names = "--method", description = "Fine-tuning method: full, classify, bitfit, adapter, adaptformer, "
+            + "lora, convpass, tplora (paper configuration), tplora-readme.")
+    String method;
+
+    @Option(names = "--prompt", description = "TP-LoRA text prompt: BERT token embeddings [seq, 768] as "
+            + "safetensors, or the published prompt_vector.json (with --prompt-size/--prompt-dataset). Without it, "
+            + "counting commands use 48 zero tokens.")
+    Path prompt;
+
+    @Option(names = "--prompt-size", defaultValue = "LARGE", description = "Entry of prompt_vector.json: TINY, "
+            + "BASE or LARGE (default: ${DEFAULT-VALUE}).")
+    String promptSize;
+
+    @Option(names = "--prompt-dataset", defaultValue = "Orange-Navel", description = "Entry of prompt_vector.json "
+            + "(default: ${DEFAULT-VALUE}).")
+    String promptDataset;
+
+    @Option(names = "--tp-in", description = "TP-LoRA in_location: ATT, MLP or ATT+MLP.")
+    String tpIn;
+
+    @Option(names = "--tp-out", description = "TP-LoRA out_location: ALL, DEEP or BASE.")
+    String tpOut;
+
+    @Option(names = "--tp-act", description = "TP-LoRA activation: LoRA, ReLU or GeLU.")
+    String tpAct;
+
+    @Option(names = "--tp-rank", description = "TP-LoRA rank (lora_dim).")
+    Integer tpRank;
+
+    @Option(names = "--tp-mlp-ratio", description = "TP-LoRA text MLP width relative to the rank (mlp_dim).")
+    Float tpMlpRatio;
+
+    boolean chosen() {
+        return method != null;
+    }
+
+    /** The method, with a zero prompt when {@code promptOptional} and none was given. */
+    PeftMethod build(NDManager manager, boolean promptOptional) throws IOException {
+        TextPrompt p = null;
+        if (prompt != null) {
+            p = TextPrompt.read(prompt, TextPrompt.BERT_BASE_WIDTH, promptSize, promptDataset, manager);
+        } else if (promptOptional) {
+            p = TextPrompt.zeros(48, TextPrompt.BERT_BASE_WIDTH);
+        }
+        return MethodCatalog.create(method, tpConfig(), p);
+    }
+
+    private TpLoraConfig tpConfig() {
+        if (tpIn == null && tpOut == null && tpAct == null && tpRank == null && tpMlpRatio == null) {
+            return null;
+        }
+        TpLoraConfig base = method != null && method.toLowerCase(java.util.Locale.ROOT).endsWith("readme")
+                ? TpLoraConfig.readme() : TpLoraConfig.paper();
+        return new TpLoraConfig(tpMlpRatio != null ? tpMlpRatio : base.mlpRatio(),
+                tpRank != null ? tpRank : base.rank(),
+                tpAct != null ? TpLoraConfig.Act.parse(tpAct) : base.act(),
+                tpIn != null ? TpLoraConfig.In.parse(tpIn) : base.in(),
+                tpOut != null ? TpLoraConfig.Out.parse(tpOut) : base.out());
+    }
+}

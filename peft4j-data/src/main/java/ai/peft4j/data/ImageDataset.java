@@ -1,5 +1,6 @@
 package ai.peft4j.data;
 
+import ai.peft4j.data.image.Palette;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.IntStream;
@@ -15,6 +16,11 @@ public interface ImageDataset extends SegmentationDataset {
     @Override
     default Sample get(int index) {
         return read(index).toSample();
+    }
+
+    /** Class colours for masks written or shown; the VOC colour map unless the data set is configured otherwise. */
+    default Palette palette() {
+        return Palette.voc();
     }
 
     /** Mask pixels mapped to the ignore label so far, when out-of-range values are ignored rather than refused. */

@@ -7,6 +7,7 @@ import ai.peft4j.data.LabelledImage;
 import ai.peft4j.data.Problem;
 import ai.peft4j.data.image.ImageDecoder;
 import ai.peft4j.data.image.MaskRaster;
+import ai.peft4j.data.image.Palette;
 import ai.peft4j.data.image.RgbImage;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -127,6 +128,11 @@ public final class ClassFolderDataset implements ImageDataset {
     @Override
     public List<String> classNames() {
         return classNames;
+    }
+
+    @Override
+    public Palette palette() {
+        return config.palette();
     }
 
     @Override

@@ -3,6 +3,7 @@ package ai.peft4j.data.synthetic;
 import ai.peft4j.data.ImageDataset;
 import ai.peft4j.data.LabelledImage;
 import ai.peft4j.data.image.ImageEncoder;
+import ai.peft4j.data.image.Palette;
 import ai.peft4j.data.image.RgbImage;
 import ai.peft4j.data.split.DatasetSplit;
 import ai.peft4j.data.split.SplitRatios;
@@ -56,6 +57,11 @@ public final class SyntheticCitrus implements ImageDataset {
     @Override
     public List<String> classNames() {
         return domain.classNames();
+    }
+
+    @Override
+    public Palette palette() {
+        return domain.palette();
     }
 
     @Override

@@ -83,14 +83,21 @@ public final class HsvJitter {
                 sector = 0;
                 h = 0f;
             }
-            float[] tab = {v, v * (1f - s), v * (1f - s * h), v * (1f - s * (1f - h))};
-            b = tab[SECTORS[sector][0]];
-            g = tab[SECTORS[sector][1]];
-            r = tab[SECTORS[sector][2]];
+            float p = v * (1f - s);
+            float q = v * (1f - s * h);
+            float t = v * (1f - s * (1f - h));
+            b = pick(SECTORS[sector][0], v, p, q, t);
+            g = pick(SECTORS[sector][1], v, p, q, t);
+            r = pick(SECTORS[sector][2], v, p, q, t);
         }
         rgb[0] = r;
         rgb[1] = g;
         rgb[2] = b;
+    }
+
+    /** OpenCV's {@code tab[i]} without allocating it per pixel. */
+    private static float pick(int i, float v, float p, float q, float t) {
+        return i == 0 ? v : i == 1 ? p : i == 2 ? q : t;
     }
 
     private static byte saturate(float v) {

@@ -8,6 +8,7 @@ import ai.peft4j.data.MaskValues;
 import ai.peft4j.data.Problem;
 import ai.peft4j.data.image.ImageDecoder;
 import ai.peft4j.data.image.MaskRaster;
+import ai.peft4j.data.image.Palette;
 import ai.peft4j.data.image.RgbImage;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -230,6 +231,11 @@ public final class VocDataset implements ImageDataset {
     @Override
     public List<String> classNames() {
         return config.classNames();
+    }
+
+    @Override
+    public Palette palette() {
+        return config.palette();
     }
 
     @Override

@@ -23,6 +23,8 @@ class SyntheticCitrusTest {
         assertEquals(List.of("background", "sunburn", "ulcer", "wind scarring"), CitrusDomain.ORANGE.classNames());
         assertEquals(List.of("background", "flaw", "illness"), CitrusDomain.LEMON.classNames());
         assertEquals(List.of("background", "defect", "stem"), CitrusDomain.GRAPEFRUIT.classNames());
+        assertEquals(new ai.peft4j.data.image.Palette.Colour(128, 0, 0),
+                new SyntheticCitrus(CitrusDomain.LEMON, 1, 32, 0).palette().colour(1));
     }
 
     @Test

@@ -67,6 +67,14 @@ class VocDatasetTest {
     }
 
     @Test
+    void neuSeg_checkReadsEveryListedPairAndFindsNoProblem() {
+        CheckReport report = VocDataset.check(SharedFiles.require("data/neu-seg"), NEU);
+        assertEquals(4470, report.pairsChecked());
+        assertEquals(List.of(), report.problems());
+        assertEquals(0, report.ignoredPixels());
+    }
+
+    @Test
     void vocLayoutUnderVoc2007_isFoundAsThePublishedCodeExpects() throws IOException {
         Path root = dir.resolve("set");
         Path voc = root.resolve("VOC2007");

@@ -156,15 +156,20 @@ public final class Resampling {
     private static byte[] vertical(byte[] in, int width, int outRows, Coefficients c) {
         byte[] out = new byte[3 * width * outRows];
         int stride = 3 * width;
+        int[] acc = new int[stride];
         for (int y = 0; y < outRows; y++) {
             int[] k = c.weights[y];
-            int base = c.start[y] * stride;
-            for (int x = 0; x < stride; x++) {
-                int s = 1 << (PRECISION_BITS - 1);
-                for (int i = 0; i < k.length; i++) {
-                    s += (in[base + i * stride + x] & 0xFF) * k[i];
+            java.util.Arrays.fill(acc, 1 << (PRECISION_BITS - 1));
+            // Row by row, so that memory is read in order; the sums are those of PIL's per-pixel loop.
+            for (int i = 0; i < k.length; i++) {
+                int row = (c.start[y] + i) * stride;
+                int w = k[i];
+                for (int x = 0; x < stride; x++) {
+                    acc[x] += (in[row + x] & 0xFF) * w;
                 }
-                out[y * stride + x] = clip8(s);
+            }
+            for (int x = 0; x < stride; x++) {
+                out[y * stride + x] = clip8(acc[x]);
             }
         }
         return out;

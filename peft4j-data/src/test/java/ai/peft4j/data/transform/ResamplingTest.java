@@ -1,13 +1,15 @@
 package ai.peft4j.data.transform;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import ai.peft4j.data.image.RgbImage;
 import org.junit.jupiter.api.Test;
 
 /**
  * Parity with Pillow 12.3.0: the expected arrays are {@code np.array(Image.fromarray(src).resize((w, h), BICUBIC))}
- * (and {@code NEAREST} for the mask) of a 7x5 image of uniform random bytes (numpy seed 0).
+ * (and {@code NEAREST} for the mask) of a 7x5 image of uniform random bytes (numpy seed 0), and the published
+ * {@code resize_image} letterbox of it.
  */
 class ResamplingTest {
     private static final int[] SOURCE = {
@@ -86,5 +88,22 @@ class ResamplingTest {
         assertArrayEquals(NEAREST_11x9, Resampling.nearest(MASK, 7, 5, 11, 9), "11x9");
         assertArrayEquals(NEAREST_4x3, Resampling.nearest(MASK, 7, 5, 4, 3), "4x3");
         assertArrayEquals(NEAREST_13x4, Resampling.nearest(MASK, 7, 5, 13, 4), "13x4");
+    }
+
+    @Test
+    void letterbox_matchesThePublishedResizeImage() {
+        // The published resize_image: bicubic to (int(iw * scale), int(ih * scale)), pasted centred on grey.
+        // Pillow's canvases: 12x12 -> image 12x8 at row 2, byte sum 54030; 9x20 -> 9x6 at row 7, sum 68422.
+        java.util.SplittableRandom unused = new java.util.SplittableRandom(0);
+        ai.peft4j.data.LabelledImage pair = new ai.peft4j.data.LabelledImage("r", source(), new int[35]);
+        RgbImage square = Letterbox.square(12).apply(pair, unused).image();
+        assertEquals(54030, java.util.Arrays.stream(bytes(square)).sum());
+        assertEquals(0xB42A66, square.rgb(0, 2));
+        assertEquals(0x54D740, square.rgb(11, 9));
+        assertEquals(0x808080, square.rgb(5, 1));
+        assertEquals(0x808080, square.rgb(5, 10));
+        RgbImage tall = new Letterbox(9, 20).apply(pair, unused).image();
+        assertEquals(68422, java.util.Arrays.stream(bytes(tall)).sum());
+        assertEquals(0xB02C6D, tall.rgb(0, 7));
     }
 }

@@ -1,6 +1,7 @@
 package ai.peft4j.data.transform;
 
 import ai.peft4j.data.image.RgbImage;
+import java.util.Arrays;
 
 /**
  * Resizing as PIL's {@code Image.resize} does it, to the same 8-bit values: bicubic is PIL's two-pass convolution
@@ -159,7 +160,7 @@ public final class Resampling {
         int[] acc = new int[stride];
         for (int y = 0; y < outRows; y++) {
             int[] k = c.weights[y];
-            java.util.Arrays.fill(acc, 1 << (PRECISION_BITS - 1));
+            Arrays.fill(acc, 1 << (PRECISION_BITS - 1));
             // Row by row, so that memory is read in order; the sums are those of PIL's per-pixel loop.
             for (int i = 0; i < k.length; i++) {
                 int row = (c.start[y] + i) * stride;

@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -171,7 +172,7 @@ public final class VocDataset implements ImageDataset {
             if (listed.isEmpty()) {
                 problems.add(new Problem(list, "split list is empty"));
             }
-            Set<String> seen = new java.util.HashSet<>();
+            Set<String> seen = new HashSet<>();
             for (int i = 0; i < listed.size(); i++) {
                 String id = listed.get(i);
                 String where = "id '" + id + "' listed in " + list.getFileName() + " (line " + (i + 1) + ")";

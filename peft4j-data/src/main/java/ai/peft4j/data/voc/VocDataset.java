@@ -33,7 +33,8 @@ public final class VocDataset implements ImageDataset {
     /** Split lists the published split script writes. */
     public static final List<String> SPLITS = List.of("train", "val", "test", "trainval");
 
-    private static final List<String> IMAGE_EXTENSIONS = List.of(".jpg", ".jpeg", ".png", ".bmp");
+    private static final List<String> IMAGE_EXTENSIONS = List.of(".jpg", ".jpeg", ".png", ".bmp", ".JPG", ".JPEG",
+            ".PNG");
 
     private final String name;
     private final VocConfig config;

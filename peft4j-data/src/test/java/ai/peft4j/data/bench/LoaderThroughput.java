@@ -30,10 +30,29 @@ class LoaderThroughput {
             measure(train, TrainAugmentation.published(224), "train augmentation", workers);
         }
         measure(train, Letterbox.square(224), "letterbox", 2);
+        cpuCost(train, TrainAugmentation.published(224));
         long start = System.nanoTime();
         CheckReport report = VocDataset.check(SharedFiles.require("data/neu-seg"), NEU);
         System.out.printf(Locale.ROOT, "check of neu-seg: %d pairs in %.1f s, %d problems%n", report.pairsChecked(),
                 (System.nanoTime() - start) / 1e9, report.problems().size());
+    }
+
+    /**
+     * CPU time of one sample (read, augment, scale to floats) on one thread: what a free core can sustain, whatever
+     * else the machine is running while the wall-clock figures are taken.
+     */
+    private static void cpuCost(VocDataset ds, PairTransform t) {
+        java.lang.management.ThreadMXBean bean = java.lang.management.ManagementFactory.getThreadMXBean();
+        for (int round = 0; round < 2; round++) {
+            long start = bean.getCurrentThreadCpuTime();
+            int n = 400;
+            for (int i = 0; i < n; i++) {
+                t.apply(ds.read(i), BatchLoader.sampleRandom(0, 0, i)).toSample();
+            }
+            double ms = (bean.getCurrentThreadCpuTime() - start) / 1e6 / n;
+            System.out.printf(Locale.ROOT, "CPU time per sample (round %d): %.2f ms = %.0f images/s per free core%n",
+                    round, ms, 1000 / ms);
+        }
     }
 
     private static void measure(VocDataset ds, PairTransform t, String what, int workers) {

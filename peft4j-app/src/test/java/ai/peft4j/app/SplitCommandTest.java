@@ -1,0 +1,111 @@
+package ai.peft4j.app;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.peft4j.data.image.ImageEncoder;
+import ai.peft4j.data.image.Palette;
+import ai.peft4j.data.image.RgbImage;
+import ai.peft4j.data.synthetic.CitrusDomain;
+import ai.peft4j.data.synthetic.SyntheticCitrus;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SplitCommandTest {
+    @TempDir
+    Path tmp;
+
+    private record Run(int code, String out, String err) {}
+
+    private static Run run(String... args) {
+        PrintStream oldOut = System.out;
+        PrintStream oldErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+            int code = Main.run(args);
+            return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+    }
+
+    @Test
+    void help_describesTheOptions() {
+        Run r = run("split", "--help");
+        assertEquals(0, r.code());
+        for (String option : List.of("--layout", "--ratios", "--seed", "--output", "--force")) {
+            assertTrue(r.out().contains(option), option + " in\n" + r.out());
+        }
+    }
+
+    @Test
+    void vocFolder_isSplit622AndTheSameSeedRewritesTheSameLists() throws Exception {
+        Path root = tmp.resolve("lemon");
+        new SyntheticCitrus(CitrusDomain.LEMON, 50, 32, 0).writeVoc(root);
+        Path lists = root.resolve("ImageSets/Segmentation");
+        for (String f : List.of("train.txt", "val.txt", "test.txt", "trainval.txt")) {
+            Files.delete(lists.resolve(f));
+        }
+        Run r = run("split", root.toString(), "--seed", "3");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("50 samples (voc layout) split 6:2:2 with seed 3"), r.out());
+        List<String> train = Files.readAllLines(lists.resolve("train.txt"));
+        List<String> val = Files.readAllLines(lists.resolve("val.txt"));
+        List<String> test = Files.readAllLines(lists.resolve("test.txt"));
+        assertEquals(29, train.size());
+        assertEquals(11, val.size());
+        assertEquals(10, test.size());
+        Set<String> all = new HashSet<>(train);
+        all.addAll(val);
+        all.addAll(test);
+        assertEquals(50, all.size());
+        assertEquals(0, run("split", root.toString(), "--seed", "3").code());
+        assertEquals(train, Files.readAllLines(lists.resolve("train.txt")));
+        Run other = run("split", root.toString(), "--seed", "4");
+        assertEquals(2, other.code());
+        assertTrue(other.err().contains("train.txt: a different split list exists; use --force"), other.err());
+        assertEquals(0, run("split", root.toString(), "--seed", "4", "--force").code());
+    }
+
+    @Test
+    void classFolders_areSplitWithFolderQualifiedIds() throws Exception {
+        Path root = tmp.resolve("tiles");
+        for (String cls : List.of("Crack", "Free")) {
+            for (int i = 0; i < 10; i++) {
+                Path dir = root.resolve("MT_" + cls).resolve("Imgs");
+                ImageEncoder.writeJpeg(RgbImage.filled(8, 6, 90, 90, 90), dir.resolve("t" + i + ".jpg"), 0.9f);
+                ImageEncoder.writeIndexPng(new int[48], 8, 6, Palette.voc(), dir.resolve("t" + i + ".png"));
+            }
+        }
+        Run r = run("split", root.toString(), "--ratios", "7:2:1", "--output", tmp.resolve("lists").toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("20 samples (folders layout)"), r.out());
+        List<String> train = Files.readAllLines(tmp.resolve("lists/train.txt"));
+        // int(20 * 0.9) = 18 to trainval, int(18 * (0.7 / 0.9)) = int(13.999999999999998) = 13 to train: the
+        // published script's floating-point arithmetic, kept so that 6:2:2 splits have its sizes.
+        assertEquals(13, train.size());
+        assertEquals(5, Files.readAllLines(tmp.resolve("lists/val.txt")).size());
+        assertEquals(2, Files.readAllLines(tmp.resolve("lists/test.txt")).size());
+        assertTrue(train.stream().allMatch(id -> id.matches("MT_(Crack|Free)/t\\d")), train.toString());
+    }
+
+    @Test
+    void missingFolder_isOneClearError() {
+        Run r = run("split", tmp.resolve("nowhere").toString());
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("nowhere: data folder not found"), r.err());
+        assertTrue(!r.err().contains("\tat "), "no stack trace:\n" + r.err());
+    }
+}

@@ -1,0 +1,63 @@
+package ai.peft4j.data;
+
+import ai.peft4j.data.image.Palette;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.IntStream;
+
+/**
+ * A data set of decoded images with masks. {@link #get} returns a pair at its own size; transforms (letterbox,
+ * augmentation) work on {@link #read} and the batch loader applies them.
+ */
+public interface ImageDataset extends SegmentationDataset {
+    /** Decodes and checks pair {@code index}; a bad file raises a {@link DataException} naming it. */
+    LabelledImage read(int index);
+
+    @Override
+    default Sample get(int index) {
+        return read(index).toSample();
+    }
+
+    /** Class colours for masks written or shown; the VOC colour map unless the data set is configured otherwise. */
+    default Palette palette() {
+        return Palette.voc();
+    }
+
+    /** Mask pixels mapped to the ignore label so far, when out-of-range values are ignored rather than refused. */
+    default long ignoredPixels() {
+        return 0;
+    }
+
+    /** Reads every pair (on the common pool) and reports every problem found. */
+    default CheckReport check() {
+        Problem[] found = new Problem[size()];
+        long[] ignored = new long[size()];
+        IntStream.range(0, size()).parallel().forEach(i -> {
+            try {
+                LabelledImage pair = read(i);
+                int n = 0;
+                for (int v : pair.mask()) {
+                    if (v == ignoreLabel()) {
+                        n++;
+                    }
+                }
+                ignored[i] = n;
+            } catch (DataException e) {
+                found[i] = e.toProblem();
+            }
+        });
+        List<Problem> problems = new ArrayList<>();
+        int masks = 0;
+        long pixels = 0;
+        for (int i = 0; i < found.length; i++) {
+            if (found[i] != null) {
+                problems.add(found[i]);
+            }
+            if (ignored[i] > 0) {
+                masks++;
+                pixels += ignored[i];
+            }
+        }
+        return new CheckReport(name(), size(), problems, pixels, masks);
+    }
+}

@@ -1,0 +1,97 @@
+package ai.peft4j.data.image;
+
+import ai.peft4j.core.state.AtomicFiles;
+import java.awt.image.BufferedImage;
+import java.awt.image.DataBufferByte;
+import java.awt.image.IndexColorModel;
+import java.awt.image.WritableRaster;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.Iterator;
+import javax.imageio.IIOImage;
+import javax.imageio.ImageIO;
+import javax.imageio.ImageWriteParam;
+import javax.imageio.ImageWriter;
+import javax.imageio.stream.ImageOutputStream;
+import javax.imageio.stream.MemoryCacheImageOutputStream;
+
+/** Writes images and masks as files a person (and the published code) can open; every write is atomic. */
+public final class ImageEncoder {
+    private ImageEncoder() {}
+
+    /** An 8-bit RGB PNG. */
+    public static void writePng(RgbImage image, Path file) throws IOException {
+        write(toBufferedImage(image), "png", -1, file);
+    }
+
+    /** A baseline JPEG at {@code quality} in (0, 1]. */
+    public static void writeJpeg(RgbImage image, Path file, float quality) throws IOException {
+        write(toBufferedImage(image), "jpeg", quality, file);
+    }
+
+    /**
+     * A mask as an 8-bit palette PNG, the VOC convention: the stored value is the class id and the palette gives
+     * each class its display colour.
+     */
+    public static void writeIndexPng(int[] mask, int width, int height, Palette palette, Path file)
+            throws IOException {
+        byte[] r = new byte[256];
+        byte[] g = new byte[256];
+        byte[] b = new byte[256];
+        for (int i = 0; i < 256; i++) {
+            Palette.Colour c = palette.colour(i);
+            r[i] = (byte) c.red();
+            g[i] = (byte) c.green();
+            b[i] = (byte) c.blue();
+        }
+        BufferedImage img = new BufferedImage(width, height, BufferedImage.TYPE_BYTE_INDEXED,
+                new IndexColorModel(8, 256, r, g, b));
+        byte[] data = ((DataBufferByte) img.getRaster().getDataBuffer()).getData();
+        for (int i = 0; i < mask.length; i++) {
+            if (mask[i] < 0 || mask[i] > 255) {
+                throw new IllegalArgumentException(file + ": mask value " + mask[i] + " does not fit 8 bits");
+            }
+            data[i] = (byte) mask[i];
+        }
+        write(img, "png", -1, file);
+    }
+
+    static BufferedImage toBufferedImage(RgbImage image) {
+        BufferedImage img = new BufferedImage(image.width(), image.height(), BufferedImage.TYPE_3BYTE_BGR);
+        WritableRaster raster = img.getRaster();
+        byte[] bgr = ((DataBufferByte) raster.getDataBuffer()).getData();
+        byte[] rgb = image.pixels();
+        for (int i = 0; i < rgb.length; i += 3) {
+            bgr[i] = rgb[i + 2];
+            bgr[i + 1] = rgb[i + 1];
+            bgr[i + 2] = rgb[i];
+        }
+        return img;
+    }
+
+    private static void write(BufferedImage img, String format, float quality, Path file) throws IOException {
+        Iterator<ImageWriter> writers = ImageIO.getImageWritersByFormatName(format);
+        if (!writers.hasNext()) {
+            throw new IOException("this JDK has no " + format + " writer");
+        }
+        ImageWriter writer = writers.next();
+        try {
+            AtomicFiles.write(file, out -> {
+                try (ImageOutputStream ios = new MemoryCacheImageOutputStream(out)) {
+                    writer.setOutput(ios);
+                    ImageWriteParam param = writer.getDefaultWriteParam();
+                    if (quality > 0) {
+                        param.setCompressionMode(ImageWriteParam.MODE_EXPLICIT);
+                        param.setCompressionQuality(quality);
+                    }
+                    writer.write(null, new IIOImage(img, null, null), param);
+                }
+            });
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        } finally {
+            writer.dispose();
+        }
+    }
+}

@@ -23,6 +23,8 @@ public final class Attachment {
     private final List<Hooked> hooks = new ArrayList<>();
     private final List<Swapped> swapped = new ArrayList<>();
     private final List<Predicate<String>> trainsBase = new ArrayList<>();
+    /** Values of trained base parameters: the adapter's own while inactive, the originals while active. */
+    private final Map<String, NDArray> parked = new LinkedHashMap<>();
     private boolean active;
     private volatile boolean enabled = true;
 
@@ -145,6 +147,21 @@ public final class Attachment {
         return out;
     }
 
+    /** Parameters of the base model alone: as it is when this adapter is not active. */
+    public long baseParameterCount() {
+        long n = model.parameterCount();
+        if (!active) {
+            return n;
+        }
+        for (Added a : added) {
+            n -= a.module.parameterCount();
+        }
+        for (Swapped s : swapped) {
+            n += s.original.parameterCount() - s.mine.parameterCount();
+        }
+        return n;
+    }
+
     /** Turns the adapter's effect off (hooks pass outputs through) without removing anything. */
     public void setEnabled(boolean on) {
         this.enabled = on;
@@ -158,11 +175,15 @@ public final class Attachment {
         return active;
     }
 
-    /** Removes this adapter's modules and hooks and restores swapped modules; the base model is as before. */
+    /**
+     * Removes this adapter's modules and hooks, restores swapped modules and the original values of the base
+     * parameters it trained (keeping its own values for {@link #activate}); the base model is as before.
+     */
     public void deactivate() {
         if (!active) {
             return;
         }
+        exchangeBaseValues();
         for (Hooked h : hooks) {
             h.handle.remove();
         }
@@ -196,7 +217,35 @@ public final class Attachment {
         for (Hooked h : hooks) {
             h.handle = model.module(h.path).addForwardHook(guard(h.hook));
         }
+        exchangeBaseValues();
         active = true;
+    }
+
+    /** Keeps a copy of the current values of the base parameters this method trains (called on attach). */
+    public void parkBaseValues() {
+        Map<String, Parameter> params = model.namedParameters();
+        List<String> own = ownParameterNames();
+        for (Map.Entry<String, Parameter> e : params.entrySet()) {
+            if (!own.contains(e.getKey()) && trainsBase.stream().anyMatch(p -> p.test(e.getKey()))) {
+                NDArray copy = e.getValue().data().duplicate();
+                parked.put(e.getKey(), copy);
+            }
+        }
+    }
+
+    /** Swaps the live values of trained base parameters with the parked ones. */
+    private void exchangeBaseValues() {
+        if (parked.isEmpty()) {
+            return;
+        }
+        Map<String, Parameter> params = model.namedParameters();
+        for (Map.Entry<String, NDArray> e : parked.entrySet()) {
+            Parameter p = params.get(e.getKey());
+            NDArray live = p.data().duplicate();
+            p.replace(e.getValue());
+            e.getValue().close();
+            e.setValue(live);
+        }
     }
 
     private void requireActive() {

@@ -3,10 +3,10 @@ package ai.peft4j.peft.segmenter;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.peft4j.core.init.Initializers;
+import ai.peft4j.core.nn.Conv2d;
 import ai.peft4j.core.nn.Layer;
 import ai.peft4j.core.nn.Linear;
 import ai.peft4j.core.nn.Module;
-import ai.peft4j.core.nn.NamePattern;
 import ai.peft4j.core.nn.Parameter;
 import ai.peft4j.peft.Attachment;
 import ai.peft4j.peft.PeftMethod;
@@ -20,9 +20,26 @@ import java.util.List;
  */
 public abstract class SegmenterMethod implements PeftMethod {
     protected final SegmenterLayout layout;
+    private int numClasses;
 
     protected SegmenterMethod(SegmenterLayout layout) {
         this.layout = layout;
+    }
+
+    /**
+     * Gives the adapter a new head for {@code classes} classes (background included) instead of a copy of the base
+     * model's; 0 keeps the base model's.
+     */
+    public SegmenterMethod withClasses(int classes) {
+        if (classes < 0) {
+            throw new IllegalArgumentException("classes must be positive, got " + classes);
+        }
+        this.numClasses = classes;
+        return this;
+    }
+
+    public int classes() {
+        return numClasses;
     }
 
     @Override
@@ -43,10 +60,30 @@ public abstract class SegmenterMethod implements PeftMethod {
             String path = gates.get(k - 1);
             attachGate(a, manager, k, path, layout.gateChannels(model, path));
         }
-        a.trainBase(NamePattern.of(layout.head() + ".*"));
+        a.swapModule(layout.head(), ownHead(model, manager));
         trainBase(a);
+        a.parkBaseValues();
         a.markTrainable();
         return a;
+    }
+
+    /**
+     * The adapter's own classifier: a copy of the model's, or a fresh one when the product line has another number
+     * of classes. Owning it is what lets adapters for different product lines share one base model.
+     */
+    private Module ownHead(Module model, NDManager manager) {
+        Module current = model.module(layout.head());
+        if (!(current instanceof Conv2d conv)) {
+            throw new IllegalArgumentException("head '" + layout.head() + "' is a " + current
+                    + ", expected a 1x1 convolution");
+        }
+        int classes = numClasses > 0 ? numClasses : conv.outChannels();
+        Conv2d mine = new Conv2d(manager, conv.inChannels(), classes, conv.kernel(), 1, conv.kernel() / 2, 1, true);
+        if (classes == conv.outChannels()) {
+            mine.weight().replace(conv.weight().data());
+            mine.bias().replace(conv.bias().data());
+        }
+        return mine;
     }
 
     /** Adds what the method puts into one transformer block. */

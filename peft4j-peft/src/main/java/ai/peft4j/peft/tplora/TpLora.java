@@ -35,6 +35,11 @@ public final class TpLora extends SegmenterMethod {
         return config;
     }
 
+    /** The prompt tensor {@code [1, seq, width]} of the last attach. */
+    public ai.djl.ndarray.NDArray promptArray() {
+        return promptArray;
+    }
+
     @Override
     public String name() {
         return "tplora";

@@ -70,14 +70,14 @@ public class SwinAttUNet extends Module implements Layer {
         return (SwinTransformer) child("swin_backbone");
     }
 
-    /** Logits {@code [B, classes, H, W]} of images {@code [B, 3, H, W]} scaled to [0, 1]; H and W multiples of 32. */
+    /** Logits {@code [B, classes, H, W]} of images {@code [B, 3, H, W]} scaled to [0, 1]; H and W multiples of 16. */
     @Override
     public NDArray forward(NDArray x) {
         long h = x.getShape().get(2);
         long w = x.getShape().get(3);
-        if (x.getShape().dimension() != 4 || x.getShape().get(1) != 3 || h % 32 != 0 || w % 32 != 0) {
+        if (x.getShape().dimension() != 4 || x.getShape().get(1) != 3 || h % 16 != 0 || w % 16 != 0) {
             throw new IllegalArgumentException("Swin-Att-UNet takes images [B, 3, H, W] with H and W multiples of "
-                    + "32 (the decoder doubles 1/32-scale maps back up), got " + x.getShape());
+                    + "16 (the decoder doubles the 1/16-scale bottleneck back up four times), got " + x.getShape());
         }
         NDArray x1 = call("cnn1", x);
         NDArray x2 = call("cnn2", call("downSample", x1));

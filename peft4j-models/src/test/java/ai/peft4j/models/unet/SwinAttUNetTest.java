@@ -62,8 +62,8 @@ class SwinAttUNetTest {
     void forward_givesLogitsAtInputResolution() {
         SwinAttUNet net = new SwinAttUNet(manager, SwinAttUNetConfig.fixture(4));
         net.eval();
-        NDArray out = net.forward(manager.randomUniform(0f, 1f, new Shape(1, 3, 96, 128)));
-        assertEquals(new Shape(1, 4, 96, 128), out.getShape());
+        NDArray out = net.forward(manager.randomUniform(0f, 1f, new Shape(1, 3, 112, 80)));
+        assertEquals(new Shape(1, 4, 112, 80), out.getShape());
     }
 
     @Test
@@ -113,10 +113,10 @@ class SwinAttUNetTest {
     }
 
     @Test
-    void forward_rejectsSidesThatAreNotMultiplesOf32() {
+    void forward_rejectsSidesThatAreNotMultiplesOf16() {
         SwinAttUNet net = new SwinAttUNet(manager, SwinAttUNetConfig.fixture(2));
         IllegalArgumentException ex = assertThrows(IllegalArgumentException.class,
                 () -> net.forward(manager.zeros(new Shape(1, 3, 100, 64))));
-        assertTrue(ex.getMessage().contains("multiples of 32"), ex.getMessage());
+        assertTrue(ex.getMessage().contains("multiples of 16"), ex.getMessage());
     }
 }

@@ -37,8 +37,8 @@ import java.util.function.Consumer;
 /**
  * Trains the trainable parameters of a model, one epoch at a time, as the published {@code fit_one_epoch} does:
  * the learning rate set per epoch from the schedule, a loss per batch, validation every few epochs, and after every
- * epoch a {@code last} checkpoint (and a {@code best} one when the epoch is the best so far), the CSV log and the
- * curves. A run whose output directory already holds a {@code last} checkpoint continues from it, so a killed run
+ * epoch a {@code last} checkpoint (and a {@code best} one when the epoch is the best so far) and the CSV log, and
+ * the curves after each validation. A run whose output directory already holds a {@code last} checkpoint continues from it, so a killed run
  * restarted with the same command loses at most the epoch it was in.
  *
  * <p>Each step runs in its own scope, so the step's arrays (activations, the graph, gradient handles) are freed
@@ -200,7 +200,11 @@ public final class Trainer {
                     }
                     writeCheckpoint(lastFile, optimizer, epoch + 1, history, bestEpoch, bestScore);
                     TrainingLog.write(outputDir.resolve(LOG), history, classNames);
-                    TrainingCurves.write(outputDir.resolve(CURVES), history, outputDir.getFileName().toString());
+                    // Drawing takes a few hundred milliseconds: redraw when there are new metrics, and at the end.
+                    if (evaluate || epoch + 1 == config.epochs()) {
+                        TrainingCurves.write(outputDir.resolve(CURVES), history,
+                                outputDir.getFileName().toString());
+                    }
                 }
                 if (onEpoch != null) {
                     onEpoch.accept(history.get(history.size() - 1));
@@ -230,14 +234,16 @@ public final class Trainer {
                 }
                 gc.backward(l);
             }
-            if (config.gradClipNorm() > 0) {
-                double norm = GradientClipping.clipByGlobalNorm(optimizer.parameters().values(),
-                        config.gradClipNorm());
-                if (!Double.isFinite(norm)) {
-                    optimizer.zeroGrad();
-                    throw new TrainingDivergedException("the gradient norm", norm, epoch, step, batch.ids(), lr,
-                            Objects.toString(lastCheckpoint, null));
-                }
+            // Checked every step, clipping or not: a finite loss can still give a NaN gradient, which would
+            // silently turn every weight into NaN.
+            double norm = config.gradClipNorm() > 0
+                    ? GradientClipping.clipByGlobalNorm(optimizer.parameters().values(), config.gradClipNorm())
+                    : GradientClipping.globalNorm(optimizer.parameters().values());
+            if (!Double.isFinite(norm)) {
+                String where = GradientClipping.firstNonFinite(optimizer.parameters());
+                optimizer.zeroGrad();
+                throw new TrainingDivergedException("the gradient norm (first non-finite at " + where + ")", norm,
+                        epoch, step, batch.ids(), lr, Objects.toString(lastCheckpoint, null));
             }
             optimizer.step();
             optimizer.zeroGrad();

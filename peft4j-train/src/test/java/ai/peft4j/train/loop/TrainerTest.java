@@ -158,6 +158,35 @@ class TrainerTest {
         }
     }
 
+    /** A model whose loss is finite but whose gradient is NaN: sqrt at 0 has an infinite slope, times 0. */
+    private static final class NaNGradient extends ai.peft4j.core.nn.Module implements ai.peft4j.core.nn.Layer {
+        NaNGradient(NDManager manager, TinySegmenter inner) {
+            registerModule("inner", inner);
+            registerParameter("p", manager.create(new float[] {1f}));
+        }
+
+        @Override
+        public ai.djl.ndarray.NDArray forward(ai.djl.ndarray.NDArray x) {
+            ai.djl.ndarray.NDArray p = parameter("p").data();
+            return call("inner", x).add(p.sub(p).sqrt().mul(0f));
+        }
+    }
+
+    @Test
+    void fit_nanGradientWithFiniteLoss_stopsNamingTheParameter(@TempDir Path dir) throws Exception {
+        NaNGradient bad = new NaNGradient(manager, model);
+        Trainer t = Trainer.builder().setModel(bad).setConfig(config(2).build())
+                .setTrainData(Squares.shuffled(TRAIN, 4, 5)).setOutputDir(dir)
+                .optConsole(new PrintStream(console, true, StandardCharsets.UTF_8)).optInteractive(false).build();
+        float[] before = model.stateDict().get("head.weight").toFloatArray();
+        TrainingDivergedException e = assertThrows(TrainingDivergedException.class, t::fit);
+        assertEquals(1, e.epoch());
+        assertEquals(1, e.step());
+        assertTrue(e.getMessage().startsWith("the gradient norm (first non-finite at p) is NaN at epoch 1, step 1"),
+                e.getMessage());
+        assertArrayEquals(before, model.stateDict().get("head.weight").toFloatArray(), 0f);
+    }
+
     @Test
     void fit_resumeWithOtherConfiguration_isRefused(@TempDir Path dir) throws Exception {
         trainer(config(1).build(), dir).build().fit();

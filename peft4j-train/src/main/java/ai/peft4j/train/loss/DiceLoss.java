@@ -34,8 +34,9 @@ public final class DiceLoss implements SegmentationLoss {
         NDArray fp = Reductions.sum(probs, 0, 2, 3).sub(tp);
         NDArray fn = Reductions.sum(target, 0, 2, 3).sub(tp);
         float b2 = beta * beta;
-        NDArray num = tp.mul(1 + b2).add(smooth);
-        NDArray score = num.div(tp.mul(1 + b2).add(fn.mul(b2)).add(fp).add(smooth));
+        NDArray onePlusB2 = Scalars.of(tp, 1 + b2);
+        NDArray num = tp.mul(onePlusB2).add(smooth);
+        NDArray score = num.div(tp.mul(onePlusB2).add(fn.mul(Scalars.of(tp, b2))).add(fp).add(smooth));
         return score.mean().neg().add(1);
     }
 

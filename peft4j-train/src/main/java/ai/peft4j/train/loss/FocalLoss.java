@@ -28,7 +28,7 @@ public final class FocalLoss implements SegmentationLoss {
     public NDArray compute(NDArray logits, NDArray labels) {
         NDArray perPixel = ce.perPixel(logits, labels);
         NDArray pt = perPixel.neg().exp();
-        return pt.neg().add(1).pow(gamma).mul(perPixel).mul(alpha).mean();
+        return pt.neg().add(1).pow(Scalars.of(pt, gamma)).mul(perPixel).mul(Scalars.of(pt, alpha)).mean();
     }
 
     @Override

@@ -120,6 +120,40 @@ class LossesTest {
         assertEquals(1 - (score0 + score1) / 2, value(new DiceLoss(2)), 1e-6);
     }
 
+    private static float[] gradient(SegmentationLoss loss, boolean reuseFreedMemory) throws InterruptedException {
+        NDArray x = logits();
+        x.setRequiresGradient(true);
+        try (GradientCollector gc = EngineSetup.engine().newGradientCollector()) {
+            NDArray l = loss.compute(x, labels());
+            if (reuseFreedMemory) {
+                // Collect unreachable direct buffers and fill freed memory with NaNs before backward runs.
+                System.gc();
+                Thread.sleep(50);
+                java.util.List<java.nio.ByteBuffer> junk = new java.util.ArrayList<>();
+                for (int i = 0; i < 20000; i++) {
+                    java.nio.ByteBuffer b = java.nio.ByteBuffer.allocateDirect(4);
+                    b.putFloat(0, Float.NaN);
+                    junk.add(b);
+                }
+            }
+            gc.backward(l);
+        }
+        return x.getGradient().toFloatArray();
+    }
+
+    @Test
+    void focalAndDice_gradientsSurviveGarbageCollectionBeforeBackward() throws Exception {
+        // With DJL's mul(Number) / pow(Number) these gradients came out NaN: the scalar's buffer was freed.
+        for (SegmentationLoss loss : new SegmentationLoss[] {new FocalLoss(2, new float[] {1, 3}), new DiceLoss(2)}) {
+            float[] expected = gradient(loss, false);
+            float[] afterGc = gradient(loss, true);
+            for (int i = 0; i < expected.length; i++) {
+                assertTrue(Float.isFinite(expected[i]), loss + " gradient " + i);
+                assertEquals(expected[i], afterGc[i], 0f, loss + " gradient element " + i);
+            }
+        }
+    }
+
     @Test
     void parse_cePlusDice_isTheSum() {
         SegmentationLoss both = SegmentationLoss.parse("ce+dice", 2, null);

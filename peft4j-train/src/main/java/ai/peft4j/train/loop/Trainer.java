@@ -140,6 +140,9 @@ public final class Trainer {
                 bestScore = c.bestScore();
             }
             console.printf(Locale.ROOT, "Resuming %s after epoch %d of %d%n", outputDir, start, config.epochs());
+        } else {
+            // A fresh run must not report the best checkpoint of an earlier run in the same directory.
+            Files.deleteIfExists(bestFile);
         }
         long stepNanos = 0;
         int steps = 0;
@@ -153,14 +156,14 @@ public final class Trainer {
                 double lossSum = 0;
                 int n = 0;
                 String label = String.format(Locale.ROOT, "Epoch %d/%d", epoch + 1, config.epochs());
+                Path intact = Files.exists(lastFile) ? lastFile : null;
                 try (ProgressBar bar = new ProgressBar(console, label, trainData.batchesPerEpoch(), interactive)) {
                     Iterator<Batch> it = trainData.epoch(epoch).iterator();
                     try {
                         while (it.hasNext()) {
                             Batch batch = it.next();
                             long s0 = System.nanoTime();
-                            double value = trainStep(data, batch, optimizer, epoch + 1, n + 1, lr,
-                                    Files.exists(lastFile) ? lastFile : null);
+                            double value = trainStep(data, batch, optimizer, epoch + 1, n + 1, lr, intact);
                             stepNanos += System.nanoTime() - s0;
                             steps++;
                             lossSum += value;
@@ -215,7 +218,7 @@ public final class Trainer {
             console.printf(Locale.ROOT, "%s: all %d epochs were already done%n", outputDir, config.epochs());
         }
         return new TrainingResult(List.copyOf(history), start, bestEpoch, bestScore, lastFile,
-                Files.exists(bestFile) ? bestFile : null, steps == 0 ? Double.NaN : stepNanos / 1e9 / steps);
+                bestEpoch > 0 ? bestFile : null, steps == 0 ? Double.NaN : stepNanos / 1e9 / steps);
     }
 
     private double trainStep(NDManager data, Batch batch, Optimizer optimizer, int epoch, int step, double lr,

@@ -188,6 +188,35 @@ class TrainerTest {
     }
 
     @Test
+    void fit_afterCrashFollowingEpoch2_resumesThereAndEndsAsUninterrupted(@TempDir Path dir) throws Exception {
+        trainer(config(4).build(), dir.resolve("straight")).build().fit();
+        float[] straight = model.stateDict().get("head.weight").toFloatArray();
+
+        EngineSetup.seed(7);
+        model = new TinySegmenter(manager);
+        Path run = dir.resolve("interrupted");
+        RuntimeException crash = new RuntimeException("simulated crash");
+        Trainer first = trainer(config(4).build(), run).optEpochListener(e -> {
+            if (e.epoch() == 2) {
+                throw crash;
+            }
+        }).build();
+        assertEquals(crash, assertThrows(RuntimeException.class, first::fit));
+
+        EngineSetup.seed(99);
+        model = new TinySegmenter(manager);
+        TrainingResult resumed = trainer(config(4).build(), run).build().fit();
+        assertEquals(2, resumed.resumedFrom());
+        assertEquals(4, resumed.history().size());
+        assertArrayEquals(straight, model.stateDict().get("head.weight").toFloatArray(), 0f);
+        assertTrue(console.toString(StandardCharsets.UTF_8).contains("Resuming " + run + " after epoch 2 of 4"));
+
+        TrainingResult again = trainer(config(4).build(), run).build().fit();
+        assertEquals(4, again.resumedFrom());
+        assertTrue(console.toString(StandardCharsets.UTF_8).contains("all 4 epochs were already done"));
+    }
+
+    @Test
     void fit_resumeWithOtherConfiguration_isRefused(@TempDir Path dir) throws Exception {
         trainer(config(1).build(), dir).build().fit();
         Trainer other = trainer(config(2).optLearningRate(5e-3).build(), dir).build();

@@ -1,0 +1,409 @@
+package ai.peft4j.train.loop;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
+import ai.peft4j.core.engine.EngineSetup;
+import ai.peft4j.core.nn.Layer;
+import ai.peft4j.core.nn.Module;
+import ai.peft4j.core.nn.Parameter;
+import ai.peft4j.data.Batch;
+import ai.peft4j.train.loss.SegmentationLoss;
+import ai.peft4j.train.metrics.ConfusionMatrix;
+import ai.peft4j.train.metrics.SegmentationScores;
+import ai.peft4j.train.optim.GradientClipping;
+import ai.peft4j.train.optim.Optimizer;
+import ai.peft4j.train.report.EpochRecord;
+import ai.peft4j.train.report.ProgressBar;
+import ai.peft4j.train.report.TrainingCurves;
+import ai.peft4j.train.report.TrainingLog;
+import ai.peft4j.train.schedule.LearningRateSchedule;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.Consumer;
+
+/**
+ * Trains the trainable parameters of a model, one epoch at a time, as the published {@code fit_one_epoch} does:
+ * the learning rate set per epoch from the schedule, a loss per batch, validation every few epochs, and after every
+ * epoch a {@code last} checkpoint (and a {@code best} one when the epoch is the best so far) and the CSV log, and
+ * the curves after each validation. A run whose output directory already holds a {@code last} checkpoint continues from it, so a killed run
+ * restarted with the same command loses at most the epoch it was in.
+ *
+ * <p>Each step runs in its own scope, so the step's arrays (activations, the graph, gradient handles) are freed
+ * when it ends, and parameters are updated in place.
+ *
+ * <pre>{@code
+ * TrainingResult r = Trainer.builder()
+ *         .setModel(model)
+ *         .setConfig(TrainerConfig.builder().setEpochs(50).setNumClasses(6).build())
+ *         .setTrainData(trainLoader)
+ *         .optValidationData(valLoader)
+ *         .setOutputDir(Path.of("runs/lemon"))
+ *         .build()
+ *         .fit();
+ * }</pre>
+ */
+public final class Trainer {
+    public static final String LAST = "last.safetensors";
+    public static final String BEST = "best.safetensors";
+    public static final String LOG = "history.csv";
+    public static final String CURVES = "curves.png";
+
+    private final Module module;
+    private final Layer layer;
+    private final TrainerConfig config;
+    private final BatchSource trainData;
+    private final BatchSource validationData;
+    private final Path outputDir;
+    private final PrintStream console;
+    private final boolean interactive;
+    private final boolean resume;
+    private final List<String> classNames;
+    private final Consumer<EpochRecord> onEpoch;
+    private final SegmentationLoss loss;
+
+    private Trainer(Builder b) {
+        this.module = b.module;
+        this.layer = b.layer;
+        this.config = b.config;
+        this.trainData = b.trainData;
+        this.validationData = b.validationData;
+        this.outputDir = b.outputDir;
+        this.console = b.console;
+        this.interactive = b.interactive == null ? ProgressBar.isTerminal() : b.interactive;
+        this.resume = b.resume;
+        List<String> names = b.classNames;
+        if (names == null) {
+            names = new ArrayList<>();
+            for (int i = 0; i < config.numClasses(); i++) {
+                names.add(Integer.toString(i));
+            }
+        }
+        this.classNames = List.copyOf(names);
+        this.onEpoch = b.onEpoch;
+        this.loss = config.newLoss();
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public TrainerConfig config() {
+        return config;
+    }
+
+    /**
+     * Trains until {@link TrainerConfig#epochs()} epochs are done, resuming from the output directory's last
+     * checkpoint when there is one.
+     *
+     * @throws TrainingDivergedException when a loss or gradient norm is not finite
+     * @throws IOException when a checkpoint or report cannot be written, or a checkpoint to resume cannot be read
+     */
+    public TrainingResult fit() throws IOException {
+        Files.createDirectories(outputDir);
+        Path lastFile = outputDir.resolve(LAST);
+        Path bestFile = outputDir.resolve(BEST);
+        Optimizer optimizer = config.newOptimizer(module.namedParameters());
+        for (Parameter p : optimizer.parameters().values()) {
+            p.attachGradient();
+        }
+        LearningRateSchedule schedule = config.schedule(config.epochs());
+        List<EpochRecord> history = new ArrayList<>();
+        int start = 0;
+        int bestEpoch = 0;
+        double bestScore = Double.NaN;
+        if (resume && Files.exists(lastFile)) {
+            try (NDManager tmp = EngineSetup.newManager()) {
+                Checkpoint c = Checkpoint.read(lastFile, tmp);
+                if (!config.toJson().equals(c.configJson())) {
+                    throw new IllegalStateException(outputDir + " holds a run with another configuration:\n  saved: "
+                            + c.configJson() + "\n  now:   " + config.toJson() + "\nUse a new output directory, "
+                            + "or the saved configuration to resume it.");
+                }
+                module.loadStateDict(c.modelState(), true);
+                optimizer.loadStateDict(c.optimizerState());
+                history.addAll(c.history());
+                start = c.epochsDone();
+                bestEpoch = c.bestEpoch();
+                bestScore = c.bestScore();
+            }
+            console.printf(Locale.ROOT, "Resuming %s after epoch %d of %d%n", outputDir, start, config.epochs());
+        } else {
+            // A fresh run must not report the best checkpoint of an earlier run in the same directory.
+            Files.deleteIfExists(bestFile);
+        }
+        long stepNanos = 0;
+        int steps = 0;
+        try (NDManager data = EngineSetup.newManager()) {
+            for (int epoch = start; epoch < config.epochs(); epoch++) {
+                long t0 = System.nanoTime();
+                EngineSetup.seed(Checkpoint.epochSeed(config.seed(), epoch));
+                double lr = schedule.learningRate(epoch);
+                optimizer.setLearningRate(lr);
+                module.train(true);
+                double lossSum = 0;
+                int n = 0;
+                String label = String.format(Locale.ROOT, "Epoch %d/%d", epoch + 1, config.epochs());
+                Path intact = Files.exists(lastFile) ? lastFile : null;
+                try (ProgressBar bar = new ProgressBar(console, label, trainData.batchesPerEpoch(), interactive)) {
+                    Iterator<Batch> it = trainData.epoch(epoch).iterator();
+                    try {
+                        while (it.hasNext()) {
+                            Batch batch = it.next();
+                            long s0 = System.nanoTime();
+                            double value = trainStep(data, batch, optimizer, epoch + 1, n + 1, lr, intact);
+                            stepNanos += System.nanoTime() - s0;
+                            steps++;
+                            lossSum += value;
+                            n++;
+                            bar.update(n, String.format(Locale.ROOT, "loss %.4f  lr %.2e", lossSum / n, lr));
+                        }
+                    } finally {
+                        if (it instanceof AutoCloseable) {
+                            closeQuietly((AutoCloseable) it);
+                        }
+                    }
+                    if (n == 0) {
+                        throw new IllegalStateException("epoch " + (epoch + 1) + " had no training batches; is the "
+                                + "training set empty or smaller than one batch?");
+                    }
+                    Double valLoss = null;
+                    SegmentationScores scores = null;
+                    boolean evaluate = validationData != null
+                            && ((epoch + 1) % config.evalPeriod() == 0 || epoch + 1 == config.epochs());
+                    if (evaluate) {
+                        Evaluation ev = evaluate(validationData);
+                        valLoss = ev.loss();
+                        scores = ev.scores();
+                        bar.status(String.format(Locale.ROOT, "loss %.4f  val %.4f  mIoU %.2f%%", lossSum / n,
+                                valLoss, 100 * scores.meanIou()));
+                    }
+                    EpochRecord rec = new EpochRecord(epoch + 1, lr, lossSum / n, valLoss, scores,
+                            (System.nanoTime() - t0) / 1e9);
+                    history.add(rec);
+                    if (evaluate) {
+                        double score = config.bestBy() == BestBy.MIOU ? scores.meanIou() : -valLoss;
+                        if (bestEpoch == 0 || score >= bestScore) {
+                            bestEpoch = epoch + 1;
+                            bestScore = score;
+                            writeCheckpoint(bestFile, optimizer, epoch + 1, history, bestEpoch, bestScore);
+                        }
+                    }
+                    writeCheckpoint(lastFile, optimizer, epoch + 1, history, bestEpoch, bestScore);
+                    TrainingLog.write(outputDir.resolve(LOG), history, classNames);
+                    // Drawing takes a few hundred milliseconds: redraw when there are new metrics, and at the end.
+                    if (evaluate || epoch + 1 == config.epochs()) {
+                        TrainingCurves.write(outputDir.resolve(CURVES), history,
+                                outputDir.getFileName().toString());
+                    }
+                }
+                if (onEpoch != null) {
+                    onEpoch.accept(history.get(history.size() - 1));
+                }
+            }
+        }
+        if (start >= config.epochs()) {
+            console.printf(Locale.ROOT, "%s: all %d epochs were already done%n", outputDir, config.epochs());
+        }
+        return new TrainingResult(List.copyOf(history), start, bestEpoch, bestScore, lastFile,
+                bestEpoch > 0 ? bestFile : null, steps == 0 ? Double.NaN : stepNanos / 1e9 / steps);
+    }
+
+    private double trainStep(NDManager data, Batch batch, Optimizer optimizer, int epoch, int step, double lr,
+            Path lastCheckpoint) {
+        try (NDManager m = data.newSubManager(); NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            NDArray x = images(m, batch);
+            NDArray y = masks(m, batch);
+            double value;
+            try (GradientCollector gc = EngineSetup.engine().newGradientCollector()) {
+                NDArray l = loss.compute(layer.forward(x), y);
+                value = l.getFloat();
+                if (!Double.isFinite(value)) {
+                    throw new TrainingDivergedException("the training loss", value, epoch, step, batch.ids(), lr,
+                            Objects.toString(lastCheckpoint, null));
+                }
+                gc.backward(l);
+            }
+            // Checked every step, clipping or not: a finite loss can still give a NaN gradient, which would
+            // silently turn every weight into NaN.
+            double norm = config.gradClipNorm() > 0
+                    ? GradientClipping.clipByGlobalNorm(optimizer.parameters().values(), config.gradClipNorm())
+                    : GradientClipping.globalNorm(optimizer.parameters().values());
+            if (!Double.isFinite(norm)) {
+                String where = GradientClipping.firstNonFinite(optimizer.parameters());
+                optimizer.zeroGrad();
+                throw new TrainingDivergedException("the gradient norm (first non-finite at " + where + ")", norm,
+                        epoch, step, batch.ids(), lr, Objects.toString(lastCheckpoint, null));
+            }
+            optimizer.step();
+            optimizer.zeroGrad();
+            return value;
+        }
+    }
+
+    /**
+     * The mean loss and the confusion matrix of the model (in eval mode) on {@code source}'s epoch-0 batches; the
+     * model's training mode is restored afterwards.
+     */
+    public Evaluation evaluate(BatchSource source) {
+        boolean wasTraining = module.isTraining();
+        module.eval();
+        ConfusionMatrix cm = new ConfusionMatrix(config.numClasses());
+        double lossSum = 0;
+        int n = 0;
+        try (NDManager data = EngineSetup.newManager()) {
+            for (Batch batch : source.epoch(0)) {
+                try (NDManager m = data.newSubManager(); NDScope scope = new NDScope()) {
+                    scope.suppressNotUsedWarning();
+                    NDArray logits = layer.forward(images(m, batch));
+                    lossSum += loss.compute(logits, masks(m, batch)).getFloat();
+                    n++;
+                    int[] pred = logits.argMax(1).toType(DataType.INT32, false).toIntArray();
+                    cm.add(batch.masks(), pred);
+                }
+            }
+        } finally {
+            module.train(wasTraining);
+        }
+        if (n == 0) {
+            throw new IllegalStateException("no validation batches; is the validation set empty?");
+        }
+        return new Evaluation(lossSum / n, cm);
+    }
+
+    private void writeCheckpoint(Path file, Optimizer optimizer, int epochsDone, List<EpochRecord> history,
+            int bestEpoch, double bestScore) throws IOException {
+        try (NDManager tmp = EngineSetup.newManager()) {
+            Map<String, NDArray> opt = optimizer.stateDict(tmp);
+            Checkpoint.write(file, module.stateDict(), opt, epochsDone, config.toJson(), config.seed(), history,
+                    bestEpoch, bestScore);
+        }
+    }
+
+    private static NDArray images(NDManager m, Batch b) {
+        return m.create(b.images(), new Shape(b.size(), 3, b.height(), b.width()));
+    }
+
+    private static NDArray masks(NDManager m, Batch b) {
+        return m.create(b.masks(), new Shape(b.size(), b.height(), b.width()));
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        try {
+            c.close();
+        } catch (Exception e) {
+            throw e instanceof RuntimeException ? (RuntimeException) e : new UncheckedIOException(
+                    new IOException("closing the batch loader failed: " + e.getMessage(), e));
+        }
+    }
+
+    /** Settings in DJL's style: {@code setX} for what is required, {@code optX} for the rest. */
+    public static final class Builder {
+        private Module module;
+        private Layer layer;
+        private TrainerConfig config;
+        private BatchSource trainData;
+        private BatchSource validationData;
+        private Path outputDir;
+        private PrintStream console = System.out;
+        private Boolean interactive;
+        private boolean resume = true;
+        private List<String> classNames;
+        private Consumer<EpochRecord> onEpoch;
+
+        /** The model: a module tree whose forward maps images {@code [N, 3, H, W]} to logits. */
+        public <M extends Module & Layer> Builder setModel(M model) {
+            this.module = model;
+            this.layer = model;
+            return this;
+        }
+
+        public Builder setConfig(TrainerConfig config) {
+            this.config = config;
+            return this;
+        }
+
+        public Builder setTrainData(BatchSource trainData) {
+            this.trainData = trainData;
+            return this;
+        }
+
+        /** Validation batches; without them no metrics are computed and no best checkpoint is kept. */
+        public Builder optValidationData(BatchSource validationData) {
+            this.validationData = validationData;
+            return this;
+        }
+
+        /** Where checkpoints, the CSV log and the curves go; a run resumes from what it finds there. */
+        public Builder setOutputDir(Path outputDir) {
+            this.outputDir = outputDir;
+            return this;
+        }
+
+        public Builder optConsole(PrintStream console) {
+            this.console = console;
+            return this;
+        }
+
+        /** Redraw the progress bar in place; by default only when standard output is a terminal. */
+        public Builder optInteractive(boolean interactive) {
+            this.interactive = interactive;
+            return this;
+        }
+
+        /** Continue from the output directory's last checkpoint (default); false starts over and overwrites it. */
+        public Builder optResume(boolean resume) {
+            this.resume = resume;
+            return this;
+        }
+
+        /** Class names for the log's per-class columns. */
+        public Builder optClassNames(List<String> classNames) {
+            this.classNames = classNames;
+            return this;
+        }
+
+        /** Called after each epoch's checkpoint is written. */
+        public Builder optEpochListener(Consumer<EpochRecord> onEpoch) {
+            this.onEpoch = onEpoch;
+            return this;
+        }
+
+        public Trainer build() {
+            List<String> missing = new ArrayList<>();
+            if (module == null) {
+                missing.add("model (setModel)");
+            }
+            if (config == null) {
+                missing.add("config (setConfig)");
+            }
+            if (trainData == null) {
+                missing.add("training data (setTrainData)");
+            }
+            if (outputDir == null) {
+                missing.add("output directory (setOutputDir)");
+            }
+            if (!missing.isEmpty()) {
+                throw new IllegalStateException("the trainer needs " + String.join(", ", missing));
+            }
+            if (classNames != null && classNames.size() != config.numClasses()) {
+                throw new IllegalArgumentException(classNames.size() + " class names for " + config.numClasses()
+                        + " classes");
+            }
+            return new Trainer(this);
+        }
+    }
+}

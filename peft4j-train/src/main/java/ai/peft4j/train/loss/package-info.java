@@ -1,0 +1,5 @@
+/**
+ * Segmentation losses over NCHW logits and NHW class ids with an ignore label: cross-entropy, Dice and focal as
+ * the published TP-LoRA code computes them, and their sums.
+ */
+package ai.peft4j.train.loss;

@@ -1,2 +1,0 @@
-/** Placeholder: filled by the train work. */
-package ai.peft4j.train;

@@ -1,0 +1,246 @@
+package ai.peft4j.train.loop;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDManager;
+import ai.peft4j.core.engine.EngineSetup;
+import ai.peft4j.data.Batch;
+import ai.peft4j.data.Sample;
+import ai.peft4j.train.report.EpochRecord;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class TrainerTest {
+    private static final List<Sample> TRAIN = Squares.samples(16, 32, 1);
+    private static final List<Sample> VAL = Squares.samples(8, 32, 2);
+
+    private NDManager manager;
+    private TinySegmenter model;
+    private final ByteArrayOutputStream console = new ByteArrayOutputStream();
+
+    @BeforeEach
+    void open() {
+        manager = EngineSetup.newManager();
+        EngineSetup.seed(7);
+        model = new TinySegmenter(manager);
+    }
+
+    @AfterEach
+    void close() {
+        manager.close();
+    }
+
+    private TrainerConfig.Builder config(int epochs) {
+        return TrainerConfig.builder().setEpochs(epochs).setNumClasses(2).optLearningRate(1e-2).optEvalPeriod(1)
+                .optSeed(3);
+    }
+
+    private Trainer.Builder trainer(TrainerConfig config, Path dir) {
+        return Trainer.builder().setModel(model).setConfig(config).setTrainData(Squares.shuffled(TRAIN, 4, 5))
+                .optValidationData(Squares.fixed(VAL, 4)).setOutputDir(dir)
+                .optConsole(new PrintStream(console, true, StandardCharsets.UTF_8)).optInteractive(false);
+    }
+
+    @Test
+    void fit_writesCheckpointsCsvLogAndCurves(@TempDir Path dir) throws Exception {
+        TrainingResult r = trainer(config(3).build(), dir).optClassNames(List.of("background", "square")).build()
+                .fit();
+        assertEquals(3, r.history().size());
+        assertEquals(0, r.resumedFrom());
+        List<String> csv = Files.readAllLines(dir.resolve(Trainer.LOG));
+        assertEquals("epoch,lr,train_loss,val_loss,miou,mpa,mprecision,accuracy,mdice,iou_background,iou_square,"
+                + "seconds", csv.get(0));
+        assertEquals(4, csv.size());
+        assertTrue(csv.get(3).startsWith("3,"), csv.get(3));
+        assertEquals(12, csv.get(3).split(",", -1).length, csv.get(3));
+        BufferedImage png = ImageIO.read(dir.resolve(Trainer.CURVES).toFile());
+        assertEquals(1560, png.getWidth());
+        assertEquals(380, png.getHeight());
+        try (NDManager m = EngineSetup.newManager()) {
+            Checkpoint last = Checkpoint.read(dir.resolve(Trainer.LAST), m);
+            assertEquals(3, last.epochsDone());
+            assertEquals(3, last.history().size());
+            assertEquals(model.stateDict().keySet(), last.modelState().keySet());
+            // Adam keeps two moments and a step count per trainable parameter (6 parameters).
+            assertEquals(18, last.optimizerState().size());
+            assertArrayEquals(model.stateDict().get("head.weight").toFloatArray(),
+                    last.modelState().get("head.weight").toFloatArray(), 0f);
+            Checkpoint best = Checkpoint.read(dir.resolve(Trainer.BEST), m);
+            assertEquals(r.bestEpoch(), best.epochsDone());
+            double bestMiou = r.history().stream().mapToDouble(e -> e.scores().meanIou()).max().orElseThrow();
+            assertEquals(bestMiou, r.bestScore(), 0);
+        }
+        String out = console.toString(StandardCharsets.UTF_8);
+        assertTrue(out.contains("Epoch 3/3 [####################] 4/4  loss "), out);
+        assertTrue(out.contains("mIoU"), out);
+    }
+
+    @Test
+    void config_stepScheduleShorterThanItsPlateaus_isRefusedAtBuild() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> config(4).optSchedule("step").build());
+        assertTrue(e.getMessage().contains("train at least 10 epochs"), e.getMessage());
+    }
+
+    @Test
+    void fit_cosineSchedule_recordsPublishedRates(@TempDir Path dir) throws Exception {
+        TrainingResult r = trainer(config(4).build(), dir).build().fit();
+        // 4 epochs: warm-up 1 epoch from 1e-3, flat last epoch at 1e-4.
+        assertEquals(1e-3, r.history().get(0).learningRate(), 1e-12);
+        assertEquals(1e-2, r.history().get(1).learningRate(), 1e-12);
+        assertEquals(1e-4, r.history().get(3).learningRate(), 1e-12);
+    }
+
+    @Test
+    void fit_frozenParametersStayUnchanged(@TempDir Path dir) throws Exception {
+        model.freeze("features.*");
+        float[] before = model.stateDict().get("features.0.weight").toFloatArray();
+        float[] headBefore = model.stateDict().get("head.weight").toFloatArray();
+        trainer(config(2).build(), dir).build().fit();
+        assertArrayEquals(before, model.stateDict().get("features.0.weight").toFloatArray(), 0f);
+        assertFalse(java.util.Arrays.equals(headBefore, model.stateDict().get("head.weight").toFloatArray()));
+    }
+
+    @Test
+    void fit_arraysOfStepsAreFreed_managerHoldsConstantCount(@TempDir Path dir) throws Exception {
+        List<Integer> counts = new ArrayList<>();
+        trainer(config(4).build(), dir).optEpochListener(e -> counts.add(manager.getManagedArrays().size()))
+                .build().fit();
+        // After the first epoch (optimiser state made) the model's manager holds the same arrays every epoch.
+        assertEquals(counts.get(1), counts.get(3), counts.toString());
+    }
+
+    @Test
+    void fit_nanLoss_stopsNamingEpochStepAndBatch(@TempDir Path dir) throws Exception {
+        List<Sample> poisoned = new ArrayList<>(TRAIN);
+        Sample bad = poisoned.get(5);
+        float[] image = bad.image().clone();
+        image[0] = Float.NaN;
+        poisoned.set(5, new Sample("broken", image, bad.mask(), bad.height(), bad.width()));
+        BatchSource source = epoch -> {
+            // The broken sample reaches the model in epoch 2, step 2.
+            List<Batch> batches = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                List<Sample> chunk = new ArrayList<>(TRAIN.subList(4 * i, 4 * i + 4));
+                if (epoch == 1 && i == 1) {
+                    chunk.set(1, poisoned.get(5));
+                }
+                batches.add(Squares.batch(chunk));
+            }
+            return batches;
+        };
+        Trainer t = trainer(config(3).build(), dir).setTrainData(source).build();
+        TrainingDivergedException e = assertThrows(TrainingDivergedException.class, t::fit);
+        assertEquals(2, e.epoch());
+        assertEquals(2, e.step());
+        assertTrue(e.batchIds().contains("broken"));
+        assertTrue(e.getMessage().startsWith("the training loss is NaN at epoch 2, step 2 (batch sq004, broken, "),
+                e.getMessage());
+        assertTrue(e.getMessage().contains("last.safetensors is intact"), e.getMessage());
+        try (NDManager m = EngineSetup.newManager()) {
+            assertEquals(1, Checkpoint.read(dir.resolve(Trainer.LAST), m).epochsDone());
+        }
+    }
+
+    /** A model whose loss is finite but whose gradient is NaN: sqrt at 0 has an infinite slope, times 0. */
+    private static final class NaNGradient extends ai.peft4j.core.nn.Module implements ai.peft4j.core.nn.Layer {
+        NaNGradient(NDManager manager, TinySegmenter inner) {
+            registerModule("inner", inner);
+            registerParameter("p", manager.create(new float[] {1f}));
+        }
+
+        @Override
+        public ai.djl.ndarray.NDArray forward(ai.djl.ndarray.NDArray x) {
+            ai.djl.ndarray.NDArray p = parameter("p").data();
+            return call("inner", x).add(p.sub(p).sqrt().mul(0f));
+        }
+    }
+
+    @Test
+    void fit_nanGradientWithFiniteLoss_stopsNamingTheParameter(@TempDir Path dir) throws Exception {
+        NaNGradient bad = new NaNGradient(manager, model);
+        Trainer t = Trainer.builder().setModel(bad).setConfig(config(2).build())
+                .setTrainData(Squares.shuffled(TRAIN, 4, 5)).setOutputDir(dir)
+                .optConsole(new PrintStream(console, true, StandardCharsets.UTF_8)).optInteractive(false).build();
+        float[] before = model.stateDict().get("head.weight").toFloatArray();
+        TrainingDivergedException e = assertThrows(TrainingDivergedException.class, t::fit);
+        assertEquals(1, e.epoch());
+        assertEquals(1, e.step());
+        assertTrue(e.getMessage().startsWith("the gradient norm (first non-finite at p) is NaN at epoch 1, step 1"),
+                e.getMessage());
+        assertArrayEquals(before, model.stateDict().get("head.weight").toFloatArray(), 0f);
+    }
+
+    @Test
+    void fit_afterCrashFollowingEpoch2_resumesThereAndEndsAsUninterrupted(@TempDir Path dir) throws Exception {
+        trainer(config(4).build(), dir.resolve("straight")).build().fit();
+        float[] straight = model.stateDict().get("head.weight").toFloatArray();
+
+        EngineSetup.seed(7);
+        model = new TinySegmenter(manager);
+        Path run = dir.resolve("interrupted");
+        RuntimeException crash = new RuntimeException("simulated crash");
+        Trainer first = trainer(config(4).build(), run).optEpochListener(e -> {
+            if (e.epoch() == 2) {
+                throw crash;
+            }
+        }).build();
+        assertEquals(crash, assertThrows(RuntimeException.class, first::fit));
+
+        EngineSetup.seed(99);
+        model = new TinySegmenter(manager);
+        TrainingResult resumed = trainer(config(4).build(), run).build().fit();
+        assertEquals(2, resumed.resumedFrom());
+        assertEquals(4, resumed.history().size());
+        assertArrayEquals(straight, model.stateDict().get("head.weight").toFloatArray(), 0f);
+        assertTrue(console.toString(StandardCharsets.UTF_8).contains("Resuming " + run + " after epoch 2 of 4"));
+
+        TrainingResult again = trainer(config(4).build(), run).build().fit();
+        assertEquals(4, again.resumedFrom());
+        assertTrue(console.toString(StandardCharsets.UTF_8).contains("all 4 epochs were already done"));
+    }
+
+    @Test
+    void fit_resumeWithOtherConfiguration_isRefused(@TempDir Path dir) throws Exception {
+        trainer(config(1).build(), dir).build().fit();
+        Trainer other = trainer(config(2).optLearningRate(5e-3).build(), dir).build();
+        IllegalStateException e = assertThrows(IllegalStateException.class, other::fit);
+        assertTrue(e.getMessage().contains("another configuration"), e.getMessage());
+    }
+
+    @Test
+    void fit_bestByValLoss_keepsLowestValidationLoss(@TempDir Path dir) throws Exception {
+        TrainingResult r = trainer(config(3).optBestBy(BestBy.VAL_LOSS).build(), dir).build().fit();
+        double lowest = r.history().stream().mapToDouble(EpochRecord::valLoss).min().orElseThrow();
+        assertEquals(-lowest, r.bestScore(), 0);
+        assertNotNull(r.bestCheckpoint());
+    }
+
+    @Test
+    void fit_evalPeriod_validatesEveryNthAndLastEpoch(@TempDir Path dir) throws Exception {
+        TrainingResult r = trainer(config(5).optEvalPeriod(2).build(), dir).build().fit();
+        boolean[] evaluated = new boolean[5];
+        for (int i = 0; i < 5; i++) {
+            evaluated[i] = r.history().get(i).evaluated();
+        }
+        assertArrayEquals(new boolean[] {false, true, false, true, true}, evaluated);
+        assertEquals(",,,,,,,,", Files.readAllLines(dir.resolve(Trainer.LOG)).get(1).replaceAll("[^,]", "")
+                .substring(0, 8));
+    }
+}

@@ -1,5 +1,6 @@
 package ai.peft4j.peft;
 
+import ai.peft4j.core.tensor.Scalars;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -182,7 +183,7 @@ class PublishedMethodsParityTest {
             }
         }
         NDArray target = m.create(onehot, s).toType(logits.getDataType(), false);
-        return logits.logSoftmax(1).mul(target).sum().neg().div((float) b * h * w);
+        return Scalars.div(logits.logSoftmax(1).mul(target).sum().neg(), (float) b * h * w);
     }
 
     private static Set<String> names(JsonNode list) {

@@ -1,5 +1,6 @@
 package ai.peft4j.core.nn;
 
+import ai.peft4j.core.tensor.Scalars;
 import ai.djl.ndarray.NDArray;
 import java.util.function.UnaryOperator;
 
@@ -46,7 +47,7 @@ public final class Activation extends Module implements Layer {
 
     /** {@code x * sigmoid(1.702 x)}, the approximation CLIP and Convpass call QuickGELU. */
     public static Activation quickGelu() {
-        return new Activation("QuickGELU", x -> x.mul(ai.djl.nn.Activation.sigmoid(x.mul(1.702f))));
+        return new Activation("QuickGELU", x -> x.mul(ai.djl.nn.Activation.sigmoid(Scalars.mul(x, 1.702f))));
     }
 
     public static Activation identity() {

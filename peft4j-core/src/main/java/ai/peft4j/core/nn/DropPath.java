@@ -1,5 +1,6 @@
 package ai.peft4j.core.nn;
 
+import ai.peft4j.core.tensor.Scalars;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 
@@ -31,6 +32,6 @@ public class DropPath extends Module implements Layer {
         java.util.Arrays.fill(dims, 1);
         dims[0] = x.getShape().get(0);
         NDArray mask = x.getManager().randomUniform(0f, 1f, new Shape(dims)).add(keep).floor();
-        return x.div(keep).mul(mask);
+        return Scalars.div(x, keep).mul(mask);
     }
 }

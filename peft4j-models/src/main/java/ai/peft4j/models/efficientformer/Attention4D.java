@@ -1,5 +1,6 @@
 package ai.peft4j.models.efficientformer;
 
+import ai.peft4j.core.tensor.Scalars;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
@@ -84,7 +85,7 @@ public class Attention4D extends Module implements Layer {
         NDArray local = call("v_local", v);
         v = v.reshape(b, heads, valueDim, n).transpose(0, 1, 3, 2);
         NDArray bias = near(AttentionBias.expand(parameter("attention_biases").data(), flatIndex, n, n), x);
-        NDArray attn = q.matMul(k).mul(scale).add(bias);
+        NDArray attn = Scalars.mul(q.matMul(k), scale).add(bias);
         attn = call("talking_head1", attn).softmax(-1);
         attn = call("talking_head2", attn);
         NDArray out = attn.matMul(v).transpose(0, 1, 3, 2).reshape(b, (long) heads * valueDim, h, w).add(local);

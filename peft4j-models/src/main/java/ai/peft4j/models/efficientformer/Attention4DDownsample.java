@@ -1,5 +1,6 @@
 package ai.peft4j.models.efficientformer;
 
+import ai.peft4j.core.tensor.Scalars;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
@@ -67,7 +68,7 @@ public class Attention4DDownsample extends Module implements Layer {
         NDArray local = call("v_local", v);
         v = v.reshape(b, heads, valueDim, n).transpose(0, 1, 3, 2);
         NDArray bias = near(AttentionBias.expand(parameter("attention_biases").data(), flatIndex, n2, n), x);
-        NDArray attn = q.matMul(k).mul(scale).add(bias).softmax(-1);
+        NDArray attn = Scalars.mul(q.matMul(k), scale).add(bias).softmax(-1);
         NDArray out = attn.matMul(v).transpose(0, 1, 3, 2)
                 .reshape(b, (long) heads * valueDim, resolution2, resolution2).add(local);
         if (MacCounter.active()) {

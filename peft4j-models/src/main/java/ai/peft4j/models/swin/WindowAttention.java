@@ -1,5 +1,6 @@
 package ai.peft4j.models.swin;
 
+import ai.peft4j.core.tensor.Scalars;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
@@ -115,7 +116,7 @@ public class WindowAttention extends Module {
         long n = s.get(1);
         long hd = dim / heads;
         NDArray qkv = call("qkv", x).reshape(b, n, 3, heads, hd).transpose(2, 0, 3, 1, 4);
-        NDArray q = qkv.get(0).mul(scale);
+        NDArray q = Scalars.mul(qkv.get(0), scale);
         NDArray k = qkv.get(1);
         NDArray v = qkv.get(2);
         NDArray attn = q.matMul(k.transpose(0, 1, 3, 2));

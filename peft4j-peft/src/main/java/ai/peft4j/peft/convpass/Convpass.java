@@ -1,5 +1,6 @@
 package ai.peft4j.peft.convpass;
 
+import ai.peft4j.core.tensor.Scalars;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.peft4j.core.nn.TokenGrid;
@@ -70,6 +71,6 @@ public final class Convpass extends SegmenterMethod {
     }
 
     private NDArray scaled(NDArray x) {
-        return scale == 1f ? x : x.mul(scale);
+        return scale == 1f ? x : Scalars.mul(x, scale);
     }
 }

@@ -1,5 +1,6 @@
 package ai.peft4j.peft.segmenter;
 
+import ai.peft4j.core.tensor.Scalars;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.peft4j.core.init.Initializers;
@@ -153,7 +154,7 @@ public abstract class SegmenterMethod implements PeftMethod {
     }
 
     private static NDArray scaled(NDArray x, float scale) {
-        return scale == 1f ? x : x.mul(scale);
+        return scale == 1f ? x : Scalars.mul(x, scale);
     }
 
     protected static NDManager managerOf(Module model) {

@@ -1,5 +1,7 @@
 package ai.peft4j.train.loss;
 
+import ai.peft4j.core.tensor.Scalars;
+
 import ai.djl.ndarray.NDArray;
 
 /**

@@ -18,6 +18,21 @@ public interface BatchSource {
         return -1;
     }
 
+    /** The batches of a parallel loader: its epochs, shuffled from its seed and the epoch number. */
+    static BatchSource of(ai.peft4j.data.loader.BatchLoader loader) {
+        return new BatchSource() {
+            @Override
+            public Iterable<Batch> epoch(int epoch) {
+                return loader.epoch(epoch);
+            }
+
+            @Override
+            public int batchesPerEpoch() {
+                return loader.batchesPerEpoch();
+            }
+        };
+    }
+
     /** The same batches every epoch, in the given order (validation data, tests). */
     static BatchSource of(List<Batch> batches) {
         List<Batch> copy = List.copyOf(batches);

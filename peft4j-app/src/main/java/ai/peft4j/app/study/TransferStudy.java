@@ -1,0 +1,178 @@
+package ai.peft4j.app.study;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.peft4j.core.engine.EngineSetup;
+import ai.peft4j.core.state.AtomicFiles;
+import ai.peft4j.data.ImageDataset;
+import ai.peft4j.data.loader.BatchLoader;
+import ai.peft4j.data.loader.LoaderConfig;
+import ai.peft4j.data.transform.Letterbox;
+import ai.peft4j.data.transform.PairTransform;
+import ai.peft4j.models.unet.SwinAttUNet;
+import ai.peft4j.models.unet.SwinAttUNetConfig;
+import ai.peft4j.peft.AdapterFiles;
+import ai.peft4j.peft.Attachment;
+import ai.peft4j.peft.MethodCatalog;
+import ai.peft4j.peft.PeftMethod;
+import ai.peft4j.peft.segmenter.SegmenterMethod;
+import ai.peft4j.peft.tplora.TextPrompt;
+import ai.peft4j.train.loop.BatchSource;
+import ai.peft4j.train.loop.Checkpoint;
+import ai.peft4j.train.loop.Evaluation;
+import ai.peft4j.train.loop.Trainer;
+import ai.peft4j.train.loop.TrainerConfig;
+import ai.peft4j.train.loop.TrainingResult;
+import ai.peft4j.train.metrics.SegmentationScores;
+import ai.peft4j.train.report.EfficiencyChart;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Pretrains a Swin-Att-UNet on a source data set, then adapts a copy of it to each target data set with each
+ * method, and writes the comparison: test mIoU against trainable parameters, as a Markdown table, JSON and a chart.
+ */
+public final class TransferStudy {
+    /**
+     * @param unet the model: its backbone and width; the class count comes from each data set
+     * @param imageSize side of the square network input
+     * @param pretrainEpochs epochs on the source set
+     * @param adaptEpochs epochs on each target set, per method
+     * @param batchSize images per step
+     * @param pretrainLr Adam learning rate for pretraining
+     * @param adaptLr Adam learning rate for adaptation
+     * @param methods method names (see {@link MethodCatalog})
+     * @param seed seeds loaders, initialisation and training
+     */
+    public record Settings(SwinAttUNetConfig unet, int imageSize, int pretrainEpochs, int adaptEpochs, int batchSize,
+            double pretrainLr, double adaptLr, List<String> methods, long seed) {}
+
+    /** A data set with its train and test parts. */
+    public record Domain(String name, ImageDataset train, ImageDataset test) {}
+
+    /** One method's result on one target. */
+    public record Row(String target, String method, long trainable, long total, double miou, double mpa,
+            double seconds) {}
+
+    private final Settings settings;
+    private final PrintStream console;
+
+    public TransferStudy(Settings settings, PrintStream console) {
+        this.settings = settings;
+        this.console = console;
+    }
+
+    /** Runs the study into {@code out} and returns its rows (the first: the pretrained model on its own test set). */
+    public List<Row> run(Domain source, List<Domain> targets, Path out) throws IOException {
+        List<Row> rows = new ArrayList<>();
+        Path base = out.resolve("pretrain");
+        console.printf(Locale.ROOT, "== pretraining on %s (%d images, %d epochs)%n", source.name(),
+                source.train().size(), settings.pretrainEpochs());
+        long t0 = System.nanoTime();
+        try (NDManager m = EngineSetup.newManager()) {
+            EngineSetup.seed(settings.seed());
+            SwinAttUNet model = new SwinAttUNet(m, withClasses(source.train().numClasses()));
+            TrainingResult r = train(model, source, settings.pretrainEpochs(), settings.pretrainLr(), base);
+            Evaluation ev = evaluate(model, source);
+            rows.add(row(source.name() + " (source)", "pretrained", model, ev, t0));
+            console.printf(Locale.ROOT, "   source test mIoU %.2f%% (%s)%n", 100 * ev.scores().meanIou(),
+                    r.lastCheckpoint());
+        }
+        for (Domain target : targets) {
+            for (String name : settings.methods()) {
+                console.printf(Locale.ROOT, "== %s on %s (%d images, %d epochs)%n", name, target.name(),
+                        target.train().size(), settings.adaptEpochs());
+                long t1 = System.nanoTime();
+                Path dir = out.resolve(target.name()).resolve(name);
+                try (NDManager m = EngineSetup.newManager()) {
+                    EngineSetup.seed(settings.seed() + 1);
+                    SwinAttUNet model = new SwinAttUNet(m, withClasses(source.train().numClasses()));
+                    Map<String, NDArray> weights = Checkpoint.read(base.resolve(Trainer.LAST), m).modelState();
+                    model.loadStateDict(weights, true);
+                    PeftMethod method = MethodCatalog.create(name, null, TextPrompt.zeros(48,
+                            TextPrompt.BERT_BASE_WIDTH));
+                    if (method instanceof SegmenterMethod sm) {
+                        sm.withClasses(target.train().numClasses());
+                    }
+                    Attachment a = method.attach(model);
+                    train(model, target, settings.adaptEpochs(), settings.adaptLr(), dir);
+                    Evaluation ev = evaluate(model, target);
+                    AdapterFiles.save(a, dir.resolve("adapter"));
+                    Row row = row(target.name(), name, model, ev, t1);
+                    rows.add(row);
+                    console.printf(Locale.ROOT, "   %s: test mIoU %.2f%%, %,d trainable parameters, %.0f s%n", name,
+                            100 * row.miou(), row.trainable(), row.seconds());
+                }
+            }
+        }
+        write(rows, out);
+        return rows;
+    }
+
+    private SwinAttUNetConfig withClasses(int classes) {
+        return new SwinAttUNetConfig(settings.unet().backbone(), classes, settings.unet().base());
+    }
+
+    private TrainingResult train(SwinAttUNet model, Domain d, int epochs, double lr, Path dir) throws IOException {
+        TrainerConfig config = TrainerConfig.builder().setEpochs(epochs).setNumClasses(d.train().numClasses())
+                .optOptimizer("adam").optLearningRate(lr).optMinLearningRate(lr / 100).optSchedule("cos")
+                .optEvalPeriod(epochs).optSeed(settings.seed()).build();
+        PairTransform t = Letterbox.square(settings.imageSize());
+        try (BatchLoader train = new BatchLoader(d.train(), t, LoaderConfig.training(settings.batchSize())
+                .withSeed(settings.seed()));
+                BatchLoader val = new BatchLoader(d.test(), t, LoaderConfig.evaluation(settings.batchSize()))) {
+            Trainer trainer = Trainer.builder().setModel(model).setConfig(config).setTrainData(BatchSource.of(train))
+                    .optValidationData(BatchSource.of(val)).setOutputDir(dir).optConsole(console)
+                    .optClassNames(d.train().classNames()).build();
+            return trainer.fit();
+        }
+    }
+
+    private Evaluation evaluate(SwinAttUNet model, Domain d) {
+        try (BatchLoader test = new BatchLoader(d.test(), Letterbox.square(settings.imageSize()),
+                LoaderConfig.evaluation(settings.batchSize()))) {
+            TrainerConfig config = TrainerConfig.builder().setEpochs(1).setNumClasses(d.test().numClasses()).build();
+            Trainer t = Trainer.builder().setModel(model).setConfig(config).setTrainData(BatchSource.of(List.of()))
+                    .setOutputDir(Path.of(System.getProperty("java.io.tmpdir"))).optConsole(console).build();
+            return t.evaluate(BatchSource.of(test));
+        }
+    }
+
+    private static Row row(String target, String method, SwinAttUNet model, Evaluation ev, long start) {
+        SegmentationScores s = ev.scores();
+        return new Row(target, method, model.trainableParameterCount(), model.parameterCount(), s.meanIou(),
+                s.meanRecall(), (System.nanoTime() - start) / 1e9);
+    }
+
+    /** Writes {@code comparison.md}, {@code comparison.json} and {@code comparison.png}. */
+    public static void write(List<Row> rows, Path out) throws IOException {
+        StringBuilder md = new StringBuilder();
+        md.append("| data set | method | trainable parameters | % of model | test mIoU | test mPA | seconds |\n");
+        md.append("|---|---|---:|---:|---:|---:|---:|\n");
+        List<EfficiencyChart.Point> points = new ArrayList<>();
+        StringBuilder json = new StringBuilder("[\n");
+        for (int i = 0; i < rows.size(); i++) {
+            Row r = rows.get(i);
+            md.append(String.format(Locale.ROOT, "| %s | %s | %,d | %.2f | %.2f | %.2f | %.0f |%n", r.target(),
+                    r.method(), r.trainable(), 100.0 * r.trainable() / r.total(), 100 * r.miou(), 100 * r.mpa(),
+                    r.seconds()));
+            json.append(String.format(Locale.ROOT, "  {\"data\": \"%s\", \"method\": \"%s\", \"trainable\": %d, "
+                    + "\"total\": %d, \"miou\": %.6f, \"mpa\": %.6f, \"seconds\": %.1f}%s%n", r.target(), r.method(),
+                    r.trainable(), r.total(), r.miou(), r.mpa(), r.seconds(), i + 1 < rows.size() ? "," : ""));
+            if (!r.method().equals("pretrained")) {
+                points.add(new EfficiencyChart.Point(r.target(), r.method(), r.trainable(), r.miou()));
+            }
+        }
+        json.append("]\n");
+        AtomicFiles.write(out.resolve("comparison.md"), o -> o.write(md.toString().getBytes(StandardCharsets.UTF_8)));
+        AtomicFiles.write(out.resolve("comparison.json"), o -> o.write(json.toString()
+                .getBytes(StandardCharsets.UTF_8)));
+        EfficiencyChart.write(out.resolve("comparison.png"), points, "Test mIoU against trainable parameters");
+    }
+}

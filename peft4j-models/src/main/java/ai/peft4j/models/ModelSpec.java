@@ -6,6 +6,8 @@ import ai.peft4j.models.swin.SwinConfig;
 import ai.peft4j.models.swin.SwinTransformer;
 import ai.peft4j.models.unet.SwinAttUNet;
 import ai.peft4j.models.unet.SwinAttUNetConfig;
+import ai.peft4j.models.vit.VisionTransformer;
+import ai.peft4j.models.vit.VitConfig;
 import java.util.List;
 import java.util.Locale;
 
@@ -14,12 +16,13 @@ import java.util.Locale;
  * and command-line options map onto this value; {@link #build} makes the module tree.
  *
  * @param model the architecture, one of {@link #MODELS}
- * @param backbone the backbone preset ({@code swin-t}, {@code swin-s}, {@code swin-fixture})
+ * @param backbone the backbone preset ({@code swin-t}, {@code swin-s}, {@code swin-fixture}; for {@code vit}:
+ *     {@code vit-fixture}, {@code vit-b16})
  * @param numClasses output classes, background included
  */
 public record ModelSpec(String model, String backbone, int numClasses) {
     /** Architectures that can be built by name. */
-    public static final List<String> MODELS = List.of("swin-att-unet", "swin");
+    public static final List<String> MODELS = List.of("swin-att-unet", "swin", "vit");
 
     public ModelSpec {
         model = model.toLowerCase(Locale.ROOT);
@@ -28,9 +31,13 @@ public record ModelSpec(String model, String backbone, int numClasses) {
             throw new IllegalArgumentException("unknown model '" + model + "' (known: " + String.join(", ", MODELS)
                     + ")");
         }
-        SwinConfig.preset(backbone);
         if (numClasses < 1) {
             throw new IllegalArgumentException("classes must be at least 1, got " + numClasses);
+        }
+        if ("vit".equals(model)) {
+            VitConfig.preset(backbone, numClasses);
+        } else {
+            SwinConfig.preset(backbone);
         }
     }
 
@@ -41,6 +48,8 @@ public record ModelSpec(String model, String backbone, int numClasses) {
                 return new SwinAttUNet(manager, unetConfig());
             case "swin":
                 return new SwinTransformer(manager, SwinConfig.preset(backbone).withNumClasses(numClasses));
+            case "vit":
+                return new VisionTransformer(manager, VitConfig.preset(backbone, numClasses));
             default:
                 throw new IllegalStateException(model);
         }
@@ -57,6 +66,11 @@ public record ModelSpec(String model, String backbone, int numClasses) {
             case "swin-att-unet":
                 return "Swin-Att-UNet (" + backbone + " backbone, base " + unetConfig().base() + ", " + numClasses
                         + " classes)";
+            case "vit":
+                VitConfig v = VitConfig.preset(backbone, numClasses);
+                return "Vision Transformer (" + backbone + ": " + v.imageSize() + "x" + v.imageSize() + ", patch "
+                        + v.patchSize() + ", dim " + v.embedDim() + ", depth " + v.depth() + ", " + numClasses
+                        + "-class head)";
             default:
                 return "Swin Transformer (" + backbone + ", " + numClasses + "-class head)";
         }

@@ -105,6 +105,41 @@ class HfAdapterDirectoryTest {
     }
 
     @Test
+    void config_withRegexTargetsAndPatterns_survivesAWriteAndRead(@TempDir Path tmp) throws Exception {
+        LoraConfig c = LoraConfig.of(8, 16, "x").withTargets(ai.peft4j.peft.TargetModules.matching(
+                "blocks\\.\\d+\\.attn\\.(qkv|proj)")).withRankPattern(Map.of("qkv", 2))
+                .withAlphaPattern(Map.of("blocks\\.1\\.attn\\.proj", 3.5)).withRslora(true)
+                .withInit(ai.peft4j.peft.lora.LoraInit.GAUSSIAN).withDropout(0.1);
+        try (NDManager manager = EngineSetup.newManager()) {
+            FixtureVit vit = FixtureVit.load(manager);
+            LoraAdapter adapter = new ai.peft4j.peft.lora.Lora(c).apply(vit.model);
+            assertEquals(List.of("blocks.0.attn.qkv", "blocks.0.attn.proj", "blocks.1.attn.qkv", "blocks.1.attn.proj"),
+                    List.copyOf(adapter.layers().keySet()));
+            HfAdapterDirectory.save(adapter, tmp);
+        }
+        assertEquals(c, HfAdapterDirectory.readConfig(tmp));
+        JsonNode json = new ObjectMapper().readTree(tmp.resolve("adapter_config.json").toFile());
+        assertEquals("blocks\\.\\d+\\.attn\\.(qkv|proj)", json.get("target_modules").asText());
+        assertEquals("gaussian", json.get("init_lora_weights").asText());
+        assertEquals(16, json.get("lora_alpha").asInt());
+        assertTrue(json.get("lora_alpha").isInt());
+    }
+
+    @Test
+    void adapterOfAnotherKind_isRefusedWithTheReason(@TempDir Path tmp) throws Exception {
+        java.nio.file.Files.writeString(tmp.resolve("adapter_config.json"),
+                "{\"peft_type\": \"ADALORA\", \"r\": 8}");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> HfAdapterDirectory.readConfig(tmp));
+        assertTrue(e.getMessage().contains("holds a ADALORA adapter"), e.getMessage());
+        java.nio.file.Files.writeString(tmp.resolve("adapter_config.json"), "{\"peft_type\": \"LORA\", \"r\": 8, "
+                + "\"target_modules\": [\"qkv\"], \"bias\": \"all\", \"init_lora_weights\": \"pissa\"}");
+        e = assertThrows(IllegalArgumentException.class, () -> HfAdapterDirectory.readConfig(tmp));
+        assertTrue(e.getMessage().contains("settings peft4j does not implement: bias = \"all\", "
+                + "init_lora_weights = \"pissa\""), e.getMessage());
+    }
+
+    @Test
     void adapterForAnotherBase_saysWhichTensorsDiffer() throws Exception {
         try (NDManager manager = EngineSetup.newManager()) {
             FixtureVit vit = FixtureVit.load(manager, VitConfig.fixture(7));

@@ -135,6 +135,42 @@ class LoraTest {
     }
 
     @Test
+    void dora_trainsTheMagnitude_throughADetachedNorm() throws Exception {
+        try (NDManager manager = EngineSetup.newManager()) {
+            FixtureVit vit = FixtureVit.load(manager);
+            new Lora(LoraConfig.of(4, 8, "fc2").withDora(true).withInit(LoraInit.RANDOM)).apply(vit.model);
+            vit.model.namedParameters().values().forEach(Parameter::attachGradient);
+            try (GradientCollector gc = EngineSetup.engine().newGradientCollector()) {
+                gc.backward(vit.forward().square().sum());
+            }
+            Map<String, Parameter> p = vit.model.namedParameters();
+            for (String n : List.of("lora_magnitude_vector.weight", "lora_A.weight", "lora_B.weight")) {
+                assertTrue(Tensors.maxAbs(p.get("blocks.1.mlp.fc2." + n).gradient()) > 0, n);
+            }
+            assertEquals(2 * (4 * 256 + 64 * 4 + 64), vit.model.trainableParameterCount());
+        }
+    }
+
+    @Test
+    void dropout_actsOnTheUpdateInTrainingOnly() throws Exception {
+        try (NDManager manager = EngineSetup.newManager()) {
+            FixtureVit vit = FixtureVit.load(manager);
+            LoraAdapter adapter = new Lora(LoraConfig.of(4, 8, "qkv").withInit(LoraInit.RANDOM).withDropout(0.5))
+                    .apply(vit.model);
+            NDArray eval = vit.forward();
+            adapter.attachment().setEnabled(false);
+            NDArray base = vit.forward();
+            adapter.attachment().setEnabled(true);
+            vit.model.train(true);
+            NDArray train = vit.forward();
+            vit.model.eval();
+            Tensors.assertClose(eval, vit.forward(), 0, "eval output is deterministic");
+            assertTrue(Tensors.maxAbsDiff(train, eval) > 1e-4, "dropout changes the training output");
+            assertTrue(Tensors.maxAbsDiff(base, eval) > 1e-3, "the update is not zero");
+        }
+    }
+
+    @Test
     void mistakes_areExplained() throws Exception {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> LoraConfig.of(0, 8, "qkv"));
         assertTrue(e.getMessage().contains("rank r must be a positive integer, got 0"), e.getMessage());

@@ -11,7 +11,7 @@ import java.util.regex.Pattern;
  * Which modules a method adapts, by name, with HF PEFT's meaning of {@code target_modules}: either a list of names
  * that match a module whose dotted path equals one of them or ends with {@code "." + name} ({@code qkv} matches
  * {@code blocks.0.attn.qkv} but not {@code blocks.0.attn.to_qkv}), or one regular expression that must match the
- * whole path.
+ * whole path. The string {@code all-linear} stands, as in HF, for the names of all Linear modules.
  *
  * @param names the names matched at a dot boundary; empty when {@code regex} is set
  * @param regex a regular expression matched against the whole path, or null
@@ -36,11 +36,15 @@ public record TargetModules(List<String> names, String regex) implements Predica
         return new TargetModules(List.of(names), null);
     }
 
+    /** HF's {@code "all-linear"}: every Linear, by its last name (for models outside transformers, heads too). */
+    public static final String ALL_LINEAR = "all-linear";
+
     /** Modules whose whole path matches {@code regex}. */
     public static TargetModules matching(String regex) {
         return new TargetModules(List.of(), regex);
     }
 
+    /** Whether a path matches the names or the regex ({@code all-linear} needs the model: see {@link #find}). */
     @Override
     public boolean test(String path) {
         if (regex != null) {
@@ -56,6 +60,16 @@ public record TargetModules(List<String> names, String regex) implements Predica
 
     /** Paths of the modules of {@code model} that match, in {@code named_modules()} order (the root excluded). */
     public List<String> find(Module model) {
+        if (regex != null && regex.equalsIgnoreCase(ALL_LINEAR)) {
+            // HF expands the shorthand to the last names of the Linear modules, which may match other kinds too.
+            java.util.Set<String> names = new java.util.LinkedHashSet<>();
+            model.namedModules().forEach((path, m) -> {
+                if (m instanceof ai.peft4j.core.nn.Linear) {
+                    names.add(path.substring(path.lastIndexOf('.') + 1));
+                }
+            });
+            return names.isEmpty() ? List.of() : new TargetModules(List.copyOf(names), null).find(model);
+        }
         List<String> out = new ArrayList<>();
         for (String path : model.namedModules().keySet()) {
             if (!path.isEmpty() && test(path)) {

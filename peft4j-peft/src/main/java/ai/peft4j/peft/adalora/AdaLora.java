@@ -61,12 +61,17 @@ public final class AdaLora implements PeftMethod {
         }
         Attachment attachment = new Attachment(model, this);
         Map<String, AdaLoraLayer> layers = new LinkedHashMap<>();
-        for (String path : targets) {
-            int rank = config.rankOf(path);
-            if (rank > 0) {
-                layers.put(path, AdaLoraLayer.attach(attachment, path, rank, config.initR(), config.scaling(),
-                        (float) config.loraDropout()));
+        try {
+            for (String path : targets) {
+                int rank = config.rankOf(path);
+                if (rank > 0) {
+                    layers.put(path, AdaLoraLayer.attach(attachment, path, rank, config.initR(), config.scaling(),
+                            (float) config.loraDropout()));
+                }
             }
+        } catch (RuntimeException e) {
+            attachment.deactivate(); // no half-attached adapter stays behind
+            throw e;
         }
         attachment.markTrainable();
         return new AdaLoraAdapter(config, attachment, layers);

@@ -79,12 +79,17 @@ public final class Lora implements PeftMethod {
         }
         Attachment attachment = new Attachment(model, this);
         Map<String, LoraLayer> layers = new LinkedHashMap<>();
-        for (String path : targets) {
-            layers.put(path, LoraLayer.attach(attachment, path, config.rankFor(path), config.scalingFor(path),
-                    (float) config.loraDropout(), config.useDora(), config.initLoraWeights()));
-        }
-        for (String path : toSave) {
-            attachment.swapModule(path, trainedCopy(path, model.module(path)));
+        try {
+            for (String path : targets) {
+                layers.put(path, LoraLayer.attach(attachment, path, config.rankFor(path), config.scalingFor(path),
+                        (float) config.loraDropout(), config.useDora(), config.initLoraWeights()));
+            }
+            for (String path : toSave) {
+                attachment.swapModule(path, trainedCopy(path, model.module(path)));
+            }
+        } catch (RuntimeException e) {
+            attachment.deactivate(); // no half-attached adapter stays behind
+            throw e;
         }
         attachment.markTrainable();
         return new LoraAdapter(config, attachment, layers, toSave);

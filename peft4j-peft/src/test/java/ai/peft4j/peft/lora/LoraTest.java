@@ -73,6 +73,32 @@ class LoraTest {
     }
 
     @Test
+    void allLinear_targetsEveryLinearByItsLastName() throws Exception {
+        try (NDManager manager = EngineSetup.newManager()) {
+            FixtureVit vit = FixtureVit.load(manager);
+            LoraAdapter a = new Lora(LoraConfig.of(2, 4, "x").withTargets(TargetModules.matching("all-linear")))
+                    .apply(vit.model);
+            // "proj" also names the patch embedding's convolution, as in HF
+            assertEquals(List.of("patch_embed.proj", "blocks.0.attn.qkv", "blocks.0.attn.proj", "blocks.0.mlp.fc1",
+                    "blocks.0.mlp.fc2", "blocks.1.attn.qkv", "blocks.1.attn.proj", "blocks.1.mlp.fc1",
+                    "blocks.1.mlp.fc2", "head"), List.copyOf(a.layers().keySet()));
+        }
+    }
+
+    @Test
+    void secondAdapterOnTheSameModules_failsAndLeavesNothingBehind() throws Exception {
+        try (NDManager manager = EngineSetup.newManager()) {
+            FixtureVit vit = FixtureVit.load(manager);
+            new Lora(LoraConfig.of(4, 8, "fc2")).apply(vit.model);
+            IllegalStateException e = assertThrows(IllegalStateException.class,
+                    () -> new Lora(LoraConfig.of(4, 8, "qkv", "fc2")).apply(vit.model));
+            assertTrue(e.getMessage().contains("'blocks.0.mlp.fc2.lora_A' already exists"), e.getMessage());
+            assertFalse(vit.model.module("blocks.0.attn.qkv").hasChild("lora_A"));
+            assertTrue(vit.model.module("blocks.0.mlp.fc2").hasChild("lora_A"));
+        }
+    }
+
+    @Test
     void rankAndAlphaPatterns_setRankAndScalingPerModule() throws Exception {
         Map<String, Integer> ranks = new LinkedHashMap<>();
         ranks.put("blocks\\.1\\.mlp\\.fc1", 2);

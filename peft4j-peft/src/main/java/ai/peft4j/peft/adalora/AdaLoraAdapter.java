@@ -54,6 +54,15 @@ public final class AdaLoraAdapter implements AutoCloseable {
     }
 
     /**
+     * See {@link RankAllocator#updateAndAllocate(int, java.util.function.Function)}: for optimisers that replace
+     * the parameter tensors (and with them the gradients), pass the gradients kept from before the step.
+     */
+    public RankAllocator.Budget updateAndAllocate(int globalStep,
+            java.util.function.Function<String, NDArray> gradients) {
+        return allocator.updateAndAllocate(globalStep, gradients);
+    }
+
+    /**
      * {@code orth_reg_weight} times the mean over all layers of {@code ||A A^T - I||_F} and {@code ||B^T B - I||_F},
      * computed in {@code m} (inside the gradient collector, so that it trains A and B towards orthogonality).
      */

@@ -130,6 +130,59 @@ class AdaLoraTest {
     }
 
     @Test
+    void trainingWithRealGradients_lowersTheLossAndEndsAtTheTargetBudget() throws Exception {
+        try (NDManager manager = EngineSetup.newManager()) {
+            EngineSetup.seed(3);
+            FixtureVit vit = FixtureVit.load(manager);
+            NDArray target = manager.create(new float[] {1, -1, 0.5f, 0, 2, -0.5f, 1, 0, -1, 0.25f},
+                    new ai.djl.ndarray.types.Shape(2, 5));
+            float first = 0;
+            float last = 0;
+            try (AdaLoraAdapter adapter = new AdaLora(CONFIG).apply(vit.model)) {
+                vit.model.train(true);
+                Map<String, Parameter> trainable = new java.util.LinkedHashMap<>();
+                vit.model.namedParameters().forEach((k, v) -> {
+                    if (v.isTrainable()) {
+                        trainable.put(k, v);
+                    }
+                });
+                for (int step = 1; step <= 20; step++) {
+                    try (NDManager s = manager.newSubManager()) {
+                        trainable.values().forEach(Parameter::attachGradient);
+                        NDArray x = vit.input().duplicate();
+                        x.attach(s);
+                        float loss;
+                        try (ai.djl.training.GradientCollector gc = EngineSetup.engine().newGradientCollector()) {
+                            NDArray fit = vit.model.forward(x).sub(target).square().mean();
+                            NDArray total = fit.add(adapter.orthogonalPenalty(s));
+                            gc.backward(total);
+                            loss = fit.getFloat();
+                        }
+                        if (step == 1) {
+                            first = loss;
+                        }
+                        last = loss;
+                        // Plain SGD; the allocator scores the updated weights with this step's gradients, as HF does.
+                        Map<String, NDArray> grads = new java.util.LinkedHashMap<>();
+                        for (Map.Entry<String, Parameter> e : trainable.entrySet()) {
+                            NDArray g = e.getValue().gradient().duplicate();
+                            g.attach(s);
+                            grads.put(e.getKey(), g);
+                            // E starts at zero with gradients of the order of A and B (0.02), so it gets a larger rate.
+                            float lr = e.getKey().endsWith("lora_E.weight") ? 20f : 0.05f;
+                            e.getValue().replace(e.getValue().data().sub(g.mul(lr)));
+                        }
+                        adapter.updateAndAllocate(step, grads::get);
+                    }
+                }
+                assertEquals(12, adapter.rankAllocator().keptRanks());
+                assertEquals(12, nonZeroSingularValues(adapter));
+            }
+            assertTrue(last < 0.8 * first, "loss " + first + " -> " + last);
+        }
+    }
+
+    @Test
     void orthogonalPenalty_isWeightedMeanFrobeniusDistanceFromOrthonormal() throws Exception {
         try (NDManager manager = EngineSetup.newManager()) {
             FixtureVit vit = FixtureVit.load(manager);

@@ -179,6 +179,12 @@ public final class RankAllocator implements AutoCloseable {
                 // Triplet score: E's own score plus the mean over A's row and over B's column.
                 NDArray triplet = e.reshape(-1).add(a.mean(new int[] {1}).add(b.mean(new int[] {0})));
                 float[] v = triplet.toFloatArray();
+                for (float x : v) {
+                    if (!Float.isFinite(x)) {
+                        throw new IllegalStateException("the importance of " + path + "'s triplets is " + x
+                                + ": the training has diverged (lower the learning rate)");
+                    }
+                }
                 scores.put(path, v);
                 for (float x : v) {
                     all.add(x);

@@ -130,14 +130,13 @@ class AdaLoraTest {
     }
 
     @Test
-    void trainingWithRealGradients_lowersTheLossAndEndsAtTheTargetBudget() throws Exception {
+    void trainingWithRealGradients_lowersTheLossEveryStep_andEndsAtTheTargetBudget() throws Exception {
         try (NDManager manager = EngineSetup.newManager()) {
             EngineSetup.seed(3);
             FixtureVit vit = FixtureVit.load(manager);
             NDArray target = manager.create(new float[] {1, -1, 0.5f, 0, 2, -0.5f, 1, 0, -1, 0.25f},
                     new ai.djl.ndarray.types.Shape(2, 5));
-            float first = 0;
-            float last = 0;
+            float previous = Float.MAX_VALUE;
             try (AdaLoraAdapter adapter = new AdaLora(CONFIG).apply(vit.model)) {
                 vit.model.train(true);
                 Map<String, Parameter> trainable = new java.util.LinkedHashMap<>();
@@ -158,10 +157,8 @@ class AdaLoraTest {
                             gc.backward(total);
                             loss = fit.getFloat();
                         }
-                        if (step == 1) {
-                            first = loss;
-                        }
-                        last = loss;
+                        assertTrue(loss < previous, "loss " + loss + " at step " + step + " after " + previous);
+                        previous = loss;
                         // Plain SGD; the allocator scores the updated weights with this step's gradients, as HF does.
                         Map<String, NDArray> grads = new java.util.LinkedHashMap<>();
                         for (Map.Entry<String, Parameter> e : trainable.entrySet()) {
@@ -169,7 +166,7 @@ class AdaLoraTest {
                             g.attach(s);
                             grads.put(e.getKey(), g);
                             // E starts at zero with gradients of the order of A and B (0.02), so it gets a larger rate.
-                            float lr = e.getKey().endsWith("lora_E.weight") ? 20f : 0.05f;
+                            float lr = e.getKey().endsWith("lora_E.weight") ? 2f : 0.05f;
                             e.getValue().replace(e.getValue().data().sub(g.mul(lr)));
                         }
                         adapter.updateAndAllocate(step, grads::get);
@@ -178,7 +175,6 @@ class AdaLoraTest {
                 assertEquals(12, adapter.rankAllocator().keptRanks());
                 assertEquals(12, nonZeroSingularValues(adapter));
             }
-            assertTrue(last < 0.8 * first, "loss " + first + " -> " + last);
         }
     }
 

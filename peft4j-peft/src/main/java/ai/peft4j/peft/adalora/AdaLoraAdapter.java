@@ -80,7 +80,10 @@ public final class AdaLoraAdapter implements AutoCloseable {
         return terms == 0 ? sum : sum.div(terms).mul((float) config.orthRegWeight());
     }
 
-    /** Per module, which triplets the last pruning kept; the {@code rank_pattern} of a pruned adapter. */
+    /**
+     * Per module, which triplets the last pruning kept; the {@code rank_pattern} of a pruned adapter (for an adapter
+     * built at full rank, one entry per {@code init_r}).
+     */
     public Map<String, List<Boolean>> rankPattern() {
         return allocator.rankPattern();
     }

@@ -197,6 +197,24 @@ class LoraTest {
     }
 
     @Test
+    void twoAdapters_takeTurnsOnOneBase() throws Exception {
+        try (NDManager manager = EngineSetup.newManager()) {
+            FixtureVit vit = FixtureVit.load(manager);
+            NDArray base = vit.forward();
+            LoraAdapter first = ai.peft4j.peft.hf.HfAdapterDirectory.load(FixtureVit.adapterDir("peft_lora"), vit.model);
+            NDArray lora = vit.forward();
+            first.attachment().deactivate();
+            Tensors.assertClose(base, vit.forward(), 0, "base after deactivating LoRA");
+            LoraAdapter second = ai.peft4j.peft.hf.HfAdapterDirectory.load(FixtureVit.adapterDir("peft_dora"), vit.model);
+            Tensors.assertClose(vit.expected("dora/output"), vit.forward(), 1e-5, "DoRA on the same base");
+            second.attachment().deactivate();
+            first.attachment().activate();
+            Tensors.assertClose(lora, vit.forward(), 0, "LoRA again");
+            Tensors.assertClose(vit.expected("lora/output"), lora, 1e-5, "LoRA output");
+        }
+    }
+
+    @Test
     void mistakes_areExplained() throws Exception {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> LoraConfig.of(0, 8, "qkv"));
         assertTrue(e.getMessage().contains("rank r must be a positive integer, got 0"), e.getMessage());

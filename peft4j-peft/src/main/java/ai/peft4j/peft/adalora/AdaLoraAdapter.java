@@ -118,6 +118,19 @@ public final class AdaLoraAdapter implements AutoCloseable {
         return out;
     }
 
+    /** Writes every layer's update into its base weight, for inference at the base model's cost. */
+    public void merge() {
+        if (!attachment.isActive()) {
+            throw new IllegalStateException("activate the adapter before merging it");
+        }
+        layers.values().forEach(AdaLoraLayer::merge);
+    }
+
+    /** Restores the base weights after {@link #merge}; unmerge before training on or deactivating. */
+    public void unmerge() {
+        layers.values().forEach(AdaLoraLayer::unmerge);
+    }
+
     /** Adapter tensors under their model names; live tensors. */
     public Map<String, NDArray> stateDict() {
         return attachment.stateDict();

@@ -22,6 +22,7 @@ public final class AdaLoraLayer {
     private final Dropout dropout;
     private final int rank;
     private final float scaling;
+    private boolean merged;
 
     private AdaLoraLayer(String path, Linear base, int rank, int ranknum, double scaling, float dropoutRate) {
         this.path = path;
@@ -81,7 +82,7 @@ public final class AdaLoraLayer {
     }
 
     NDArray forward(NDArray x, NDArray out) {
-        if (rank == 0) {
+        if (rank == 0 || merged) {
             return out;
         }
         NDManager m = x.getManager();
@@ -90,6 +91,33 @@ public final class AdaLoraLayer {
         NDArray h = ai.djl.nn.core.Linear.linear(xd, ae, null).singletonOrThrow();
         NDArray y = ai.djl.nn.core.Linear.linear(h, view(b.weight().data(), m), null).singletonOrThrow();
         return out.add(y.mul(scaling / (ranknum() + 1e-5f)));
+    }
+
+    public boolean isMerged() {
+        return merged;
+    }
+
+    /** Adds the update to the base weight; the hook then passes the output through. */
+    void merge() {
+        if (!merged) {
+            shiftBase(1);
+            merged = true;
+        }
+    }
+
+    /** Takes the update out of the base weight again. */
+    void unmerge() {
+        if (merged) {
+            shiftBase(-1);
+            merged = false;
+        }
+    }
+
+    private void shiftBase(float sign) {
+        NDArray w = base.weight().data();
+        try (NDManager tmp = w.getManager().newSubManager()) {
+            base.weight().replace(view(w, tmp).add(deltaWeight(tmp).mul(sign)));
+        }
     }
 
     /** {@code B (A * E) * scaling / (ranknum + 1e-5)}, shaped as the base weight, in {@code m}. */

@@ -91,7 +91,7 @@ class AdaLoraTest {
     }
 
     @Test
-    void maskedModel_equalsModelWithThoseRanksRemoved() throws Exception {
+    void maskedModel_equalsItsMergedFormAndAModelWithThoseRanksRemoved() throws Exception {
         try (NDManager manager = EngineSetup.newManager()) {
             EngineSetup.seed(5);
             FixtureVit vit = FixtureVit.load(manager);
@@ -106,6 +106,11 @@ class AdaLoraTest {
                 assertEquals(13, adapter.rankAllocator().keptRanks());
                 NDArray masked = vit.forward();
                 assertTrue(Tensors.maxAbsDiff(masked, vit.expected("base/output")) > 1e-3, "the update is not zero");
+
+                adapter.merge();
+                Tensors.assertClose(masked, vit.forward(), 1e-5, "merged output");
+                adapter.unmerge();
+                Tensors.assertClose(masked, vit.forward(), 1e-6, "unmerged output");
 
                 FixtureVit fresh = FixtureVit.load(manager);
                 Map<String, List<Boolean>> pattern = adapter.rankPattern();

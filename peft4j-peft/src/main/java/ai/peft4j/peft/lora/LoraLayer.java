@@ -171,8 +171,8 @@ public final class LoraLayer {
             NDArray delta = deltaWeight(tmp);
             NDArray next = inScope(w.data(), tmp);
             if (magnitude != null) {
-                next = next.div(rowFactor(tmp, mergedNorm));
                 mergedNorm.attach(tmp); // freed with tmp
+                next = next.div(rowFactor(tmp, mergedNorm));
                 mergedNorm = null;
             }
             w.replace(next.sub(delta));

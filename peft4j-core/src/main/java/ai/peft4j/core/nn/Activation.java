@@ -2,6 +2,7 @@ package ai.peft4j.core.nn;
 
 import ai.djl.ndarray.NDArray;
 import java.util.function.UnaryOperator;
+import ai.peft4j.core.tensor.Scalars;
 
 /**
  * A parameter-free element-wise function as a module, so that it takes its index in a {@link Sequential} as
@@ -31,7 +32,7 @@ public final class Activation extends Module implements Layer {
 
     /** {@code x * sigmoid(1.702 x)}, the approximation CLIP and Convpass call QuickGELU. */
     public static Activation quickGelu() {
-        return new Activation("QuickGELU", x -> x.mul(ai.djl.nn.Activation.sigmoid(x.mul(1.702f))));
+        return new Activation("QuickGELU", x -> x.mul(ai.djl.nn.Activation.sigmoid(Scalars.mul(x, 1.702f))));
     }
 
     public static Activation identity() {

@@ -2,6 +2,7 @@ package ai.peft4j.core.nn;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
+import ai.peft4j.core.tensor.Scalars;
 
 /**
  * Stochastic depth: in training mode drops the whole residual branch of a sample with probability {@code rate}
@@ -31,6 +32,6 @@ public class DropPath extends Module implements Layer {
         java.util.Arrays.fill(dims, 1);
         dims[0] = x.getShape().get(0);
         NDArray mask = x.getManager().randomUniform(0f, 1f, new Shape(dims)).add(keep).floor();
-        return x.div(keep).mul(mask);
+        return Scalars.div(x, keep).mul(mask);
     }
 }

@@ -13,6 +13,7 @@ import ai.peft4j.core.nn.TokenGrid;
 import ai.peft4j.core.tensor.Roll;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import ai.peft4j.core.tensor.Scalars;
 
 /**
  * (Shifted-)window multi-head self-attention with a learned bias per relative position, on a whole token grid:
@@ -115,7 +116,7 @@ public class WindowAttention extends Module {
         long n = s.get(1);
         long hd = dim / heads;
         NDArray qkv = call("qkv", x).reshape(b, n, 3, heads, hd).transpose(2, 0, 3, 1, 4);
-        NDArray q = qkv.get(0).mul(scale);
+        NDArray q = Scalars.mul(qkv.get(0), scale);
         NDArray k = qkv.get(1);
         NDArray v = qkv.get(2);
         NDArray attn = q.matMul(k.transpose(0, 1, 3, 2));

@@ -9,6 +9,7 @@ import ai.peft4j.core.nn.Dropout;
 import ai.peft4j.core.nn.Layer;
 import ai.peft4j.core.nn.Linear;
 import ai.peft4j.core.nn.Module;
+import ai.peft4j.core.tensor.Scalars;
 
 /** Multi-head self-attention over all tokens: one fused {@code qkv} projection, then {@code proj}. */
 public class Attention extends Module implements Layer {
@@ -35,7 +36,7 @@ public class Attention extends Module implements Layer {
         // [B, N, 3C] -> [3, B, heads, N, headDim]
         NDArray qkv = call("qkv", x).reshape(b, n, 3, heads, headDim).transpose(2, 0, 3, 1, 4);
         NDList parts = qkv.split(3, 0);
-        NDArray q = parts.get(0).squeeze(0).mul(scale);
+        NDArray q = Scalars.mul(parts.get(0).squeeze(0), scale);
         NDArray k = parts.get(1).squeeze(0);
         NDArray v = parts.get(2).squeeze(0);
         NDArray attn = q.matMul(k.transpose(0, 1, 3, 2)).softmax(-1);

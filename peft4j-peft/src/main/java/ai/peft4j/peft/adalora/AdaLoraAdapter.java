@@ -9,6 +9,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import ai.peft4j.core.tensor.Scalars;
 
 /**
  * An AdaLoRA adapter on a model: its layers, the rank allocator that prunes them during training, the
@@ -77,7 +78,7 @@ public final class AdaLoraAdapter implements AutoCloseable {
             sum = sum.add(b.transpose().matMul(b).sub(eye).square().sum().sqrt());
             terms += 2;
         }
-        return terms == 0 ? sum : sum.div(terms).mul((float) config.orthRegWeight());
+        return terms == 0 ? sum : Scalars.mul(sum, (float) (config.orthRegWeight() / terms));
     }
 
     /**

@@ -8,6 +8,7 @@ import ai.peft4j.core.nn.Dropout;
 import ai.peft4j.core.nn.Linear;
 import ai.peft4j.core.nn.Module;
 import ai.peft4j.peft.Attachment;
+import ai.peft4j.core.tensor.Scalars;
 
 /**
  * AdaLoRA on one Linear: children {@code lora_A}, {@code lora_E}, {@code lora_B} under it and a hook adding
@@ -90,7 +91,7 @@ public final class AdaLoraLayer {
         NDArray ae = view(a.weight().data(), m).mul(view(e.weight().data(), m));
         NDArray h = ai.djl.nn.core.Linear.linear(xd, ae, null).singletonOrThrow();
         NDArray y = ai.djl.nn.core.Linear.linear(h, view(b.weight().data(), m), null).singletonOrThrow();
-        return out.add(y.mul(scaling / (ranknum() + 1e-5f)));
+        return out.add(Scalars.mul(y, scaling / (ranknum() + 1e-5f)));
     }
 
     public boolean isMerged() {
@@ -123,7 +124,7 @@ public final class AdaLoraLayer {
     /** {@code B (A * E) * scaling / (ranknum + 1e-5)}, shaped as the base weight, in {@code m}. */
     public NDArray deltaWeight(NDManager m) {
         NDArray ae = view(a.weight().data(), m).mul(view(e.weight().data(), m));
-        return view(b.weight().data(), m).matMul(ae).mul(scaling / (ranknum() + 1e-5f));
+        return Scalars.mul(view(b.weight().data(), m).matMul(ae), scaling / (ranknum() + 1e-5f));
     }
 
     /** A view of a parameter owned by {@code m}, so that what is computed from it is freed with {@code m}. */

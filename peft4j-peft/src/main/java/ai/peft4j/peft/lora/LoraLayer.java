@@ -12,6 +12,7 @@ import ai.peft4j.core.nn.Linear;
 import ai.peft4j.core.nn.Module;
 import ai.peft4j.core.nn.Parameter;
 import ai.peft4j.peft.Attachment;
+import ai.peft4j.core.tensor.Scalars;
 
 /**
  * LoRA on one Linear or Conv2d: the {@code lora_A} and {@code lora_B} children placed under it (and with DoRA its
@@ -127,7 +128,7 @@ public final class LoraLayer {
         }
         boolean drop = dropout != null && dropout.isTraining();
         NDArray xd = drop ? dropout.forward(x) : x;
-        NDArray lora = run(loraB, run(loraA, xd)).mul((float) scaling);
+        NDArray lora = Scalars.mul(run(loraB, run(loraA, xd)), (float) scaling);
         if (magnitude == null) {
             return out.add(lora);
         }
@@ -136,7 +137,7 @@ public final class LoraLayer {
         NDArray norm = rowNorm(m, deltaWeight(m)).stopGradient().reshape(magnitudeShape());
         NDArray factor = inScope(magnitude.weight().data(), m).div(norm);
         NDArray baseNoBias = drop ? noBias(run(base, xd)) : noBias(out);
-        return out.add(factor.sub(1f).mul(baseNoBias)).add(factor.mul(lora));
+        return out.add(Scalars.sub(factor, 1f).mul(baseNoBias)).add(factor.mul(lora));
     }
 
     /** Writes the update into the base weight; the hook then passes the output through. */
@@ -185,7 +186,7 @@ public final class LoraLayer {
         NDArray b = inScope(weightOf(loraB).data(), m);
         NDArray a = inScope(weightOf(loraA).data(), m);
         Shape ws = weight().shape();
-        return b.reshape(ws.get(0), rank).matMul(a.reshape(rank, -1)).reshape(ws).mul((float) scaling);
+        return Scalars.mul(b.reshape(ws.get(0), rank).matMul(a.reshape(rank, -1)).reshape(ws), (float) scaling);
     }
 
     // L2 norm of each output row of W + dW (over all other axes for a convolution), shape [out].

@@ -184,6 +184,49 @@ class AdaLoraTest {
     }
 
     @Test
+    void prunedAdapter_roundTripsThroughHfLayout(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp)
+            throws Exception {
+        try (NDManager manager = EngineSetup.newManager()) {
+            EngineSetup.seed(5);
+            FixtureVit vit = FixtureVit.load(manager);
+            NDArray masked;
+            Map<String, List<Boolean>> pattern;
+            try (AdaLoraAdapter adapter = new AdaLora(CONFIG).apply(vit.model)) {
+                pretendTrained(adapter, manager);
+                for (int step = 1; step <= 17; step++) {
+                    try (NDManager grads = manager.newSubManager()) {
+                        adapter.rankAllocator().updateAndAllocate(step, name -> grads.randomNormal(0f, 1f,
+                                parameterOf(vit, name).shape(), DataType.FLOAT32));
+                    }
+                }
+                masked = vit.forward();
+                pattern = adapter.rankPattern();
+                ai.peft4j.peft.hf.HfAdaLoraDirectory.save(adapter, tmp);
+            }
+            Map<String, ai.djl.ndarray.types.Shape> shapes = ai.peft4j.core.state.SafetensorsFile.readShapes(
+                    tmp.resolve("adapter_model.safetensors"));
+            long kept = pattern.get("blocks.0.attn.qkv").stream().filter(x -> x).count();
+            assertEquals(new ai.djl.ndarray.types.Shape(kept, 64), shapes.get("base_model.model.blocks.0.attn.qkv.lora_A"));
+            assertEquals(new ai.djl.ndarray.types.Shape(192, kept),
+                    shapes.get("base_model.model.blocks.0.attn.qkv.lora_B"));
+            assertEquals(12L, shapes.entrySet().stream().filter(e -> e.getKey().endsWith("lora_E"))
+                    .mapToLong(e -> e.getValue().get(0)).sum());
+            com.fasterxml.jackson.databind.JsonNode json = new com.fasterxml.jackson.databind.ObjectMapper()
+                    .readTree(tmp.resolve("adapter_config.json").toFile());
+            assertEquals("ADALORA", json.get("peft_type").asText());
+            assertEquals(4, json.get("init_r").asInt());
+            assertEquals(4, json.get("rank_pattern").get("blocks.1.mlp.fc2.lora_E").size());
+
+            FixtureVit fresh = FixtureVit.load(manager);
+            try (AdaLoraAdapter loaded = ai.peft4j.peft.hf.HfAdaLoraDirectory.load(tmp, fresh.model)) {
+                assertEquals(CONFIG.withRankPattern(pattern), loaded.config());
+                assertEquals(4f, loaded.layers().get("blocks.0.attn.qkv").ranknum());
+                Tensors.assertClose(masked, fresh.forward(), 1e-6, "output of the reloaded pruned adapter");
+            }
+        }
+    }
+
+    @Test
     void orthogonalPenalty_isWeightedMeanFrobeniusDistanceFromOrthonormal() throws Exception {
         try (NDManager manager = EngineSetup.newManager()) {
             FixtureVit vit = FixtureVit.load(manager);

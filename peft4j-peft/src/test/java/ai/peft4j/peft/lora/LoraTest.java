@@ -178,6 +178,39 @@ class LoraTest {
     }
 
     @Test
+    void gradients_equalExactDifferences_forLoraBAndDoraMagnitude() {
+        // y = W x + b + s B A x is linear in B, and DoRA's output is linear in the magnitude (its norm does not
+        // depend on it), so a finite difference of sum(y * c) is exact there and must equal the gradient.
+        for (boolean dora : new boolean[] {false, true}) {
+            try (NDManager manager = EngineSetup.newManager()) {
+                EngineSetup.seed(21);
+                ai.peft4j.core.nn.Sequential net = new ai.peft4j.core.nn.Sequential(
+                        new ai.peft4j.core.nn.Linear(manager, 6, 5, true));
+                new Lora(LoraConfig.of(3, 6, "0").withInit(LoraInit.RANDOM).withDora(dora)).apply(net);
+                String name = dora ? "0.lora_magnitude_vector.weight" : "0.lora_B.weight";
+                Parameter p = net.namedParameters().get(name);
+                NDArray x = manager.randomNormal(new Shape(4, 6));
+                NDArray c = manager.randomNormal(new Shape(4, 5));
+                p.attachGradient();
+                try (GradientCollector gc = EngineSetup.engine().newGradientCollector()) {
+                    gc.backward(net.forward(x).mul(c).sum());
+                }
+                float[] grad = p.gradient().toFloatArray();
+                float base = net.forward(x).mul(c).sum().getFloat();
+                float[] w = p.data().toFloatArray();
+                for (int i : new int[] {0, w.length / 2, w.length - 1}) {
+                    float[] moved = w.clone();
+                    moved[i] += 0.5f;
+                    p.replace(manager.create(moved, p.shape()));
+                    float diff = (net.forward(x).mul(c).sum().getFloat() - base) / 0.5f;
+                    assertEquals(grad[i], diff, 1e-4 * (1 + Math.abs(grad[i])), name + "[" + i + "]");
+                    p.replace(manager.create(w, p.shape()));
+                }
+            }
+        }
+    }
+
+    @Test
     void dropout_actsOnTheUpdateInTrainingOnly() throws Exception {
         try (NDManager manager = EngineSetup.newManager()) {
             FixtureVit vit = FixtureVit.load(manager);

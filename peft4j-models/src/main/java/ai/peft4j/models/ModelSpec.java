@@ -10,6 +10,8 @@ import ai.peft4j.models.swin.SwinConfig;
 import ai.peft4j.models.swin.SwinTransformer;
 import ai.peft4j.models.unet.SwinAttUNet;
 import ai.peft4j.models.unet.SwinAttUNetConfig;
+import ai.peft4j.models.vit.VisionTransformer;
+import ai.peft4j.models.vit.VitConfig;
 import java.util.List;
 import java.util.Locale;
 
@@ -19,13 +21,14 @@ import java.util.Locale;
  *
  * @param model the architecture, one of {@link #MODELS}
  * @param backbone the backbone preset ({@code swin-t}, {@code swin-s}, {@code swin-fixture} for the Swin models;
- *     {@code poolformer-s12}, {@code efficientformerv2-s0} for FastSegFormer-P and -E, which have one each)
+ *     {@code poolformer-s12}, {@code efficientformerv2-s0} for FastSegFormer-P and -E, which have one each;
+ *     {@code vit-fixture}, {@code vit-b16} for {@code vit})
  * @param numClasses output classes, background included
  */
 public record ModelSpec(String model, String backbone, int numClasses) {
     /** Architectures that can be built by name. */
-    public static final List<String> MODELS = List.of("swin-att-unet", "swin", "fastsegformer-p", "fastsegformer-e",
-            "fastsegformer-teacher");
+    public static final List<String> MODELS = List.of("swin-att-unet", "swin", "vit", "fastsegformer-p",
+            "fastsegformer-e", "fastsegformer-teacher");
 
     public ModelSpec {
         model = model.toLowerCase(Locale.ROOT);
@@ -33,6 +36,9 @@ public record ModelSpec(String model, String backbone, int numClasses) {
         if (!MODELS.contains(model)) {
             throw new IllegalArgumentException("unknown model '" + model + "' (known: " + String.join(", ", MODELS)
                     + ")");
+        }
+        if (numClasses < 1) {
+            throw new IllegalArgumentException("classes must be at least 1, got " + numClasses);
         }
         switch (model) {
             case "fastsegformer-p", "fastsegformer-e", "fastsegformer-teacher" -> {
@@ -42,10 +48,8 @@ public record ModelSpec(String model, String backbone, int numClasses) {
                             + backbone + "' (leave the backbone out or give " + only + ")");
                 }
             }
+            case "vit" -> VitConfig.preset(backbone, numClasses);
             default -> SwinConfig.preset(backbone);
-        }
-        if (numClasses < 1) {
-            throw new IllegalArgumentException("classes must be at least 1, got " + numClasses);
         }
     }
 
@@ -62,6 +66,8 @@ public record ModelSpec(String model, String backbone, int numClasses) {
                 return FastSegFormerConfig.Backbone.POOLFORMER_S12.id();
             case "fastsegformer-e":
                 return FastSegFormerConfig.Backbone.EFFICIENTFORMER_V2_S0.id();
+            case "vit":
+                return "vit-b16";
             default:
                 return "swin-t";
         }
@@ -79,6 +85,8 @@ public record ModelSpec(String model, String backbone, int numClasses) {
                 return new FastSegFormer(manager, fastSegFormerConfig());
             case "fastsegformer-teacher":
                 return new TeacherSwinAttUNet(manager, TeacherSwinAttUNetConfig.published(numClasses));
+            case "vit":
+                return new VisionTransformer(manager, VitConfig.preset(backbone, numClasses));
             default:
                 throw new IllegalStateException(model);
         }
@@ -105,6 +113,11 @@ public record ModelSpec(String model, String backbone, int numClasses) {
             case "fastsegformer-teacher":
                 return "Swin-T-Att-UNet, FastSegFormer's teacher (" + backbone + " backbone, base "
                         + TeacherSwinAttUNetConfig.published(numClasses).base() + ", " + numClasses + " classes)";
+            case "vit":
+                VitConfig v = VitConfig.preset(backbone, numClasses);
+                return "Vision Transformer (" + backbone + ": " + v.imageSize() + "x" + v.imageSize() + ", patch "
+                        + v.patchSize() + ", dim " + v.embedDim() + ", depth " + v.depth() + ", " + numClasses
+                        + "-class head)";
             default:
                 return "Swin Transformer (" + backbone + ", " + numClasses + "-class head)";
         }

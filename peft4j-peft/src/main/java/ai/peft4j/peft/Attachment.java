@@ -43,12 +43,14 @@ public final class Attachment {
 
     private static final class Swapped {
         final String path;
+        final Predicate<String> own;
         Module mine;
         Module original;
 
-        Swapped(String path, Module mine) {
+        Swapped(String path, Module mine, Predicate<String> own) {
             this.path = path;
             this.mine = mine;
+            this.own = own;
         }
     }
 
@@ -89,7 +91,16 @@ public final class Attachment {
 
     /** Puts {@code mine} in place of the module at {@code path} while this adapter is active. */
     public <M extends Module> M swapModule(String path, M mine) {
-        Swapped s = new Swapped(path, mine);
+        return swapModule(path, mine, name -> true);
+    }
+
+    /**
+     * Like {@link #swapModule(String, Module)} for a module that also holds base modules (a longer block list that
+     * keeps the original blocks): only its parameters whose names, relative to {@code mine}, {@code own} accepts
+     * belong to the adapter (train, and go into its state dict).
+     */
+    public <M extends Module> M swapModule(String path, M mine, Predicate<String> own) {
+        Swapped s = new Swapped(path, mine, own);
         s.original = model.replace(path, mine);
         swapped.add(s);
         return mine;
@@ -125,7 +136,7 @@ public final class Attachment {
             a.module.namedParameters().keySet().forEach(k -> out.add(prefix + "." + k));
         }
         for (Swapped s : swapped) {
-            s.mine.namedParameters().keySet().forEach(k -> out.add(s.path + "." + k));
+            s.mine.namedParameters().keySet().stream().filter(s.own).forEach(k -> out.add(s.path + "." + k));
         }
         return out;
     }

@@ -3,6 +3,7 @@ package ai.peft4j.core.nn;
 import ai.peft4j.core.tensor.Scalars;
 import ai.djl.ndarray.NDArray;
 import java.util.function.UnaryOperator;
+import ai.peft4j.core.tensor.Scalars;
 
 /**
  * A parameter-free element-wise function as a module, so that it takes its index in a {@link Sequential} as

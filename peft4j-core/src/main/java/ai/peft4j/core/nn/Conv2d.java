@@ -52,6 +52,18 @@ public class Conv2d extends Module implements Layer {
         return kernel;
     }
 
+    public int stride() {
+        return stride;
+    }
+
+    public int padding() {
+        return padding;
+    }
+
+    public int groups() {
+        return groups;
+    }
+
     public Parameter weight() {
         return parameter("weight");
     }

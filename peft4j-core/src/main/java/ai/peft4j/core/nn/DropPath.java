@@ -3,6 +3,7 @@ package ai.peft4j.core.nn;
 import ai.peft4j.core.tensor.Scalars;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
+import ai.peft4j.core.tensor.Scalars;
 
 /**
  * Stochastic depth: in training mode drops the whole residual branch of a sample with probability {@code rate}

@@ -14,6 +14,7 @@ import ai.peft4j.core.nn.TokenGrid;
 import ai.peft4j.core.tensor.Roll;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import ai.peft4j.core.tensor.Scalars;
 
 /**
  * (Shifted-)window multi-head self-attention with a learned bias per relative position, on a whole token grid:

@@ -31,11 +31,11 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--size", defaultValue = "112", description = "Image side (default: ${DEFAULT-VALUE}).")
     int size;
 
-    @Option(names = "--source-images", defaultValue = "192", description = "Source training images "
+    @Option(names = "--source-images", defaultValue = "160", description = "Source training images "
             + "(default: ${DEFAULT-VALUE}).")
     int sourceImages;
 
-    @Option(names = "--target-images", defaultValue = "64", description = "Training images per target "
+    @Option(names = "--target-images", defaultValue = "96", description = "Training images per target "
             + "(default: ${DEFAULT-VALUE}).")
     int targetImages;
 
@@ -43,10 +43,10 @@ final class DemoCommand implements Callable<Integer> {
             + "(default: ${DEFAULT-VALUE}).")
     int testImages;
 
-    @Option(names = "--pretrain-epochs", defaultValue = "8", description = "(default: ${DEFAULT-VALUE})")
+    @Option(names = "--pretrain-epochs", defaultValue = "10", description = "(default: ${DEFAULT-VALUE})")
     int pretrainEpochs;
 
-    @Option(names = "--adapt-epochs", defaultValue = "6", description = "(default: ${DEFAULT-VALUE})")
+    @Option(names = "--adapt-epochs", defaultValue = "8", description = "(default: ${DEFAULT-VALUE})")
     int adaptEpochs;
 
     @Option(names = "--batch", defaultValue = "8", description = "(default: ${DEFAULT-VALUE})")
@@ -54,6 +54,17 @@ final class DemoCommand implements Callable<Integer> {
 
     @Option(names = "--seed", defaultValue = "0", description = "(default: ${DEFAULT-VALUE})")
     long seed;
+
+    @Option(names = "--loss", defaultValue = "ce+dice", description = "Loss: ce, dice, focal or a sum such as "
+            + "ce+dice (default: ${DEFAULT-VALUE}; the defects are small, so Dice keeps them from drowning).")
+    String loss;
+
+    @Option(names = "--pretrain-lr", defaultValue = "2e-3", description = "(default: ${DEFAULT-VALUE})")
+    double pretrainLr;
+
+    @Option(names = "--adapt-lr", defaultValue = "3e-3", description = "Adapters' learning rate; full "
+            + "fine-tuning uses a tenth (default: ${DEFAULT-VALUE}).")
+    double adaptLr;
 
     @Override
     public Integer call() throws Exception {
@@ -66,7 +77,7 @@ final class DemoCommand implements Callable<Integer> {
         List<TransferStudy.Domain> targets = List.of(domain("lemon", CitrusDomain.LEMON, targetImages, 1),
                 domain("grapefruit", CitrusDomain.GRAPEFRUIT, targetImages, 2));
         TransferStudy.Settings settings = new TransferStudy.Settings(SwinAttUNetConfig.fixture(4), size,
-                pretrainEpochs, adaptEpochs, batch, 1e-3, 1e-3, methods, seed);
+                pretrainEpochs, adaptEpochs, batch, pretrainLr, adaptLr, loss, methods, seed);
         long t0 = System.nanoTime();
         List<TransferStudy.Row> rows = new TransferStudy(settings, console).run(source, targets, out);
         console.println();

@@ -46,12 +46,13 @@ public final class TransferStudy {
      * @param adaptEpochs epochs on each target set, per method
      * @param batchSize images per step
      * @param pretrainLr Adam learning rate for pretraining
-     * @param adaptLr Adam learning rate for adaptation
+     * @param adaptLr Adam learning rate for adaptation (full fine-tuning uses a tenth of it)
+     * @param loss the loss, e.g. {@code ce+dice}
      * @param methods method names (see {@link MethodCatalog})
      * @param seed seeds loaders, initialisation and training
      */
     public record Settings(SwinAttUNetConfig unet, int imageSize, int pretrainEpochs, int adaptEpochs, int batchSize,
-            double pretrainLr, double adaptLr, List<String> methods, long seed) {}
+            double pretrainLr, double adaptLr, String loss, List<String> methods, long seed) {}
 
     /** A data set with its train and test parts. */
     public record Domain(String name, ImageDataset train, ImageDataset test) {}
@@ -101,7 +102,9 @@ public final class TransferStudy {
                         sm.withClasses(target.train().numClasses());
                     }
                     Attachment a = method.attach(model);
-                    train(model, target, settings.adaptEpochs(), settings.adaptLr(), dir);
+                    // All weights moving at the adapters' rate would undo the pretraining.
+                    double lr = name.equals("full") ? settings.adaptLr() / 10 : settings.adaptLr();
+                    train(model, target, settings.adaptEpochs(), lr, dir);
                     Evaluation ev = evaluate(model, target);
                     AdapterFiles.save(a, dir.resolve("adapter"));
                     Row row = row(target.name(), name, model, ev, t1);
@@ -122,6 +125,7 @@ public final class TransferStudy {
     private TrainingResult train(SwinAttUNet model, Domain d, int epochs, double lr, Path dir) throws IOException {
         TrainerConfig config = TrainerConfig.builder().setEpochs(epochs).setNumClasses(d.train().numClasses())
                 .optOptimizer("adam").optLearningRate(lr).optMinLearningRate(lr / 100).optSchedule("cos")
+                .optLoss(settings.loss())
                 .optEvalPeriod(epochs).optSeed(settings.seed()).build();
         PairTransform t = Letterbox.square(settings.imageSize());
         try (BatchLoader train = new BatchLoader(d.train(), t, LoaderConfig.training(settings.batchSize())

@@ -1,0 +1,53 @@
+package ai.peft4j.app.study;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.peft4j.data.synthetic.CitrusDomain;
+import ai.peft4j.data.synthetic.SyntheticCitrus;
+import ai.peft4j.models.unet.SwinAttUNetConfig;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class TransferStudyTest {
+    @TempDir
+    Path out;
+
+    /** The demo's pipeline at a tiny size: every run is recorded with its exact trainable count. */
+    @Test
+    void study_pretrainsAdaptsAndWritesTheComparison() throws Exception {
+        TransferStudy.Domain orange = new TransferStudy.Domain("orange",
+                new SyntheticCitrus(CitrusDomain.ORANGE, 8, 32, 1), new SyntheticCitrus(CitrusDomain.ORANGE, 4, 32, 2));
+        TransferStudy.Domain lemon = new TransferStudy.Domain("lemon",
+                new SyntheticCitrus(CitrusDomain.LEMON, 8, 32, 3), new SyntheticCitrus(CitrusDomain.LEMON, 4, 32, 4));
+        TransferStudy.Settings s = new TransferStudy.Settings(SwinAttUNetConfig.fixture(4), 32, 1, 1, 4, 1e-3, 1e-3,
+                "ce+dice", List.of("classify", "lora"), 0);
+        List<TransferStudy.Row> rows = new TransferStudy(s, new PrintStream(new ByteArrayOutputStream()))
+                .run(orange, List.of(lemon), out);
+
+        assertEquals(3, rows.size());
+        assertEquals("pretrained", rows.get(0).method());
+        assertEquals(3_529_366L, rows.get(0).total());
+        // Lemon has 3 classes: the head is 16 x 3 + 3 = 51 parameters; LoRA adds 38,400 to it.
+        assertEquals(51L, rows.get(1).trainable());
+        assertEquals(38_451L, rows.get(2).trainable());
+        for (TransferStudy.Row r : rows) {
+            assertTrue(r.miou() >= 0 && r.miou() <= 1, r.toString());
+        }
+        JsonNode json = new ObjectMapper().readTree(out.resolve("comparison.json").toFile());
+        assertEquals(3, json.size());
+        assertEquals(38_451L, json.get(2).path("trainable").asLong());
+        assertTrue(Files.readString(out.resolve("comparison.md")).contains("| lemon | lora | 38,451 |"));
+        assertEquals(900, ImageIO.read(out.resolve("comparison.png").toFile()).getWidth());
+        assertTrue(Files.isRegularFile(out.resolve("lemon/lora/adapter/adapter_model.safetensors")));
+        assertTrue(Files.isRegularFile(out.resolve("pretrain/curves.png")));
+    }
+}

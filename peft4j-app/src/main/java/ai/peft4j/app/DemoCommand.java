@@ -31,7 +31,7 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--size", defaultValue = "112", description = "Image side (default: ${DEFAULT-VALUE}).")
     int size;
 
-    @Option(names = "--source-images", defaultValue = "160", description = "Source training images "
+    @Option(names = "--source-images", defaultValue = "192", description = "Source training images "
             + "(default: ${DEFAULT-VALUE}).")
     int sourceImages;
 
@@ -62,8 +62,8 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--pretrain-lr", defaultValue = "2e-3", description = "(default: ${DEFAULT-VALUE})")
     double pretrainLr;
 
-    @Option(names = "--adapt-lr", defaultValue = "3e-3", description = "Adapters' learning rate; full "
-            + "fine-tuning uses a tenth (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--adapt-lr", defaultValue = "2e-3", description = "Learning rate of adaptation, the same "
+            + "for every method (default: ${DEFAULT-VALUE}).")
     double adaptLr;
 
     @Override

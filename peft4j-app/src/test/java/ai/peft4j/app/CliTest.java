@@ -5,9 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -18,59 +15,42 @@ class CliTest {
     @TempDir
     Path tmp;
 
-    private record Run(int code, String out, String err) {}
-
-    private static Run run(String... args) {
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            int code = Main.run(args);
-            return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
-    }
 
     @Test
     void summary_printsPublishedTotalsForSwinTAndSwinS() throws Exception {
         Path t = tmp.resolve("t.json");
-        Run r = run("summary", "--backbone", "swin-t", "--classes", "6", "--no-flops", "--json", t.toString());
+        CliRun r = CliRun.of("summary", "--backbone", "swin-t", "--classes", "6", "--no-flops", "--json", t.toString());
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("45,775,884 total"), r.out());
         assertEquals(45_775_884L, new ObjectMapper().readTree(t.toFile()).path("total_parameters").asLong());
 
-        Run s = run("summary", "--backbone", "swin-s", "--classes", "6", "--no-flops");
+        CliRun s = CliRun.of("summary", "--backbone", "swin-s", "--classes", "6", "--no-flops");
         assertEquals(0, s.code(), s.err());
         assertTrue(s.out().contains("67,093,788 total, 67,093,788 trainable"), s.out());
     }
 
     @Test
     void summary_printsPublishedTotalsOfFastSegFormerAndItsTeacher() throws Exception {
-        Run p = run("summary", "--model", "fastsegformer-p", "--classes", "4", "--no-flops");
+        CliRun p = CliRun.of("summary", "--model", "fastsegformer-p", "--classes", "4", "--no-flops");
         assertEquals(0, p.code(), p.err());
         assertTrue(p.out().contains("FastSegFormer-P (poolformer-s12") && p.out().contains("14,891,940 total"),
                 p.out());
         Path e = tmp.resolve("e.json");
-        Run r = run("summary", "--model", "fastsegformer-e", "--classes", "4", "--json", e.toString());
+        CliRun r = CliRun.of("summary", "--model", "fastsegformer-e", "--classes", "4", "--json", e.toString());
         assertEquals(0, r.code(), r.err());
         JsonNode n = new ObjectMapper().readTree(e.toFile());
         assertEquals(5_013_044L, n.path("total_parameters").asLong());
         assertEquals("efficientformerv2-s0", n.path("backbone").asText());
         // The published README gives 0.80 GFLOPs (thop MACs) at 224x224.
         assertEquals(0.8, n.path("gmacs_thop").asDouble(), 0.05);
-        Run t = run("summary", "--model", "fastsegformer-teacher", "--classes", "4", "--no-flops");
+        CliRun t = CliRun.of("summary", "--model", "fastsegformer-teacher", "--classes", "4", "--no-flops");
         assertTrue(t.out().contains("49,229,322 total"), t.out());
     }
 
     @Test
     void summary_countsComputeOfTheForwardPass() throws Exception {
         Path j = tmp.resolve("f.json");
-        Run r = run("summary", "--backbone", "swin-fixture", "--input-size", "64", "--json", j.toString());
+        CliRun r = CliRun.of("summary", "--backbone", "swin-fixture", "--input-size", "64", "--json", j.toString());
         assertEquals(0, r.code(), r.err());
         JsonNode n = new ObjectMapper().readTree(j.toFile());
         // The final 1x1 convolution alone costs 64*64 pixels * 16 inputs * 6 outputs MACs; the total is larger.
@@ -81,7 +61,7 @@ class CliTest {
 
     @Test
     void badOption_givesOneClearErrorAndExitCode2() {
-        Run r = run("summary", "--backbone", "swin-x", "--no-flops");
+        CliRun r = CliRun.of("summary", "--backbone", "swin-x", "--no-flops");
         assertEquals(2, r.code());
         assertTrue(r.err().contains("unknown Swin preset 'swin-x'"), r.err());
         assertTrue(!r.err().contains("\tat "), "no stack trace for an expected error: " + r.err());
@@ -92,10 +72,10 @@ class CliTest {
         CommandLine cli = new CommandLine(new Main());
         assertTrue(cli.getSubcommands().size() >= 2);
         for (Map.Entry<String, CommandLine> e : cli.getSubcommands().entrySet()) {
-            Run r = run(e.getKey(), "--help");
+            CliRun r = CliRun.of(e.getKey(), "--help");
             assertEquals(0, r.code(), e.getKey() + ": " + r.err());
             assertTrue(r.out().contains("Usage: peft4j " + e.getKey()), r.out());
         }
-        assertEquals(0, run("--help").code());
+        assertEquals(0, CliRun.of("--help").code());
     }
 }

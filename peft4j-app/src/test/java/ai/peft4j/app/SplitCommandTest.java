@@ -8,9 +8,6 @@ import ai.peft4j.data.image.Palette;
 import ai.peft4j.data.image.RgbImage;
 import ai.peft4j.data.synthetic.CitrusDomain;
 import ai.peft4j.data.synthetic.SyntheticCitrus;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
@@ -23,27 +20,10 @@ class SplitCommandTest {
     @TempDir
     Path tmp;
 
-    private record Run(int code, String out, String err) {}
-
-    private static Run run(String... args) {
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            int code = Main.run(args);
-            return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
-    }
 
     @Test
     void help_describesTheOptions() {
-        Run r = run("split", "--help");
+        CliRun r = CliRun.of("split", "--help");
         assertEquals(0, r.code());
         for (String option : List.of("--layout", "--ratios", "--seed", "--output", "--force")) {
             assertTrue(r.out().contains(option), option + " in\n" + r.out());
@@ -58,7 +38,7 @@ class SplitCommandTest {
         for (String f : List.of("train.txt", "val.txt", "test.txt", "trainval.txt")) {
             Files.delete(lists.resolve(f));
         }
-        Run r = run("split", root.toString(), "--seed", "3");
+        CliRun r = CliRun.of("split", root.toString(), "--seed", "3");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("50 samples (voc layout) split 6:2:2 with seed 3"), r.out());
         List<String> train = Files.readAllLines(lists.resolve("train.txt"));
@@ -71,12 +51,12 @@ class SplitCommandTest {
         all.addAll(val);
         all.addAll(test);
         assertEquals(50, all.size());
-        assertEquals(0, run("split", root.toString(), "--seed", "3").code());
+        assertEquals(0, CliRun.of("split", root.toString(), "--seed", "3").code());
         assertEquals(train, Files.readAllLines(lists.resolve("train.txt")));
-        Run other = run("split", root.toString(), "--seed", "4");
+        CliRun other = CliRun.of("split", root.toString(), "--seed", "4");
         assertEquals(2, other.code());
         assertTrue(other.err().contains("train.txt: a different split list exists; use --force"), other.err());
-        assertEquals(0, run("split", root.toString(), "--seed", "4", "--force").code());
+        assertEquals(0, CliRun.of("split", root.toString(), "--seed", "4", "--force").code());
     }
 
     @Test
@@ -89,7 +69,7 @@ class SplitCommandTest {
                 ImageEncoder.writeIndexPng(new int[48], 8, 6, Palette.voc(), dir.resolve("t" + i + ".png"));
             }
         }
-        Run r = run("split", root.toString(), "--ratios", "7:2:1", "--output", tmp.resolve("lists").toString());
+        CliRun r = CliRun.of("split", root.toString(), "--ratios", "7:2:1", "--output", tmp.resolve("lists").toString());
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("20 samples (folders layout)"), r.out());
         List<String> train = Files.readAllLines(tmp.resolve("lists/train.txt"));
@@ -103,7 +83,7 @@ class SplitCommandTest {
 
     @Test
     void missingFolder_isOneClearError() {
-        Run r = run("split", tmp.resolve("nowhere").toString());
+        CliRun r = CliRun.of("split", tmp.resolve("nowhere").toString());
         assertEquals(2, r.code());
         assertTrue(r.err().contains("nowhere: data folder not found"), r.err());
         assertTrue(!r.err().contains("\tat "), "no stack trace:\n" + r.err());

@@ -46,7 +46,7 @@ public final class TransferStudy {
      * @param adaptEpochs epochs on each target set, per method
      * @param batchSize images per step
      * @param pretrainLr Adam learning rate for pretraining
-     * @param adaptLr Adam learning rate for adaptation (full fine-tuning uses a tenth of it)
+     * @param adaptLr Adam learning rate for adaptation, the same for every method
      * @param loss the loss, e.g. {@code ce+dice}
      * @param methods method names (see {@link MethodCatalog})
      * @param seed seeds loaders, initialisation and training
@@ -102,9 +102,8 @@ public final class TransferStudy {
                         sm.withClasses(target.train().numClasses());
                     }
                     Attachment a = method.attach(model);
-                    // All weights moving at the adapters' rate would undo the pretraining.
-                    double lr = name.equals("full") ? settings.adaptLr() / 10 : settings.adaptLr();
-                    train(model, target, settings.adaptEpochs(), lr, dir);
+                    // One learning rate for every method, as in the published comparison.
+                    train(model, target, settings.adaptEpochs(), settings.adaptLr(), dir);
                     Evaluation ev = evaluate(model, target);
                     AdapterFiles.save(a, dir.resolve("adapter"));
                     Row row = row(target.name(), name, model, ev, t1);

@@ -25,15 +25,7 @@ public final class Buffer {
 
     /** Replaces the values, keeping the manager and data type; the old tensor is closed. */
     public void replace(NDArray values) {
-        if (!values.getShape().equals(data.getShape())) {
-            throw new IllegalArgumentException("shape " + values.getShape() + " does not fit buffer of shape "
-                    + data.getShape());
-        }
-        // A fresh tensor that owns its memory: the engine's same-type conversion aliases the source, whose
-        // buffer may be freed with it.
-        NDArray next = values.getDataType() == data.getDataType() ? values.duplicate()
-                : values.toType(data.getDataType(), true);
-        next.attach(data.getManager());
+        NDArray next = OwnedCopy.replacing(data, values, "buffer");
         NDArray old = data;
         data = next;
         old.close();
@@ -41,10 +33,8 @@ public final class Buffer {
 
     /** Replaces the values with a copy of another floating-point type. */
     void convert(ai.djl.ndarray.types.DataType type) {
-        NDArray next = data.toType(type, true);
-        next.attach(data.getManager());
         NDArray old = data;
-        data = next;
+        data = OwnedCopy.converted(old, type);
         old.close();
     }
 }

@@ -53,15 +53,7 @@ public final class Parameter {
 
     /** Replaces the values, keeping the manager and the gradient flag; the old tensor is closed. */
     public void replace(NDArray values) {
-        if (!values.getShape().equals(data.getShape())) {
-            throw new IllegalArgumentException("shape " + values.getShape() + " does not fit parameter of shape "
-                    + data.getShape());
-        }
-        // A fresh tensor that owns its memory: the engine's same-type conversion aliases the source, whose
-        // buffer may be freed with it.
-        NDArray next = values.getDataType() == data.getDataType() ? values.duplicate()
-                : values.toType(data.getDataType(), true);
-        next.attach(data.getManager());
+        NDArray next = OwnedCopy.replacing(data, values, "parameter");
         boolean grad = data.hasGradient();
         NDArray old = data;
         data = next;
@@ -73,10 +65,8 @@ public final class Parameter {
 
     /** Replaces the values with a copy of another floating-point type. */
     void convert(ai.djl.ndarray.types.DataType type) {
-        NDArray next = data.toType(type, true);
-        next.attach(data.getManager());
         NDArray old = data;
-        data = next;
+        data = OwnedCopy.converted(old, type);
         old.close();
     }
 }

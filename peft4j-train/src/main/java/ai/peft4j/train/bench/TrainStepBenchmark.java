@@ -1,0 +1,103 @@
+package ai.peft4j.train.bench;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
+import ai.peft4j.core.engine.EngineSetup;
+import ai.peft4j.core.nn.Layer;
+import ai.peft4j.core.nn.Module;
+import ai.peft4j.core.nn.Parameter;
+import ai.peft4j.train.loss.CrossEntropyLoss;
+import ai.peft4j.train.optim.Adam;
+import ai.peft4j.train.optim.Optimizer;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Times full training steps (forward, cross-entropy, backward, Adam update) of a model on random images, and
+ * samples the process's resident memory meanwhile. The model's trainable parameters are the ones that train.
+ */
+public final class TrainStepBenchmark {
+    /**
+     * @param seconds mean seconds per step after warm-up
+     * @param imagesPerSecond batch / seconds
+     * @param peakRssMb largest resident set size seen during the timed steps
+     * @param stepRssMb that peak above the resident size before the first step
+     */
+    public record Result(double seconds, double imagesPerSecond, double peakRssMb, double stepRssMb) {}
+
+    private TrainStepBenchmark() {}
+
+    public static <M extends Module & Layer> Result measure(M model, int batch, int size, int classes, int warmup,
+            int steps) {
+        model.train(true);
+        Map<String, Parameter> trainable = new LinkedHashMap<>();
+        model.namedParameters().forEach((k, p) -> {
+            if (p.isTrainable()) {
+                p.attachGradient();
+                trainable.put(k, p);
+            }
+        });
+        Optimizer opt = new Adam(trainable, 1e-4, 0.9, 0.999, 1e-8, 0);
+        CrossEntropyLoss loss = new CrossEntropyLoss(classes, null);
+        long before = rssBytes();
+        for (int i = 0; i < warmup; i++) {
+            step(model, opt, loss, batch, size, classes);
+        }
+        AtomicLong peak = new AtomicLong(rssBytes());
+        Thread sampler = new Thread(() -> {
+            while (!Thread.currentThread().isInterrupted()) {
+                peak.accumulateAndGet(rssBytes(), Math::max);
+                try {
+                    Thread.sleep(10);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }, "rss-sampler");
+        sampler.setDaemon(true);
+        sampler.start();
+        long t0 = System.nanoTime();
+        for (int i = 0; i < steps; i++) {
+            step(model, opt, loss, batch, size, classes);
+        }
+        double seconds = (System.nanoTime() - t0) / 1e9 / steps;
+        sampler.interrupt();
+        double mb = 1024.0 * 1024.0;
+        return new Result(seconds, batch / seconds, peak.get() / mb, (peak.get() - before) / mb);
+    }
+
+    private static <M extends Module & Layer> void step(M model, Optimizer opt, CrossEntropyLoss loss, int batch,
+            int size, int classes) {
+        NDManager root = opt.parameters().values().iterator().next().data().getManager();
+        try (NDManager step = root.newSubManager()) {
+            NDArray x = step.randomUniform(0f, 1f, new Shape(batch, 3, size, size));
+            NDArray y = step.randomInteger(0, classes, new Shape(batch, size, size), DataType.INT64);
+            try (GradientCollector gc = EngineSetup.engine().newGradientCollector()) {
+                gc.backward(loss.compute(model.forward(x), y));
+            }
+            opt.step();
+            opt.zeroGrad();
+        }
+    }
+
+    /** Resident set size from /proc (Linux); 0 where it cannot be read. */
+    static long rssBytes() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    return Long.parseLong(line.replaceAll("\\D+", "")) * 1024;
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            return 0;
+        }
+        return 0;
+    }
+}

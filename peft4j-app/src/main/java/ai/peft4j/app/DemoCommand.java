@@ -55,6 +55,10 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "0", description = "(default: ${DEFAULT-VALUE})")
     long seed;
 
+    @Option(names = "--base", description = "Skip pretraining: start from this training checkpoint (e.g. the "
+            + "pretrain/last.safetensors of an earlier run with the same --size and --seed).")
+    Path base;
+
     @Option(names = "--loss", defaultValue = "ce+dice", description = "Loss: ce, dice, focal or a sum such as "
             + "ce+dice (default: ${DEFAULT-VALUE}; the defects are small, so Dice keeps them from drowning).")
     String loss;
@@ -79,7 +83,7 @@ final class DemoCommand implements Callable<Integer> {
         TransferStudy.Settings settings = new TransferStudy.Settings(SwinAttUNetConfig.fixture(4), size,
                 pretrainEpochs, adaptEpochs, batch, pretrainLr, adaptLr, loss, methods, seed);
         long t0 = System.nanoTime();
-        List<TransferStudy.Row> rows = new TransferStudy(settings, console).run(source, targets, out);
+        List<TransferStudy.Row> rows = new TransferStudy(settings, console).run(source, targets, out, base);
         console.println();
         console.print(Files.readString(out.resolve("comparison.md")));
         console.printf("%nDemo finished in %.1f min; chart: %s%n", (System.nanoTime() - t0) / 6e10,

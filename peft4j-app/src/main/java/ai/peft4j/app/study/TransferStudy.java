@@ -71,19 +71,36 @@ public final class TransferStudy {
 
     /** Runs the study into {@code out} and returns its rows (the first: the pretrained model on its own test set). */
     public List<Row> run(Domain source, List<Domain> targets, Path out) throws IOException {
+        return run(source, targets, out, null);
+    }
+
+    /**
+     * As {@link #run(Domain, List, Path)}, starting from the training checkpoint {@code pretrained} when it is not
+     * null instead of pretraining.
+     */
+    public List<Row> run(Domain source, List<Domain> targets, Path out, Path pretrained) throws IOException {
         List<Row> rows = new ArrayList<>();
-        Path base = out.resolve("pretrain");
-        console.printf(Locale.ROOT, "== pretraining on %s (%d images, %d epochs)%n", source.name(),
-                source.train().size(), settings.pretrainEpochs());
+        Path base = pretrained != null ? pretrained : out.resolve("pretrain").resolve(Trainer.LAST);
+        if (pretrained == null) {
+            console.printf(Locale.ROOT, "== pretraining on %s (%d images, %d epochs)%n", source.name(),
+                    source.train().size(), settings.pretrainEpochs());
+        } else {
+            console.printf(Locale.ROOT, "== starting from %s%n", pretrained);
+        }
         long t0 = System.nanoTime();
         try (NDManager m = EngineSetup.newManager()) {
             EngineSetup.seed(settings.seed());
             SwinAttUNet model = new SwinAttUNet(m, withClasses(source.train().numClasses()));
-            TrainingResult r = train(model, source, settings.pretrainEpochs(), settings.pretrainLr(), base);
+            if (pretrained == null) {
+                TrainingResult r = train(model, source, settings.pretrainEpochs(), settings.pretrainLr(),
+                        out.resolve("pretrain"));
+                console.printf(Locale.ROOT, "   checkpoint %s%n", r.lastCheckpoint());
+            } else {
+                model.loadStateDict(Checkpoint.read(pretrained, m).modelState(), true);
+            }
             Evaluation ev = evaluate(model, source);
             rows.add(row(source.name() + " (source)", "pretrained", model, ev, t0));
-            console.printf(Locale.ROOT, "   source test mIoU %.2f%% (%s)%n", 100 * ev.scores().meanIou(),
-                    r.lastCheckpoint());
+            console.printf(Locale.ROOT, "   source test mIoU %.2f%%%n", 100 * ev.scores().meanIou());
         }
         for (Domain target : targets) {
             for (String name : settings.methods()) {
@@ -94,7 +111,7 @@ public final class TransferStudy {
                 try (NDManager m = EngineSetup.newManager()) {
                     EngineSetup.seed(settings.seed() + 1);
                     SwinAttUNet model = new SwinAttUNet(m, withClasses(source.train().numClasses()));
-                    Map<String, NDArray> weights = Checkpoint.read(base.resolve(Trainer.LAST), m).modelState();
+                    Map<String, NDArray> weights = Checkpoint.read(base, m).modelState();
                     model.loadStateDict(weights, true);
                     PeftMethod method = MethodCatalog.create(name, null, TextPrompt.zeros(48,
                             TextPrompt.BERT_BASE_WIDTH));

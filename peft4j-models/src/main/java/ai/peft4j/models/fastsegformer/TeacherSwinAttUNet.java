@@ -7,11 +7,11 @@ import ai.peft4j.core.nn.BatchNorm2d;
 import ai.peft4j.core.nn.Conv2d;
 import ai.peft4j.core.nn.Layer;
 import ai.peft4j.core.nn.MaxPool2d;
-import ai.peft4j.core.nn.Module;
 import ai.peft4j.core.nn.Sequential;
 import ai.peft4j.core.nn.UpsampleBilinear;
 import ai.peft4j.models.swin.SwinTransformer;
 import ai.peft4j.models.unet.AttentionGate;
+import ai.peft4j.models.unet.AttentionUNet;
 import ai.peft4j.models.unet.ConvBlock;
 import ai.peft4j.models.unet.UpConv;
 import java.util.ArrayList;
@@ -25,7 +25,7 @@ import java.util.List;
  * ({@code cnn_up}: max pool, two 3x3 blocks), and the logits come from a bilinear x2 enlargement (corners not
  * aligned) and a 3x3 convolution ({@code final_up_conv}).
  */
-public class TeacherSwinAttUNet extends Module implements Layer {
+public class TeacherSwinAttUNet extends AttentionUNet {
     private final TeacherSwinAttUNetConfig config;
 
     public TeacherSwinAttUNet(NDManager manager, TeacherSwinAttUNetConfig config) {
@@ -109,28 +109,13 @@ public class TeacherSwinAttUNet extends Module implements Layer {
         NDArray bottle = call("bottle", stage4);
         out.add(bottle);
 
-        NDArray d4 = call("up4", bottle);
-        NDArray e4 = call("convert1", gate("Att4", d4, call("change1", feats.get(2))));
-        NDArray a4 = call("conv4", d4.concat(e4, 1));
-
-        NDArray d3 = call("up3", a4);
-        NDArray e3 = call("convert2", gate("Att3", d3, call("change2", feats.get(1))));
-        NDArray a3 = call("conv3", d3.concat(e3, 1));
+        NDArray a4 = decoderStep(4, bottle, call("change1", feats.get(2)));
+        NDArray a3 = decoderStep(3, a4, call("change2", feats.get(1)));
         out.add(a3);
-
-        NDArray d2 = call("up2", a3);
-        NDArray e2 = call("convert3", gate("Att2", d2, call("change3", feats.get(0))));
-        NDArray a2 = call("conv2", d2.concat(e2, 1));
-
-        NDArray d1 = call("up1", a2);
-        NDArray e1 = call("convert4", gate("Att1", d1, x1));
-        NDArray a1 = call("conv1", d1.concat(e1, 1));
+        NDArray a2 = decoderStep(2, a3, call("change3", feats.get(0)));
+        NDArray a1 = decoderStep(1, a2, x1);
         out.add(a1);
         out.add(call("final_up_conv", a1));
         return out;
-    }
-
-    private NDArray gate(String name, NDArray g, NDArray skip) {
-        return ((AttentionGate) child(name)).forward(g, skip);
     }
 }

@@ -5,9 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.peft4j.core.nn.Activation;
 import ai.peft4j.core.nn.BatchNorm2d;
 import ai.peft4j.core.nn.Conv2d;
-import ai.peft4j.core.nn.Layer;
 import ai.peft4j.core.nn.MaxPool2d;
-import ai.peft4j.core.nn.Module;
 import ai.peft4j.core.nn.Sequential;
 import ai.peft4j.models.swin.SwinTransformer;
 import java.util.List;
@@ -21,7 +19,7 @@ import java.util.List;
  * <p>Swin's stage 4 and final norm are part of the model (their weights load and count) but the decoder never
  * reads them, so the forward pass skips them; the output is the same as the published code's.
  */
-public class SwinAttUNet extends Module implements Layer {
+public class SwinAttUNet extends AttentionUNet {
     private final SwinAttUNetConfig config;
 
     public SwinAttUNet(NDManager manager, SwinAttUNetConfig config) {
@@ -84,25 +82,10 @@ public class SwinAttUNet extends Module implements Layer {
         List<NDArray> feats = backbone().featureMaps(x, 3);
         NDArray bottle = call("bottle", feats.get(2));
 
-        NDArray d4 = call("up4", bottle);
-        NDArray e4 = call("convert1", gate("Att4", d4, call("change1", feats.get(1))));
-        NDArray a4 = call("conv4", d4.concat(e4, 1));
-
-        NDArray d3 = call("up3", a4);
-        NDArray e3 = call("convert2", gate("Att3", d3, call("change2", feats.get(0))));
-        NDArray a3 = call("conv3", d3.concat(e3, 1));
-
-        NDArray d2 = call("up2", a3);
-        NDArray e2 = call("convert3", gate("Att2", d2, x2));
-        NDArray a2 = call("conv2", d2.concat(e2, 1));
-
-        NDArray d1 = call("up1", a2);
-        NDArray e1 = call("convert4", gate("Att1", d1, x1));
-        NDArray a1 = call("conv1", d1.concat(e1, 1));
+        NDArray a4 = decoderStep(4, bottle, call("change1", feats.get(1)));
+        NDArray a3 = decoderStep(3, a4, call("change2", feats.get(0)));
+        NDArray a2 = decoderStep(2, a3, x2);
+        NDArray a1 = decoderStep(1, a2, x1);
         return call("final_conv", a1);
-    }
-
-    private NDArray gate(String name, NDArray g, NDArray skip) {
-        return ((AttentionGate) child(name)).forward(g, skip);
     }
 }

@@ -25,6 +25,7 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * An adapter on disk, in the layout HF PEFT uses: a directory with {@code adapter_config.json} (method, settings,
@@ -142,7 +143,7 @@ public final class AdapterFiles {
 
     /** A digest of the names and shapes of the base parameters the adapter does not own. */
     private static String fingerprint(Module model, Attachment a) {
-        List<String> own = a.ownParameterNames();
+        Set<String> own = Set.copyOf(a.ownParameterNames());
         try {
             MessageDigest md = MessageDigest.getInstance("SHA-256");
             for (Map.Entry<String, Parameter> e : model.namedParameters().entrySet()) {

@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Predicate;
 
 /**
@@ -120,12 +121,12 @@ public final class Attachment {
     /** Freezes the model except this adapter's modules and the base parameters the method trains. */
     public void markTrainable() {
         requireActive();
-        List<String> own = ownParameterNames();
-        for (Map.Entry<String, Parameter> e : model.namedParameters().entrySet()) {
-            String name = e.getKey();
-            boolean train = own.contains(name) || trainsBase.stream().anyMatch(p -> p.test(name));
-            e.getValue().setTrainable(train);
-        }
+        Set<String> own = Set.copyOf(ownParameterNames());
+        model.namedParameters().forEach((name, p) -> p.setTrainable(own.contains(name) || trainsBaseParameter(name)));
+    }
+
+    private boolean trainsBaseParameter(String name) {
+        return trainsBase.stream().anyMatch(p -> p.test(name));
     }
 
     /** Dotted names of the parameters of the modules this adapter added or swapped in. */
@@ -148,13 +149,12 @@ public final class Attachment {
     public Map<String, NDArray> stateDict() {
         requireActive();
         Map<String, NDArray> out = new LinkedHashMap<>();
-        List<String> own = ownParameterNames();
-        for (Map.Entry<String, Parameter> e : model.namedParameters().entrySet()) {
-            String name = e.getKey();
-            if (own.contains(name) || trainsBase.stream().anyMatch(p -> p.test(name))) {
-                out.put(name, e.getValue().data());
+        Set<String> own = Set.copyOf(ownParameterNames());
+        model.namedParameters().forEach((name, p) -> {
+            if (own.contains(name) || trainsBaseParameter(name)) {
+                out.put(name, p.data());
             }
-        }
+        });
         return out;
     }
 
@@ -234,14 +234,12 @@ public final class Attachment {
 
     /** Keeps a copy of the current values of the base parameters this method trains (called on attach). */
     public void parkBaseValues() {
-        Map<String, Parameter> params = model.namedParameters();
-        List<String> own = ownParameterNames();
-        for (Map.Entry<String, Parameter> e : params.entrySet()) {
-            if (!own.contains(e.getKey()) && trainsBase.stream().anyMatch(p -> p.test(e.getKey()))) {
-                NDArray copy = e.getValue().data().duplicate();
-                parked.put(e.getKey(), copy);
+        Set<String> own = Set.copyOf(ownParameterNames());
+        model.namedParameters().forEach((name, p) -> {
+            if (!own.contains(name) && trainsBaseParameter(name)) {
+                parked.put(name, p.data().duplicate());
             }
-        }
+        });
     }
 
     /** Swaps the live values of trained base parameters with the parked ones. */

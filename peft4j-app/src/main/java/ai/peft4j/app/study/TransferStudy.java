@@ -91,16 +91,18 @@ public final class TransferStudy {
         try (NDManager m = EngineSetup.newManager()) {
             EngineSetup.seed(settings.seed());
             SwinAttUNet model = new SwinAttUNet(m, withClasses(source.train().numClasses()));
+            SegmentationScores scores;
             if (pretrained == null) {
                 TrainingResult r = train(model, source, settings.pretrainEpochs(), settings.pretrainLr(),
                         out.resolve("pretrain"));
                 console.printf(Locale.ROOT, "   checkpoint %s%n", r.lastCheckpoint());
+                scores = finalScores(r);
             } else {
                 model.loadStateDict(Checkpoint.read(pretrained, m).modelState(), true);
+                scores = evaluate(model, source).scores();
             }
-            Evaluation ev = evaluate(model, source);
-            rows.add(row(source.name() + " (source)", "pretrained", model, ev, t0));
-            console.printf(Locale.ROOT, "   source test mIoU %.2f%%%n", 100 * ev.scores().meanIou());
+            rows.add(row(source.name() + " (source)", "pretrained", model, scores, t0));
+            console.printf(Locale.ROOT, "   source test mIoU %.2f%%%n", 100 * scores.meanIou());
         }
         for (Domain target : targets) {
             for (String name : settings.methods()) {
@@ -120,10 +122,9 @@ public final class TransferStudy {
                     }
                     Attachment a = method.attach(model);
                     // One learning rate for every method, as in the published comparison.
-                    train(model, target, settings.adaptEpochs(), settings.adaptLr(), dir);
-                    Evaluation ev = evaluate(model, target);
+                    TrainingResult r = train(model, target, settings.adaptEpochs(), settings.adaptLr(), dir);
                     AdapterFiles.save(a, dir.resolve("adapter"));
-                    Row row = row(target.name(), name, model, ev, t1);
+                    Row row = row(target.name(), name, model, finalScores(r), t1);
                     rows.add(row);
                     console.printf(Locale.ROOT, "   %s: test mIoU %.2f%%, %,d trainable parameters, %.0f s%n", name,
                             100 * row.miou(), row.trainable(), row.seconds());
@@ -154,6 +155,7 @@ public final class TransferStudy {
         }
     }
 
+    /** Test metrics of a model that was not trained here (a given base checkpoint). */
     private Evaluation evaluate(SwinAttUNet model, Domain d) {
         try (BatchLoader test = new BatchLoader(d.test(), Letterbox.square(settings.imageSize()),
                 LoaderConfig.evaluation(settings.batchSize()))) {
@@ -164,8 +166,12 @@ public final class TransferStudy {
         }
     }
 
-    private static Row row(String target, String method, SwinAttUNet model, Evaluation ev, long start) {
-        SegmentationScores s = ev.scores();
+    /** The trainer validates on the test set after the last epoch: those are the study's figures. */
+    private static SegmentationScores finalScores(TrainingResult r) {
+        return r.history().get(r.history().size() - 1).scores();
+    }
+
+    private static Row row(String target, String method, SwinAttUNet model, SegmentationScores s, long start) {
         return new Row(target, method, model.trainableParameterCount(), model.parameterCount(), s.meanIou(),
                 s.meanRecall(), (System.nanoTime() - start) / 1e9);
     }

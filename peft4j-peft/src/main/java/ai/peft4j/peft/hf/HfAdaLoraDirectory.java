@@ -4,7 +4,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.peft4j.core.nn.Module;
-import ai.peft4j.core.nn.Parameter;
 import ai.peft4j.core.state.AtomicFiles;
 import ai.peft4j.core.state.SafetensorsFile;
 import ai.peft4j.peft.TargetModules;
@@ -110,14 +109,7 @@ public final class HfAdaLoraDirectory {
                     + String.join("; ", problems.subList(0, Math.min(5, problems.size())))
                     + (problems.size() > 5 ? " and " + (problems.size() - 5) + " more" : ""));
         }
-        Map<String, Parameter> params = model.namedParameters();
-        NDManager home = own.values().iterator().next().getManager();
-        try (NDManager tmp = home.newSubManager()) {
-            Map<String, NDArray> tensors = SafetensorsFile.read(weights, tmp).tensors();
-            for (String name : own.keySet()) {
-                params.get(name).replace(tensors.get(hfKey(name)));
-            }
-        }
+        HfAdapterDirectory.copyInto(model, own, weights, HfAdaLoraDirectory::hfKey);
         return adapter;
     }
 

@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 import java.util.TreeMap;
 
 /**
@@ -147,15 +148,24 @@ public final class HfAdapterDirectory {
             throw new IllegalArgumentException("adapter " + dir + " was made for another base model: "
                     + String.join("; ", problems));
         }
+        copyInto(model, own, weights, HfAdapterDirectory::hfKey);
+        return adapter;
+    }
+
+    /**
+     * Reads {@code weights} and copies the tensor stored under {@code key(name)} into each parameter named in
+     * {@code own} (whose shapes were checked), through a temporary manager freed afterwards.
+     */
+    static void copyInto(Module model, Map<String, NDArray> own, Path weights, UnaryOperator<String> key)
+            throws IOException {
         Map<String, Parameter> params = model.namedParameters();
         NDManager home = own.values().iterator().next().getManager();
         try (NDManager tmp = home.newSubManager()) {
             Map<String, NDArray> tensors = SafetensorsFile.read(weights, tmp).tensors();
             for (String name : own.keySet()) {
-                params.get(name).replace(tensors.get(hfKey(name)));
+                params.get(name).replace(tensors.get(key.apply(name)));
             }
         }
-        return adapter;
     }
 
     /** Writes {@code adapter} into {@code dir} in HF PEFT's layout (the directory is created if needed). */

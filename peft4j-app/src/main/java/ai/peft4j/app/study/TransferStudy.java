@@ -3,6 +3,8 @@ package ai.peft4j.app.study;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.peft4j.core.engine.EngineSetup;
+import ai.peft4j.core.nn.Conv2d;
+import ai.peft4j.core.nn.Module;
 import ai.peft4j.core.state.AtomicFiles;
 import ai.peft4j.data.ImageDataset;
 import ai.peft4j.data.loader.BatchLoader;
@@ -57,9 +59,15 @@ public final class TransferStudy {
     /** A data set with its train and test parts. */
     public record Domain(String name, ImageDataset train, ImageDataset test) {}
 
-    /** One method's result on one target. */
+    /**
+     * One method's result on one target. {@code sourceMiou}: test mIoU on the source set of the adapted network
+     * under the source head (how much of the source task the adaptation kept); NaN where not measured.
+     */
     public record Row(String target, String method, long trainable, long total, double miou, double mpa,
-            double seconds) {}
+            double sourceMiou, double seconds) {}
+
+    /** The Swin-Att-UNet's classifier, a 1x1 convolution. */
+    private static final String HEAD = "final_conv";
 
     private final Settings settings;
     private final PrintStream console;
@@ -101,7 +109,8 @@ public final class TransferStudy {
                 model.loadStateDict(Checkpoint.read(pretrained, m).modelState(), true);
                 scores = evaluate(model, source).scores();
             }
-            rows.add(row(source.name() + " (source)", "pretrained", model, scores, t0));
+            rows.add(row(source.name() + " (source)", "pretrained", model.trainableParameterCount(),
+                    model.parameterCount(), scores, scores.meanIou(), t0));
             console.printf(Locale.ROOT, "   source test mIoU %.2f%%%n", 100 * scores.meanIou());
         }
         for (Domain target : targets) {
@@ -124,10 +133,13 @@ public final class TransferStudy {
                     // One learning rate for every method, as in the published comparison.
                     TrainingResult r = train(model, target, settings.adaptEpochs(), settings.adaptLr(), dir);
                     AdapterFiles.save(a, dir.resolve("adapter"));
-                    Row row = row(target.name(), name, model, finalScores(r), t1);
+                    long trainable = model.trainableParameterCount();
+                    double kept = sourceKept(model, weights, source, m);
+                    Row row = row(target.name(), name, trainable, model.parameterCount(), finalScores(r), kept, t1);
                     rows.add(row);
-                    console.printf(Locale.ROOT, "   %s: test mIoU %.2f%%, %,d trainable parameters, %.0f s%n", name,
-                            100 * row.miou(), row.trainable(), row.seconds());
+                    console.printf(Locale.ROOT, "   %s: test mIoU %.2f%%, %,d trainable parameters, source test "
+                            + "mIoU kept %.2f%%, %.0f s%n", name, 100 * row.miou(), row.trainable(),
+                            100 * row.sourceMiou(), row.seconds());
                 }
             }
         }
@@ -171,26 +183,48 @@ public final class TransferStudy {
         return r.history().get(r.history().size() - 1).scores();
     }
 
-    private static Row row(String target, String method, SwinAttUNet model, SegmentationScores s, long start) {
-        return new Row(target, method, model.trainableParameterCount(), model.parameterCount(), s.meanIou(),
-                s.meanRecall(), (System.nanoTime() - start) / 1e9);
+    private static Row row(String target, String method, long trainable, long total, SegmentationScores s,
+            double sourceMiou, long start) {
+        return new Row(target, method, trainable, total, s.meanIou(), s.meanRecall(), sourceMiou,
+                (System.nanoTime() - start) / 1e9);
+    }
+
+    /**
+     * The adapted network (adapter active, or fully fine-tuned weights) with the base model's own head put back,
+     * on the source test set. Methods that leave the base weights alone keep everything once their adapter is
+     * switched off; this measures what an active adapter, or full fine-tuning, does to the source task.
+     */
+    private double sourceKept(SwinAttUNet model, Map<String, NDArray> base, Domain source, NDManager m) {
+        NDArray w = base.get(HEAD + ".weight");
+        Conv2d head = new Conv2d(m, (int) w.getShape().get(1), (int) w.getShape().get(0), (int) w.getShape().get(2),
+                1, (int) w.getShape().get(2) / 2, 1, true);
+        head.loadStateDict(Map.of("weight", w, "bias", base.get(HEAD + ".bias")), true);
+        Module adapted = model.module(HEAD);
+        model.replace(HEAD, head);
+        try {
+            return evaluate(model, source).scores().meanIou();
+        } finally {
+            model.replace(HEAD, adapted);
+        }
     }
 
     /** Writes {@code comparison.md}, {@code comparison.json} and {@code comparison.png}. */
     public static void write(List<Row> rows, Path out) throws IOException {
         StringBuilder md = new StringBuilder();
-        md.append("| data set | method | trainable parameters | % of model | test mIoU | test mPA | seconds |\n");
-        md.append("|---|---|---:|---:|---:|---:|---:|\n");
+        md.append("| data set | method | trainable parameters | % of model | test mIoU | test mPA "
+                + "| source test mIoU kept | seconds |\n");
+        md.append("|---|---|---:|---:|---:|---:|---:|---:|\n");
         List<EfficiencyChart.Point> points = new ArrayList<>();
         StringBuilder json = new StringBuilder("[\n");
         for (int i = 0; i < rows.size(); i++) {
             Row r = rows.get(i);
-            md.append(String.format(Locale.ROOT, "| %s | %s | %,d | %.2f | %.2f | %.2f | %.0f |%n", r.target(),
+            md.append(String.format(Locale.ROOT, "| %s | %s | %,d | %.2f | %.2f | %.2f | %.2f | %.0f |%n", r.target(),
                     r.method(), r.trainable(), 100.0 * r.trainable() / r.total(), 100 * r.miou(), 100 * r.mpa(),
-                    r.seconds()));
+                    100 * r.sourceMiou(), r.seconds()));
             json.append(String.format(Locale.ROOT, "  {\"data\": \"%s\", \"method\": \"%s\", \"trainable\": %d, "
-                    + "\"total\": %d, \"miou\": %.6f, \"mpa\": %.6f, \"seconds\": %.1f}%s%n", r.target(), r.method(),
-                    r.trainable(), r.total(), r.miou(), r.mpa(), r.seconds(), i + 1 < rows.size() ? "," : ""));
+                    + "\"total\": %d, \"miou\": %.6f, \"mpa\": %.6f, \"source_miou\": %.6f, \"seconds\": %.1f}%s%n",
+                    r.target(), r.method(), r.trainable(), r.total(), r.miou(), r.mpa(), r.sourceMiou(), r.seconds(),
+                    i + 1 < rows.size() ? "," : ""));
             if (!r.method().equals("pretrained")) {
                 points.add(new EfficiencyChart.Point(r.target(), r.method(), r.trainable(), r.miou()));
             }

@@ -61,8 +61,15 @@ public final class ClassFolderDataset implements ImageDataset {
 
     /** The pairs listed in {@code ImageSets/Segmentation/<split>.txt} (ids {@code <folder>/<name>}). */
     public static ClassFolderDataset open(Path root, String split, ClassFolderConfig config) {
+        return open(root, listFile(root, split), split, config);
+    }
+
+    /**
+     * The pairs listed in {@code list} (ids {@code <folder>/<name>}): a split kept outside the data set, e.g. one
+     * written by {@code peft4j split --output} next to a run instead of into a shared, read-only data folder.
+     */
+    public static ClassFolderDataset open(Path root, Path list, String split, ClassFolderConfig config) {
         ClassFolderDataset all = all(root, config);
-        Path list = listFile(root, split);
         if (!Files.isRegularFile(list)) {
             throw new DataException(list, "split list not found; write the lists with 'peft4j split'");
         }

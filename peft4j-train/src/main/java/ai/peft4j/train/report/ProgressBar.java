@@ -5,13 +5,15 @@ import java.time.Duration;
 
 /**
  * A one-line progress bar redrawn in place ({@code \r}) on a terminal. Without one (a log file, CI) redrawing would
- * flood the output, so only the finished line is printed.
+ * flood the output, so a line is printed every half minute and when the work is done.
  *
  * <pre>Epoch 3/50 [##########..........]  12/24  loss 0.4213  lr 1.00e-04  0:07 elapsed, ETA 0:07</pre>
  */
 public final class ProgressBar implements AutoCloseable {
     private static final int WIDTH = 20;
     private static final long REDRAW_NANOS = 200_000_000L;
+    /** Long epochs still show a sign of life in a log file. */
+    private static final long LOG_NANOS = 30_000_000_000L;
 
     private final PrintStream out;
     private final String label;
@@ -47,6 +49,10 @@ public final class ProgressBar implements AutoCloseable {
         if (interactive && (now - lastDraw >= REDRAW_NANOS || done == total)) {
             lastDraw = now;
             draw(false);
+        } else if (!interactive && done < total && now - Math.max(lastDraw, start) >= LOG_NANOS) {
+            lastDraw = now;
+            out.println(render(false));
+            out.flush();
         }
     }
 

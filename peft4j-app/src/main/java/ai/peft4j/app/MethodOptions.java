@@ -12,7 +12,7 @@ import picocli.CommandLine.Option;
 /** The options that choose a fine-tuning method, shared by every command that attaches one. */
 final class MethodOptions {
     @Option(names = "--method", description = "Fine-tuning method: full, classify, bitfit, adapter, adaptformer, "
-            + "lora, convpass, tplora (paper configuration), tplora-readme.")
+            + "lora, convpass, vpt (224x224 inputs), tplora (paper configuration), tplora-readme.")
     String method;
 
     @Option(names = "--prompt", description = "TP-LoRA text prompt: BERT token embeddings [seq, 768] as "

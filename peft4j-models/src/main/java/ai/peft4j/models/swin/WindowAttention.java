@@ -149,10 +149,10 @@ public class WindowAttention extends Module implements PrefixTokenHost {
     }
 
     /**
-     * Attention within windows {@code [B * nW, prefix + N, C]}, with the additive mask {@code [nW, N, N]} or null;
-     * the first {@code prefix} tokens get zero bias and zero mask.
+     * Attention within windows {@code [B * nW, lead + N, C]}, with the additive mask {@code [nW, N, N]} or null;
+     * the {@code lead} prefix tokens get zero bias and zero mask.
      */
-    private NDArray attend(NDArray x, NDArray mask, int prefix) {
+    private NDArray attend(NDArray x, NDArray mask, int lead) {
         Shape s = x.getShape();
         long b = s.get(0);
         long n = s.get(1);
@@ -162,10 +162,10 @@ public class WindowAttention extends Module implements PrefixTokenHost {
         NDArray k = qkv.get(1);
         NDArray v = qkv.get(2);
         NDArray attn = q.matMul(k.transpose(0, 1, 3, 2));
-        NDArray bias = relativeBias(x, n - prefix);
-        if (prefix > 0) {
-            bias = bias.pad(new Shape(prefix, 0, prefix, 0), 0);
-            mask = mask == null ? null : mask.pad(new Shape(prefix, 0, prefix, 0), 0);
+        NDArray bias = relativeBias(x, n - lead);
+        if (lead > 0) {
+            bias = bias.pad(new Shape(lead, 0, lead, 0), 0);
+            mask = mask == null ? null : mask.pad(new Shape(lead, 0, lead, 0), 0);
         }
         attn = attn.add(bias);
         if (mask != null) {

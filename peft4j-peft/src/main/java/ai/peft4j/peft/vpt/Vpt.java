@@ -163,7 +163,7 @@ public final class Vpt extends SegmenterMethod {
                     + name + " is " + ps.get(1) + "x" + ps.get(2) + "), but '" + where + "' works on "
                     + ms.get(2) + "x" + ms.get(3) + " maps here, an input of about " + ms.get(2) * size / ps.get(1)
                     + "x" + ms.get(3) * size / ps.get(2) + "; resize the images to " + size + "x" + size
-                    + " or attach VPT made for this size (VptConfig inputSize)");
+                    + " or make VPT for this size (--vpt-size, VptConfig.inputSize)");
         }
         NDArray p = prompt.data().reshape(1, ps.get(0), ps.get(1), ps.get(2));
         if (p.getManager() != map.getManager()) {

@@ -8,10 +8,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import ai.peft4j.core.engine.EngineSetup;
 import ai.peft4j.core.init.ClosedFormWeights;
+import ai.peft4j.core.nn.Layer;
+import ai.peft4j.core.nn.PrefixTokenHost;
 import ai.peft4j.core.nn.Parameter;
 import ai.peft4j.core.testing.Tensors;
 import ai.peft4j.models.unet.SwinAttUNet;
@@ -21,6 +24,7 @@ import ai.peft4j.peft.Attachment;
 import ai.peft4j.peft.segmenter.SegmenterLayout;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -125,6 +129,41 @@ class VptTest {
 
     private NDArray image(int side) {
         return ClosedFormWeights.sinusoid(m, new Shape(2, 3, side, side), 0.0123);
+    }
+
+    /**
+     * The backbone features equal those of the base model whose window attentions are given, by hand, the prompts
+     * of KMnP's rule: block 0 of stage 0 the shallow prompt, block j > 0 of stage 0 row j - 1 of
+     * {@code deep_prompt_embeddings_0}, block j of stage s > 0 row j of {@code deep_prompt_embeddings_s}; each
+     * normalised by the block's norm1.
+     */
+    @Test
+    void backbonePrompts_reachTheBlocksKmnpAssignsThem() {
+        Attachment[] a = new Attachment[1];
+        SwinAttUNet model = smallWithVpt(a);
+        SwinAttUNet byHand = new SwinAttUNet(m, SwinAttUNetConfig.fixture(6));
+        byHand.eval();
+        ClosedFormWeights.fill(byHand);
+        Map<String, Parameter> prompts = model.namedParameters();
+        int installed = 0;
+        for (int s = 0; s < 4; s++) {
+            for (int j = 0; j < 2; j++) {
+                String block = "swin_backbone.layers." + s + ".blocks." + j;
+                NDArray raw = s == 0 && j == 0 ? prompts.get("swin_backbone.prompt_embeddings").data()
+                        : prompts.get("swin_backbone.deep_prompt_embeddings_" + s).data()
+                                .get(new NDIndex("{}:{}", s == 0 ? j - 1 : j, s == 0 ? j : j + 1));
+                NDArray tokens = ((Layer) byHand.module(block + ".norm1")).forward(raw);
+                ((PrefixTokenHost) byHand.module(block + ".attn")).addPrefixTokens(in -> tokens);
+                installed++;
+            }
+        }
+        assertEquals(8, installed);
+        NDArray x = image(64);
+        List<NDArray> expected = byHand.backbone().featureMaps(x, 4);
+        List<NDArray> actual = model.backbone().featureMaps(x, 4);
+        for (int s = 0; s < 4; s++) {
+            Tensors.assertClose(expected.get(s), actual.get(s), 1e-6, "stage " + (s + 1) + " features");
+        }
     }
 
     @Test

@@ -3,8 +3,11 @@ package ai.peft4j.app;
 import ai.djl.ndarray.NDManager;
 import ai.peft4j.peft.MethodCatalog;
 import ai.peft4j.peft.PeftMethod;
+import ai.peft4j.peft.segmenter.SegmenterLayout;
 import ai.peft4j.peft.tplora.TextPrompt;
 import ai.peft4j.peft.tplora.TpLoraConfig;
+import ai.peft4j.peft.vpt.Vpt;
+import ai.peft4j.peft.vpt.VptConfig;
 import java.io.IOException;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
@@ -12,7 +15,7 @@ import picocli.CommandLine.Option;
 /** The options that choose a fine-tuning method, shared by every command that attaches one. */
 final class MethodOptions {
     @Option(names = "--method", description = "Fine-tuning method: full, classify, bitfit, adapter, adaptformer, "
-            + "lora, convpass, tplora (paper configuration), tplora-readme.")
+            + "lora, convpass, vpt (224x224 inputs), tplora (paper configuration), tplora-readme.")
     String method;
 
     @Option(names = "--prompt", description = "TP-LoRA text prompt: BERT token embeddings [seq, 768] as "
@@ -43,6 +46,10 @@ final class MethodOptions {
     @Option(names = "--tp-mlp-ratio", description = "TP-LoRA text MLP width relative to the rank (mlp_dim).")
     Float tpMlpRatio;
 
+    @Option(names = "--vpt-size", description = "VPT: side of the square input its decoder prompt maps are made "
+            + "for (the published code fixes 224).")
+    Integer vptSize;
+
     boolean chosen() {
         return method != null;
     }
@@ -54,6 +61,14 @@ final class MethodOptions {
             p = TextPrompt.read(prompt, TextPrompt.BERT_BASE_WIDTH, promptSize, promptDataset, manager);
         } else if (promptOptional) {
             p = TextPrompt.zeros(48, TextPrompt.BERT_BASE_WIDTH);
+        }
+        if (vptSize != null) {
+            if (!"vpt".equalsIgnoreCase(method)) {
+                throw new IllegalArgumentException("--vpt-size applies to --method vpt only");
+            }
+            VptConfig published = VptConfig.published();
+            return new Vpt(SegmenterLayout.swinAttUNet(), new VptConfig(published.tokens(), published.dropout(),
+                    vptSize));
         }
         return MethodCatalog.create(method, tpConfig(), p);
     }

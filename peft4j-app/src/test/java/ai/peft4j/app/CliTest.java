@@ -30,6 +30,16 @@ class CliTest {
     }
 
     @Test
+    void summary_withVpt_printsPublishedCounts() {
+        CliRun r = CliRun.of("summary", "--backbone", "swin-t", "--classes", "6", "--no-flops", "--method", "vpt");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("48,884,844 total, 3,184,896 trainable"), r.out());
+        CliRun wrong = CliRun.of("summary", "--backbone", "swin-t", "--method", "lora", "--vpt-size", "160");
+        assertEquals(2, wrong.code());
+        assertTrue(wrong.err().contains("--vpt-size applies to --method vpt only"), wrong.err());
+    }
+
+    @Test
     void summary_printsPublishedTotalsOfFastSegFormerAndItsTeacher() throws Exception {
         CliRun p = CliRun.of("summary", "--model", "fastsegformer-p", "--classes", "4", "--no-flops");
         assertEquals(0, p.code(), p.err());

@@ -7,10 +7,13 @@ import ai.peft4j.core.nn.Module;
 import ai.peft4j.core.nn.Parameter;
 import ai.peft4j.core.state.AtomicFiles;
 import ai.peft4j.core.state.SafetensorsFile;
+import ai.peft4j.peft.segmenter.SegmenterLayout;
 import ai.peft4j.peft.segmenter.SegmenterMethod;
 import ai.peft4j.peft.tplora.TextPrompt;
 import ai.peft4j.peft.tplora.TpLora;
 import ai.peft4j.peft.tplora.TpLoraConfig;
+import ai.peft4j.peft.vpt.Vpt;
+import ai.peft4j.peft.vpt.VptConfig;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -134,7 +137,9 @@ public final class AdapterFiles {
                     TpLoraConfig.Act.parse(s.path("act").asText()), TpLoraConfig.In.parse(s.path("in_location").asText()),
                     TpLoraConfig.Out.parse(s.path("out_location").asText()));
         }
-        PeftMethod m = MethodCatalog.create(name, tpc, tp);
+        PeftMethod m = "vpt".equals(name) ? new Vpt(SegmenterLayout.swinAttUNet(), new VptConfig(
+                s.path("tokens").asInt(), (float) s.path("dropout").asDouble(), s.path("input_size").asInt()))
+                : MethodCatalog.create(name, tpc, tp);
         if (m instanceof SegmenterMethod sm && config.path("classes").asInt(0) > 0) {
             sm.withClasses(config.path("classes").asInt());
         }

@@ -2,8 +2,11 @@ package ai.peft4j.peft;
 
 import ai.djl.ndarray.NDArray;
 import ai.peft4j.core.nn.ForwardHook;
+import ai.peft4j.core.nn.ForwardPreHook;
 import ai.peft4j.core.nn.Module;
 import ai.peft4j.core.nn.Parameter;
+import ai.peft4j.core.nn.PrefixTokenHost;
+import ai.peft4j.core.nn.PrefixTokens;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -12,7 +15,8 @@ import java.util.Set;
 import java.util.function.Predicate;
 
 /**
- * What attaching a method to a model did: modules added under existing ones, forward hooks, modules swapped for
+ * What attaching a method to a model did: modules and parameters added under existing ones, forward hooks (on
+ * outputs, on inputs, and prefix tokens of attention modules), modules swapped for
  * the adapter's own copies (a task head with other classes), and which base parameters train. It can be
  * deactivated and activated again, which removes and restores all of that without touching the base weights, so
  * several adapters share one base model and switch in microseconds.
@@ -21,6 +25,7 @@ public final class Attachment {
     private final Module model;
     private final PeftMethod method;
     private final List<Added> added = new ArrayList<>();
+    private final List<AddedParameter> addedParameters = new ArrayList<>();
     private final List<Hooked> hooks = new ArrayList<>();
     private final List<Swapped> swapped = new ArrayList<>();
     private final List<Predicate<String>> trainsBase = new ArrayList<>();
@@ -31,14 +36,17 @@ public final class Attachment {
 
     private record Added(String owner, String name, Module module) {}
 
+    private record AddedParameter(String owner, String name, Parameter parameter) {}
+
+    /** A hook of any kind on the module at {@code path}: how to put it on (again) and the handle to take it off. */
     private static final class Hooked {
         final String path;
-        final ForwardHook hook;
+        final java.util.function.Function<Module, Module.HookHandle> install;
         Module.HookHandle handle;
 
-        Hooked(String path, ForwardHook hook) {
+        Hooked(String path, java.util.function.Function<Module, Module.HookHandle> install) {
             this.path = path;
-            this.hook = hook;
+            this.install = install;
         }
     }
 
@@ -83,10 +91,45 @@ public final class Attachment {
         return module;
     }
 
-    /** Hooks the module at {@code path}; the hook is skipped while the adapter is disabled. */
+    /**
+     * Adds a parameter named {@code name} to the module at {@code ownerPath}, as the published code declares a
+     * prompt tensor directly on a module; it belongs to the adapter.
+     */
+    public Parameter addParameter(String ownerPath, String name, NDArray data) {
+        Module owner = model.module(ownerPath);
+        if (owner.hasParameter(name) || owner.hasChild(name)) {
+            throw new IllegalStateException("'" + join(ownerPath, name) + "' already exists: detach the adapter "
+                    + "that added it first");
+        }
+        Parameter p = owner.addParameter(name, new Parameter(data));
+        addedParameters.add(new AddedParameter(ownerPath, name, p));
+        return p;
+    }
+
+    /** Hooks the output of the module at {@code path}; the hook is skipped while the adapter is disabled. */
     public void addHook(String path, ForwardHook hook) {
-        Hooked h = new Hooked(path, hook);
-        h.handle = model.module(path).addForwardHook(guard(hook));
+        ForwardHook guarded = (m, in, out) -> enabled ? hook.apply(m, in, out) : out;
+        install(new Hooked(path, m -> m.addForwardHook(guarded)));
+    }
+
+    /** Hooks the input of the one-input layer at {@code path}; skipped while the adapter is disabled. */
+    public void addPreHook(String path, ForwardPreHook hook) {
+        ForwardPreHook guarded = (m, in) -> enabled ? hook.apply(m, in) : in;
+        install(new Hooked(path, m -> m.addForwardPreHook(guarded)));
+    }
+
+    /** Gives the attention module at {@code path} prefix tokens; none while the adapter is disabled. */
+    public void addPrefixTokens(String path, PrefixTokens tokens) {
+        if (!(model.module(path) instanceof PrefixTokenHost)) {
+            throw new IllegalArgumentException("'" + path + "' is a " + model.module(path) + ", which cannot take "
+                    + "prefix tokens (an attention module that implements PrefixTokenHost can)");
+        }
+        PrefixTokens guarded = in -> enabled ? tokens.tokens(in) : null;
+        install(new Hooked(path, m -> ((PrefixTokenHost) m).addPrefixTokens(guarded)));
+    }
+
+    private void install(Hooked h) {
+        h.handle = h.install.apply(model.module(h.path));
         hooks.add(h);
     }
 
@@ -112,10 +155,6 @@ public final class Attachment {
         trainsBase.add(names);
     }
 
-    private ForwardHook guard(ForwardHook hook) {
-        return (m, in, out) -> enabled ? hook.apply(m, in, out) : out;
-    }
-
     // ---------------------------------------------------------------- use
 
     /** Freezes the model except this adapter's modules and the base parameters the method trains. */
@@ -135,6 +174,9 @@ public final class Attachment {
         for (Added a : added) {
             String prefix = join(a.owner, a.name);
             a.module.namedParameters().keySet().forEach(k -> out.add(prefix + "." + k));
+        }
+        for (AddedParameter p : addedParameters) {
+            out.add(join(p.owner, p.name));
         }
         for (Swapped s : swapped) {
             s.mine.namedParameters().keySet().stream().filter(s.own).forEach(k -> out.add(s.path + "." + k));
@@ -166,6 +208,9 @@ public final class Attachment {
         }
         for (Added a : added) {
             n -= a.module.parameterCount();
+        }
+        for (AddedParameter p : addedParameters) {
+            n -= p.parameter.size();
         }
         for (Swapped s : swapped) {
             n += s.original.parameterCount() - s.mine.parameterCount();
@@ -206,6 +251,10 @@ public final class Attachment {
             Added a = added.get(i);
             model.module(a.owner).removeModule(a.name);
         }
+        for (int i = addedParameters.size() - 1; i >= 0; i--) {
+            AddedParameter p = addedParameters.get(i);
+            model.module(p.owner).removeParameter(p.name);
+        }
         active = false;
     }
 
@@ -222,11 +271,19 @@ public final class Attachment {
             }
             owner.addModule(a.name, a.module);
         }
+        for (AddedParameter p : addedParameters) {
+            Module owner = model.module(p.owner);
+            if (owner.hasParameter(p.name)) {
+                throw new IllegalStateException("'" + join(p.owner, p.name) + "' is taken: deactivate the other "
+                        + "adapter first");
+            }
+            owner.addParameter(p.name, p.parameter);
+        }
         for (Swapped s : swapped) {
             s.original = model.replace(s.path, s.mine);
         }
         for (Hooked h : hooks) {
-            h.handle = model.module(h.path).addForwardHook(guard(h.hook));
+            h.handle = h.install.apply(model.module(h.path));
         }
         exchangeBaseValues();
         active = true;

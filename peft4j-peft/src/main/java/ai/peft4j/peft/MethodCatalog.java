@@ -10,13 +10,14 @@ import ai.peft4j.peft.qvlora.QueryValueLora;
 import ai.peft4j.peft.tplora.TextPrompt;
 import ai.peft4j.peft.tplora.TpLora;
 import ai.peft4j.peft.tplora.TpLoraConfig;
+import ai.peft4j.peft.vpt.Vpt;
 import java.util.List;
 import java.util.Locale;
 
 /** The methods of the TP-LoRA comparison by the names the command line and configuration files use. */
 public final class MethodCatalog {
     /** Method names, in the order of the published table. */
-    public static final List<String> NAMES = List.of("full", "classify", "bitfit", "adapter", "adaptformer", "lora",
+    public static final List<String> NAMES = List.of("full", "classify", "bitfit", "vpt", "adapter", "adaptformer", "lora",
             "convpass", "tplora");
 
     private MethodCatalog() {}
@@ -30,6 +31,7 @@ public final class MethodCatalog {
             case "full": return FullFineTuning.published();
             case "classify": case "head": return HeadOnly.published();
             case "bitfit": return BitFit.published();
+            case "vpt": return Vpt.published();
             case "adapter": return HoulsbyAdapter.published();
             case "adaptformer": return AdaptFormer.published();
             case "lora": return QueryValueLora.published();

@@ -19,8 +19,8 @@ import org.junit.jupiter.api.Test;
  * which also shows that detaching restores the base model exactly.
  */
 class PublishedParameterCountsTest {
-    private static final List<String> ROWS = List.of("base", "bitfit", "lora", "adapter", "adaptformer", "convpass",
-            "tplora-paper", "tplora-readme");
+    private static final List<String> ROWS = List.of("base", "bitfit", "vpt", "lora", "adapter", "adaptformer",
+            "convpass", "tplora-paper", "tplora-readme");
 
     @Test
     void swinT_countsMatchPublishedTable() throws Exception {

@@ -25,6 +25,7 @@ public abstract class Module {
     private final Map<String, Buffer> buffers = new LinkedHashMap<>();
     private final Map<String, Module> children = new LinkedHashMap<>();
     private final List<ForwardHook> hooks = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final List<ForwardPreHook> preHooks = new java.util.concurrent.CopyOnWriteArrayList<>();
     private boolean training = true;
 
     // ---------------------------------------------------------------- registration
@@ -56,6 +57,26 @@ public abstract class Module {
      */
     public final <M extends Module> M addModule(String name, M module) {
         return registerModule(name, module);
+    }
+
+    /**
+     * Adds a parameter from outside the module's own code, as PyTorch's {@code register_parameter}: how a
+     * fine-tuning method places a tensor it learns (a prompt) under the module the published code puts it in. The
+     * same {@link Parameter} object may be removed and added again, so optimiser state keyed by it survives.
+     */
+    public final Parameter addParameter(String name, Parameter parameter) {
+        checkName(name);
+        parameters.put(name, parameter);
+        return parameter;
+    }
+
+    /** Removes a parameter added with {@link #addParameter}; returns it. */
+    public final Parameter removeParameter(String name) {
+        Parameter p = parameters.remove(name);
+        if (p == null) {
+            throw new IllegalArgumentException(getClass().getSimpleName() + " has no parameter '" + name + "'");
+        }
+        return p;
     }
 
     /** Removes a child added with {@link #addModule}; returns it. */
@@ -96,8 +117,12 @@ public abstract class Module {
             throw new IllegalStateException("child '" + name + "' (" + m.getClass().getSimpleName()
                     + ") is not a one-input layer");
         }
-        NDArray out = ((Layer) m).forward(x);
-        return m.hooks.isEmpty() ? out : m.runHooks(out, x);
+        NDArray in = x;
+        for (ForwardPreHook h : m.preHooks) {
+            in = h.apply(m, in);
+        }
+        NDArray out = ((Layer) m).forward(in);
+        return m.hooks.isEmpty() ? out : m.runHooks(out, in);
     }
 
     // ---------------------------------------------------------------- hooks
@@ -109,6 +134,15 @@ public abstract class Module {
     public final HookHandle addForwardHook(ForwardHook hook) {
         hooks.add(hook);
         return () -> hooks.remove(hook);
+    }
+
+    /**
+     * Adds a hook that sees and may replace this module's input before it runs, as PyTorch's
+     * {@code register_forward_pre_hook}. Only one-input layers called by their parent run these.
+     */
+    public final HookHandle addForwardPreHook(ForwardPreHook hook) {
+        preHooks.add(hook);
+        return () -> preHooks.remove(hook);
     }
 
     public final boolean hasForwardHooks() {

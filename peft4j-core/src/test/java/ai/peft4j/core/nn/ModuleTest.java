@@ -1,5 +1,6 @@
 package ai.peft4j.core.nn;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
@@ -81,6 +82,42 @@ class ModuleTest {
         assertFalse(net.module("head").isTraining());
         assertEquals(List.of("features.0.weight", "features.0.bias", "features.1.weight", "features.1.bias",
                 "head.weight"), List.copyOf(net.namedParameters().keySet()));
+    }
+
+    @Test
+    void forwardPreHook_replacesTheInputOfTheCalledLayerAndOutputHooksSeeIt() {
+        Net net = new Net(manager);
+        net.eval();
+        // A pre-hook doubling the head's input gives head(2 * features), and the head's output hook sees 2 * features.
+        Linear head = (Linear) net.module("head");
+        NDArray[] seen = new NDArray[1];
+        Module.HookHandle pre = head.addForwardPreHook((m, in) -> in.mul(2));
+        head.addForwardHook((m, in, out) -> {
+            seen[0] = (NDArray) in[0];
+            return out;
+        });
+        NDArray x = manager.ones(new Shape(1, 2, 3, 3));
+        NDArray features = Reductions.mean(((Layer) net.module("features")).forward(x), 2, 3);
+        NDArray hooked = net.forward(x);
+        assertArrayEquals(head.forward(features.mul(2)).toFloatArray(), hooked.toFloatArray(), 1e-6f);
+        assertArrayEquals(features.mul(2).toFloatArray(), seen[0].toFloatArray(), 1e-6f);
+        pre.remove();
+        assertArrayEquals(head.forward(features).toFloatArray(), net.forward(x).toFloatArray(), 1e-6f);
+    }
+
+    @Test
+    void addParameter_joinsNamesCountsAndStateDictUntilRemoved() {
+        Net net = new Net(manager);
+        long before = net.parameterCount();
+        Parameter p = net.module("features").addParameter("prompt", new Parameter(manager.zeros(new Shape(2, 3))));
+        assertTrue(net.namedParameters().containsKey("features.prompt"));
+        assertTrue(net.stateDict().containsKey("features.prompt"));
+        assertEquals(before + 6, net.parameterCount());
+        assertThrows(IllegalArgumentException.class,
+                () -> net.module("features").addParameter("prompt", new Parameter(manager.zeros(new Shape(1)))));
+        assertSame(p, net.module("features").removeParameter("prompt"));
+        assertEquals(before, net.parameterCount());
+        assertFalse(net.stateDict().containsKey("features.prompt"));
     }
 
     @Test

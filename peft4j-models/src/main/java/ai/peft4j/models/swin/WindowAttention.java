@@ -10,19 +10,22 @@ import ai.peft4j.core.init.Initializers;
 import ai.peft4j.core.nn.Dropout;
 import ai.peft4j.core.nn.Linear;
 import ai.peft4j.core.nn.Module;
+import ai.peft4j.core.nn.PrefixTokenHost;
+import ai.peft4j.core.nn.PrefixTokens;
 import ai.peft4j.core.nn.TokenGrid;
 import ai.peft4j.core.tensor.Roll;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import ai.peft4j.core.tensor.Scalars;
 
 /**
  * (Shifted-)window multi-head self-attention with a learned bias per relative position, on a whole token grid:
  * pads to whole windows, rolls by the shift, attends within each window, and undoes all three. Its children and
  * parameters carry the published names ({@code qkv}, {@code proj}, {@code relative_position_bias_table}), and it
  * runs its forward hooks on the grid, so a method can hook the fused {@code qkv} projection or the whole branch.
+ * It also takes {@link PrefixTokens} (VPT's deep prompts), prepended to every window as the published prompted
+ * Swin does: with zero relative-position bias and zero shift mask in their rows and columns, their outputs dropped.
  */
-public class WindowAttention extends Module {
+public class WindowAttention extends Module implements PrefixTokenHost {
     private final int dim;
     private final int heads;
     private final int window;
@@ -30,6 +33,7 @@ public class WindowAttention extends Module {
     private final float scale;
     private final NDArray flatIndex;
     private final Map<Long, float[]> maskCache = new ConcurrentHashMap<>();
+    private volatile PrefixTokens prefix;
 
     public WindowAttention(NDManager manager, int dim, int window, int shift, int heads, float attnDrop,
             float projDrop) {
@@ -71,6 +75,19 @@ public class WindowAttention extends Module {
         return out;
     }
 
+    @Override
+    public HookHandle addPrefixTokens(PrefixTokens tokens) {
+        if (prefix != null) {
+            throw new IllegalStateException("this window attention has prefix tokens already: remove them first");
+        }
+        prefix = tokens;
+        return () -> {
+            if (prefix == tokens) {
+                prefix = null;
+            }
+        };
+    }
+
     public int heads() {
         return heads;
     }
@@ -99,7 +116,10 @@ public class WindowAttention extends Module {
             y = Roll.roll(Roll.roll(y, -shift, 1), -shift, 2);
         }
         NDArray windows = partition(y, window).reshape(-1, (long) window * window, c);
-        NDArray attended = attend(windows, shift > 0 ? mask(x, hp, wp) : null);
+        PrefixTokens source = prefix;
+        NDArray tokens = source == null ? null : source.tokens(x);
+        NDArray attended = tokens == null ? attend(windows, shift > 0 ? mask(x, hp, wp) : null, 0)
+                : attendWithPrefix(windows, tokens, b, hp, wp);
         y = merge(attended.reshape(-1, window, window, c), window, b, hp, wp);
         if (shift > 0) {
             y = Roll.roll(Roll.roll(y, shift, 1), shift, 2);
@@ -110,8 +130,29 @@ public class WindowAttention extends Module {
         return runHooks(y.reshape(b, (long) h * w, c), grid);
     }
 
-    /** Attention within windows {@code [B * nW, N, C]}, with the additive mask {@code [nW, N, N]} or null. */
-    private NDArray attend(NDArray x, NDArray mask) {
+    /**
+     * Windows {@code [B * nW, N, C]} with prefix tokens {@code [1 or B, P, C]} in front of each. Per-image tokens go
+     * to windows as the published code expands them, window-major ({@code tokens[j mod B]} to window j of the
+     * image-major partition), which only matters when they differ between images (prompt dropout in training).
+     */
+    private NDArray attendWithPrefix(NDArray windows, NDArray tokens, long b, int hp, int wp) {
+        Shape ts = tokens.getShape();
+        if (ts.dimension() != 3 || ts.get(2) != dim || (ts.get(0) != 1 && ts.get(0) != b)) {
+            throw new IllegalArgumentException("prefix tokens must be [1 or " + b + ", P, " + dim + "], got " + ts);
+        }
+        long bw = windows.getShape().get(0);
+        long p = ts.get(1);
+        NDArray perWindow = ts.get(0) == 1 ? tokens.broadcast(bw, p, dim) : tokens.tile(new long[] {bw / b, 1, 1});
+        NDArray joined = perWindow.concat(windows, 1);
+        NDArray out = attend(joined, shift > 0 ? mask(windows, hp, wp) : null, (int) p);
+        return out.get(new NDIndex(":, {}:, :", p));
+    }
+
+    /**
+     * Attention within windows {@code [B * nW, lead + N, C]}, with the additive mask {@code [nW, N, N]} or null;
+     * the {@code lead} prefix tokens get zero bias and zero mask.
+     */
+    private NDArray attend(NDArray x, NDArray mask, int lead) {
         Shape s = x.getShape();
         long b = s.get(0);
         long n = s.get(1);
@@ -121,7 +162,12 @@ public class WindowAttention extends Module {
         NDArray k = qkv.get(1);
         NDArray v = qkv.get(2);
         NDArray attn = q.matMul(k.transpose(0, 1, 3, 2));
-        attn = attn.add(relativeBias(x, n));
+        NDArray bias = relativeBias(x, n - lead);
+        if (lead > 0) {
+            bias = bias.pad(new Shape(lead, 0, lead, 0), 0);
+            mask = mask == null ? null : mask.pad(new Shape(lead, 0, lead, 0), 0);
+        }
+        attn = attn.add(bias);
         if (mask != null) {
             long nw = mask.getShape().get(0);
             attn = attn.reshape(b / nw, nw, heads, n, n).add(mask.reshape(1, nw, 1, n, n)).reshape(b, heads, n, n);

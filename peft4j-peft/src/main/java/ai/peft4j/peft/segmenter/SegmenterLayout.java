@@ -13,17 +13,19 @@ import java.util.regex.Pattern;
 /**
  * Names of the places a segmenter offers to fine-tuning methods.
  *
+ * @param backbone the encoder, owner of encoder-wide tensors (VPT's prompts)
  * @param blocks pattern of the transformer blocks; each has children {@code attn} (with a {@code qkv} Linear) and
  *     {@code mlp}; the block's stage and index are read from the first two numbers in its name
  * @param gates attention gates by decoder level (1 = finest), each taking {@code (g, x)}
  * @param decoderBlocks decoder convolution blocks by level, fed with {@code concat(up, skip)}
  * @param head the classifier that every method trains
  */
-public record SegmenterLayout(String blocks, List<String> gates, List<String> decoderBlocks, String head) {
+public record SegmenterLayout(String backbone, String blocks, List<String> gates, List<String> decoderBlocks,
+        String head) {
 
     /** TP-LoRA's Swin-Att-UNet. */
     public static SegmenterLayout swinAttUNet() {
-        return new SegmenterLayout("re:swin_backbone\\.layers\\.\\d+\\.blocks\\.\\d+",
+        return new SegmenterLayout("swin_backbone", "re:swin_backbone\\.layers\\.\\d+\\.blocks\\.\\d+",
                 List.of("Att1", "Att2", "Att3", "Att4"), List.of("conv1", "conv2", "conv3", "conv4"), "final_conv");
     }
 
@@ -59,6 +61,11 @@ public record SegmenterLayout(String blocks, List<String> gates, List<String> de
         return firstConv(model.module(gate).module("W_x")).inChannels();
     }
 
+    /** Input channels of a decoder block (its first convolution). */
+    public int decoderInputChannels(Module model, String block) {
+        return firstConv(model.module(block)).inChannels();
+    }
+
     /** Output channels of a decoder block (its last convolution). */
     public int decoderChannels(Module model, String block) {
         Conv2d last = null;
@@ -76,6 +83,7 @@ public record SegmenterLayout(String blocks, List<String> gates, List<String> de
     /** Checks that every named module exists, with a message listing what does. */
     public void check(Module model) {
         List<String> names = new ArrayList<>(gates);
+        names.add(backbone);
         names.addAll(decoderBlocks);
         names.add(head);
         for (String n : names) {

@@ -48,7 +48,9 @@ public abstract class SegmenterMethod implements PeftMethod {
         layout.check(model);
         Attachment a = new Attachment(model, this);
         NDManager manager = managerOf(model);
-        for (SegmenterLayout.Block b : layout.findBlocks(model)) {
+        List<SegmenterLayout.Block> blocks = layout.findBlocks(model);
+        attachBackbone(a, manager, blocks);
+        for (SegmenterLayout.Block b : blocks) {
             attachBlock(a, manager, b);
         }
         List<String> decoder = layout.decoderBlocks();
@@ -86,6 +88,9 @@ public abstract class SegmenterMethod implements PeftMethod {
         }
         return mine;
     }
+
+    /** Adds what the method puts into the backbone as a whole, before its blocks. */
+    protected void attachBackbone(Attachment a, NDManager manager, List<SegmenterLayout.Block> blocks) {}
 
     /** Adds what the method puts into one transformer block. */
     protected void attachBlock(Attachment a, NDManager manager, SegmenterLayout.Block block) {}

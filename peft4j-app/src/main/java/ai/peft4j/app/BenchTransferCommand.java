@@ -1,6 +1,8 @@
 package ai.peft4j.app;
 
 import ai.peft4j.app.study.TransferStudy;
+import ai.peft4j.data.ImageDataset;
+import ai.peft4j.data.ImageSubset;
 import ai.peft4j.data.folder.ClassFolderConfig;
 import ai.peft4j.data.folder.ClassFolderDataset;
 import ai.peft4j.data.split.DatasetSplit;
@@ -44,6 +46,14 @@ final class BenchTransferCommand implements Callable<Integer> {
 
     @Option(names = "--split-seed", defaultValue = "0", description = "(default: ${DEFAULT-VALUE})")
     long splitSeed;
+
+    @Option(names = "--source-limit", description = "Use at most this many source training images, spread evenly "
+            + "over the list (default: all).")
+    Integer sourceLimit;
+
+    @Option(names = "--target-limit", description = "Use at most this many target training images, spread evenly "
+            + "over the list, so every class folder keeps its share (default: all).")
+    Integer targetLimit;
 
     @Option(names = "--out", defaultValue = "runs/transfer", description = "(default: ${DEFAULT-VALUE})")
     Path out;
@@ -91,7 +101,7 @@ final class BenchTransferCommand implements Callable<Integer> {
         PrintStream console = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         VocConfig vc = new VocConfig(sourceClasses, null, null, false);
         TransferStudy.Domain src = new TransferStudy.Domain(source.getFileName().toString(),
-                VocDataset.open(source, "train", vc), VocDataset.open(source, "test", vc));
+                limit(VocDataset.open(source, "train", vc), sourceLimit), VocDataset.open(source, "test", vc));
         ClassFolderConfig fc = ClassFolderConfig.defaults();
         Path lists = targetLists != null ? targetLists : out.resolve("target-split");
         if (!Files.isRegularFile(lists.resolve("train.txt"))) {
@@ -99,7 +109,7 @@ final class BenchTransferCommand implements Callable<Integer> {
             console.println("wrote the target split to " + lists);
         }
         TransferStudy.Domain tgt = new TransferStudy.Domain(target.getFileName().toString(),
-                ClassFolderDataset.open(target, lists.resolve("train.txt"), "train", fc),
+                limit(ClassFolderDataset.open(target, lists.resolve("train.txt"), "train", fc), targetLimit),
                 ClassFolderDataset.open(target, lists.resolve("test.txt"), "test", fc));
         TransferStudy.Settings settings = new TransferStudy.Settings(SwinAttUNetConfig.fixture(
                 sourceClasses.size()), size, pretrainEpochs, adaptEpochs, batch, pretrainLr, adaptLr, loss, methods,
@@ -112,5 +122,9 @@ final class BenchTransferCommand implements Callable<Integer> {
         console.printf("%nTransfer benchmark finished in %.1f min; chart: %s%n", (System.nanoTime() - t0) / 6e10,
                 out.resolve("comparison.png").toAbsolutePath());
         return 0;
+    }
+
+    private static ImageDataset limit(ImageDataset d, Integer limit) {
+        return limit == null ? d : ImageSubset.spread(d, limit);
     }
 }

@@ -1,0 +1,112 @@
+package ai.peft4j.infer.video;
+
+import ai.peft4j.data.image.RgbImage;
+import java.io.IOException;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import org.jcodec.api.SequenceEncoder;
+import org.jcodec.common.io.FileChannelWrapper;
+import org.jcodec.common.io.NIOUtils;
+import org.jcodec.common.model.Rational;
+import org.jcodec.scale.AWTUtil;
+
+/**
+ * Writes frames as an H.264 MP4 (JCodec's encoder, pure Java). Frames go to a hidden temporary sibling that
+ * {@link #close} finishes (writing the MP4 index) and renames over the target, so the file appears complete or not
+ * at all; a stream stopped early still gets a playable video of the frames written so far.
+ */
+public final class Mp4Writer implements AutoCloseable {
+    private final Path target;
+    private final Path temporary;
+    private final FileChannelWrapper channel;
+    private final SequenceEncoder encoder;
+    private int width;
+    private int height;
+    private int frames;
+    private boolean closed;
+
+    private Mp4Writer(Path target, Path temporary, FileChannelWrapper channel, SequenceEncoder encoder) {
+        this.target = target;
+        this.temporary = temporary;
+        this.channel = channel;
+        this.encoder = encoder;
+    }
+
+    /** Starts a video at {@code fps} frames per second (kept to 1/1000). */
+    public static Mp4Writer create(Path file, double fps) throws IOException {
+        if (!(fps > 0) || fps > 1000) {
+            throw new IllegalArgumentException("fps must lie in (0, 1000], got " + fps);
+        }
+        Path dir = file.toAbsolutePath().getParent();
+        Files.createDirectories(dir);
+        Path tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
+        FileChannelWrapper ch = null;
+        try {
+            ch = NIOUtils.writableChannel(tmp.toFile());
+            Rational rate = Rational.reduce((int) Math.round(fps * 1000), 1000);
+            return new Mp4Writer(file, tmp, ch, SequenceEncoder.createWithFps(ch, rate));
+        } catch (IOException | RuntimeException e) {
+            NIOUtils.closeQuietly(ch);
+            Files.deleteIfExists(tmp);
+            throw e;
+        }
+    }
+
+    /** Appends a frame; every frame must have the size of the first. */
+    public void write(RgbImage image) throws IOException {
+        if (closed) {
+            throw new IllegalStateException(target + ": the video is already closed");
+        }
+        if (frames == 0) {
+            if (image.width() % 2 != 0 || image.height() % 2 != 0) {
+                // H.264 stores colour at half resolution, which needs even sides.
+                throw new IllegalArgumentException(target + ": H.264 needs even frame sides, got " + image.width()
+                        + "x" + image.height());
+            }
+            width = image.width();
+            height = image.height();
+        } else if (image.width() != width || image.height() != height) {
+            throw new IllegalArgumentException(target + ": frame " + frames + " is " + image.width() + "x"
+                    + image.height() + " but the video is " + width + "x" + height);
+        }
+        encoder.encodeNativeFrame(AWTUtil.fromBufferedImageRGB(AwtImages.toBgr(image)));
+        frames++;
+    }
+
+    /** Frames written so far. */
+    public int frames() {
+        return frames;
+    }
+
+    public Path file() {
+        return target;
+    }
+
+    /** Finishes the file and moves it into place; a video with no frames leaves no file. */
+    @Override
+    public void close() throws IOException {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            if (frames > 0) {
+                encoder.finish();
+            }
+            channel.close();
+            if (frames > 0) {
+                try {
+                    Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE,
+                            StandardCopyOption.REPLACE_EXISTING);
+                } catch (AtomicMoveNotSupportedException e) {
+                    Files.move(temporary, target, StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+        } finally {
+            NIOUtils.closeQuietly(channel);
+            Files.deleteIfExists(temporary);
+        }
+    }
+}

@@ -6,11 +6,20 @@ import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import org.jcodec.api.SequenceEncoder;
+import org.jcodec.api.transcode.PixelStore;
+import org.jcodec.api.transcode.SinkImpl;
+import org.jcodec.api.transcode.VideoFrameWithPacket;
+import org.jcodec.common.Codec;
+import org.jcodec.common.Format;
 import org.jcodec.common.io.FileChannelWrapper;
 import org.jcodec.common.io.NIOUtils;
+import org.jcodec.common.model.ColorSpace;
+import org.jcodec.common.model.Packet;
+import org.jcodec.common.model.Picture;
 import org.jcodec.common.model.Rational;
 import org.jcodec.scale.AWTUtil;
+import org.jcodec.scale.RgbToYuv420p;
+import org.jcodec.scale.Transform;
 
 /**
  * Writes frames as an H.264 MP4 (JCodec's encoder, pure Java). Frames go to a hidden temporary sibling that
@@ -21,17 +30,20 @@ public final class Mp4Writer implements AutoCloseable {
     private final Path target;
     private final Path temporary;
     private final FileChannelWrapper channel;
-    private final SequenceEncoder encoder;
+    private final SinkImpl sink;
+    private final Rational rate;
+    private final Transform toStudio = new RgbToYuv420p();
     private int width;
     private int height;
     private int frames;
     private boolean closed;
 
-    private Mp4Writer(Path target, Path temporary, FileChannelWrapper channel, SequenceEncoder encoder) {
+    private Mp4Writer(Path target, Path temporary, FileChannelWrapper channel, SinkImpl sink, Rational rate) {
         this.target = target;
         this.temporary = temporary;
         this.channel = channel;
-        this.encoder = encoder;
+        this.sink = sink;
+        this.rate = rate;
     }
 
     /** Starts a video at {@code fps} frames per second (kept to 1/1000). */
@@ -46,7 +58,9 @@ public final class Mp4Writer implements AutoCloseable {
         try {
             ch = NIOUtils.writableChannel(tmp.toFile());
             Rational rate = Rational.reduce((int) Math.round(fps * 1000), 1000);
-            return new Mp4Writer(file, tmp, ch, SequenceEncoder.createWithFps(ch, rate));
+            SinkImpl sink = SinkImpl.createWithStream(ch, Format.MOV, Codec.H264, null);
+            sink.init();
+            return new Mp4Writer(file, tmp, ch, sink, rate);
         } catch (IOException | RuntimeException e) {
             NIOUtils.closeQuietly(ch);
             Files.deleteIfExists(tmp);
@@ -71,7 +85,16 @@ public final class Mp4Writer implements AutoCloseable {
             throw new IllegalArgumentException(target + ": frame " + frames + " is " + image.width() + "x"
                     + image.height() + " but the video is " + width + "x" + height);
         }
-        encoder.encodeNativeFrame(AWTUtil.fromBufferedImageRGB(AwtImages.toBgr(image)));
+        // JCodec's encoder takes full-range (JPEG) YUV and stores it without flagging the range, while decoders
+        // (JCodec's own, players) read H.264 as studio range (16-235) and would stretch the contrast. So convert
+        // to studio range here and hand the planes over under the label the encoder asks for.
+        Picture rgb = AWTUtil.fromBufferedImageRGB(AwtImages.toBgr(image));
+        Picture studio = Picture.create(width, height, ColorSpace.YUV420);
+        toStudio.transform(rgb, studio);
+        Picture planes = Picture.createPicture(width, height, studio.getData(), ColorSpace.YUV420J);
+        Packet timing = Packet.createPacket(null, (long) frames * rate.getDen(), rate.getNum(), rate.getDen(), frames,
+                Packet.FrameType.KEY, null);
+        sink.outputVideoFrame(new VideoFrameWithPacket(timing, new PixelStore.LoanerPicture(planes, 0)));
         frames++;
     }
 
@@ -93,7 +116,7 @@ public final class Mp4Writer implements AutoCloseable {
         closed = true;
         try {
             if (frames > 0) {
-                encoder.finish();
+                sink.finish();
             }
             channel.close();
             if (frames > 0) {

@@ -147,21 +147,29 @@ final class StreamPredictCommand implements Callable<Integer> {
                         .setSource(source).setPreprocess(new LetterboxPreprocess(Letterbox.square(inputSize)))
                         .setInference(frameModel).setSink(new InspectionSink(outputs)).optQueueCapacity(queue)
                         .optDropFrames(dropFrames).build();
-                StreamReport report = runWithCtrlC(pipeline, source.frameCount(), console);
-                console.print(report.format());
-                Path reportFile = out.resolve("stream-report.json");
-                writeReport(report, reportFile);
-                console.printf(Locale.ROOT, "%.2f FPS; outputs in %s%n", report.fps(), out.toAbsolutePath());
+                runWithCtrlC(pipeline, source.frameCount(), console, report -> {
+                    console.print(report.format());
+                    writeReport(report, out.resolve("stream-report.json"));
+                    console.printf(Locale.ROOT, "%.2f FPS; outputs in %s%n", report.fps(), out.toAbsolutePath());
+                    console.flush();
+                });
             }
         }
         return 0;
     }
 
+    /** What is done with the report once the stream has ended. */
+    @FunctionalInterface
+    interface Ending {
+        void accept(StreamReport report) throws java.io.IOException;
+    }
+
     /**
-     * Runs the stream with a shutdown hook that stops it on Ctrl-C and waits until the sink has closed its files,
-     * and a line of progress every few seconds.
+     * Runs the stream with a line of progress every few seconds and a shutdown hook that, on Ctrl-C (or SIGTERM),
+     * stops decoding and holds the JVM until the sink has closed its files and {@code ending} has written the report.
      */
-    private StreamReport runWithCtrlC(StreamPipeline<?, ?> pipeline, long total, PrintWriter console) {
+    private static void runWithCtrlC(StreamPipeline<?, ?> pipeline, long total, PrintWriter console, Ending ending)
+            throws java.io.IOException {
         CountDownLatch finished = new CountDownLatch(1);
         Thread hook = new Thread(() -> {
             pipeline.stop();
@@ -190,9 +198,14 @@ final class StreamPredictCommand implements Callable<Integer> {
         progress.setDaemon(true);
         progress.start();
         try {
-            return pipeline.run();
+            StreamReport report;
+            try {
+                report = pipeline.run();
+            } finally {
+                progress.interrupt();
+            }
+            ending.accept(report);
         } finally {
-            progress.interrupt();
             finished.countDown();
             try {
                 Runtime.getRuntime().removeShutdownHook(hook);

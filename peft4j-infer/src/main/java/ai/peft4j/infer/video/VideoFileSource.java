@@ -1,5 +1,6 @@
 package ai.peft4j.infer.video;
 
+import ai.peft4j.data.image.RgbImage;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
@@ -24,11 +25,17 @@ import org.jcodec.scale.AWTUtil;
 
 /**
  * The frames of a video file: H.264 in an MP4 or QuickTime container, decoded by JCodec (pure Java, no native
- * library). Frames come in decoding order, which is display order for the baseline streams cameras and JCodec
- * write. A file that cannot be opened, that ends inside a frame, or that holds another codec fails with a
- * {@link VideoException} naming the file and, where one is at fault, the frame.
+ * library), in display order (B-frames are put back in place, see {@link #REORDER_DEPTH}). A file that cannot be
+ * opened, that ends inside a frame, or that holds another codec fails with a {@link VideoException} naming the
+ * file and, where one is at fault, the frame; the frames before a damaged one are still given out first.
  */
 public final class VideoFileSource implements FrameSource {
+    /**
+     * Pictures decoded ahead to put B-frames back in display order: H.264 streams from cameras and encoders
+     * reorder by 2 or less; 4 leaves room and holds 4 frames at most.
+     */
+    static final int REORDER_DEPTH = 4;
+
     private final Path file;
     private final FileChannelWrapper channel;
     private final DemuxerTrack track;
@@ -38,6 +45,9 @@ public final class VideoFileSource implements FrameSource {
     private final int completeFrames;
     private final double fps;
     private final Size size;
+    private final DisplayOrder<RgbImage> order = new DisplayOrder<>(REORDER_DEPTH);
+    private int decoded;
+    private VideoException pending;
     private long index;
 
     private VideoFileSource(Path file, FileChannelWrapper channel, DemuxerTrack track, VideoDecoder decoder,
@@ -132,11 +142,31 @@ public final class VideoFileSource implements FrameSource {
 
     @Override
     public Frame next() {
-        if (index >= totalFrames) {
+        while (!order.ready() && pending == null && decoded < totalFrames) {
+            try {
+                decodeOne();
+            } catch (VideoException e) {
+                pending = e;
+            }
+        }
+        if (order.isEmpty()) {
+            if (pending != null) {
+                VideoException e = pending;
+                pending = null;
+                throw e;
+            }
             return null;
         }
-        if (index >= completeFrames) {
-            throw new VideoException(file, index, "the file ends inside this frame: it holds " + completeFrames
+        double seconds = order.nextPts();
+        Frame frame = new Frame(index, Frame.videoName(index), seconds, order.release());
+        index++;
+        return frame;
+    }
+
+    /** Reads and decodes the next packet in file order into the reordering buffer. */
+    private void decodeOne() {
+        if (decoded >= completeFrames) {
+            throw new VideoException(file, decoded, "the file ends inside this frame: it holds " + completeFrames
                     + " complete frames of the " + totalFrames + " its index lists (truncated, or still being "
                     + "written)", null);
         }
@@ -145,8 +175,8 @@ public final class VideoFileSource implements FrameSource {
         try {
             Packet packet = track.nextFrame();
             if (packet == null) {
-                throw new VideoException(file, index, "the file ends here although its index lists " + totalFrames
-                        + " frames", null);
+                throw new VideoException(file, decoded, "the file ends here although its index lists "
+                        + totalFrames + " frames", null);
             }
             seconds = packet.getPtsD();
             picture = decoder.decodeFrame(packet.getData(), buffer);
@@ -154,15 +184,15 @@ public final class VideoFileSource implements FrameSource {
             if (e instanceof VideoException v) {
                 throw v;
             }
-            throw new VideoException(file, index, "cannot be decoded, the file may be damaged: " + e, e);
+            throw new VideoException(file, decoded, "cannot be decoded, the file may be damaged: " + e, e);
         }
         if (picture == null) {
-            throw new VideoException(file, index, "the decoder returned no picture; the frame may be damaged", null);
+            throw new VideoException(file, decoded, "the decoder returned no picture; the frame may be damaged",
+                    null);
         }
-        Frame frame = new Frame(index, Frame.videoName(index), seconds,
-                AwtImages.fromBgr(AWTUtil.toBufferedImage(picture)));
-        index++;
-        return frame;
+        // Copied out at once: the decoder writes the next picture into the same buffer.
+        order.add(seconds, AwtImages.fromBgr(AWTUtil.toBufferedImage(picture)));
+        decoded++;
     }
 
     /** The frame size as the file states it. */

@@ -3,6 +3,7 @@ package ai.peft4j.infer.segment;
 import ai.peft4j.infer.stats.ClassMap;
 import ai.peft4j.infer.stream.Stage;
 import ai.peft4j.infer.video.Frame;
+import java.io.IOException;
 
 /**
  * A segmentation model seen from a stream: a prepared input in, a class map at the frame's size out. The training
@@ -17,6 +18,7 @@ public interface FrameModel extends Stage<ModelInput, ClassMap>, AutoCloseable {
         return predict(input);
     }
 
+    /** Frees the model's resources (native memory, a runtime session). */
     @Override
-    default void close() throws Exception {}
+    default void close() throws IOException {}
 }

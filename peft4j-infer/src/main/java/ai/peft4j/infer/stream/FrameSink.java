@@ -1,6 +1,7 @@
 package ai.peft4j.infer.stream;
 
 import ai.peft4j.infer.video.Frame;
+import java.io.IOException;
 
 /**
  * The last step: receives each frame's result in frame order (statistics, overlays, writers). The pipeline closes
@@ -12,5 +13,5 @@ public interface FrameSink<T> extends AutoCloseable {
     void accept(Frame frame, T result) throws Exception;
 
     @Override
-    default void close() throws Exception {}
+    default void close() throws IOException {}
 }

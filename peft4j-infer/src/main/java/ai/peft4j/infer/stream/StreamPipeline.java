@@ -22,8 +22,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * preprocessing is full, which keeps a live source current when inference cannot keep up.
  *
  * <p>{@link #stop} (a Ctrl-C handler, say) ends decoding; the frames already read are processed and the sink is
- * closed, so what was produced is kept. A failure in any stage stops the stream the same way and {@link #run}
- * throws a {@link StreamException} naming the stage and the frame.
+ * closed, so what was produced is kept. A failure in any stage on frame k stops decoding, the frames before k are
+ * finished, later ones are dropped, and {@link #run} throws a {@link StreamException} naming the stage and k.
  *
  * @param <A> the model input that preprocessing makes
  * @param <B> the result that inference gives the sink
@@ -203,7 +203,7 @@ public final class StreamPipeline<A, B> {
                 if (item == END) {
                     break;
                 }
-                if (failure.get() != null) {
+                if (discarded(item)) {
                     continue; // drain, so the stages before this one can finish
                 }
                 long start = System.nanoTime();
@@ -231,7 +231,7 @@ public final class StreamPipeline<A, B> {
                 if (item == END) {
                     return;
                 }
-                if (failure.get() != null) {
+                if (discarded(item)) {
                     continue;
                 }
                 long start = System.nanoTime();
@@ -250,6 +250,15 @@ public final class StreamPipeline<A, B> {
         } catch (InterruptedException e) {
             fail(SINK, -1, e);
         }
+    }
+
+    /**
+     * After a failure on frame k, the frames before k are still finished (they were read and are good, and the
+     * sink keeps them); k and later ones are dropped.
+     */
+    private boolean discarded(Item item) {
+        StreamException f = failure.get();
+        return f != null && (f.frameIndex() < 0 || item.frame().index() >= f.frameIndex());
     }
 
     private void fail(String stage, long frame, Throwable e) {

@@ -97,6 +97,19 @@ class StreamPipelineTest {
         }
     }
 
+    /** A sink behind the other stages, so earlier frames are still queued when a later one fails. */
+    static class SlowRecorder extends Recorder {
+        SlowRecorder(Counter source) {
+            super(source);
+        }
+
+        @Override
+        public void accept(Frame frame, Long result) throws Exception {
+            Thread.sleep(5);
+            super.accept(frame, result);
+        }
+    }
+
     private static void sleepRandom(SplittableRandom r) throws InterruptedException {
         synchronized (r) {
             Thread.sleep(r.nextInt(3));
@@ -195,9 +208,9 @@ class StreamPipelineTest {
     }
 
     @Test
-    void failingStage_stopsTheStream_namesStageAndFrame_andClosesTheSink() {
+    void failingStage_stopsTheStream_namesStageAndFrame_finishesEarlierFrames_andClosesTheSink() {
         Counter src = new Counter(1000);
-        Recorder sink = new Recorder(src);
+        Recorder sink = new SlowRecorder(src);
         StreamException e = assertThrows(StreamException.class, () -> StreamPipeline.<Long, Long>builder()
                 .setSource(src).setPreprocess((f, img) -> f.index())
                 .setInference((f, v) -> {
@@ -219,7 +232,7 @@ class StreamPipelineTest {
     void decodeError_carriesTheFrameOfTheVideo() {
         Counter src = new Counter(10);
         src.failAt = 4;
-        Recorder sink = new Recorder(src);
+        Recorder sink = new SlowRecorder(src);
         StreamException e = assertThrows(StreamException.class, () -> StreamPipeline.<Long, Long>builder()
                 .setSource(src).setPreprocess((f, img) -> f.index()).setInference((f, v) -> v).setSink(sink)
                 .build().run());

@@ -103,7 +103,8 @@ final class StreamPredictCommand implements Callable<Integer> {
     int queue;
 
     @Option(names = "--drop-frames", description = "Drop the oldest waiting frames when inference falls behind, "
-            + "instead of holding decoding back (for live sources).")
+            + "instead of holding decoding back: for live sources; a file is then read at full speed and most of "
+            + "its frames are skipped.")
     boolean dropFrames;
 
     @Option(names = "--no-video", description = "Do not write overlay.mp4.")

@@ -77,7 +77,12 @@ public final class InspectionSink implements FrameSink<ClassMap> {
             if (video == null) {
                 video = Mp4Writer.create(config.folder().resolve(VIDEO), config.fps());
             }
-            video.write(evenSides(overlay));
+            try {
+                video.write(evenSides(overlay));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(e.getMessage() + " (a video needs frames of one size; for a "
+                        + "folder of mixed sizes write PNGs only)", e);
+            }
         }
         frames++;
     }

@@ -13,6 +13,7 @@ import ai.peft4j.infer.segment.ModelInput;
 import ai.peft4j.infer.segment.ModuleFrameModel;
 import ai.peft4j.infer.stats.ClassMap;
 import ai.peft4j.infer.stats.InspectionSink;
+import ai.peft4j.infer.stream.StreamException;
 import ai.peft4j.infer.stream.StreamPipeline;
 import ai.peft4j.infer.stream.StreamReport;
 import ai.peft4j.infer.video.FrameSource;
@@ -148,12 +149,24 @@ final class StreamPredictCommand implements Callable<Integer> {
                         .setSource(source).setPreprocess(new LetterboxPreprocess(Letterbox.square(inputSize)))
                         .setInference(frameModel).setSink(new InspectionSink(outputs)).optQueueCapacity(queue)
                         .optDropFrames(dropFrames).build();
-                runWithCtrlC(pipeline, source.frameCount(), console, report -> {
-                    console.print(report.format());
-                    writeReport(report, out.resolve("stream-report.json"));
-                    console.printf(Locale.ROOT, "%.2f FPS; outputs in %s%n", report.fps(), out.toAbsolutePath());
-                    console.flush();
-                });
+                try {
+                    runWithCtrlC(pipeline, source.frameCount(), console, report -> {
+                        console.print(report.format());
+                        writeReport(report, out.resolve("stream-report.json"));
+                        console.printf(Locale.ROOT, "%.2f FPS; outputs in %s%n", report.fps(),
+                                out.toAbsolutePath());
+                        console.flush();
+                    });
+                } catch (StreamException e) {
+                    Throwable c = e.getCause();
+                    if (c instanceof IllegalArgumentException || c instanceof java.io.IOException
+                            || c instanceof java.io.UncheckedIOException || c instanceof IllegalStateException) {
+                        // Bad input (a damaged video, an unreadable image): one message, no stack trace.
+                        throw new IllegalStateException(e.getMessage() + " (the outputs keep the frames before it)",
+                                e);
+                    }
+                    throw e;
+                }
             }
         }
         return 0;

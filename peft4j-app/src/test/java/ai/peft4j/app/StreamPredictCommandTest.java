@@ -7,13 +7,18 @@ import ai.djl.ndarray.NDManager;
 import ai.peft4j.core.engine.EngineSetup;
 import ai.peft4j.core.state.SafetensorsFile;
 import ai.peft4j.core.testing.SharedFiles;
+import ai.peft4j.data.image.ImageDecoder;
+import ai.peft4j.infer.video.Mp4Writer;
 import ai.peft4j.models.ModelSpec;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import org.jcodec.containers.mp4.MP4Util;
+import org.jcodec.movtool.Flatten;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -55,6 +60,30 @@ class StreamPredictCommandTest {
         assertEquals(3, report.path("frames_written").asInt());
         assertEquals(3, report.path("stages").path("inference").path("frames").asInt());
         assertTrue(report.path("fps").asDouble() > 0);
+    }
+
+    @Test
+    void videoThatEndsMidFrame_failsWithFileAndFrame_andKeepsTheFramesBefore() throws Exception {
+        Path clip = tmp.resolve("clip.mp4");
+        try (Mp4Writer w = Mp4Writer.create(clip, 5)) {
+            for (String id : List.of("000001", "000002", "000003")) {
+                w.write(ImageDecoder.readRgb(SharedFiles.require("data/neu-seg/JPEGImages/" + id + ".jpg")));
+            }
+        }
+        // Index first, as a camera's file has it, then cut inside the last frame.
+        Path flat = tmp.resolve("flat.mp4");
+        new Flatten().flatten(MP4Util.createRefFullMovieFromFile(clip.toFile()), flat.toFile());
+        byte[] bytes = Files.readAllBytes(flat);
+        Path cut = tmp.resolve("cut.mp4");
+        Files.write(cut, Arrays.copyOf(bytes, bytes.length - 200));
+        Path out = tmp.resolve("out");
+        CliRun r = CliRun.of("stream", "--video", cut.toString(), "--model", "swin-att-unet", "--backbone",
+                "swin-fixture", "--input-size", "64", "--out", out.toString());
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().contains("decode failed on frame 2: " + cut + ": frame 2: the file ends inside this "
+                + "frame"), r.err());
+        assertTrue(!r.err().contains("\tat "), "no stack trace: " + r.err());
+        assertEquals(3, Files.readAllLines(out.resolve("stats.csv")).size(), "header and frames 0 and 1");
     }
 
     @Test

@@ -23,9 +23,11 @@ public class AttnFfn extends Module implements Layer {
 
     @Override
     public NDArray forward(NDArray x) {
-        NDArray ls1 = near(parameter("layer_scale_1").data(), x);
-        NDArray ls2 = near(parameter("layer_scale_2").data(), x);
-        NDArray y = x.add(call("drop_path", ls1.mul(call("token_mixer", x))));
-        return y.add(call("drop_path", ls2.mul(call("mlp", y))));
+        // The activation comes first, so the product lives in its (per-step) manager; near() would re-home the
+        // parameter itself there and free it with the step.
+        NDArray ls1 = parameter("layer_scale_1").data();
+        NDArray ls2 = parameter("layer_scale_2").data();
+        NDArray y = x.add(call("drop_path", call("token_mixer", x).mul(ls1)));
+        return y.add(call("drop_path", call("mlp", y).mul(ls2)));
     }
 }

@@ -17,7 +17,8 @@ public class Ffn extends Module implements Layer {
 
     @Override
     public NDArray forward(NDArray x) {
-        NDArray ls2 = near(parameter("layer_scale_2").data(), x);
-        return x.add(call("drop_path", ls2.mul(call("mlp", x))));
+        // The activation comes first, so the product lives in its (per-step) manager; near() would re-home the
+        // parameter itself there and free it with the step.
+        return x.add(call("drop_path", call("mlp", x).mul(parameter("layer_scale_2").data())));
     }
 }

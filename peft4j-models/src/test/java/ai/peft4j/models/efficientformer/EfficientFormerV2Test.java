@@ -38,6 +38,23 @@ class EfficientFormerV2Test {
     }
 
     @Test
+    void s0_runsAgainAfterAStepManagerIsClosed_withItsLayerScalesIntact() {
+        try (NDManager m = EngineSetup.newManager()) {
+            EfficientFormerV2 net = new EfficientFormerV2(m, EfficientFormerV2Config.s0());
+            net.eval();
+            float[] sums = new float[2];
+            for (int step = 0; step < 2; step++) {
+                // Each step's arrays live in a sub-manager closed at its end, as in training and inference loops.
+                try (NDManager s = m.newSubManager()) {
+                    sums[step] = net.features(s.ones(new Shape(1, 3, 224, 224))).get(3).sum().getFloat();
+                }
+            }
+            assertEquals(sums[0], sums[1], Math.abs(sums[0]) * 1e-6f);
+            net.namedParameters().forEach((name, p) -> assertTrue(!p.data().isReleased(), name + " was freed"));
+        }
+    }
+
+    @Test
     void s0_hasTheParametersOfThePublishedBackbone() {
         try (NDManager m = EngineSetup.newManager()) {
             // The common_backbone.* parameters of the published FastSegFormer-E.

@@ -1,0 +1,294 @@
+package ai.peft4j.app;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.peft4j.core.engine.EngineSetup;
+import ai.peft4j.core.nn.Module;
+import ai.peft4j.core.state.AtomicFiles;
+import ai.peft4j.core.state.LoadReport;
+import ai.peft4j.core.state.SafetensorsFile;
+import ai.peft4j.data.transform.Letterbox;
+import ai.peft4j.infer.segment.LetterboxPreprocess;
+import ai.peft4j.infer.segment.ModelInput;
+import ai.peft4j.infer.segment.ModuleFrameModel;
+import ai.peft4j.infer.stats.ClassMap;
+import ai.peft4j.infer.stats.InspectionSink;
+import ai.peft4j.infer.stream.StreamException;
+import ai.peft4j.infer.stream.StreamPipeline;
+import ai.peft4j.infer.stream.StreamReport;
+import ai.peft4j.infer.video.FrameSource;
+import ai.peft4j.infer.video.ImageFolderSource;
+import ai.peft4j.infer.video.VideoFileSource;
+import ai.peft4j.models.ModelSpec;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code peft4j stream}: segments every frame of a video file or an image folder with decoding, preprocessing,
+ * inference and writing overlapped on their own threads, and writes per-frame defect statistics and overlays.
+ */
+@Command(name = "stream", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Segment a video file or a folder of images frame by frame, as a production line would: "
+                + "decoding, preprocessing, inference and writing run on their own threads joined by bounded "
+                + "queues, in frame order.",
+            "Writes under --out: stats.csv and stats.jsonl (area per class, bounding boxes of connected defect "
+                + "regions, one row per frame), overlay.mp4 and overlays/NAME.png (classes blended over the frame), "
+                + "and stream-report.json (FPS, per-stage p50/p99 times). Ctrl-C stops decoding and keeps what was "
+                + "written."})
+final class StreamPredictCommand implements Callable<Integer> {
+    static final class Input {
+        @Option(names = "--video", paramLabel = "FILE", description = "A video file: H.264 in MP4 or MOV.")
+        Path video;
+
+        @Option(names = "--folder", paramLabel = "DIR", description = "A folder of images, read in file-name order.")
+        Path folder;
+
+        @Option(names = "--camera", paramLabel = "N", description = "A live camera (not available in this build: "
+                + "the error says what to do instead).")
+        Integer camera;
+    }
+
+    @ArgGroup(exclusive = true, multiplicity = "1", heading = "Input (one of):%n")
+    Input input;
+
+    @Option(names = "--model", defaultValue = "fastsegformer-e", description = "Architecture: ${COMPLETION-CANDIDATES}"
+            + " (default: ${DEFAULT-VALUE}).", completionCandidates = SummaryCommand.Models.class)
+    String model;
+
+    @Option(names = "--backbone", description = "Backbone preset, when the model has several (see summary --help).")
+    String backbone;
+
+    @Option(names = "--classes", defaultValue = "4", description = "Output classes with background "
+            + "(default: ${DEFAULT-VALUE}, as NEU-Seg).")
+    int classes;
+
+    @Option(names = "--class-names", split = ",", paramLabel = "NAME", description = "A name per class, background "
+            + "first, for the statistics (default: background, class1, class2, ...).")
+    List<String> classNames;
+
+    @Option(names = "--checkpoint", paramLabel = "FILE", description = "Weights: a peft4j training checkpoint or a "
+            + "safetensors state dict. Without it the model has random weights (to try the pipeline only).")
+    Path checkpoint;
+
+    @ArgGroup(exclusive = false, heading = "Fine-tuning method of the checkpoint (attached before loading):%n")
+    MethodOptions method = new MethodOptions();
+
+    @Option(names = "--input-size", defaultValue = "224", description = "Side of the square letterbox the model "
+            + "sees (default: ${DEFAULT-VALUE}).")
+    int inputSize;
+
+    @Option(names = "--out", defaultValue = "runs/stream", description = "Output folder (default: ${DEFAULT-VALUE}).")
+    Path out;
+
+    @Option(names = "--fps", defaultValue = "25", description = "Frame rate given to a folder's frames in the overlay "
+            + "video (default: ${DEFAULT-VALUE}; a video keeps its own).")
+    double fps;
+
+    @Option(names = "--queue", defaultValue = "4", description = "Frames each queue between stages holds "
+            + "(default: ${DEFAULT-VALUE}).")
+    int queue;
+
+    @Option(names = "--drop-frames", description = "Drop the oldest waiting frames when inference falls behind, "
+            + "instead of holding decoding back: for live sources; a file is then read at full speed and most of "
+            + "its frames are skipped.")
+    boolean dropFrames;
+
+    @Option(names = "--no-video", description = "Do not write overlay.mp4.")
+    boolean noVideo;
+
+    @Option(names = "--no-png", description = "Do not write overlays/NAME.png.")
+    boolean noPng;
+
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter console = spec.commandLine().getOut();
+        if (input.camera != null) {
+            throw new IllegalArgumentException(cameraUnavailable(input.camera));
+        }
+        if (inputSize < 16) {
+            throw new IllegalArgumentException("--input-size must be at least 16, got " + inputSize);
+        }
+        ModelSpec modelSpec = ModelSpec.of(model, backbone, classes);
+        List<String> names = classNames(classNames, classes);
+        try (FrameSource source = input.video != null ? VideoFileSource.open(input.video)
+                : ImageFolderSource.open(input.folder, fps);
+                NDManager manager = EngineSetup.newManager()) {
+            Module net = modelSpec.build(manager);
+            if (method != null && method.chosen()) {
+                method.build(manager, true).attach(net);
+            }
+            if (checkpoint != null) {
+                console.println("Weights   " + load(net, checkpoint, manager));
+            } else {
+                console.println("Weights   none given: random weights, the output shows the pipeline only");
+            }
+            console.println("Model     " + modelSpec.describe());
+            console.println("Source    " + source.describe());
+            InspectionSink.Config outputs = new InspectionSink.Config(out, names,
+                    ai.peft4j.data.image.Palette.voc(), 0.6, !noVideo, !noPng, source.fps());
+            try (ModuleFrameModel frameModel = new ModuleFrameModel(net)) {
+                StreamPipeline<ModelInput, ClassMap> pipeline = StreamPipeline.<ModelInput, ClassMap>builder()
+                        .setSource(source).setPreprocess(new LetterboxPreprocess(Letterbox.square(inputSize)))
+                        .setInference(frameModel).setSink(new InspectionSink(outputs)).optQueueCapacity(queue)
+                        .optDropFrames(dropFrames).build();
+                try {
+                    runWithCtrlC(pipeline, source.frameCount(), console, report -> {
+                        console.print(report.format());
+                        writeReport(report, out.resolve("stream-report.json"));
+                        console.printf(Locale.ROOT, "%.2f FPS; outputs in %s%n", report.fps(),
+                                out.toAbsolutePath());
+                        console.flush();
+                    });
+                } catch (StreamException e) {
+                    Throwable c = e.getCause();
+                    if (c instanceof IllegalArgumentException || c instanceof java.io.IOException
+                            || c instanceof java.io.UncheckedIOException || c instanceof IllegalStateException) {
+                        // Bad input (a damaged video, an unreadable image): one message, no stack trace.
+                        throw new IllegalStateException(e.getMessage() + " (the outputs keep the frames before it)",
+                                e);
+                    }
+                    throw e;
+                }
+            }
+        }
+        return 0;
+    }
+
+    /** What is done with the report once the stream has ended. */
+    @FunctionalInterface
+    interface Ending {
+        void accept(StreamReport report) throws java.io.IOException;
+    }
+
+    /**
+     * Runs the stream with a line of progress every few seconds and a shutdown hook that, on Ctrl-C (or SIGTERM),
+     * stops decoding and holds the JVM until the sink has closed its files and {@code ending} has written the report.
+     */
+    private static void runWithCtrlC(StreamPipeline<?, ?> pipeline, long total, PrintWriter console, Ending ending)
+            throws java.io.IOException {
+        CountDownLatch finished = new CountDownLatch(1);
+        Thread hook = new Thread(() -> {
+            pipeline.stop();
+            try {
+                finished.await(60, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "stream-ctrl-c");
+        Runtime.getRuntime().addShutdownHook(hook);
+        Thread progress = new Thread(() -> {
+            long t0 = System.nanoTime();
+            try {
+                while (true) {
+                    Thread.sleep(5000);
+                    long done = pipeline.framesWritten();
+                    double s = (System.nanoTime() - t0) / 1e9;
+                    console.printf(Locale.ROOT, "  %d%s frames, %.2f FPS%n", done, total > 0 ? " / " + total : "",
+                            done / s);
+                    console.flush();
+                }
+            } catch (InterruptedException e) {
+                // the stream has ended
+            }
+        }, "stream-progress");
+        progress.setDaemon(true);
+        progress.start();
+        try {
+            StreamReport report;
+            try {
+                report = pipeline.run();
+            } finally {
+                progress.interrupt();
+            }
+            ending.accept(report);
+        } finally {
+            finished.countDown();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException e) {
+                // already shutting down: the hook is running and has just been released
+            }
+        }
+    }
+
+    static String cameraUnavailable(int index) {
+        Path device = Path.of("/dev/video" + index);
+        String seen = Files.exists(device) ? device + " exists, but" : "there is no " + device + ", and";
+        return "--camera " + index + ": " + seen + " live capture is not available: peft4j decodes video in pure "
+                + "Java and bundles no camera library. Record the camera to a file (e.g. ffmpeg -i " + device
+                + " -c:v libx264 clip.mp4) and use --video, or have it save frames into a folder and use --folder.";
+    }
+
+    static List<String> classNames(List<String> given, int classes) {
+        if (given != null) {
+            if (given.size() != classes) {
+                throw new IllegalArgumentException("--class-names gives " + given.size() + " names for " + classes
+                        + " classes");
+            }
+            return given;
+        }
+        List<String> names = new ArrayList<>();
+        names.add("background");
+        for (int c = 1; c < classes; c++) {
+            names.add("class" + c);
+        }
+        return names;
+    }
+
+    /** Loads a training checkpoint's model part or a plain state dict; every model tensor must be in it. */
+    static String load(Module net, Path file, NDManager manager) throws java.io.IOException {
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException("checkpoint " + file + " does not exist");
+        }
+        SafetensorsFile.Contents c = SafetensorsFile.read(file, manager);
+        Map<String, NDArray> weights = new LinkedHashMap<>();
+        // A training checkpoint keeps the optimiser's state under this prefix, which no module path can take.
+        c.tensors().forEach((k, v) -> {
+            if (!k.startsWith("optimizer/")) {
+                weights.put(k, v);
+            }
+        });
+        LoadReport report = net.loadStateDict(weights, false);
+        if (!report.missing().isEmpty() || !report.mismatched().isEmpty()) {
+            throw new IllegalArgumentException("checkpoint " + file + " does not fit the model (check --model, "
+                    + "--backbone, --classes and --method): " + report.describe());
+        }
+        return file + ": " + report.describe();
+    }
+
+    private static void writeReport(StreamReport report, Path file) throws java.io.IOException {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("frames_read", report.framesRead());
+        m.put("frames_written", report.framesWritten());
+        m.put("frames_dropped", report.framesDropped());
+        m.put("seconds", report.seconds());
+        m.put("fps", report.fps());
+        m.put("stopped_early", report.stopped());
+        Map<String, Object> stages = new LinkedHashMap<>();
+        for (StreamReport.StageTiming s : report.stages()) {
+            stages.put(s.stage(), Map.of("frames", s.frames(), "p50_ms", s.p50Ms(), "p99_ms", s.p99Ms(), "mean_ms",
+                    s.meanMs(), "max_ms", s.maxMs()));
+        }
+        m.put("stages", stages);
+        byte[] json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsBytes(m);
+        AtomicFiles.write(file, o -> o.write(json));
+    }
+}

@@ -1,0 +1,126 @@
+package ai.peft4j.app;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDManager;
+import ai.peft4j.core.engine.EngineSetup;
+import ai.peft4j.core.state.SafetensorsFile;
+import ai.peft4j.core.testing.SharedFiles;
+import ai.peft4j.data.image.ImageDecoder;
+import ai.peft4j.infer.video.Mp4Writer;
+import ai.peft4j.models.ModelSpec;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import org.jcodec.containers.mp4.MP4Util;
+import org.jcodec.movtool.Flatten;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class StreamPredictCommandTest {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void folderOfNeuImages_withACheckpoint_writesStatsOverlaysAndReport() throws Exception {
+        Path root = SharedFiles.require("data/neu-seg");
+        Path folder = Files.createDirectory(tmp.resolve("frames"));
+        List<String> ids = Files.readAllLines(root.resolve("ImageSets/Segmentation/test.txt")).subList(0, 3);
+        for (String id : ids) {
+            Files.copy(root.resolve("JPEGImages/" + id.strip() + ".jpg"), folder.resolve(id.strip() + ".jpg"));
+        }
+        // A small Swin-Att-UNet keeps the test quick; its weights go through a safetensors file.
+        Path weights = tmp.resolve("w.safetensors");
+        try (NDManager m = EngineSetup.newManager()) {
+            SafetensorsFile.write(weights, ModelSpec.of("swin-att-unet", "swin-fixture", 4).build(m).stateDict(),
+                    Map.of());
+        }
+        Path out = tmp.resolve("out");
+        CliRun r = CliRun.of("stream", "--folder", folder.toString(), "--model", "swin-att-unet", "--backbone",
+                "swin-fixture", "--classes", "4", "--class-names", "background,inclusion,patches,scratches",
+                "--checkpoint", weights.toString(), "--input-size", "64", "--fps", "2", "--out", out.toString());
+        assertEquals(0, r.code(), r.err() + r.out());
+        assertTrue(r.out().contains("3 frames in") && r.out().contains("FPS"), r.out());
+        List<String> csv = Files.readAllLines(out.resolve("stats.csv"));
+        assertEquals(4, csv.size());
+        assertTrue(csv.get(0).startsWith("frame,name,seconds,width,height,background_pixels"), csv.get(0));
+        List<String> sorted = ids.stream().map(String::strip).sorted().toList();
+        for (int i = 0; i < 3; i++) {
+            assertTrue(csv.get(i + 1).startsWith(i + "," + sorted.get(i) + ","), csv.get(i + 1));
+            assertTrue(Files.isRegularFile(out.resolve("overlays/" + sorted.get(i) + ".png")));
+        }
+        assertEquals(3, Files.readAllLines(out.resolve("stats.jsonl")).size());
+        assertTrue(Files.size(out.resolve("overlay.mp4")) > 0);
+        JsonNode report = new ObjectMapper().readTree(out.resolve("stream-report.json").toFile());
+        assertEquals(3, report.path("frames_written").asInt());
+        assertEquals(3, report.path("stages").path("inference").path("frames").asInt());
+        assertTrue(report.path("fps").asDouble() > 0);
+    }
+
+    @Test
+    void videoThatEndsMidFrame_failsWithFileAndFrame_andKeepsTheFramesBefore() throws Exception {
+        Path clip = tmp.resolve("clip.mp4");
+        try (Mp4Writer w = Mp4Writer.create(clip, 5)) {
+            for (String id : List.of("000001", "000002", "000003")) {
+                w.write(ImageDecoder.readRgb(SharedFiles.require("data/neu-seg/JPEGImages/" + id + ".jpg")));
+            }
+        }
+        // Index first, as a camera's file has it, then cut inside the last frame.
+        Path flat = tmp.resolve("flat.mp4");
+        new Flatten().flatten(MP4Util.createRefFullMovieFromFile(clip.toFile()), flat.toFile());
+        byte[] bytes = Files.readAllBytes(flat);
+        Path cut = tmp.resolve("cut.mp4");
+        Files.write(cut, Arrays.copyOf(bytes, bytes.length - 200));
+        Path out = tmp.resolve("out");
+        CliRun r = CliRun.of("stream", "--video", cut.toString(), "--model", "swin-att-unet", "--backbone",
+                "swin-fixture", "--input-size", "64", "--out", out.toString());
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().contains("decode failed on frame 2: " + cut + ": frame 2: the file ends inside this "
+                + "frame"), r.err());
+        assertTrue(!r.err().contains("\tat "), "no stack trace: " + r.err());
+        assertEquals(3, Files.readAllLines(out.resolve("stats.csv")).size(), "header and frames 0 and 1");
+    }
+
+    @Test
+    void camera_isRefusedWithWhatToDoInstead() {
+        CliRun r = CliRun.of("stream", "--camera", "0");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("--camera 0:") && r.err().contains("live capture is not available")
+                && r.err().contains("--video"), r.err());
+    }
+
+    @Test
+    void missingVideo_andWrongCheckpoint_areClearErrors() throws Exception {
+        Path missing = tmp.resolve("line3.mp4");
+        CliRun r = CliRun.of("stream", "--video", missing.toString());
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains(missing + ": file not found"), r.err());
+
+        Path folder = Files.createDirectory(tmp.resolve("f"));
+        Files.copy(SharedFiles.require("data/neu-seg/JPEGImages/000001.jpg"), folder.resolve("a.jpg"));
+        Path weights = tmp.resolve("six.safetensors");
+        try (NDManager m = EngineSetup.newManager()) {
+            SafetensorsFile.write(weights, ModelSpec.of("swin-att-unet", "swin-fixture", 6).build(m).stateDict(),
+                    Map.of());
+        }
+        CliRun w = CliRun.of("stream", "--folder", folder.toString(), "--model", "swin-att-unet", "--backbone",
+                "swin-fixture", "--classes", "4", "--checkpoint", weights.toString(), "--out",
+                tmp.resolve("o").toString());
+        assertEquals(2, w.code());
+        assertTrue(w.err().contains("does not fit the model") && w.err().contains("shape differs"), w.err());
+        assertTrue(Files.notExists(tmp.resolve("o/stats.csv")), "nothing is written for a model that cannot run");
+    }
+
+    @Test
+    void help_listsTheInputs() {
+        CliRun r = CliRun.of("stream", "--help");
+        assertEquals(0, r.code());
+        assertTrue(r.out().contains("--video=FILE") && r.out().contains("--folder=DIR")
+                && r.out().contains("--camera=N") && r.out().contains("--drop-frames"), r.out());
+    }
+}

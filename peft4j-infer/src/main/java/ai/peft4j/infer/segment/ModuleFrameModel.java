@@ -1,0 +1,66 @@
+package ai.peft4j.infer.segment;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.peft4j.core.engine.EngineSetup;
+import ai.peft4j.core.nn.Layer;
+import ai.peft4j.core.nn.Module;
+import ai.peft4j.core.tensor.Resize;
+import ai.peft4j.data.transform.Letterbox;
+import ai.peft4j.infer.stats.ClassMap;
+
+/**
+ * A peft4j segmentation module on the training engine as a {@link FrameModel}: one frame per forward pass, in
+ * eval mode; the logits of the letterbox region where the frame lies are cut out, resized bilinearly to the frame's
+ * size and reduced by argmax, as the published {@code detect_image} does.
+ */
+public final class ModuleFrameModel implements FrameModel {
+    private final Layer layer;
+    private final NDManager manager;
+
+    /** Uses {@code module}, which must be a one-tensor {@link Layer} (every segmenter is), in eval mode. */
+    public ModuleFrameModel(Module module) {
+        if (!(module instanceof Layer l)) {
+            throw new IllegalArgumentException(module.getClass().getSimpleName() + " is not a segmentation model "
+                    + "(it does not map an image tensor to logits)");
+        }
+        module.eval();
+        this.layer = l;
+        this.manager = EngineSetup.newManager();
+    }
+
+    @Override
+    public ClassMap predict(ModelInput input) {
+        try (NDManager m = manager.newSubManager(); NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            NDArray x = m.create(input.pixels(), new Shape(1, 3, input.height(), input.width()));
+            NDArray logits = layer.forward(x);
+            Shape s = logits.getShape();
+            if (s.dimension() != 4 || s.get(0) != 1) {
+                throw new IllegalStateException("the model gave logits of shape " + s + "; expected [1, classes, H, "
+                        + "W]");
+            }
+            // The output may have its own size (FastSegFormer's is always 224): map the placement onto it.
+            double sy = (double) s.get(2) / input.height();
+            double sx = (double) s.get(3) / input.width();
+            Letterbox.Placement p = input.placement();
+            long top = Math.round(p.top() * sy);
+            long left = Math.round(p.left() * sx);
+            long bottom = Math.max(top + 1, Math.round((p.top() + p.scaledHeight()) * sy));
+            long right = Math.max(left + 1, Math.round((p.left() + p.scaledWidth()) * sx));
+            NDArray region = logits.get(new NDIndex(":, :, {}:{}, {}:{}", top, bottom, left, right));
+            NDArray resized = Resize.bilinear(region, input.frameHeight(), input.frameWidth(), false);
+            int[] classes = resized.argMax(1).toType(DataType.INT32, false).toIntArray();
+            return new ClassMap(input.frameWidth(), input.frameHeight(), classes);
+        }
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+    }
+}

@@ -1,0 +1,51 @@
+package ai.peft4j.infer.stats;
+
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+
+/**
+ * A text file written line by line as a stream goes, into a hidden temporary sibling that {@link #close} renames
+ * over the target: the file appears complete (with every line written before the stream stopped) or not at all.
+ */
+final class LineFile implements AutoCloseable {
+    private final Path target;
+    private final Path temporary;
+    private final BufferedWriter out;
+    private boolean closed;
+
+    LineFile(Path target) throws IOException {
+        this.target = target;
+        Path dir = target.toAbsolutePath().getParent();
+        Files.createDirectories(dir);
+        this.temporary = Files.createTempFile(dir, "." + target.getFileName(), ".tmp");
+        this.out = Files.newBufferedWriter(temporary, StandardCharsets.UTF_8);
+    }
+
+    void line(String text) throws IOException {
+        out.write(text);
+        out.write('\n');
+    }
+
+    @Override
+    public void close() throws IOException {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            out.close();
+            try {
+                Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(temporary, target, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } finally {
+            Files.deleteIfExists(temporary);
+        }
+    }
+}

@@ -1,0 +1,350 @@
+package ai.peft4j.infer.stream;
+
+import ai.peft4j.data.image.RgbImage;
+import ai.peft4j.infer.video.Frame;
+import ai.peft4j.infer.video.FrameSource;
+import ai.peft4j.infer.video.VideoException;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * Runs frames from a {@link FrameSource} through preprocessing, inference and a {@link FrameSink}, each on its own
+ * thread, so that decoding the next frame, preparing the one after and running the model overlap. Stages are joined
+ * by bounded queues: at most {@link #maxInFlight} frames are held at once however long the stream, and one stage
+ * per thread keeps frames in order.
+ *
+ * <p>By default a slow stage holds the ones before it back (back-pressure) and no frame is lost. With
+ * {@link Builder#optDropFrames} the decoder instead drops the oldest waiting frame when the queue before
+ * preprocessing is full, which keeps a live source current when inference cannot keep up.
+ *
+ * <p>{@link #stop} (a Ctrl-C handler, say) ends decoding; the frames already read are processed and the sink is
+ * closed, so what was produced is kept. A failure in any stage on frame k stops decoding, the frames before k are
+ * finished, later ones are dropped, and {@link #run} throws a {@link StreamException} naming the stage and k.
+ *
+ * @param <A> the model input that preprocessing makes
+ * @param <B> the result that inference gives the sink
+ */
+public final class StreamPipeline<A, B> {
+    public static final String DECODE = "decode";
+    public static final String PREPROCESS = "preprocess";
+    public static final String INFERENCE = "inference";
+    public static final String SINK = "sink";
+    /** Time from the start of a frame's decoding to the end of its sink step, queues included. */
+    public static final String LATENCY = "latency";
+
+    private record Item(Frame frame, Object payload, long startNanos) {}
+
+    /** Marks the end of the stream in a queue; compared by identity. */
+    private static final Item END = new Item(null, null, 0);
+
+    private final FrameSource source;
+    private final Stage<RgbImage, A> preprocess;
+    private final Stage<A, B> inference;
+    private final FrameSink<B> sink;
+    private final int capacity;
+    private final boolean dropFrames;
+
+    private final AtomicBoolean started = new AtomicBoolean();
+    private final AtomicBoolean stopRequested = new AtomicBoolean();
+    private final AtomicReference<StreamException> failure = new AtomicReference<>();
+    private final AtomicLong read = new AtomicLong();
+    private final AtomicLong written = new AtomicLong();
+    private final AtomicLong dropped = new AtomicLong();
+    private final AtomicLong lastWrittenNanos = new AtomicLong();
+    private volatile boolean sourceEnded;
+    private final StageTimes decodeTimes = new StageTimes(DECODE);
+    private final StageTimes preprocessTimes = new StageTimes(PREPROCESS);
+    private final StageTimes inferenceTimes = new StageTimes(INFERENCE);
+    private final StageTimes sinkTimes = new StageTimes(SINK);
+    private final StageTimes latency = new StageTimes(LATENCY);
+
+    private StreamPipeline(Builder<A, B> b) {
+        this.source = b.source;
+        this.preprocess = b.preprocess;
+        this.inference = b.inference;
+        this.sink = b.sink;
+        this.capacity = b.capacity;
+        this.dropFrames = b.dropFrames;
+    }
+
+    public static <A, B> Builder<A, B> builder() {
+        return new Builder<>();
+    }
+
+    /**
+     * The most frames held at once with queues of {@code capacity}: one in the hands of each of the four threads
+     * and {@code capacity} in each of the three queues.
+     */
+    public static int maxInFlight(int capacity) {
+        return 3 * capacity + 4;
+    }
+
+    /**
+     * Runs the stream to its end (or until {@link #stop}) on four threads and returns what it did; the sink and
+     * the source are closed before it returns. Interrupting the calling thread stops the stream as {@link #stop}
+     * does.
+     *
+     * @throws StreamException when a stage fails, after the stream has been wound down
+     */
+    public StreamReport run() {
+        if (!started.compareAndSet(false, true)) {
+            throw new IllegalStateException("a pipeline runs once; build a new one");
+        }
+        BlockingQueue<Item> decoded = new ArrayBlockingQueue<>(capacity);
+        BlockingQueue<Item> prepared = new ArrayBlockingQueue<>(capacity);
+        BlockingQueue<Item> inferred = new ArrayBlockingQueue<>(capacity);
+        long t0 = System.nanoTime();
+        lastWrittenNanos.set(t0);
+        List<Thread> threads = List.of(
+                thread(DECODE, () -> decode(decoded)),
+                thread(PREPROCESS, () -> step(PREPROCESS, decoded, prepared, preprocessTimes,
+                        (f, in) -> preprocess.apply(f, f.image()))),
+                thread(INFERENCE, () -> step(INFERENCE, prepared, inferred, inferenceTimes,
+                        (f, in) -> inference.apply(f, cast(in)))),
+                thread(SINK, () -> consume(inferred)));
+        threads.forEach(Thread::start);
+        boolean interrupted = false;
+        for (Thread t : threads) {
+            while (t.isAlive()) {
+                try {
+                    t.join();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                    stop();
+                }
+            }
+        }
+        try {
+            sink.close();
+        } catch (Exception | Error e) {
+            failure.compareAndSet(null, new StreamException(SINK, -1, e));
+        }
+        try {
+            source.close();
+        } catch (Exception | Error e) {
+            failure.compareAndSet(null, new StreamException(DECODE, -1, e));
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+        StreamException failed = failure.get();
+        if (failed != null) {
+            throw failed;
+        }
+        return report(t0);
+    }
+
+    /** Asks the stream to end: decoding stops, frames already read are finished. Safe from any thread. */
+    public void stop() {
+        stopRequested.set(true);
+    }
+
+    /** Frames the sink has received so far (for progress displays). */
+    public long framesWritten() {
+        return written.get();
+    }
+
+    public long framesRead() {
+        return read.get();
+    }
+
+    private StreamReport report(long t0) {
+        double seconds = (lastWrittenNanos.get() - t0) / 1e9;
+        return new StreamReport(read.get(), written.get(), dropped.get(), seconds, stopRequested.get() && !sourceEnded,
+                List.of(decodeTimes.summary(), preprocessTimes.summary(), inferenceTimes.summary(),
+                        sinkTimes.summary(), latency.summary()));
+    }
+
+    private void decode(BlockingQueue<Item> out) {
+        try {
+            while (!stopRequested.get() && failure.get() == null) {
+                long start = System.nanoTime();
+                Frame frame;
+                try {
+                    frame = source.next();
+                } catch (Exception | Error e) {
+                    long at = e instanceof VideoException v && v.frameIndex() >= 0 ? v.frameIndex() : read.get();
+                    fail(DECODE, at, e);
+                    break;
+                }
+                if (frame == null) {
+                    sourceEnded = true;
+                    break;
+                }
+                decodeTimes.record(System.nanoTime() - start);
+                read.incrementAndGet();
+                Item item = new Item(frame, null, start);
+                if (dropFrames) {
+                    while (!out.offer(item)) {
+                        if (out.poll() != null) {
+                            dropped.incrementAndGet();
+                        }
+                    }
+                } else {
+                    out.put(item);
+                }
+            }
+        } catch (InterruptedException e) {
+            stop();
+        } finally {
+            putEnd(out);
+        }
+    }
+
+    private void step(String name, BlockingQueue<Item> in, BlockingQueue<Item> out, StageTimes times,
+            Stage<Object, Object> fn) {
+        try {
+            while (true) {
+                Item item = in.take();
+                if (item == END) {
+                    break;
+                }
+                if (discarded(item)) {
+                    continue; // drain, so the stages before this one can finish
+                }
+                long start = System.nanoTime();
+                Object result;
+                try {
+                    result = fn.apply(item.frame(), item.payload());
+                } catch (Exception | Error e) {
+                    fail(name, item.frame().index(), e);
+                    continue;
+                }
+                times.record(System.nanoTime() - start);
+                out.put(new Item(item.frame(), result, item.startNanos()));
+            }
+        } catch (InterruptedException e) {
+            fail(name, -1, e);
+        } finally {
+            putEnd(out);
+        }
+    }
+
+    private void consume(BlockingQueue<Item> in) {
+        try {
+            while (true) {
+                Item item = in.take();
+                if (item == END) {
+                    return;
+                }
+                if (discarded(item)) {
+                    continue;
+                }
+                long start = System.nanoTime();
+                try {
+                    sink.accept(item.frame(), cast(item.payload()));
+                } catch (Exception | Error e) {
+                    fail(SINK, item.frame().index(), e);
+                    continue;
+                }
+                long end = System.nanoTime();
+                sinkTimes.record(end - start);
+                latency.record(end - item.startNanos());
+                written.incrementAndGet();
+                lastWrittenNanos.set(end);
+            }
+        } catch (InterruptedException e) {
+            fail(SINK, -1, e);
+        }
+    }
+
+    /**
+     * After a failure on frame k, the frames before k are still finished (they were read and are good, and the
+     * sink keeps them); k and later ones are dropped.
+     */
+    private boolean discarded(Item item) {
+        StreamException f = failure.get();
+        return f != null && (f.frameIndex() < 0 || item.frame().index() >= f.frameIndex());
+    }
+
+    private void fail(String stage, long frame, Throwable e) {
+        failure.compareAndSet(null, new StreamException(stage, frame, e));
+    }
+
+    /** The end marker always gets through: the next stage drains its queue, so a put never waits for long. */
+    private static void putEnd(BlockingQueue<Item> out) {
+        boolean interrupted = false;
+        while (true) {
+            try {
+                out.put(END);
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static Thread thread(String name, Runnable body) {
+        Thread t = new Thread(body, "stream-" + name);
+        t.setDaemon(true);
+        return t;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <T> T cast(Object o) {
+        return (T) o;
+    }
+
+    /** Builds a pipeline: a source, the two stages and a sink are required. */
+    public static final class Builder<A, B> {
+        private FrameSource source;
+        private Stage<RgbImage, A> preprocess;
+        private Stage<A, B> inference;
+        private FrameSink<B> sink;
+        private int capacity = 4;
+        private boolean dropFrames;
+
+        private Builder() {}
+
+        public Builder<A, B> setSource(FrameSource source) {
+            this.source = source;
+            return this;
+        }
+
+        /** Turns a frame's image into the model's input. */
+        public Builder<A, B> setPreprocess(Stage<RgbImage, A> preprocess) {
+            this.preprocess = preprocess;
+            return this;
+        }
+
+        /** Runs the model: a DJL module, an ONNX Runtime session, anything that maps input to result. */
+        public Builder<A, B> setInference(Stage<A, B> inference) {
+            this.inference = inference;
+            return this;
+        }
+
+        public Builder<A, B> setSink(FrameSink<B> sink) {
+            this.sink = sink;
+            return this;
+        }
+
+        /** Frames each of the three queues holds (default 4). */
+        public Builder<A, B> optQueueCapacity(int capacity) {
+            if (capacity < 1) {
+                throw new IllegalArgumentException("queue capacity must be at least 1, got " + capacity);
+            }
+            this.capacity = capacity;
+            return this;
+        }
+
+        /** Drop the oldest waiting frame instead of waiting when the stages fall behind (default off). */
+        public Builder<A, B> optDropFrames(boolean drop) {
+            this.dropFrames = drop;
+            return this;
+        }
+
+        public StreamPipeline<A, B> build() {
+            if (source == null || preprocess == null || inference == null || sink == null) {
+                throw new IllegalStateException("a stream needs a source, preprocessing, inference and a sink");
+            }
+            return new StreamPipeline<>(this);
+        }
+    }
+}

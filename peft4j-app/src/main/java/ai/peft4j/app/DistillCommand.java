@@ -115,6 +115,10 @@ final class DistillCommand implements Callable<Integer> {
         if (size % 32 != 0 || size < 32) {
             throw new IllegalArgumentException("--size must be a positive multiple of 32, got " + size);
         }
+        if (backbone == FastSegFormerConfig.Backbone.EFFICIENTFORMER_V2_S0 && size != 224) {
+            throw new IllegalArgumentException("FastSegFormer-E takes 224x224 images (EfficientFormerV2's attention "
+                    + "biases fix the size); got --size " + size);
+        }
         if (!Files.isRegularFile(teacher)) {
             throw new IllegalArgumentException("teacher checkpoint " + teacher + " does not exist");
         }

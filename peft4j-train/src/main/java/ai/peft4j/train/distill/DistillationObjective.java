@@ -20,7 +20,8 @@ import java.util.Map;
  * With a student size the student sees the batch resized to it (multi-resolution: teacher 512, student 224) and
  * its logits are enlarged back to the labels' size for cross-entropy and validation, as the published
  * {@code CE_Loss} does. The feature loss's projections train with the student and are saved in its checkpoints
- * under {@code nfd/}.
+ * under {@code nfd/}. Validation scores the student alone: its loss there is the label loss (the published
+ * validation adds the distillation terms, whose feature term changes with every random projection).
  *
  * <pre>{@code
  * DistillationObjective kd = DistillationObjective.builder()

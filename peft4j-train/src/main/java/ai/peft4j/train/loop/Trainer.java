@@ -42,6 +42,10 @@ import java.util.function.Consumer;
  * the curves after each validation. A run whose output directory already holds a {@code last} checkpoint continues from it, so a killed run
  * restarted with the same command loses at most the epoch it was in.
  *
+ * <p>What a step minimises is an {@link Objective}: by default the configured loss of the model's logits; a
+ * distillation objective (teacher features and logits, trainable projections saved beside the model) plugs into
+ * the same loop, checkpoints and resume.
+ *
  * <p>Each step runs in its own scope, so the step's arrays (activations, the graph, gradient handles) are freed
  * when it ends, and parameters are updated in place.
  *

@@ -157,9 +157,10 @@ final class DistillCommand implements Callable<Integer> {
                     b.optValidationData(BatchSource.of(valLoader));
                 }
                 TrainingResult r = b.build().fit();
-                console.printf(Locale.ROOT, "Student checkpoint: %s%s; %.2f s per training step%n",
-                        r.lastCheckpoint(), r.bestCheckpoint() == null ? "" : " (best: " + r.bestCheckpoint()
-                                + ", epoch " + r.bestEpoch() + ")", r.meanStepSeconds());
+                console.printf(Locale.ROOT, "Student checkpoint: %s%s%s%n", r.lastCheckpoint(),
+                        r.bestCheckpoint() == null ? "" : " (best: " + r.bestCheckpoint() + ", epoch "
+                                + r.bestEpoch() + ")", Double.isNaN(r.meanStepSeconds()) ? ""
+                                : String.format(Locale.ROOT, "; %.2f s per training step", r.meanStepSeconds()));
             }
         }
         return 0;

@@ -73,6 +73,21 @@ public record Checkpoint(int epochsDone, String configJson, List<EpochRecord> hi
                 optimizer);
     }
 
+    /**
+     * The model's own weights: {@link #modelState()} without the entries of modules trained alongside it, which
+     * the trainer keeps under {@code name/} (such as a distillation's projections), so they load strictly into
+     * the bare model.
+     */
+    public Map<String, NDArray> modelWeights() {
+        Map<String, NDArray> out = new LinkedHashMap<>();
+        modelState.forEach((k, v) -> {
+            if (k.indexOf('/') < 0) {
+                out.put(k, v);
+            }
+        });
+        return out;
+    }
+
     /** The engine seed of epoch {@code epoch} (from 0): SplitMix64 of the run seed and the epoch, as an int. */
     public static long epochSeed(long seed, int epoch) {
         long z = seed + 0x9E3779B97F4A7C15L * (epoch + 1L);

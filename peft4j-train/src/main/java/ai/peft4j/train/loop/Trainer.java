@@ -28,6 +28,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -40,6 +41,10 @@ import java.util.function.Consumer;
  * epoch a {@code last} checkpoint (and a {@code best} one when the epoch is the best so far) and the CSV log, and
  * the curves after each validation. A run whose output directory already holds a {@code last} checkpoint continues from it, so a killed run
  * restarted with the same command loses at most the epoch it was in.
+ *
+ * <p>What a step minimises is an {@link Objective}: by default the configured loss of the model's logits; a
+ * distillation objective (teacher features and logits, trainable projections saved beside the model) plugs into
+ * the same loop, checkpoints and resume.
  *
  * <p>Each step runs in its own scope, so the step's arrays (activations, the graph, gradient handles) are freed
  * when it ends, and parameters are updated in place.
@@ -73,6 +78,7 @@ public final class Trainer {
     private final List<String> classNames;
     private final Consumer<EpochRecord> onEpoch;
     private final SegmentationLoss loss;
+    private final Objective objective;
 
     private Trainer(Builder b) {
         this.module = b.module;
@@ -94,6 +100,13 @@ public final class Trainer {
         this.classNames = List.copyOf(names);
         this.onEpoch = b.onEpoch;
         this.loss = config.newLoss();
+        this.objective = b.objective != null ? b.objective : Objective.supervised(layer, loss);
+        for (String name : objective.auxiliaryModules().keySet()) {
+            if (name.isEmpty() || name.contains("/") || name.contains(".") || (name + "/").equals(
+                    Checkpoint.OPTIMIZER_PREFIX)) {
+                throw new IllegalArgumentException("invalid auxiliary module name '" + name + "'");
+            }
+        }
     }
 
     public static Builder builder() {
@@ -115,7 +128,7 @@ public final class Trainer {
         Files.createDirectories(outputDir);
         Path lastFile = outputDir.resolve(LAST);
         Path bestFile = outputDir.resolve(BEST);
-        Optimizer optimizer = config.newOptimizer(module.namedParameters());
+        Optimizer optimizer = config.newOptimizer(trainedParameters());
         for (Parameter p : optimizer.parameters().values()) {
             p.attachGradient();
         }
@@ -132,7 +145,7 @@ public final class Trainer {
                             + c.configJson() + "\n  now:   " + config.toJson() + "\nUse a new output directory, "
                             + "or the saved configuration to resume it.");
                 }
-                module.loadStateDict(c.modelState(), true);
+                loadTrainedState(c.modelState());
                 optimizer.loadStateDict(c.optimizerState());
                 history.addAll(c.history());
                 start = c.epochsDone();
@@ -153,6 +166,7 @@ public final class Trainer {
                 double lr = schedule.learningRate(epoch);
                 optimizer.setLearningRate(lr);
                 module.train(true);
+                objective.auxiliaryModules().values().forEach(a -> a.train(true));
                 double lossSum = 0;
                 int n = 0;
                 String label = String.format(Locale.ROOT, "Epoch %d/%d", epoch + 1, config.epochs());
@@ -229,7 +243,7 @@ public final class Trainer {
             NDArray y = masks(m, batch);
             double value;
             try (GradientCollector gc = EngineSetup.engine().newGradientCollector()) {
-                NDArray l = loss.compute(layer.forward(x), y);
+                NDArray l = objective.loss(x, y);
                 value = l.getFloat();
                 if (!Double.isFinite(value)) {
                     throw new TrainingDivergedException("the training loss", value, epoch, step, batch.ids(), lr,
@@ -268,7 +282,7 @@ public final class Trainer {
             for (Batch batch : source.epoch(0)) {
                 try (NDManager m = data.newSubManager(); NDScope scope = new NDScope()) {
                     scope.suppressNotUsedWarning();
-                    NDArray logits = layer.forward(images(m, batch));
+                    NDArray logits = objective.logits(images(m, batch));
                     lossSum += loss.compute(logits, masks(m, batch)).getFloat();
                     n++;
                     int[] pred = logits.argMax(1).toType(DataType.INT32, false).toIntArray();
@@ -288,9 +302,42 @@ public final class Trainer {
             int bestEpoch, double bestScore) throws IOException {
         try (NDManager tmp = EngineSetup.newManager()) {
             Map<String, NDArray> opt = optimizer.stateDict(tmp);
-            Checkpoint.write(file, module.stateDict(), opt, epochsDone, config.toJson(), config.seed(), history,
+            Checkpoint.write(file, trainedState(), opt, epochsDone, config.toJson(), config.seed(), history,
                     bestEpoch, bestScore);
         }
+    }
+
+    /** The model's parameters, then each auxiliary module's under its prefix (the optimiser's names). */
+    private Map<String, Parameter> trainedParameters() {
+        Map<String, Parameter> all = new LinkedHashMap<>(module.namedParameters());
+        objective.auxiliaryModules().forEach((name, m) -> m.namedParameters()
+                .forEach((k, p) -> all.put(name + "/" + k, p)));
+        return all;
+    }
+
+    private Map<String, NDArray> trainedState() {
+        Map<String, NDArray> all = new LinkedHashMap<>(module.stateDict());
+        objective.auxiliaryModules().forEach((name, m) -> m.stateDict().forEach((k, v) -> all.put(name + "/" + k,
+                v)));
+        return all;
+    }
+
+    /** Loads a checkpoint's state into the model and the auxiliary modules, each strictly. */
+    private void loadTrainedState(Map<String, NDArray> saved) {
+        Map<String, Map<String, NDArray>> aux = new LinkedHashMap<>();
+        objective.auxiliaryModules().keySet().forEach(n -> aux.put(n, new LinkedHashMap<>()));
+        Map<String, NDArray> own = new LinkedHashMap<>();
+        saved.forEach((k, v) -> {
+            int slash = k.indexOf('/');
+            Map<String, NDArray> target = slash > 0 ? aux.get(k.substring(0, slash)) : null;
+            if (target != null) {
+                target.put(k.substring(slash + 1), v);
+            } else {
+                own.put(k, v);
+            }
+        });
+        module.loadStateDict(own, true);
+        objective.auxiliaryModules().forEach((n, m) -> m.loadStateDict(aux.get(n), true));
     }
 
     private static NDArray images(NDManager m, Batch b) {
@@ -323,6 +370,7 @@ public final class Trainer {
         private boolean resume = true;
         private List<String> classNames;
         private Consumer<EpochRecord> onEpoch;
+        private Objective objective;
 
         /** The model: a module tree whose forward maps images {@code [N, 3, H, W]} to logits. */
         public <M extends Module & Layer> Builder setModel(M model) {
@@ -379,6 +427,15 @@ public final class Trainer {
         /** Called after each epoch's checkpoint is written. */
         public Builder optEpochListener(Consumer<EpochRecord> onEpoch) {
             this.onEpoch = onEpoch;
+            return this;
+        }
+
+        /**
+         * What to minimise instead of the configured loss on the model's logits (say, distillation from a teacher);
+         * validation still scores {@link Objective#logits} with the configured loss and metrics.
+         */
+        public Builder optObjective(Objective objective) {
+            this.objective = objective;
             return this;
         }
 

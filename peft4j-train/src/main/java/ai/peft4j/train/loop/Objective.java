@@ -1,0 +1,42 @@
+package ai.peft4j.train.loop;
+
+import ai.djl.ndarray.NDArray;
+import ai.peft4j.core.nn.Layer;
+import ai.peft4j.core.nn.Module;
+import ai.peft4j.train.loss.SegmentationLoss;
+import java.util.Map;
+
+/**
+ * What a training step minimises and how validation reads the model, so the trainer's loop (checkpoints, resume,
+ * validation, progress, log) serves objectives other than a loss on the model's logits, such as distillation.
+ */
+public interface Objective {
+    /** The scalar loss of one training batch; called while gradients are recorded. */
+    NDArray loss(NDArray images, NDArray labels);
+
+    /** The model's logits {@code [N, C, H, W]} at the labels' size, for validation (no gradients needed). */
+    NDArray logits(NDArray images);
+
+    /**
+     * Modules trained together with the model, by name. Their parameters join the optimiser, and checkpoints keep
+     * their state under {@code name + "/"} (a prefix no module path can take), so a resumed run restores them too.
+     */
+    default Map<String, Module> auxiliaryModules() {
+        return Map.of();
+    }
+
+    /** The plain objective: {@code loss} of the model's logits against the labels. */
+    static Objective supervised(Layer model, SegmentationLoss loss) {
+        return new Objective() {
+            @Override
+            public NDArray loss(NDArray images, NDArray labels) {
+                return loss.compute(model.forward(images), labels);
+            }
+
+            @Override
+            public NDArray logits(NDArray images) {
+                return model.forward(images);
+            }
+        };
+    }
+}

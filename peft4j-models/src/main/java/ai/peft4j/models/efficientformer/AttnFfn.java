@@ -23,8 +23,9 @@ public class AttnFfn extends Module implements Layer {
 
     @Override
     public NDArray forward(NDArray x) {
-        NDArray ls1 = near(parameter("layer_scale_1").data(), x);
-        NDArray ls2 = near(parameter("layer_scale_2").data(), x);
+        // A view is moved into the activation's scope, never the parameter itself (closing the scope freed it).
+        NDArray ls1 = near(parameter("layer_scale_1").data().reshape(-1, 1, 1), x);
+        NDArray ls2 = near(parameter("layer_scale_2").data().reshape(-1, 1, 1), x);
         NDArray y = x.add(call("drop_path", ls1.mul(call("token_mixer", x))));
         return y.add(call("drop_path", ls2.mul(call("mlp", y))));
     }

@@ -17,7 +17,8 @@ public class Ffn extends Module implements Layer {
 
     @Override
     public NDArray forward(NDArray x) {
-        NDArray ls2 = near(parameter("layer_scale_2").data(), x);
+        // A view is moved into the activation's scope, never the parameter itself (closing the scope freed it).
+        NDArray ls2 = near(parameter("layer_scale_2").data().reshape(-1, 1, 1), x);
         return x.add(call("drop_path", ls2.mul(call("mlp", x))));
     }
 }

@@ -35,8 +35,13 @@ final class ExportCommand implements Callable<Integer> {
     /** The state-dict prefix of a training checkpoint's optimiser state, which is not part of the model. */
     private static final String OPTIMIZER_PREFIX = "optimizer/";
 
-    @Option(names = "--model", required = true, description = "fastsegformer-e or fastsegformer-p.")
+    @Option(names = "--model", required = true, description = "fastsegformer-e, fastsegformer-p or swin-att-unet "
+            + "(with a LoRA adapter merged into its weights: the exporter refuses unmerged adapters).")
     String model;
+
+    @Option(names = "--backbone", description = "Swin preset of swin-att-unet: swin-t (default), swin-s, "
+            + "swin-fixture.")
+    String backbone;
 
     @Option(names = "--checkpoint", description = "Weights: a peft4j training checkpoint or a safetensors state "
             + "dict with PyTorch names. Without it the model is exported with fresh random weights.")
@@ -46,7 +51,7 @@ final class ExportCommand implements Callable<Integer> {
     Path onnx;
 
     @Option(names = "--classes", description = "Output classes with background (default: read from the "
-            + "checkpoint, else 4 as published).")
+            + "checkpoint, else as published: 4 for FastSegFormer, 6 for Swin-Att-UNet).")
     Integer classes;
 
     @Option(names = "--input-size", defaultValue = "224", description = "Side of the square input "
@@ -77,9 +82,9 @@ final class ExportCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         String name = model.toLowerCase(Locale.ROOT);
-        if (!List.of("fastsegformer-e", "fastsegformer-p").contains(name)) {
+        if (!List.of("fastsegformer-e", "fastsegformer-p", "swin-att-unet").contains(name)) {
             throw new IllegalArgumentException("--model " + model + " cannot be exported yet (exportable: "
-                    + "fastsegformer-e, fastsegformer-p)");
+                    + "fastsegformer-e, fastsegformer-p, swin-att-unet)");
         }
         if (int8 && calib == null) {
             throw new IllegalArgumentException("--int8 needs --calib DIR, a folder of images to calibrate on");
@@ -90,9 +95,10 @@ final class ExportCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         try (NDManager manager = EngineSetup.newManager()) {
             Map<String, NDArray> weights = checkpoint == null ? null : readWeights(checkpoint, manager);
-            int numClasses = classes != null ? classes : weights != null && weights.containsKey("cnn_up.1.weight")
-                    ? (int) weights.get("cnn_up.1.weight").getShape().get(0) : 4;
-            ModelSpec modelSpec = ModelSpec.of(name, null, numClasses);
+            String head = name.equals("swin-att-unet") ? "final_conv.weight" : "cnn_up.1.weight";
+            int numClasses = classes != null ? classes : weights != null && weights.containsKey(head)
+                    ? (int) weights.get(head).getShape().get(0) : name.equals("swin-att-unet") ? 6 : 4;
+            ModelSpec modelSpec = ModelSpec.of(name, name.equals("swin-att-unet") ? backbone : null, numClasses);
             Module net = modelSpec.build(manager);
             if (weights != null) {
                 net.loadStateDict(weights, true);

@@ -54,4 +54,23 @@ class ExportCommandTest {
         assertEquals(2, swin.code());
         assertTrue(swin.err().contains("cannot be exported"), swin.err());
     }
+
+    @Test
+    void export_swinAttUNet_writesAFloatFileWithAnOpenBatch() throws Exception {
+        Path onnx = dir.resolve("unet.onnx");
+        CliRun r = CliRun.of("export", "--model", "swin-att-unet", "--backbone", "swin-fixture", "--classes", "3",
+                "--input-size", "64", "--onnx", onnx.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("max |difference|"), r.out());
+        try (OnnxPredictor p = OnnxPredictor.builder().setModel(onnx).build()) {
+            assertArrayEquals(new long[] {2, 3, 64, 64}, p.predict(new float[2 * 3 * 64 * 64], 2, 64, 64).shape());
+        }
+    }
+
+    @Test
+    void export_unknownModel_isAClearError() {
+        CliRun swin = CliRun.of("export", "--model", "vit", "--onnx", dir.resolve("v.onnx").toString());
+        assertEquals(2, swin.code());
+        assertTrue(swin.err().contains("cannot be exported"), swin.err());
+    }
 }

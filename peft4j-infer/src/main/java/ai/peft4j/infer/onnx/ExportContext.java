@@ -158,6 +158,84 @@ public final class ExportContext {
         return op("Reshape", out, Map.of(), x.name(), int64s("shape", dims));
     }
 
+    /**
+     * Reshape whose first dimension is {@code -1}: the batch folded with other axes (windows of a batch, say).
+     * The static shape keeps {@code -1} there unless every input dimension is known.
+     */
+    public Value reshapeFolded(Value x, long... dims) {
+        if (dims[0] != -1) {
+            throw new IllegalArgumentException(where() + ": the first dimension of a folded reshape must be -1");
+        }
+        long[] out = dims.clone();
+        long total = 1;
+        boolean known = true;
+        for (long d : x.shape()) {
+            known &= d >= 0;
+            total *= Math.abs(d);
+        }
+        long rest = 1;
+        for (int i = 1; i < dims.length; i++) {
+            rest *= dims[i];
+        }
+        if (known) {
+            if (total % rest != 0) {
+                throw new IllegalArgumentException(where() + ": cannot reshape " + x + " to "
+                        + Arrays.toString(dims));
+            }
+            out[0] = total / rest;
+        }
+        return op("Reshape", out, Map.of(), x.name(), int64s("shape", dims));
+    }
+
+    /** {@code x[..., start:end:step, ...]} on the given axes. */
+    public Value slice(Value x, long[] starts, long[] ends, long[] axes, long[] steps) {
+        long[] out = x.shape().clone();
+        for (int i = 0; i < axes.length; i++) {
+            int a = (int) axes[i];
+            long end = Math.min(ends[i], x.dim(a));
+            out[a] = (end - starts[i] + steps[i] - 1) / steps[i];
+        }
+        return op("Slice", out, Map.of(), x.name(), int64s("starts", starts), int64s("ends", ends),
+                int64s("axes", axes), int64s("steps", steps));
+    }
+
+    /** {@code torch.roll(x, shift, axis)} as two slices and a concatenation. */
+    public Value roll(Value x, long shift, int axis) {
+        long n = x.dim(axis);
+        long k = ((shift % n) + n) % n;
+        if (k == 0) {
+            return x;
+        }
+        Value tail = slice(x, new long[] {n - k}, new long[] {n}, new long[] {axis}, new long[] {1});
+        Value head = slice(x, new long[] {0}, new long[] {n - k}, new long[] {axis}, new long[] {1});
+        return concat(List.of(tail, head), axis);
+    }
+
+    /** Zero padding at the end of each axis by {@code after[axis]}. */
+    public Value padEnd(Value x, long... after) {
+        long[] pads = new long[2 * after.length];
+        long[] out = x.shape().clone();
+        for (int i = 0; i < after.length; i++) {
+            pads[after.length + i] = after[i];
+            if (out[i] >= 0) {
+                out[i] += after[i];
+            }
+        }
+        return op("Pad", out, Map.of("mode", "constant"), x.name(), int64s("pads", pads));
+    }
+
+    /** {@code x[index]} along {@code axis} (the axis is dropped). */
+    public Value select(Value x, long index, int axis) {
+        long[] out = new long[x.rank() - 1];
+        for (int i = 0, j = 0; i < x.rank(); i++) {
+            if (i != axis) {
+                out[j++] = x.dim(i);
+            }
+        }
+        String idx = graph.addInitializer(Initializer.ofLongs(hint("index"), new long[] {index}));
+        return op("Gather", out, Map.of("axis", (long) axis), x.name(), idx);
+    }
+
     public Value concat(List<Value> parts, int axis) {
         long[] out = parts.get(0).shape().clone();
         long sum = 0;
@@ -205,6 +283,8 @@ public final class ExportContext {
                 out[i] = da;
             } else if (da == 1) {
                 out[i] = db;
+            } else if (da < 0 || db < 0) {
+                out[i] = -1;
             } else {
                 throw new IllegalArgumentException(where() + ": shapes " + Arrays.toString(a) + " and "
                         + Arrays.toString(b) + " do not broadcast");

@@ -79,6 +79,7 @@ public final class OnnxExporter {
             PoolFormerEmitters.register(emitters);
             EfficientFormerEmitters.register(emitters);
             FastSegFormerEmitters.register(emitters);
+            UNetEmitters.register(emitters);
         }
 
         public Builder setModel(Module model) {

@@ -39,10 +39,14 @@ class OnnxExportParityTest {
 
     /** Exports with closed-form weights, runs on ONNX Runtime and returns max |ORT - DJL| over the logits. */
     private float exportAndCompare(Module net, NDArray images, Path file) throws Exception {
+        return exportAndCompare(net, images, file, 224);
+    }
+
+    private float exportAndCompare(Module net, NDArray images, Path file, int side) throws Exception {
         ClosedFormWeights.fill(net);
         net.eval();
         NDArray expected = ((ai.peft4j.core.nn.Layer) net).forward(images);
-        OnnxGraph g = OnnxExporter.builder().setModel(net).setInputSize(224, 224).build().export(file);
+        OnnxGraph g = OnnxExporter.builder().setModel(net).setInputSize(side, side).build().export(file);
         assertFalse(g.opCounts().containsKey("BatchNormalization") && g.opCounts().get("BatchNormalization") > 4,
                 "BatchNorm after convolutions is folded: " + g.opCounts());
         try (OnnxPredictor p = OnnxPredictor.builder().setModel(file).optThreads(2).build()) {
@@ -75,6 +79,24 @@ class OnnxExportParityTest {
         NDArray images = ClosedFormWeights.sinusoid(manager, new Shape(1, 3, 224, 224), 0.017);
         float diff = exportAndCompare(net, images, dir.resolve("ppm.onnx"));
         assertTrue(diff < 1e-4f, "max abs difference " + diff);
+    }
+
+    @Test
+    void swinAttUNet_onnxRuntimeMatchesDjlForward_withPaddedShiftedWindows() throws Exception {
+        // At 96x96 the stage grids 24, 12 and 6 are padded to whole 7x7 windows before the shift.
+        Module net = ModelSpec.of("swin-att-unet", "swin-fixture", 6).build(manager);
+        NDArray images = ClosedFormWeights.sinusoid(manager, new Shape(2, 3, 96, 96), 0.019).add(1f).div(2f);
+        float diff = exportAndCompare(net, images, dir.resolve("unet.onnx"), 96);
+        assertTrue(diff < 1e-4f, "max abs difference " + diff);
+    }
+
+    @Test
+    void export_refusesModulesWithHooks() {
+        Module net = ModelSpec.of("swin-att-unet", "swin-fixture", 6).build(manager);
+        net.module("final_conv").addForwardHook((m, in, out) -> out);
+        IllegalArgumentException ex = assertThrows(IllegalArgumentException.class,
+                () -> OnnxExporter.builder().setModel(net).setInputSize(64, 64).build().graph());
+        assertTrue(ex.getMessage().contains("final_conv") && ex.getMessage().contains("hooks"), ex.getMessage());
     }
 
     @Test

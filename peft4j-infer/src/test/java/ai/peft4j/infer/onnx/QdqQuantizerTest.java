@@ -61,6 +61,10 @@ class QdqQuantizerTest {
             calib.add(sinusoid(3 * 16 * 16, 0.05 + 0.01 * k, k));
         }
         OnnxGraph int8 = QdqQuantizer.builder().setCalibration(calib, 16, 16).build().quantize(fp32);
+        OnnxGraph clipped = QdqQuantizer.builder().setCalibration(calib, 16, 16).optPercentile(99.0).build()
+                .quantize(fp32);
+        assertTrue(scaleOf(clipped, "images") < scaleOf(int8, "images"),
+                "percentile ranges are narrower than min/max");
         assertEquals(3, int8.initializers().values().stream().filter(i -> i.type() == ElementType.INT8
                 && i.dims().length > 1).count(), "two conv weights and the linear weight are int8");
         assertEquals(null, int8.opCounts().get("Relu"), "the ReLU went into the quantiser: " + int8.opCounts());
@@ -152,6 +156,12 @@ class QdqQuantizerTest {
             assertTrue(dominant < 0.95 * total, "the float model predicts more than one class: " + msg);
             assertTrue(share > 0.9, msg);
         }
+    }
+
+    /** The activation scale the quantiser chose for a tensor. */
+    private static float scaleOf(OnnxGraph g, String tensor) {
+        return g.initializers().values().stream().filter(i -> i.name().equals(tensor + "/scale")).findFirst()
+                .orElseThrow().floats()[0];
     }
 
     static int[] argmax(float[] logits, int classes, int pixels) {

@@ -22,6 +22,22 @@ public class AvgPool2d extends Module implements Layer {
         this.countIncludePad = countIncludePad;
     }
 
+    public int kernel() {
+        return kernel;
+    }
+
+    public int stride() {
+        return stride;
+    }
+
+    public int padding() {
+        return padding;
+    }
+
+    public boolean countIncludePad() {
+        return countIncludePad;
+    }
+
     @Override
     public NDArray forward(NDArray x) {
         NDArray withPadding = pool(x);

@@ -34,6 +34,10 @@ public class BatchNorm2d extends Module implements Layer {
         return channels;
     }
 
+    public float eps() {
+        return eps;
+    }
+
     @Override
     public NDArray forward(NDArray x) {
         boolean training = isTraining();

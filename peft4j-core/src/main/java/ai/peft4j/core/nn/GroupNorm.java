@@ -34,6 +34,14 @@ public class GroupNorm extends Module implements Layer {
         return groups;
     }
 
+    public int channels() {
+        return channels;
+    }
+
+    public float eps() {
+        return eps;
+    }
+
     @Override
     public NDArray forward(NDArray x) {
         Shape s = x.getShape();

@@ -21,6 +21,14 @@ public class LayerNorm extends Module implements Layer {
         registerParameter("bias", manager.zeros(new Shape(dim)));
     }
 
+    public int dim() {
+        return dim;
+    }
+
+    public float eps() {
+        return eps;
+    }
+
     @Override
     public NDArray forward(NDArray x) {
         NDArray y = ai.djl.nn.norm.LayerNorm.layerNorm(x, new Shape(dim), parameter("weight").data(),

@@ -12,6 +12,10 @@ public class MaxPool2d extends Module implements Layer {
         this.kernel = kernel;
     }
 
+    public int kernel() {
+        return kernel;
+    }
+
     @Override
     public NDArray forward(NDArray x) {
         return Pool.maxPool2d(x, new Shape(kernel, kernel), new Shape(kernel, kernel), new Shape(0, 0), false);

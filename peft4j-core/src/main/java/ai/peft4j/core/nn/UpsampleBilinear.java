@@ -19,6 +19,14 @@ public class UpsampleBilinear extends Module implements Layer {
         this.alignCorners = alignCorners;
     }
 
+    public int factor() {
+        return factor;
+    }
+
+    public boolean alignCorners() {
+        return alignCorners;
+    }
+
     @Override
     public NDArray forward(NDArray x) {
         return Resize.bilinearScale(x, factor, alignCorners);

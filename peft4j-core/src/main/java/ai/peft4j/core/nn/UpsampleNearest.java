@@ -14,6 +14,10 @@ public class UpsampleNearest extends Module implements Layer {
         this.factor = factor;
     }
 
+    public int factor() {
+        return factor;
+    }
+
     @Override
     public NDArray forward(NDArray x) {
         Shape s = x.getShape();

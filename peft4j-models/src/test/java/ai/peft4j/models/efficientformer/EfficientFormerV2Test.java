@@ -71,4 +71,24 @@ class EfficientFormerV2Test {
             assertTrue(ex.getMessage().contains("[B, 3, 224, 224]"), ex.getMessage());
         }
     }
+
+    @Test
+    void forwardInAChildScope_leavesTheLayerScalesAlive() {
+        try (NDManager m = EngineSetup.newManager()) {
+            EfficientFormerV2Config small = new EfficientFormerV2Config(new int[] {1, 1, 2, 2},
+                    new int[] {8, 16, 16, 16}, new int[][] {{2}, {2}, {2, 2}, {2, 2}}, 1, 64, 0f, 0.5f);
+            EfficientFormerV2 net = new EfficientFormerV2(m, small);
+            net.eval();
+            float[] first;
+            try (NDManager step = m.newSubManager()) {
+                first = net.features(step.ones(new Shape(1, 3, 64, 64))).get(3).toFloatArray();
+            }
+            // Closing the step's scope used to free the layer scales with it; the second pass then failed.
+            try (NDManager step = m.newSubManager()) {
+                float[] second = net.features(step.ones(new Shape(1, 3, 64, 64))).get(3).toFloatArray();
+                assertEquals(first[0], second[0]);
+            }
+            assertEquals(0.5f, net.namedParameters().get("network.0.0.layer_scale_2").data().getFloat(0, 0, 0));
+        }
+    }
 }

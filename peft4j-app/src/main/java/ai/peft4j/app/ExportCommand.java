@@ -1,0 +1,182 @@
+package ai.peft4j.app;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.peft4j.core.engine.EngineSetup;
+import ai.peft4j.core.nn.Layer;
+import ai.peft4j.core.nn.Module;
+import ai.peft4j.core.state.SafetensorsFile;
+import ai.peft4j.infer.onnx.CalibrationImages;
+import ai.peft4j.infer.onnx.OnnxExporter;
+import ai.peft4j.infer.onnx.OnnxGraph;
+import ai.peft4j.infer.onnx.OnnxPredictor;
+import ai.peft4j.infer.onnx.OnnxWriter;
+import ai.peft4j.infer.onnx.QdqQuantizer;
+import ai.peft4j.models.ModelSpec;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code peft4j export}: a trained segmenter as an ONNX file, float or statically quantised int8. */
+@Command(name = "export", mixinStandardHelpOptions = true,
+        description = {"Export a segmenter to ONNX (input 'images' [N,3,H,W] float32 in [0,1], output 'output' "
+            + "logits), optionally as a statically quantised int8 QDQ graph calibrated on a folder of images.",
+            "The float export is checked against the engine's own forward on ONNX Runtime before it is kept."})
+final class ExportCommand implements Callable<Integer> {
+    /** The state-dict prefix of a training checkpoint's optimiser state, which is not part of the model. */
+    private static final String OPTIMIZER_PREFIX = "optimizer/";
+
+    @Option(names = "--model", required = true, description = "fastsegformer-e, fastsegformer-p or swin-att-unet "
+            + "(with a LoRA adapter merged into its weights: the exporter refuses unmerged adapters).")
+    String model;
+
+    @Option(names = "--backbone", description = "Swin preset of swin-att-unet: swin-t (default), swin-s, "
+            + "swin-fixture.")
+    String backbone;
+
+    @Option(names = "--checkpoint", description = "Weights: a peft4j training checkpoint or a safetensors state "
+            + "dict with PyTorch names. Without it the model is exported with fresh random weights.")
+    Path checkpoint;
+
+    @Option(names = "--onnx", required = true, description = "The ONNX file to write.")
+    Path onnx;
+
+    @Option(names = "--classes", description = "Output classes with background (default: read from the "
+            + "checkpoint, else as published: 4 for FastSegFormer, 6 for Swin-Att-UNet).")
+    Integer classes;
+
+    @Option(names = "--input-size", defaultValue = "224", description = "Side of the square input "
+            + "(default: ${DEFAULT-VALUE}; FastSegFormer-E takes 224 only).")
+    int inputSize;
+
+    @Option(names = "--fixed-batch", description = "Fix the batch size to 1, as the published export does "
+            + "(default: an open batch axis N).")
+    boolean fixedBatch;
+
+    @Option(names = "--int8", description = "Quantise statically to int8 (needs --calib).")
+    boolean int8;
+
+    @Option(names = "--calib", description = "Folder of calibration images (resized to the input size, /255).")
+    Path calib;
+
+    @Option(names = "--calib-count", defaultValue = "32", description = "Calibration images to use "
+            + "(default: ${DEFAULT-VALUE}).")
+    int calibCount;
+
+    @Option(names = "--percentile", description = "Activation ranges from this percentile (e.g. 99.99) instead "
+            + "of min/max.")
+    Double percentile;
+
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        String name = model.toLowerCase(Locale.ROOT);
+        if (!List.of("fastsegformer-e", "fastsegformer-p", "swin-att-unet").contains(name)) {
+            throw new IllegalArgumentException("--model " + model + " cannot be exported yet (exportable: "
+                    + "fastsegformer-e, fastsegformer-p, swin-att-unet)");
+        }
+        if (int8 && calib == null) {
+            throw new IllegalArgumentException("--int8 needs --calib DIR, a folder of images to calibrate on");
+        }
+        if (!int8 && calib != null) {
+            throw new IllegalArgumentException("--calib is only used with --int8");
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        try (NDManager manager = EngineSetup.newManager()) {
+            Map<String, NDArray> weights = checkpoint == null ? null : readWeights(checkpoint, manager);
+            String head = name.equals("swin-att-unet") ? "final_conv.weight" : "cnn_up.1.weight";
+            int numClasses = classes != null ? classes : weights != null && weights.containsKey(head)
+                    ? (int) weights.get(head).getShape().get(0) : name.equals("swin-att-unet") ? 6 : 4;
+            ModelSpec modelSpec = ModelSpec.of(name, name.equals("swin-att-unet") ? backbone : null, numClasses);
+            Module net = modelSpec.build(manager);
+            if (weights != null) {
+                net.loadStateDict(weights, true);
+            }
+            net.eval();
+            out.println("Model     " + modelSpec.describe() + (checkpoint == null ? ", random weights"
+                    : ", weights " + checkpoint));
+            OnnxGraph graph = OnnxExporter.builder().setModel(net).setInputSize(inputSize, inputSize)
+                    .optDynamicBatch(!fixedBatch).build().graph();
+            List<float[]> images = calib == null ? List.of()
+                    : CalibrationImages.fromFolder(calib, inputSize, inputSize, calibCount);
+            float diff = check(net, graph, manager, images.isEmpty() ? null : images.get(0));
+            out.printf(Locale.ROOT, "Checked   ONNX Runtime vs engine forward: max |difference| %.2e%n", diff);
+            if (int8) {
+                QdqQuantizer.Builder q = QdqQuantizer.builder().setCalibration(images, inputSize, inputSize);
+                if (percentile != null) {
+                    q.optPercentile(percentile);
+                }
+                graph = q.build().quantize(graph);
+                out.printf(Locale.ROOT, "Quantised int8 QDQ, calibrated on %d images of %s (%s)%n", images.size(),
+                        calib, percentile == null ? "min/max" : percentile + " percentile");
+            }
+            OnnxWriter.write(graph, onnx);
+            out.printf(Locale.ROOT, "Wrote     %s (%.1f MB, opset %d, %d nodes, input images [%s, 3, %d, %d], "
+                    + "output output)%n", onnx, Files.size(onnx) / 1e6, OnnxWriter.OPSET, graph.nodes().size(),
+                    fixedBatch ? "1" : "N", inputSize, inputSize);
+        }
+        return 0;
+    }
+
+    /** The model state of a checkpoint or state dict (optimiser state dropped). */
+    private static Map<String, NDArray> readWeights(Path file, NDManager manager) throws java.io.IOException {
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException("checkpoint " + file + " does not exist");
+        }
+        Map<String, NDArray> all = SafetensorsFile.read(file, manager).tensors();
+        Map<String, NDArray> model = new LinkedHashMap<>();
+        all.forEach((k, v) -> {
+            if (!k.startsWith(OPTIMIZER_PREFIX)) {
+                model.put(k, v);
+            }
+        });
+        return model;
+    }
+
+    /** Max |ONNX Runtime - engine| of the float graph on one image (a calibration image, else a fixed pattern). */
+    private float check(Module net, OnnxGraph graph, NDManager manager, float[] image) throws Exception {
+        int n = 3 * inputSize * inputSize;
+        float[] pixels = image;
+        if (pixels == null) {
+            pixels = new float[n];
+            for (int i = 0; i < n; i++) {
+                pixels[i] = (float) (0.5 + 0.5 * Math.sin(0.013 * i));
+            }
+        }
+        Path tmp = Files.createTempFile("peft4j-export", ".onnx");
+        try {
+            OnnxWriter.write(graph, tmp);
+            float[] expected;
+            try (NDManager scope = manager.newSubManager()) {
+                expected = ((Layer) net).forward(scope.create(pixels, new Shape(1, 3, inputSize, inputSize)))
+                        .toFloatArray();
+            }
+            float[] actual;
+            try (OnnxPredictor p = OnnxPredictor.builder().setModel(tmp).build()) {
+                actual = p.predict(pixels, 1, inputSize, inputSize).data();
+            }
+            float diff = 0;
+            for (int i = 0; i < expected.length; i++) {
+                diff = Math.max(diff, Math.abs(expected[i] - actual[i]));
+            }
+            if (!(diff < 1e-3f)) {
+                throw new IllegalStateException("the exported graph differs from the model's forward by " + diff
+                        + " (max abs over the logits); not writing " + onnx);
+            }
+            return diff;
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+}

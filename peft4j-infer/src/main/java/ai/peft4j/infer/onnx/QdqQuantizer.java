@@ -1,0 +1,289 @@
+package ai.peft4j.infer.onnx;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Predicate;
+
+/**
+ * Static int8 quantisation of an exported graph in ONNX's QDQ form, which ONNX Runtime's Java package cannot do
+ * itself: every Conv (and MatMul with a constant right-hand side) gets int8 weights, symmetric per output channel,
+ * and int32 biases at scale {@code s_x * s_w}; its input and output activations get uint8 QuantizeLinear /
+ * DequantizeLinear pairs with scales from a calibration pass. That is the U8S8 pattern ONNX Runtime fuses into
+ * QLinearConv / QLinearMatMul on x86 CPUs. A ReLU that alone follows a convolution is folded into the output
+ * quantisation (its range starts at 0 with zero point 0, so the quantiser clamps as the ReLU would).
+ *
+ * <pre>{@code
+ * OnnxGraph int8 = QdqQuantizer.builder().setCalibration(images, 224, 224).build().quantize(fp32);
+ * }</pre>
+ */
+public final class QdqQuantizer {
+    private final List<float[]> images;
+    private final long[] imageShape;
+    private final ActivationRanges.Method method;
+    private final double percentile;
+    private final Predicate<String> exclude;
+    private final int threads;
+
+    private QdqQuantizer(Builder b) {
+        this.images = List.copyOf(b.images);
+        this.imageShape = new long[] {1, 3, b.height, b.width};
+        this.method = b.percentile > 0 ? ActivationRanges.Method.PERCENTILE : ActivationRanges.Method.MIN_MAX;
+        this.percentile = b.percentile;
+        this.exclude = b.exclude;
+        this.threads = b.threads;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** One operator to quantise: its weight input and the tensors whose ranges it needs. */
+    private record Target(OnnxNode node, String input, String output, OnnxNode fusedRelu, int weightAxis) {}
+
+    /** Returns a new graph; {@code fp32} is left as it was. */
+    public OnnxGraph quantize(OnnxGraph fp32) {
+        Map<String, List<OnnxNode>> consumers = fp32.consumers();
+        List<Target> targets = new ArrayList<>();
+        for (OnnxNode n : fp32.nodes()) {
+            boolean conv = n.opType().equals("Conv");
+            boolean matMul = n.opType().equals("MatMul");
+            if (!(conv || matMul) || exclude.test(n.name()) || fp32.initializer(n.inputs().get(1)) == null
+                    || fp32.initializer(n.inputs().get(0)) != null) {
+                continue;
+            }
+            if (matMul && fp32.initializer(n.inputs().get(1)).dims().length != 2) {
+                continue;
+            }
+            String out = n.output();
+            List<OnnxNode> readers = consumers.getOrDefault(out, List.of());
+            OnnxNode relu = readers.size() == 1 && readers.get(0).opType().equals("Relu") && !fp32.isOutput(out)
+                    ? readers.get(0) : null;
+            targets.add(new Target(n, n.inputs().get(0), relu == null ? out : relu.output(), relu, conv ? 0 : 1));
+        }
+        if (targets.isEmpty()) {
+            throw new IllegalArgumentException("graph " + fp32.name() + " has no Conv or MatMul with constant "
+                    + "weights to quantise");
+        }
+        Set<String> observed = new LinkedHashSet<>();
+        for (Target t : targets) {
+            observed.add(t.input());
+            observed.add(t.output());
+        }
+        Map<String, ActivationRanges.Range> ranges = ActivationRanges.observe(fp32, observed, images, imageShape,
+                method, percentile, threads);
+        return rewrite(fp32, targets, ranges);
+    }
+
+    private OnnxGraph rewrite(OnnxGraph src, List<Target> targets, Map<String, ActivationRanges.Range> ranges) {
+        OnnxGraph g = src.copy();
+        Map<String, Target> byNode = new HashMap<>();
+        Set<OnnxNode> dropped = new java.util.HashSet<>();
+        Set<String> quantisedOutputs = new java.util.HashSet<>();
+        for (Target t : targets) {
+            byNode.put(t.node().name(), t);
+            if (t.fusedRelu() != null) {
+                // The Conv now writes the ReLU's tensor; the clamp comes from the quantiser.
+                dropped.add(t.fusedRelu());
+            }
+            quantisedOutputs.add(t.output());
+        }
+        // Activation quantisers: one QuantizeLinear per tensor, right after its producer (or at the start).
+        Map<String, String[]> qParams = new HashMap<>();
+        List<OnnxNode> out = new ArrayList<>();
+        Set<String> needed = new LinkedHashSet<>();
+        for (Target t : targets) {
+            needed.add(t.input());
+            needed.add(t.output());
+        }
+        for (String input : needed) {
+            if (g.inputs().stream().anyMatch(v -> v.name().equals(input))) {
+                out.addAll(quantiser(g, input, ranges.get(input), qParams));
+            }
+        }
+        for (OnnxNode n : src.nodes()) {
+            if (dropped.contains(n)) {
+                continue;
+            }
+            Target t = byNode.get(n.name());
+            OnnxNode node = n;
+            if (t != null) {
+                String[] xq = qParams.get(t.input());
+                String x = dequantiser(g, out, t.input(), xq);
+                QuantisedWeight w = quantiseWeight(g, out, n, t.weightAxis());
+                List<String> inputs = new ArrayList<>(List.of(x, w.tensor()));
+                if (n.inputs().size() > 2) {
+                    inputs.add(quantiseBias(g, out, n.inputs().get(2), xq[1], w.scale()));
+                }
+                node = n.withInputs(inputs).withOutputs(List.of(t.output()));
+            } else {
+                List<String> inputs = new ArrayList<>();
+                for (String in : n.inputs()) {
+                    // A quantised operator's output exists only as its quantised form (so that ONNX Runtime can
+                    // fuse the Q into the operator); its readers take the dequantised copy.
+                    inputs.add(quantisedOutputs.contains(in) ? dequantiser(g, out, in, qParams.get(in)) : in);
+                }
+                node = n.withInputs(inputs);
+            }
+            out.add(node);
+            for (String o : node.outputs()) {
+                if (needed.contains(o)) {
+                    out.addAll(quantiser(g, o, ranges.get(o), qParams));
+                }
+            }
+        }
+        g.nodes().clear();
+        g.nodes().addAll(out);
+        for (Target t : targets) {
+            g.removeInitializer(t.node().inputs().get(1));
+            if (t.node().inputs().size() > 2) {
+                g.removeInitializer(t.node().inputs().get(2));
+            }
+        }
+        return g;
+    }
+
+    /** {@code QuantizeLinear} of a tensor to uint8 with its calibrated range (widened to hold 0). */
+    private static List<OnnxNode> quantiser(OnnxGraph g, String tensor, ActivationRanges.Range r,
+            Map<String, String[]> qParams) {
+        if (r == null) {
+            throw new IllegalStateException("no calibrated range for " + tensor);
+        }
+        double lo = Math.min(0, r.min());
+        double hi = Math.max(0, r.max());
+        double scale = hi > lo ? (hi - lo) / 255.0 : 1.0;
+        int zp = (int) Math.max(0, Math.min(255, Math.round(-lo / scale)));
+        String s = g.addInitializer(Initializer.ofFloats(tensor + "/scale", new float[] {(float) scale}));
+        String z = g.addInitializer(Initializer.ofBytes(tensor + "/zero_point", ElementType.UINT8,
+                new byte[] {(byte) zp}));
+        String q = g.unique(tensor + "/quantized");
+        qParams.put(tensor, new String[] {q, s, z});
+        return List.of(new OnnxNode("QuantizeLinear", g.unique(tensor + "/Q"), List.of(tensor, s, z), List.of(q),
+                Map.of()));
+    }
+
+    /** A fresh DequantizeLinear of a quantised tensor (one per reader, as ONNX Runtime's fusion wants). */
+    private static String dequantiser(OnnxGraph g, List<OnnxNode> out, String tensor, String[] q) {
+        String dq = g.unique(tensor + "/dequantized");
+        out.add(new OnnxNode("DequantizeLinear", g.unique(tensor + "/DQ"), List.of(q[0], q[1], q[2]), List.of(dq),
+                Map.of()));
+        return dq;
+    }
+
+    /** int8 weights, symmetric per output channel ({@code axis}): {@code w_q = round(w / s)}, {@code s = max|w| / 127}. */
+    private static QuantisedWeight quantiseWeight(OnnxGraph g, List<OnnxNode> out, OnnxNode node, int axis) {
+        Initializer w = g.initializer(node.inputs().get(1));
+        float[] v = w.floats();
+        long[] dims = w.dims();
+        int channels = (int) dims[axis];
+        // Element i belongs to channel (i / inner) % channels for a row-major tensor.
+        long inner = 1;
+        for (int d = axis + 1; d < dims.length; d++) {
+            inner *= dims[d];
+        }
+        float[] max = new float[channels];
+        for (int i = 0; i < v.length; i++) {
+            int c = (int) ((i / inner) % channels);
+            max[c] = Math.max(max[c], Math.abs(v[i]));
+        }
+        float[] scale = new float[channels];
+        for (int c = 0; c < channels; c++) {
+            scale[c] = max[c] > 0 ? max[c] / 127f : 1f;
+        }
+        byte[] q = new byte[v.length];
+        for (int i = 0; i < v.length; i++) {
+            int c = (int) ((i / inner) % channels);
+            q[i] = (byte) Math.max(-127, Math.min(127, Math.round(v[i] / scale[c])));
+        }
+        String qw = g.addInitializer(Initializer.ofBytes(w.name() + "/int8", ElementType.INT8, q, dims));
+        String s = g.addInitializer(Initializer.ofFloats(w.name() + "/scale", scale, channels));
+        String z = g.addInitializer(Initializer.ofBytes(w.name() + "/zero_point", ElementType.INT8,
+                new byte[channels], channels));
+        String dq = g.unique(w.name() + "/dequantized");
+        out.add(new OnnxNode("DequantizeLinear", g.unique(w.name() + "/DQ"), List.of(qw, s, z), List.of(dq),
+                Map.of("axis", (long) axis)));
+        return new QuantisedWeight(dq, scale);
+    }
+
+    /** The dequantised weight tensor and its per-channel scales. */
+    private record QuantisedWeight(String tensor, float[] scale) {}
+
+    /** int32 bias at scale {@code s_x * s_w[c]} with zero point 0, as QLinearConv takes it. */
+    private static String quantiseBias(OnnxGraph g, List<OnnxNode> out, String bias, String inputScale,
+            float[] sw) {
+        float[] b = g.initializer(bias).floats();
+        float sx = g.initializer(inputScale).floats()[0];
+        float[] scale = new float[b.length];
+        int[] q = new int[b.length];
+        for (int c = 0; c < b.length; c++) {
+            scale[c] = sx * sw[c];
+            q[c] = (int) Math.max(Integer.MIN_VALUE + 1, Math.min(Integer.MAX_VALUE, Math.round((double) b[c]
+                    / scale[c])));
+        }
+        String qb = g.addInitializer(Initializer.ofInts(bias + "/int32", q, b.length));
+        String s = g.addInitializer(Initializer.ofFloats(bias + "/scale", scale, b.length));
+        String z = g.addInitializer(Initializer.ofInts(bias + "/zero_point", new int[b.length], b.length));
+        String dq = g.unique(bias + "/dequantized");
+        out.add(new OnnxNode("DequantizeLinear", g.unique(bias + "/DQ"), List.of(qb, s, z), List.of(dq),
+                Map.of("axis", 0L)));
+        return dq;
+    }
+
+    /** Builder: calibration images are required. */
+    public static final class Builder {
+        private List<float[]> images = List.of();
+        private int height;
+        private int width;
+        private double percentile;
+        private Predicate<String> exclude = name -> false;
+        private int threads;
+
+        private Builder() {}
+
+        /** Calibration images, each {@code [3, height, width]} flattened and normalised as the model expects. */
+        public Builder setCalibration(List<float[]> images, int height, int width) {
+            this.images = images;
+            this.height = height;
+            this.width = width;
+            return this;
+        }
+
+        /** Ranges from the {@code 100-p} / {@code p} percentiles per image instead of min / max (e.g. 99.99). */
+        public Builder optPercentile(double p) {
+            if (p <= 50 || p > 100) {
+                throw new IllegalArgumentException("percentile must be in (50, 100], got " + p);
+            }
+            this.percentile = p;
+            return this;
+        }
+
+        /** Leaves the operators whose node names the predicate accepts in float. */
+        public Builder optExclude(Predicate<String> nodeNames) {
+            this.exclude = nodeNames;
+            return this;
+        }
+
+        /** Threads of the calibration runs (0: ONNX Runtime's choice). */
+        public Builder optThreads(int threads) {
+            this.threads = threads;
+            return this;
+        }
+
+        public QdqQuantizer build() {
+            if (images.isEmpty()) {
+                throw new IllegalArgumentException("at least one calibration image is required");
+            }
+            long expected = 3L * height * width;
+            for (float[] im : images) {
+                if (im.length != expected) {
+                    throw new IllegalArgumentException("calibration image of " + im.length + " values, expected "
+                            + "3x" + height + "x" + width);
+                }
+            }
+            return new QdqQuantizer(this);
+        }
+    }
+}

@@ -33,6 +33,11 @@ public final class ImageFolderSource implements FrameSource {
 
     /** Lists the images of {@code folder}; {@code fps} is the rate written into overlay videos. */
     public static ImageFolderSource open(Path folder, double fps) throws IOException {
+        return open(folder, fps, Integer.MAX_VALUE);
+    }
+
+    /** The first {@code limit} images of {@code folder} in file-name order: a fixed-length run over a large set. */
+    public static ImageFolderSource open(Path folder, double fps, int limit) throws IOException {
         if (!(fps > 0)) {
             throw new IllegalArgumentException("fps must be positive, got " + fps);
         }
@@ -49,7 +54,7 @@ public final class ImageFolderSource implements FrameSource {
             throw new DataException(folder, "holds no images (." + String.join(", .", EXTENSIONS.stream().sorted()
                     .toList()) + ")");
         }
-        return new ImageFolderSource(folder, files, fps);
+        return new ImageFolderSource(folder, files.subList(0, Math.min(limit, files.size())), fps);
     }
 
     static boolean isImage(Path p) {

@@ -12,6 +12,9 @@ import java.util.Locale;
  * @param trainSplit the split list to train on
  * @param valSplit the split list to validate on; empty for no validation
  * @param testSplit the split list {@code eval} scores
+ * @param lists the folder holding the split lists ({@code <split>.txt}); empty for the data set's own
+ *     {@code ImageSets/Segmentation} (a read-only data set gets its lists elsewhere with
+ *     {@code peft4j split --output DIR})
  * @param classNames class names by id, background first; required for {@code voc}, derived from the folder names
  *     when empty for {@code folder}
  * @param palette class colours as {@code [r, g, b]} triples by class id; empty for the VOC colour map
@@ -23,7 +26,7 @@ import java.util.Locale;
  * @param defectFree folder classes whose images hold no defect
  * @param maskThreshold grey mask values at or above this are defect ({@code folder} only)
  */
-public record DataSection(String layout, String root, String trainSplit, String valSplit, String testSplit,
+public record DataSection(String layout, String root, String trainSplit, String valSplit, String testSplit, String lists,
         List<String> classNames, List<List<Integer>> palette, String outOfRange, boolean colourMasks,
         String folderPrefix, String imagesFolder, List<String> defectFree, int maskThreshold) {
     public static final List<String> LAYOUTS = List.of("voc", "folder");
@@ -35,6 +38,7 @@ public record DataSection(String layout, String root, String trainSplit, String 
         }
         root = root == null ? "" : root;
         valSplit = valSplit == null ? "" : valSplit;
+        lists = lists == null ? "" : lists;
         classNames = classNames == null ? List.of() : List.copyOf(classNames);
         palette = palette == null ? List.of() : palette.stream().map(List::copyOf).toList();
         for (List<Integer> c : palette) {

@@ -26,11 +26,24 @@ public final class RunData {
             }
             VocConfig config = new VocConfig(d.classNames(), palette(d), d.outOfRange().equals("ignore")
                     ? OutOfRangeLabels.IGNORE : OutOfRangeLabels.ERROR, d.colourMasks());
-            return VocDataset.open(root, split, config);
+            return VocDataset.open(root, list(d, root, split, VocDataset.listFile(root, split)), split, config);
         }
         ClassFolderConfig config = new ClassFolderConfig(d.classNames(), palette(d), d.folderPrefix(),
                 d.imagesFolder(), d.defectFree(), d.maskThreshold());
-        return ClassFolderDataset.open(root, split, config);
+        return ClassFolderDataset.open(root, list(d, root, split, ClassFolderDataset.listFile(root, split)), split,
+                config);
+    }
+
+    private static Path list(DataSection d, Path root, String split, Path own) {
+        if (d.lists().isBlank()) {
+            return own;
+        }
+        Path dir = Path.of(d.lists());
+        if (!Files.isDirectory(dir)) {
+            throw new IllegalArgumentException(dir + ": split-list folder not found (data.lists); write the lists "
+                    + "with 'peft4j split " + root + " --output " + dir + "'");
+        }
+        return dir.resolve(split + ".txt");
     }
 
     /** The configured class colours, or the VOC colour map when none are given. */

@@ -130,4 +130,23 @@ class RunConfigFileTest {
                 () -> RunConfigFile.read(write("bad.yaml", "model: [\n"), List.of()));
         assertTrue(yaml.getMessage().startsWith(tmp.resolve("bad.yaml") + ": not valid YAML"), yaml.getMessage());
     }
+
+    @Test
+    void exampleRunFiles_readAndPointAtTheSharedData() throws Exception {
+        Path repo = Path.of("..").toAbsolutePath().normalize();
+        RunConfig neu = RunConfigFile.read(repo.resolve("configs/neu-seg.yaml"), List.of()).config();
+        assertEquals("voc", neu.data().layout());
+        assertEquals(4, neu.data().classNames().size());
+        assertEquals("runs/neu-seg", neu.output());
+        RunConfig mt = RunConfigFile.read(repo.resolve("configs/magnetic-tile-lora.yaml"), List.of()).config();
+        assertEquals("folder", mt.data().layout());
+        assertEquals("lora", mt.method().name());
+        assertEquals(neu.model().backbone(), mt.model().backbone(), "the adapter's model is the base's");
+        assertEquals(neu.model().imageSize(), mt.model().imageSize());
+        assertEquals(neu.output() + "/best.safetensors", mt.model().init());
+        // Paths are relative to the repository root, where the commands run.
+        ai.peft4j.core.testing.SharedFiles.require("data/neu-seg");
+        assertTrue(Files.isDirectory(repo.resolve(neu.data().root()).resolve("JPEGImages")));
+        assertTrue(Files.isDirectory(repo.resolve(mt.data().root()).resolve("MT_Crack/Imgs")));
+    }
 }

@@ -61,8 +61,15 @@ public final class ClassFolderDataset implements ImageDataset {
 
     /** The pairs listed in {@code ImageSets/Segmentation/<split>.txt} (ids {@code <folder>/<name>}). */
     public static ClassFolderDataset open(Path root, String split, ClassFolderConfig config) {
+        return open(root, listFile(root, split), split, config);
+    }
+
+    /**
+     * The pairs listed in {@code list}, a split list kept outside the data set (e.g. written by
+     * {@code peft4j split --output} beside a read-only data set); {@code split} names it in reports.
+     */
+    public static ClassFolderDataset open(Path root, Path list, String split, ClassFolderConfig config) {
         ClassFolderDataset all = all(root, config);
-        Path list = listFile(root, split);
         if (!Files.isRegularFile(list)) {
             throw new DataException(list, "split list not found; write the lists with 'peft4j split'");
         }

@@ -65,8 +65,8 @@ public final class ClassFolderDataset implements ImageDataset {
     }
 
     /**
-     * The pairs listed in {@code list} (ids {@code <folder>/<name>}): a split kept outside the data set, e.g. one
-     * written by {@code peft4j split --output} next to a run instead of into a shared, read-only data folder.
+     * The pairs listed in {@code list}, a split list kept outside the data set (e.g. written by
+     * {@code peft4j split --output} beside a read-only data set); {@code split} names it in reports.
      */
     public static ClassFolderDataset open(Path root, Path list, String split, ClassFolderConfig config) {
         ClassFolderDataset all = all(root, config);

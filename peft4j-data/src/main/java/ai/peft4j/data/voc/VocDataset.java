@@ -59,8 +59,15 @@ public final class VocDataset implements ImageDataset {
      * empty list, and a listed id whose image or mask is missing, fail here with the file named.
      */
     public static VocDataset open(Path root, String split, VocConfig config) {
+        return open(root, listFile(root, split), split, config);
+    }
+
+    /**
+     * Opens the ids listed in {@code list}, a split list kept outside the data set (e.g. written by
+     * {@code peft4j split --output} beside a read-only data set); {@code split} names it in reports.
+     */
+    public static VocDataset open(Path root, Path list, String split, VocConfig config) {
         Path dir = layoutRoot(root);
-        Path list = listFile(dir, split);
         List<String> listed = readList(list);
         if (listed.isEmpty()) {
             throw new DataException(list, "split list is empty; it should name one sample id per line");

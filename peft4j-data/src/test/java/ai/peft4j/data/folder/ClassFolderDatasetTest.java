@@ -95,4 +95,20 @@ class ClassFolderDatasetTest {
                 () -> ClassFolderDataset.all(dir, ClassFolderConfig.defaults()));
         assertTrue(e.getMessage().contains("not found"), e.getMessage());
     }
+
+    @Test
+    void open_listKeptOutsideAReadOnlyDataSet_readsTheListedPairsInOrder() throws IOException {
+        Path root = SharedFiles.require("data/magnetic-tile");
+        Path list = dir.resolve("lists/val.txt");
+        Files.createDirectories(list.getParent());
+        Files.write(list, List.of("MT_Crack/exp1_num_3191", "MT_Free/exp0_num_743", ""));
+        ClassFolderDataset val = ClassFolderDataset.open(root, list, "val", ClassFolderConfig.defaults());
+        assertEquals(List.of("MT_Crack/exp1_num_3191", "MT_Free/exp0_num_743"), val.ids());
+        assertEquals("magnetic-tile/val", val.name());
+        Files.write(list, List.of("MT_Crack/nope"));
+        DataException e = assertThrows(DataException.class,
+                () -> ClassFolderDataset.open(root, list, "val", ClassFolderConfig.defaults()));
+        assertTrue(e.getMessage().startsWith(list + ": id 'MT_Crack/nope' (line 1) names no image/mask pair"),
+                e.getMessage());
+    }
 }

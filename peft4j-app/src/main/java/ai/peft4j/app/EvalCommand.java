@@ -1,0 +1,108 @@
+package ai.peft4j.app;
+
+import ai.djl.ndarray.NDManager;
+import ai.peft4j.app.config.RunConfig;
+import ai.peft4j.app.eval.ClassScoreChart;
+import ai.peft4j.app.eval.ConfusionMatrixImage;
+import ai.peft4j.app.eval.EvalReport;
+import ai.peft4j.app.eval.OverlayGrid;
+import ai.peft4j.app.eval.TestSetPredictions;
+import ai.peft4j.app.run.RunData;
+import ai.peft4j.app.run.SegmentationNet;
+import ai.peft4j.app.run.TrainedModel;
+import ai.peft4j.core.engine.EngineSetup;
+import ai.peft4j.data.ImageDataset;
+import ai.peft4j.data.image.Palette;
+import ai.peft4j.infer.predict.Predictor;
+import ai.peft4j.train.loop.Trainer;
+import ai.peft4j.train.metrics.SegmentationScores;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code peft4j eval}: scores a checkpoint (with an optional adapter) on the test split. */
+@Command(name = "eval", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Score a trained model on the run file's test split as the published get_miou.py does: "
+            + "each image predicted at its own size (letterbox, softmax, crop, bilinear back, argmax), metrics from "
+            + "the pixel confusion matrix (mIoU, mPA, mPrecision, Dice, accuracy, per class).",
+            "Writes metrics.json, report.md, report.html, class_scores.png, confusion_matrix.png/.csv, overlays.png "
+                + "(the first test images: ground truth and prediction over the image), curves.png when the run "
+                + "left one, and every prediction as an index PNG under predictions/."})
+final class EvalCommand implements Callable<Integer> {
+    @Mixin
+    ConfigOptions config;
+
+    @Option(names = "--checkpoint", required = true, paramLabel = "CKPT", description = "Model weights: a "
+            + "checkpoint of 'peft4j train' (or the base of an adapter), or a safetensors state dict.")
+    Path checkpoint;
+
+    @Option(names = "--adapter", paramLabel = "DIR", description = "Adapter directory of 'peft4j finetune' to "
+            + "attach to the checkpoint.")
+    Path adapter;
+
+    @Option(names = "--out", paramLabel = "DIR", description = "Report folder (default: the run file's output "
+            + "folder + /eval).")
+    Path out;
+
+    @Option(names = "--split", description = "Split to score (default: data.test_split of the run file).")
+    String split;
+
+    @Option(names = "--overlays", defaultValue = "8", description = "Test images shown in overlays.png "
+            + "(default: ${DEFAULT-VALUE}).")
+    int overlays;
+
+    @Override
+    public Integer call() throws Exception {
+        RunConfig c = config.require("eval", List.of()).config();
+        PrintStream console = new PrintStream(System.out, true, StandardCharsets.UTF_8);
+        ImageDataset test = RunData.open(c.data(), split != null ? split : c.data().testSplit());
+        Path dir = out != null ? out : Path.of(c.output()).resolve("eval");
+        Palette palette = RunData.palette(c.data());
+        String what = checkpoint + (adapter == null ? "" : " + adapter " + adapter);
+        try (NDManager m = EngineSetup.newManager()) {
+            TrainedModel tm = TrainedModel.load(c.model(), test.numClasses(), checkpoint, adapter, m);
+            if (tm.classes() != test.numClasses()) {
+                throw new IllegalArgumentException(what + " predicts " + tm.classes() + " classes but "
+                        + test.name() + " has " + test.numClasses() + " " + test.classNames());
+            }
+            TestSetPredictions.Result res;
+            try (Predictor p = Predictor.builder().setModel(SegmentationNet.layer(tm.model()))
+                    .setInputSize(c.model().imageSize()).build()) {
+                res = TestSetPredictions.run(p, test, palette, dir.resolve("predictions"), overlays, console);
+            }
+            Path curves = (adapter != null ? adapter.toAbsolutePath().getParent() : checkpoint.toAbsolutePath()
+                    .getParent()).resolve(Trainer.CURVES);
+            boolean hasCurves = Files.isRegularFile(curves);
+            Files.createDirectories(dir);
+            if (hasCurves) {
+                Files.copy(curves, dir.resolve(EvalReport.CURVES), StandardCopyOption.REPLACE_EXISTING);
+            }
+            new EvalReport(what, test.name(), test.size(), test.classNames(), res.matrix(), hasCurves).write(dir);
+            ClassScoreChart.write(dir.resolve(EvalReport.CLASS_CHART), test.classNames(), res.matrix().scores(),
+                    "Per-class scores, " + test.name());
+            ConfusionMatrixImage.write(dir.resolve(EvalReport.MATRIX_PNG), res.matrix(), test.classNames());
+            OverlayGrid.write(dir.resolve(EvalReport.OVERLAYS), res.shown(), palette);
+            print(console, test, res.matrix().scores(), dir);
+        }
+        return 0;
+    }
+
+    private static void print(PrintStream console, ImageDataset test, SegmentationScores s, Path dir) {
+        console.printf(Locale.ROOT, "%s, %d images: mIoU %.2f  mPA %.2f  mPrecision %.2f  Dice %.2f  accuracy %.2f"
+                + " (%%)%n", test.name(), test.size(), 100 * s.meanIou(), 100 * s.meanRecall(),
+                100 * s.meanPrecision(), 100 * s.meanDice(), 100 * s.accuracy());
+        for (int i = 0; i < test.numClasses(); i++) {
+            console.printf(Locale.ROOT, "  %-16s IoU %6.2f  PA %6.2f%n", test.classNames().get(i), 100 * s.iou()[i],
+                    100 * s.recall()[i]);
+        }
+        console.printf("Report    %s%n", dir.resolve(EvalReport.HTML));
+    }
+}

@@ -1,0 +1,112 @@
+package ai.peft4j.app;
+
+import ai.djl.ndarray.NDManager;
+import ai.peft4j.app.config.ConfigOverride;
+import ai.peft4j.app.config.RunConfig;
+import ai.peft4j.app.config.RunConfigFile;
+import ai.peft4j.app.run.MethodFactory;
+import ai.peft4j.app.run.RunData;
+import ai.peft4j.app.run.RunTraining;
+import ai.peft4j.app.run.SegmentationNet;
+import ai.peft4j.app.run.Weights;
+import ai.peft4j.core.engine.EngineSetup;
+import ai.peft4j.core.nn.Module;
+import ai.peft4j.data.ImageDataset;
+import ai.peft4j.peft.AdapterFiles;
+import ai.peft4j.peft.Attachment;
+import ai.peft4j.peft.PeftMethod;
+import ai.peft4j.peft.segmenter.SegmenterMethod;
+import ai.peft4j.train.loop.Checkpoint;
+import ai.peft4j.train.loop.TrainingResult;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code peft4j finetune}: adapts a trained base model to a new data set with a fine-tuning method. */
+@Command(name = "finetune", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Attach a fine-tuning method to a trained base model and train it on the run file's data "
+            + "set (which may have other classes: the adapter brings its own head).",
+            "The run directory gets the checkpoints, history.csv, curves.png, config.yaml, and the adapter as a "
+                + "directory: adapter/ (last epoch) and adapter-best/ (best validation epoch). Use it with "
+                + "'peft4j eval|predict --checkpoint BASE --adapter RUN/adapter-best'. Rerunning the same command "
+                + "continues from the last checkpoint."})
+final class FinetuneCommand implements Callable<Integer> {
+    @Mixin
+    ConfigOptions config;
+
+    @Option(names = "--method", description = "Fine-tuning method (--set method.name=NAME): full, classify, "
+            + "bitfit, adapter, adaptformer, lora, convpass, tplora, tplora-readme.")
+    String method;
+
+    @Option(names = "--base", paramLabel = "CKPT", description = "The base model's checkpoint (--set "
+            + "model.init=CKPT), e.g. runs/neu-seg/best.safetensors.")
+    Path base;
+
+    @Mixin
+    TrainingFlags flags;
+
+    @Override
+    public Integer call() throws Exception {
+        List<ConfigOverride> named = new ArrayList<>();
+        if (method != null) {
+            named.add(ConfigOverride.ofOption("method.name", "--method", method));
+        }
+        if (base != null) {
+            named.add(ConfigOverride.ofOption("model.init", "--base", base));
+        }
+        named.addAll(flags.overrides());
+        RunConfigFile rc = config.require("finetune", named);
+        RunConfig c = rc.config();
+        if (c.method().name().isEmpty()) {
+            throw new IllegalArgumentException("no method: give --method NAME or method.name in the run file");
+        }
+        if (c.model().init().isEmpty()) {
+            throw new IllegalArgumentException("no base model: give --base CKPT or model.init in the run file");
+        }
+        PrintStream console = new PrintStream(System.out, true, StandardCharsets.UTF_8);
+        ImageDataset train = RunData.open(c.data(), c.data().trainSplit());
+        ImageDataset val = c.data().valSplit().isEmpty() ? null : RunData.open(c.data(), c.data().valSplit());
+        int classes = TrainCommand.classes(c, train);
+        Path out = Path.of(c.output());
+        RunTraining.checkResumable(out, RunTraining.trainerConfig(c.training(), classes));
+        try (NDManager m = EngineSetup.newManager()) {
+            Weights w = Weights.read(Path.of(c.model().init()), m);
+            int baseClasses = w.classes() > 0 ? w.classes() : classes;
+            EngineSetup.seed(c.training().seed());
+            Module model = SegmentationNet.build(c.model(), baseClasses, m);
+            SegmentationNet.loadStrict(model, w);
+            PeftMethod pm = MethodFactory.create(c.method().name(), c.method().options(), m);
+            if (pm instanceof SegmenterMethod sm) {
+                sm.withClasses(classes);
+            } else if (baseClasses != classes) {
+                throw new IllegalArgumentException("method '" + pm.name() + "' keeps the base model's head ("
+                        + baseClasses + " classes) but the data set has " + classes);
+            }
+            Attachment a = pm.attach(model);
+            Files.createDirectories(out);
+            rc.writeResolved(out, "finetune");
+            RunSummary.model(console, pm.name() + " on " + SegmentationNet.spec(c.model(), baseClasses).describe()
+                    + " from " + w.file() + ", " + classes + " classes", model);
+            console.printf(Locale.ROOT, "Data      %s: %d training images%s%n", c.data().root(), train.size(),
+                    val == null ? ", no validation" : ", " + val.size() + " validation images");
+            TrainingResult r = RunTraining.fit(model, c.training(), c.model().imageSize(), train, val, out, console);
+            AdapterFiles.save(a, out.resolve("adapter"));
+            if (r.bestCheckpoint() != null) {
+                model.loadStateDict(Checkpoint.read(r.bestCheckpoint(), m).modelState(), true);
+                AdapterFiles.save(a, out.resolve("adapter-best"));
+            }
+            RunSummary.result(console, r, out);
+            console.printf(Locale.ROOT, "Adapter   %s%s%n", out.resolve("adapter"), r.bestCheckpoint() == null ? ""
+                    : ", best epoch's: " + out.resolve("adapter-best"));
+        }
+        return 0;
+    }
+}

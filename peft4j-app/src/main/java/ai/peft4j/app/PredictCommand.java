@@ -1,0 +1,163 @@
+package ai.peft4j.app;
+
+import ai.djl.ndarray.NDManager;
+import ai.peft4j.app.config.RunConfig;
+import ai.peft4j.app.config.RunConfigFile;
+import ai.peft4j.app.run.RunData;
+import ai.peft4j.app.run.SegmentationNet;
+import ai.peft4j.app.run.TrainedModel;
+import ai.peft4j.core.engine.EngineSetup;
+import ai.peft4j.data.image.ImageDecoder;
+import ai.peft4j.data.image.ImageEncoder;
+import ai.peft4j.data.image.Palette;
+import ai.peft4j.data.image.RgbImage;
+import ai.peft4j.infer.predict.Prediction;
+import ai.peft4j.infer.predict.Predictor;
+import ai.peft4j.infer.render.Overlay;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code peft4j predict}: class maps and overlays for images. */
+@Command(name = "predict", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Predict the defects of images (files, or every image in a folder) with a trained model.",
+            "Writes, per image, masks/<name>.png (an index PNG at the image's own size: the value is the class id, "
+                + "the palette gives the colours) and overlays/<name>.png (the class colours over the image at "
+                + "alpha 0.6).",
+            "The model comes from a run file: --config, or else the config.yaml that train/finetune left beside "
+                + "the adapter's run or the checkpoint."})
+final class PredictCommand implements Callable<Integer> {
+    private static final List<String> IMAGE_EXTENSIONS = List.of(".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif",
+            ".tiff");
+
+    @Parameters(arity = "1..*", paramLabel = "IMAGE|DIR", description = "Images, or folders of images.")
+    List<Path> inputs;
+
+    @Option(names = "--checkpoint", required = true, paramLabel = "CKPT", description = "Model weights (a "
+            + "checkpoint of 'peft4j train', or the base of an adapter).")
+    Path checkpoint;
+
+    @Option(names = "--adapter", paramLabel = "DIR", description = "Adapter directory of 'peft4j finetune'.")
+    Path adapter;
+
+    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output folder.")
+    Path out;
+
+    @Mixin
+    ConfigOptions config;
+
+    @Override
+    public Integer call() throws Exception {
+        RunConfig c = runConfig();
+        List<Path> images = images();
+        PrintStream console = new PrintStream(System.out, true, StandardCharsets.UTF_8);
+        Palette palette = RunData.palette(c.data());
+        int fallback = c.data().classNames().size();
+        try (NDManager m = EngineSetup.newManager()) {
+            TrainedModel tm = TrainedModel.load(c.model(), fallback, checkpoint, adapter, m);
+            List<String> names = c.data().classNames().size() == tm.classes() ? c.data().classNames() : null;
+            try (Predictor p = Predictor.builder().setModel(SegmentationNet.layer(tm.model()))
+                    .setInputSize(c.model().imageSize()).build()) {
+                for (Path file : images) {
+                    RgbImage image = ImageDecoder.readRgb(file);
+                    Prediction pr = p.predict(image);
+                    String stem = stem(file);
+                    ImageEncoder.writeIndexPng(pr.mask(), pr.width(), pr.height(), palette,
+                            out.resolve("masks").resolve(stem + ".png"));
+                    ImageEncoder.writePng(Overlay.blend(image, pr.mask(), palette),
+                            out.resolve("overlays").resolve(stem + ".png"));
+                    console.println(file + " (" + pr.width() + "x" + pr.height() + "): " + shares(pr, tm.classes(),
+                            names));
+                }
+            }
+        }
+        console.printf("%d images -> %s (masks/, overlays/)%n", images.size(), out);
+        return 0;
+    }
+
+    /** The given run file, else the one a training run left beside the adapter or the checkpoint. */
+    private RunConfig runConfig() {
+        if (config.config != null) {
+            return config.resolve(List.of()).config();
+        }
+        List<Path> candidates = new ArrayList<>();
+        if (adapter != null) {
+            candidates.add(adapter.toAbsolutePath().getParent().resolve(RunConfigFile.RESOLVED));
+        }
+        candidates.add(checkpoint.toAbsolutePath().getParent().resolve(RunConfigFile.RESOLVED));
+        for (Path f : candidates) {
+            if (Files.isRegularFile(f)) {
+                config.config = f;
+                return config.resolve(List.of()).config();
+            }
+        }
+        throw new IllegalArgumentException("which model is in " + checkpoint + "? No " + RunConfigFile.RESOLVED
+                + " beside it" + (adapter == null ? "" : " or beside the adapter's run") + "; give the run file "
+                + "with --config");
+    }
+
+    private List<Path> images() throws IOException {
+        List<Path> files = new ArrayList<>();
+        for (Path in : inputs) {
+            if (Files.isDirectory(in)) {
+                try (Stream<Path> s = Files.list(in)) {
+                    List<Path> found = s.filter(f -> Files.isRegularFile(f) && isImage(f)).sorted().toList();
+                    if (found.isEmpty()) {
+                        throw new IllegalArgumentException(in + ": no images in this folder (looked for "
+                                + String.join(", ", IMAGE_EXTENSIONS) + ")");
+                    }
+                    files.addAll(found);
+                }
+            } else if (Files.isRegularFile(in)) {
+                files.add(in);
+            } else {
+                throw new IllegalArgumentException(in + ": no such image or folder");
+            }
+        }
+        Map<String, Path> byStem = new HashMap<>();
+        for (Path f : files) {
+            Path other = byStem.put(stem(f), f);
+            if (other != null) {
+                throw new IllegalArgumentException(f + " and " + other + " would both be written as " + stem(f)
+                        + ".png; predict them into different --out folders");
+            }
+        }
+        return files;
+    }
+
+    private static boolean isImage(Path f) {
+        String n = f.getFileName().toString().toLowerCase(Locale.ROOT);
+        return IMAGE_EXTENSIONS.stream().anyMatch(n::endsWith);
+    }
+
+    private static String stem(Path f) {
+        String n = f.getFileName().toString();
+        int dot = n.lastIndexOf('.');
+        return dot > 0 ? n.substring(0, dot) : n;
+    }
+
+    private static String shares(Prediction p, int classes, List<String> names) {
+        long[] counts = p.classCounts(classes);
+        StringBuilder sb = new StringBuilder();
+        for (int k = 1; k < classes; k++) {
+            if (counts[k] > 0) {
+                sb.append(sb.length() == 0 ? "" : ", ").append(names == null ? "class " + k : names.get(k))
+                        .append(String.format(Locale.ROOT, " %.2f %%", 100.0 * counts[k] / p.mask().length));
+            }
+        }
+        return sb.length() == 0 ? "no defect" : sb.toString();
+    }
+}

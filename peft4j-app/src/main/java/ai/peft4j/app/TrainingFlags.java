@@ -1,0 +1,51 @@
+package ai.peft4j.app;
+
+import ai.peft4j.app.config.ConfigOverride;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import picocli.CommandLine.Option;
+
+/** Named shortcuts for the run-file keys changed most often; each is the same as the {@code --set} shown. */
+final class TrainingFlags {
+    @Option(names = "--out", paramLabel = "DIR", description = "Run directory (--set output=DIR).")
+    Path out;
+
+    @Option(names = "--epochs", description = "(--set training.epochs=N)")
+    Integer epochs;
+
+    @Option(names = "--batch", description = "(--set training.batch=N)")
+    Integer batch;
+
+    @Option(names = "--lr", description = "(--set training.lr=X)")
+    Double lr;
+
+    @Option(names = "--seed", description = "(--set training.seed=N)")
+    Long seed;
+
+    @Option(names = "--workers", description = "Loading threads (--set training.workers=N).")
+    Integer workers;
+
+    @Option(names = "--size", description = "Network input side (--set model.image_size=N).")
+    Integer size;
+
+    List<ConfigOverride> overrides() {
+        List<ConfigOverride> o = new ArrayList<>();
+        if (out != null) {
+            o.add(ConfigOverride.ofOption("output", "--out", out));
+        }
+        add(o, "training.epochs", "--epochs", epochs);
+        add(o, "training.batch", "--batch", batch);
+        add(o, "training.lr", "--lr", lr);
+        add(o, "training.seed", "--seed", seed);
+        add(o, "training.workers", "--workers", workers);
+        add(o, "model.image_size", "--size", size);
+        return o;
+    }
+
+    private static void add(List<ConfigOverride> o, String path, String option, Object value) {
+        if (value != null) {
+            o.add(ConfigOverride.ofOption(path, option, value));
+        }
+    }
+}

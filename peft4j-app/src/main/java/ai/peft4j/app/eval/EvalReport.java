@@ -1,0 +1,153 @@
+package ai.peft4j.app.eval;
+
+import ai.peft4j.core.state.AtomicFiles;
+import ai.peft4j.train.metrics.ConfusionMatrix;
+import ai.peft4j.train.metrics.SegmentationScores;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The files of an evaluation: {@code metrics.json} (means and per-class scores as fractions, the confusion
+ * matrix), {@code confusion_matrix.csv}, and {@code report.md} and {@code report.html} showing the same numbers with
+ * the pictures beside them (training curves when the run left them, per-class bars, the confusion matrix, the
+ * overlay grid).
+ *
+ * @param what the model evaluated, e.g. the checkpoint and adapter
+ * @param split the data set and split, e.g. {@code neu-seg/test}
+ * @param images images scored
+ * @param classNames class names by id
+ * @param matrix pixel counts, ground truth by row
+ * @param curves whether {@code curves.png} is in the report's folder
+ */
+public record EvalReport(String what, String split, int images, List<String> classNames, ConfusionMatrix matrix,
+        boolean curves) {
+    public static final String METRICS = "metrics.json";
+    public static final String MARKDOWN = "report.md";
+    public static final String HTML = "report.html";
+    public static final String MATRIX_CSV = "confusion_matrix.csv";
+    public static final String MATRIX_PNG = "confusion_matrix.png";
+    public static final String CLASS_CHART = "class_scores.png";
+    public static final String OVERLAYS = "overlays.png";
+    public static final String CURVES = "curves.png";
+
+    public void write(Path dir) throws IOException {
+        Files.createDirectories(dir);
+        SegmentationScores s = matrix.scores();
+        writeText(dir.resolve(METRICS), new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+                .writeValueAsString(json(s)) + "\n");
+        StringBuilder csv = new StringBuilder("ground_truth\\prediction");
+        for (String c : classNames) {
+            csv.append(',').append(c);
+        }
+        csv.append('\n');
+        long[][] counts = matrix.toArray();
+        for (int i = 0; i < counts.length; i++) {
+            csv.append(classNames.get(i));
+            for (long v : counts[i]) {
+                csv.append(',').append(v);
+            }
+            csv.append('\n');
+        }
+        writeText(dir.resolve(MATRIX_CSV), csv.toString());
+        writeText(dir.resolve(MARKDOWN), markdown(s));
+        writeText(dir.resolve(HTML), html(s));
+    }
+
+    private Map<String, Object> json(SegmentationScores s) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("model", what);
+        m.put("split", split);
+        m.put("images", images);
+        m.put("miou", s.meanIou());
+        m.put("mpa", s.meanRecall());
+        m.put("mprecision", s.meanPrecision());
+        m.put("dice", s.meanDice());
+        m.put("accuracy", s.accuracy());
+        List<Map<String, Object>> classes = new ArrayList<>();
+        for (int i = 0; i < classNames.size(); i++) {
+            Map<String, Object> c = new LinkedHashMap<>();
+            c.put("name", classNames.get(i));
+            c.put("iou", s.iou()[i]);
+            c.put("pa", s.recall()[i]);
+            c.put("precision", s.precision()[i]);
+            c.put("dice", s.dice()[i]);
+            classes.add(c);
+        }
+        m.put("per_class", classes);
+        m.put("confusion_matrix", matrix.toArray());
+        return m;
+    }
+
+    private String markdown(SegmentationScores s) {
+        StringBuilder md = new StringBuilder();
+        md.append("# Evaluation of ").append(what).append("\n\n");
+        md.append(String.format(Locale.ROOT, "%s, %d images, metrics at each image's own size.%n%n", split, images));
+        md.append("| mIoU | mPA | mPrecision | Dice | accuracy |\n|---:|---:|---:|---:|---:|\n");
+        md.append(String.format(Locale.ROOT, "| %.2f | %.2f | %.2f | %.2f | %.2f |%n%n", 100 * s.meanIou(),
+                100 * s.meanRecall(), 100 * s.meanPrecision(), 100 * s.meanDice(), 100 * s.accuracy()));
+        md.append("| class | IoU | PA | precision | Dice |\n|---|---:|---:|---:|---:|\n");
+        for (int i = 0; i < classNames.size(); i++) {
+            md.append(String.format(Locale.ROOT, "| %s | %.2f | %.2f | %.2f | %.2f |%n", classNames.get(i),
+                    100 * s.iou()[i], 100 * s.recall()[i], 100 * s.precision()[i], 100 * s.dice()[i]));
+        }
+        md.append("\nAll figures in percent. Means are over all classes, background included, as published.\n\n");
+        if (curves) {
+            md.append("## Training curves\n\n![training curves](").append(CURVES).append(")\n\n");
+        }
+        md.append("## Per-class scores\n\n![per-class scores](").append(CLASS_CHART).append(")\n\n");
+        md.append("## Confusion matrix\n\n![confusion matrix](").append(MATRIX_PNG).append(")\n\n")
+                .append("Pixel counts: [").append(MATRIX_CSV).append("](").append(MATRIX_CSV).append(")\n\n");
+        md.append("## First test images\n\n![overlays](").append(OVERLAYS).append(")\n");
+        return md.toString();
+    }
+
+    private String html(SegmentationScores s) {
+        StringBuilder h = new StringBuilder();
+        h.append("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Evaluation of ").append(esc(what))
+                .append("</title>\n<style>body{font-family:sans-serif;margin:2em;max-width:1100px}"
+                        + "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 10px;"
+                        + "text-align:right}td:first-child,th:first-child{text-align:left}img{max-width:100%}"
+                        + "</style></head><body>\n");
+        h.append("<h1>Evaluation of ").append(esc(what)).append("</h1>\n");
+        h.append(String.format(Locale.ROOT, "<p>%s, %d images, metrics at each image's own size.</p>%n",
+                esc(split), images));
+        h.append("<table><tr><th>mIoU</th><th>mPA</th><th>mPrecision</th><th>Dice</th><th>accuracy</th></tr>");
+        h.append(String.format(Locale.ROOT, "<tr><td>%.2f</td><td>%.2f</td><td>%.2f</td><td>%.2f</td><td>%.2f</td>"
+                + "</tr></table>%n", 100 * s.meanIou(), 100 * s.meanRecall(), 100 * s.meanPrecision(),
+                100 * s.meanDice(), 100 * s.accuracy()));
+        h.append("<table><tr><th>class</th><th>IoU</th><th>PA</th><th>precision</th><th>Dice</th></tr>\n");
+        for (int i = 0; i < classNames.size(); i++) {
+            h.append(String.format(Locale.ROOT, "<tr><td>%s</td><td>%.2f</td><td>%.2f</td><td>%.2f</td>"
+                    + "<td>%.2f</td></tr>%n", esc(classNames.get(i)), 100 * s.iou()[i], 100 * s.recall()[i],
+                    100 * s.precision()[i], 100 * s.dice()[i]));
+        }
+        h.append("</table>\n<p>All figures in percent. Means are over all classes, background included.</p>\n");
+        if (curves) {
+            h.append("<h2>Training curves</h2><img src=\"").append(CURVES).append("\" alt=\"training curves\">\n");
+        }
+        h.append("<h2>Per-class scores</h2><img src=\"").append(CLASS_CHART).append("\" alt=\"per-class\">\n");
+        h.append("<h2>Confusion matrix</h2><img src=\"").append(MATRIX_PNG).append("\" alt=\"confusion matrix\">\n")
+                .append("<p>Pixel counts: <a href=\"").append(MATRIX_CSV).append("\">").append(MATRIX_CSV)
+                .append("</a></p>\n");
+        h.append("<h2>First test images</h2><img src=\"").append(OVERLAYS).append("\" alt=\"overlays\">\n");
+        h.append("</body></html>\n");
+        return h.toString();
+    }
+
+    private static String esc(String s) {
+        return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
+    }
+
+    private static void writeText(Path file, String text) throws IOException {
+        AtomicFiles.write(file, out -> out.write(text.getBytes(StandardCharsets.UTF_8)));
+    }
+}

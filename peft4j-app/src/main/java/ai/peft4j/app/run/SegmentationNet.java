@@ -1,0 +1,65 @@
+package ai.peft4j.app.run;
+
+import ai.djl.ndarray.NDManager;
+import ai.peft4j.app.config.ModelSection;
+import ai.peft4j.core.nn.Layer;
+import ai.peft4j.core.nn.Module;
+import ai.peft4j.core.state.LoadReport;
+import ai.peft4j.models.ModelSpec;
+import java.util.List;
+
+/** Builds the segmentation model a {@link ModelSection} names and loads weights into it. */
+public final class SegmentationNet {
+    /** The architectures that map images to per-pixel logits. */
+    public static final List<String> SEGMENTERS = List.of("swin-att-unet", "fastsegformer-p", "fastsegformer-e",
+            "fastsegformer-teacher");
+
+    private SegmentationNet() {}
+
+    /** The model with fresh weights for {@code classes} classes. */
+    public static Module build(ModelSection m, int classes, NDManager manager) {
+        ModelSpec spec = spec(m, classes);
+        if (!SEGMENTERS.contains(spec.model())) {
+            throw new IllegalArgumentException("model.name '" + m.name() + "' is not a segmentation model (these "
+                    + "are: " + String.join(", ", SEGMENTERS) + ")");
+        }
+        if (m.imageSize() % 16 != 0) {
+            throw new IllegalArgumentException("model.image_size must be a multiple of 16 (the decoders start at "
+                    + "1/16 or 1/32 of the input), got " + m.imageSize());
+        }
+        return spec.build(manager);
+    }
+
+    public static ModelSpec spec(ModelSection m, int classes) {
+        return ModelSpec.of(m.name(), m.backbone(), classes);
+    }
+
+    /** The model seen as what trainers and predictors call: a module with one input. */
+    @SuppressWarnings("unchecked")
+    public static <M extends Module & Layer> M layer(Module model) {
+        if (!(model instanceof Layer)) {
+            throw new IllegalArgumentException(model.getClass().getSimpleName() + " has no one-input forward");
+        }
+        return (M) model;
+    }
+
+    /** Loads every tensor of the model from {@code w}; a mismatch fails with the keys and a hint. */
+    public static void loadStrict(Module model, Weights w) {
+        LoadReport r = model.loadStateDict(w.tensors(), false);
+        if (!r.isClean()) {
+            throw new IllegalArgumentException(w.file() + ": does not fit this model (" + r.describe() + ")\n"
+                    + "Check model.name, model.backbone and the class count; a finetune run's own checkpoints hold "
+                    + "the adapter too: evaluate the base checkpoint with --adapter RUN/adapter instead.");
+        }
+    }
+
+    /** Loads what matches (e.g. a pretrained backbone) and says what did not. */
+    public static LoadReport loadLenient(Module model, Weights w) {
+        LoadReport r = model.loadStateDict(w.tensors(), false);
+        if (r.loaded().isEmpty()) {
+            throw new IllegalArgumentException(w.file() + ": no tensor matches this model by name and shape ("
+                    + r.describe() + ")");
+        }
+        return r;
+    }
+}

@@ -1,0 +1,42 @@
+package ai.peft4j.app.run;
+
+import ai.djl.ndarray.NDManager;
+import ai.peft4j.app.config.ModelSection;
+import ai.peft4j.core.nn.Module;
+import ai.peft4j.peft.AdapterFiles;
+import ai.peft4j.peft.Attachment;
+import ai.peft4j.peft.segmenter.SegmenterMethod;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * A model restored for evaluation or prediction: the architecture of a run's model section, the weights of a
+ * checkpoint, and optionally an adapter directory on top (which may bring its own head and class count).
+ *
+ * @param model the module tree, adapter attached
+ * @param classes output classes
+ * @param adapter the attached adapter, or null
+ */
+public record TrainedModel(Module model, int classes, Attachment adapter) {
+    /**
+     * @param fallbackClasses the class count when neither the checkpoint nor the model section gives one (the data
+     *     set's)
+     */
+    public static TrainedModel load(ModelSection section, int fallbackClasses, Path checkpoint, Path adapterDir,
+            NDManager manager) throws IOException {
+        Weights w = Weights.read(checkpoint, manager);
+        int classes = w.classes() > 0 ? w.classes() : section.classes() > 0 ? section.classes() : fallbackClasses;
+        Module model = SegmentationNet.build(section, classes, manager);
+        SegmentationNet.loadStrict(model, w);
+        if (adapterDir == null) {
+            return new TrainedModel(model, classes, null);
+        }
+        if (!Files.isDirectory(adapterDir)) {
+            throw new IllegalArgumentException(adapterDir + ": adapter directory not found");
+        }
+        Attachment a = AdapterFiles.load(adapterDir, model, manager);
+        int own = a.method() instanceof SegmenterMethod sm && sm.classes() > 0 ? sm.classes() : classes;
+        return new TrainedModel(model, own, a);
+    }
+}

@@ -1,0 +1,112 @@
+package ai.peft4j.infer.predict;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDManager;
+import ai.peft4j.core.engine.EngineSetup;
+import ai.peft4j.core.nn.Layer;
+import ai.peft4j.core.nn.Module;
+import ai.peft4j.data.image.RgbImage;
+import org.junit.jupiter.api.Test;
+
+class PredictorTest {
+    /**
+     * Logits that read the class off the input colour: 10 x red, green, blue for classes 0-2, and a constant 6 for
+     * class 3. A pure red, green or blue pixel is its class (10 against 6); the letterbox grey (0.5 per channel,
+     * 5.02) is class 3, so any canvas pixel that leaks into the un-letterboxed map shows up as class 3.
+     */
+    static final class ColourLogits extends Module implements Layer {
+        @Override
+        public NDArray forward(NDArray x) {
+            NDArray colours = x.mul(10f);
+            NDArray canvas = x.getManager().full(new ai.djl.ndarray.types.Shape(x.getShape().get(0), 1,
+                    x.getShape().get(2), x.getShape().get(3)), 6f);
+            return NDArrays.concat(new ai.djl.ndarray.NDList(colours, canvas), 1);
+        }
+    }
+
+    private static final int[][] RGB = {{255, 0, 0}, {0, 255, 0}, {0, 0, 255}};
+
+    /**
+     * An image of pure red, green and blue cells, class {@code (x / cellWidth + 2 y / cellHeight) % 3}: square blocks,
+     * or stripes when one side of the cell spans the image. Shrinking blurs the colours of a corner where three
+     * cells meet below the canvas logit, so the shrinking cases use stripes, whose edges mix two colours only.
+     */
+    private static RgbImage cells(int width, int height, int cellWidth, int cellHeight, int[] expected) {
+        byte[] p = new byte[3 * width * height];
+        for (int y = 0; y < height; y++) {
+            for (int x = 0; x < width; x++) {
+                int c = (x / cellWidth + 2 * (y / cellHeight)) % 3;
+                expected[y * width + x] = c;
+                for (int k = 0; k < 3; k++) {
+                    p[3 * (y * width + x) + k] = (byte) RGB[c][k];
+                }
+            }
+        }
+        return new RgbImage(width, height, p);
+    }
+
+    private static int[] predict(RgbImage image, int size) {
+        try (NDManager m = EngineSetup.newManager();
+                Predictor p = Predictor.builder().setModel(new ColourLogits()).setInputSize(size).build()) {
+            Prediction pr = p.predict(image);
+            assertEquals(image.width(), pr.width());
+            assertEquals(image.height(), pr.height());
+            return pr.mask();
+        }
+    }
+
+    @Test
+    void unLetterbox_enlargedWideImage_mapsBackToTheExactOriginalPixels() {
+        // 56x28 into 112x112: scale 2, placed at rows 28-83 of the canvas (28 grey rows above and below).
+        int[] expected = new int[56 * 28];
+        RgbImage image = cells(56, 28, 7, 7, expected);
+        assertArrayEquals(expected, predict(image, 112));
+    }
+
+    @Test
+    void unLetterbox_shrunkenTallImage_mapsBackToTheExactOriginalPixels() {
+        // 224x448 into 112x112: scale 1/4, placed at columns 28-83 (grey columns either side); horizontal stripes
+        // 16 rows high are 4 canvas rows, so their edges fall between canvas pixels.
+        int[] expected = new int[224 * 448];
+        RgbImage image = cells(224, 448, 224, 16, expected);
+        int[] got = predict(image, 112);
+        assertArrayEquals(expected, got);
+    }
+
+    @Test
+    void unLetterbox_fractionalScale_leavesNoCanvasPixelAndMissesOnlyBlockEdges() {
+        // 200x120 into 112: scale 0.56, 112x67 at row 22 (the odd remainder goes below, as published); vertical
+        // stripes 20 columns wide. A canvas pixel straddling a stripe edge mixes two colours, so the class may
+        // differ within a pixel of an edge, nowhere else: a letterbox offset one canvas pixel off would move the
+        // edges by 1.8 pixels and bring grey (class 3) into the first or last rows.
+        int[] expected = new int[200 * 120];
+        RgbImage image = cells(200, 120, 20, 120, expected);
+        int[] got = predict(image, 112);
+        int wrong = 0;
+        for (int i = 0; i < got.length; i++) {
+            if (got[i] != expected[i]) {
+                wrong++;
+                int x = i % 200;
+                boolean nearEdge = Math.min(x % 20, 20 - x % 20) <= 1;
+                assertTrue(nearEdge, "class " + got[i] + " instead of " + expected[i] + " away from stripe edges at x="
+                        + x + ", y=" + i / 200);
+            }
+        }
+        assertTrue(wrong <= 120 * 2 * 9, wrong + " wrong pixels");
+    }
+
+    @Test
+    void predict_leavesGradientModeAsItWas() {
+        int[] expected = new int[16 * 16];
+        RgbImage image = cells(16, 16, 4, 4, expected);
+        EngineSetup.engine();
+        boolean before = ai.djl.pytorch.jni.JniUtils.isGradMode();
+        assertArrayEquals(expected, predict(image, 32));
+        assertEquals(before, ai.djl.pytorch.jni.JniUtils.isGradMode());
+    }
+}

@@ -1,0 +1,249 @@
+package ai.peft4j.infer.bench;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.Shape;
+import ai.peft4j.core.engine.EngineSetup;
+import ai.peft4j.core.engine.NoGradient;
+import ai.peft4j.core.flops.MacCounter;
+import ai.peft4j.core.nn.Layer;
+import ai.peft4j.core.nn.Module;
+import ai.peft4j.data.image.ImageDecoder;
+import ai.peft4j.data.image.RgbImage;
+import ai.peft4j.data.transform.Letterbox;
+import ai.peft4j.infer.onnx.OnnxExporter;
+import ai.peft4j.infer.onnx.OnnxGraph;
+import ai.peft4j.infer.onnx.OnnxPredictor;
+import ai.peft4j.infer.onnx.OnnxWriter;
+import ai.peft4j.infer.onnx.QdqQuantizer;
+import ai.peft4j.infer.segment.LetterboxPreprocess;
+import ai.peft4j.infer.segment.LogitsToClasses;
+import ai.peft4j.infer.segment.ModelInput;
+import ai.peft4j.infer.stream.StreamPipeline;
+import ai.peft4j.infer.stream.StreamReport;
+import ai.peft4j.infer.video.ImageFolderSource;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Function;
+
+/**
+ * Frame rates and latencies of segmenters at batch 1: preprocessing (letterbox, /255), inference (the runtime's
+ * forward alone), postprocessing (logits to a class map at the frame's size) each timed on its own, and end to end
+ * through the {@link StreamPipeline}, where decoding, preprocessing and postprocessing run on their own threads
+ * beside inference. Runtimes: the training engine (float32) and ONNX Runtime (float32 and static int8).
+ */
+public final class InferenceBenchmark {
+    /** One measurement; {@code stage} is preprocess, inference, postprocess or end_to_end. */
+    public record Row(String model, String runtime, String precision, String stage, double fps, double p50Ms,
+            double p99Ms) {}
+
+    /** What a model costs: MACs of one forward at the benchmark size. */
+    public record Cost(String model, long macs) {
+        public double gflop() {
+            return 2.0 * macs / 1e9;
+        }
+    }
+
+    /** A runtime under test: pixels {@code [1, 3, H, W]} in, logits {@code [1, C, h, w]} out. */
+    private interface Runtime extends AutoCloseable {
+        OnnxPredictor.Logits forward(float[] pixels, int height, int width);
+
+        @Override
+        void close();
+    }
+
+    /**
+     * @param size square input side
+     * @param frames image files, read in order (decoded for the end-to-end run; decoded once for the stage runs)
+     * @param warmup untimed calls before each stage's timed calls
+     * @param runs timed calls per stage
+     * @param threads intra-op threads of ONNX Runtime (the engine uses its own setting)
+     * @param int8 whether to add ONNX Runtime int8 rows (calibrated on the first frames)
+     * @param calibration frames used to calibrate int8
+     */
+    public record Settings(int size, List<Path> frames, Path frameFolder, int warmup, int runs, int threads,
+            boolean int8, int calibration) {}
+
+    private final Settings settings;
+    private final PrintStream console;
+    private final List<Row> rows = new ArrayList<>();
+    private final List<Cost> costs = new ArrayList<>();
+
+    public InferenceBenchmark(Settings settings, PrintStream console) {
+        this.settings = settings;
+        this.console = console;
+    }
+
+    public List<Row> rows() {
+        return List.copyOf(rows);
+    }
+
+    public List<Cost> costs() {
+        return List.copyOf(costs);
+    }
+
+    /**
+     * Measures {@code model} (built and weighted by the caller, in eval mode) on every runtime; {@code work} holds
+     * the ONNX files written on the way.
+     */
+    public void measure(String name, Module model, Path work) throws IOException {
+        int n = settings.size();
+        Letterbox letterbox = Letterbox.square(n);
+        LetterboxPreprocess pre = new LetterboxPreprocess(letterbox);
+        List<RgbImage> images = new ArrayList<>();
+        for (Path f : settings.frames()) {
+            images.add(ImageDecoder.readRgb(f));
+        }
+        List<ModelInput> inputs = images.stream().map(pre::prepare).toList();
+        Layer layer = (Layer) model;
+        try (NDManager m = EngineSetup.newManager()) {
+            NDArray probe = m.create(inputs.get(0).pixels(), new Shape(1, 3, n, n));
+            long macs = MacCounter.count(() -> NoGradient.run(() -> layer.forward(probe))).values().stream()
+                    .mapToLong(Long::longValue).sum();
+            costs.add(new Cost(name, macs));
+        }
+        stage(name, "engine", "fp32", "preprocess", images.size(), i -> pre.prepare(images.get(i)));
+        List<Runtime> runtimes = new ArrayList<>();
+        List<String[]> labels = new ArrayList<>();
+        runtimes.add(engine(model));
+        labels.add(new String[] {"engine", "fp32"});
+        OnnxGraph graph = null;
+        try {
+            graph = OnnxExporter.builder().setModel(model).setInputSize(n, n).build().graph();
+        } catch (RuntimeException e) {
+            console.printf(Locale.ROOT, "  %s: no ONNX export (%s); engine rows only%n", name, e.getMessage());
+        }
+        if (graph != null) {
+            Path f32 = work.resolve(name + ".onnx");
+            OnnxWriter.write(graph, f32);
+            runtimes.add(onnx(f32));
+            labels.add(new String[] {"onnxruntime", "fp32"});
+            if (settings.int8()) {
+                List<float[]> calib = inputs.subList(0, Math.min(settings.calibration(), inputs.size())).stream()
+                        .map(ModelInput::pixels).toList();
+                OnnxGraph q = QdqQuantizer.builder().setCalibration(calib, n, n).optThreads(settings.threads())
+                        .build().quantize(graph);
+                Path i8 = work.resolve(name + "-int8.onnx");
+                OnnxWriter.write(q, i8);
+                runtimes.add(onnx(i8));
+                labels.add(new String[] {"onnxruntime", "int8"});
+            }
+        }
+        try {
+            for (int r = 0; r < runtimes.size(); r++) {
+                Runtime rt = runtimes.get(r);
+                String runtime = labels.get(r)[0];
+                String precision = labels.get(r)[1];
+                OnnxPredictor.Logits sample = rt.forward(inputs.get(0).pixels(), n, n);
+                int classes = (int) sample.shape()[1];
+                int h = (int) sample.shape()[2];
+                int w = (int) sample.shape()[3];
+                stage(name, runtime, precision, "inference", inputs.size(),
+                        i -> rt.forward(inputs.get(i).pixels(), n, n));
+                stage(name, runtime, precision, "postprocess", inputs.size(),
+                        i -> LogitsToClasses.classes(sample.data(), classes, h, w, inputs.get(i)));
+                endToEnd(name, runtime, precision, rt, pre);
+            }
+        } finally {
+            runtimes.forEach(Runtime::close);
+        }
+    }
+
+    private void endToEnd(String name, String runtime, String precision, Runtime rt, LetterboxPreprocess pre)
+            throws IOException {
+        int n = settings.size();
+        int frames = settings.warmup() + settings.runs();
+        StreamPipeline<ModelInput, Object[]> pipeline = StreamPipeline.<ModelInput, Object[]>builder()
+                .setSource(ImageFolderSource.open(settings.frameFolder(), 25, frames))
+                .setPreprocess(pre)
+                .setInference((frame, input) -> new Object[] {input, rt.forward(input.pixels(), n, n)})
+                .setSink((frame, r) -> {
+                    OnnxPredictor.Logits l = (OnnxPredictor.Logits) r[1];
+                    LogitsToClasses.classes(l.data(), (int) l.shape()[1], (int) l.shape()[2], (int) l.shape()[3],
+                            (ModelInput) r[0]);
+                })
+                .build();
+        StreamReport report = pipeline.run();
+        StreamReport.StageTiming latency = report.stage(StreamPipeline.LATENCY);
+        add(new Row(name, runtime, precision, "end_to_end", report.fps(), latency.p50Ms(), latency.p99Ms()));
+    }
+
+    /** Times {@code call} on inputs 0, 1, ... (cycling), after warm-up. */
+    private void stage(String name, String runtime, String precision, String stage, int count,
+            Function<Integer, ?> call) {
+        for (int i = 0; i < settings.warmup(); i++) {
+            call.apply(i % count);
+        }
+        double[] ms = new double[settings.runs()];
+        long start = System.nanoTime();
+        for (int i = 0; i < ms.length; i++) {
+            long t = System.nanoTime();
+            call.apply(i % count);
+            ms[i] = (System.nanoTime() - t) / 1e6;
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        Arrays.sort(ms);
+        add(new Row(name, runtime, precision, stage, ms.length / seconds, percentile(ms, 50), percentile(ms, 99)));
+    }
+
+    private void add(Row r) {
+        rows.add(r);
+        console.printf(Locale.ROOT, "  %-22s %-11s %-4s %-11s %8.1f FPS  p50 %8.2f ms  p99 %8.2f ms%n", r.model(),
+                r.runtime(), r.precision(), r.stage(), r.fps(), r.p50Ms(), r.p99Ms());
+    }
+
+    static double percentile(double[] sorted, double p) {
+        int i = (int) Math.ceil(p / 100 * sorted.length) - 1;
+        return sorted[Math.max(0, Math.min(sorted.length - 1, i))];
+    }
+
+    private static Runtime engine(Module model) {
+        Layer layer = (Layer) model;
+        NDManager manager = EngineSetup.newManager();
+        return new Runtime() {
+            @Override
+            public OnnxPredictor.Logits forward(float[] pixels, int height, int width) {
+                try (NDManager m = manager.newSubManager(); NDScope scope = new NDScope()) {
+                    scope.suppressNotUsedWarning();
+                    NDArray x = m.create(pixels, new Shape(1, 3, height, width));
+                    return NoGradient.run(() -> {
+                        NDArray y = layer.forward(x);
+                        return new OnnxPredictor.Logits(y.toFloatArray(), y.getShape().getShape());
+                    });
+                }
+            }
+
+            @Override
+            public void close() {
+                manager.close();
+            }
+        };
+    }
+
+    private Runtime onnx(Path file) {
+        OnnxPredictor p = OnnxPredictor.builder().setModel(file).optThreads(settings.threads()).build();
+        return new Runtime() {
+            @Override
+            public OnnxPredictor.Logits forward(float[] pixels, int height, int width) {
+                return p.predict(pixels, 1, height, width);
+            }
+
+            @Override
+            public void close() {
+                p.close();
+            }
+        };
+    }
+
+    /** Work files go here when the caller has no folder of its own. */
+    public static Path tempFolder() throws IOException {
+        return Files.createTempDirectory("peft4j-bench-infer");
+    }
+}

@@ -15,7 +15,10 @@ import ai.peft4j.infer.predict.Prediction;
 import ai.peft4j.infer.predict.Predictor;
 import ai.peft4j.infer.render.Overlay;
 import java.io.IOException;
+import ai.peft4j.infer.video.FrameSource;
+import ai.peft4j.infer.video.VideoFileSource;
 import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -43,8 +46,13 @@ final class PredictCommand implements Callable<Integer> {
     private static final List<String> IMAGE_EXTENSIONS = List.of(".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif",
             ".tiff");
 
-    @Parameters(arity = "1..*", paramLabel = "IMAGE|DIR", description = "Images, or folders of images.")
+    @Parameters(arity = "0..*", paramLabel = "IMAGE|DIR", description = "Images, or folders of images.")
     List<Path> inputs;
+
+    @Option(names = "--video", paramLabel = "FILE", description = "A video (H.264 in MP4 or MOV) instead of images: "
+            + "decoded, segmented and written on a pipeline of threads, with per-frame defect statistics "
+            + "(stats.csv, stats.jsonl), overlay.mp4, overlays/ and stream-report.json (FPS, per-stage times).")
+    Path video;
 
     @Option(names = "--checkpoint", required = true, paramLabel = "CKPT", description = "Model weights (a "
             + "checkpoint of 'peft4j train', or the base of an adapter).")
@@ -62,6 +70,9 @@ final class PredictCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         RunConfig c = runConfig();
+        if (video != null) {
+            return predictVideo(c);
+        }
         List<Path> images = images();
         PrintStream console = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         Palette palette = RunData.palette(c.data());
@@ -88,6 +99,22 @@ final class PredictCommand implements Callable<Integer> {
         return 0;
     }
 
+    private int predictVideo(RunConfig c) throws Exception {
+        if (inputs != null && !inputs.isEmpty()) {
+            throw new IllegalArgumentException("give either --video or images, not both");
+        }
+        PrintWriter console = new PrintWriter(new java.io.OutputStreamWriter(System.out, StandardCharsets.UTF_8),
+                true);
+        try (FrameSource source = VideoFileSource.open(video); NDManager m = EngineSetup.newManager()) {
+            TrainedModel tm = TrainedModel.load(c.model(), c.data().classNames().size(), checkpoint, adapter, m);
+            List<String> names = c.data().classNames().size() == tm.classes() ? c.data().classNames()
+                    : StreamPredictCommand.classNames(null, tm.classes());
+            StreamPredictCommand.inspect(source, tm.model(), c.model().imageSize(), names,
+                    RunData.palette(c.data()), new StreamPredictCommand.Outputs(out, 4, false, true, true), console);
+        }
+        return 0;
+    }
+
     /** The given run file, else the one a training run left beside the adapter or the checkpoint. */
     private RunConfig runConfig() {
         if (config.config != null) {
@@ -110,6 +137,9 @@ final class PredictCommand implements Callable<Integer> {
     }
 
     private List<Path> images() throws IOException {
+        if (inputs == null || inputs.isEmpty()) {
+            throw new IllegalArgumentException("nothing to predict: give images, folders of images, or --video FILE");
+        }
         List<Path> files = new ArrayList<>();
         for (Path in : inputs) {
             if (Files.isDirectory(in)) {

@@ -141,35 +141,47 @@ final class StreamPredictCommand implements Callable<Integer> {
                 console.println("Weights   none given: random weights, the output shows the pipeline only");
             }
             console.println("Model     " + modelSpec.describe());
-            console.println("Source    " + source.describe());
-            InspectionSink.Config outputs = new InspectionSink.Config(out, names,
-                    ai.peft4j.data.image.Palette.voc(), 0.6, !noVideo, !noPng, source.fps());
-            try (ModuleFrameModel frameModel = new ModuleFrameModel(net)) {
-                StreamPipeline<ModelInput, ClassMap> pipeline = StreamPipeline.<ModelInput, ClassMap>builder()
-                        .setSource(source).setPreprocess(new LetterboxPreprocess(Letterbox.square(inputSize)))
-                        .setInference(frameModel).setSink(new InspectionSink(outputs)).optQueueCapacity(queue)
-                        .optDropFrames(dropFrames).build();
-                try {
-                    runWithCtrlC(pipeline, source.frameCount(), console, report -> {
-                        console.print(report.format());
-                        writeReport(report, out.resolve("stream-report.json"));
-                        console.printf(Locale.ROOT, "%.2f FPS; outputs in %s%n", report.fps(),
-                                out.toAbsolutePath());
-                        console.flush();
-                    });
-                } catch (StreamException e) {
-                    Throwable c = e.getCause();
-                    if (c instanceof IllegalArgumentException || c instanceof java.io.IOException
-                            || c instanceof java.io.UncheckedIOException || c instanceof IllegalStateException) {
-                        // Bad input (a damaged video, an unreadable image): one message, no stack trace.
-                        throw new IllegalStateException(e.getMessage() + " (the outputs keep the frames before it)",
-                                e);
-                    }
-                    throw e;
-                }
-            }
+            inspect(source, net, inputSize, names, ai.peft4j.data.image.Palette.voc(), new Outputs(out, queue,
+                    dropFrames, !noVideo, !noPng), console);
         }
         return 0;
+    }
+
+    /** Where and how a stream's results are written. */
+    record Outputs(Path dir, int queue, boolean dropFrames, boolean video, boolean pngs) {}
+
+    /**
+     * Runs {@code source} through {@code net} on the pipeline and writes statistics, overlays and the report; shared
+     * by {@code stream} and {@code predict --video}.
+     */
+    static void inspect(FrameSource source, Module net, int inputSize, List<String> names,
+            ai.peft4j.data.image.Palette palette, Outputs outputs, PrintWriter console) throws java.io.IOException {
+        console.println("Source    " + source.describe());
+        InspectionSink.Config config = new InspectionSink.Config(outputs.dir(), names, palette, 0.6, outputs.video(),
+                outputs.pngs(), source.fps());
+        try (ModuleFrameModel frameModel = new ModuleFrameModel(net)) {
+            StreamPipeline<ModelInput, ClassMap> pipeline = StreamPipeline.<ModelInput, ClassMap>builder()
+                    .setSource(source).setPreprocess(new LetterboxPreprocess(Letterbox.square(inputSize)))
+                    .setInference(frameModel).setSink(new InspectionSink(config)).optQueueCapacity(outputs.queue())
+                    .optDropFrames(outputs.dropFrames()).build();
+            try {
+                runWithCtrlC(pipeline, source.frameCount(), console, report -> {
+                    console.print(report.format());
+                    writeReport(report, outputs.dir().resolve("stream-report.json"));
+                    console.printf(Locale.ROOT, "%.2f FPS; outputs in %s%n", report.fps(),
+                            outputs.dir().toAbsolutePath());
+                    console.flush();
+                });
+            } catch (StreamException e) {
+                Throwable c = e.getCause();
+                if (c instanceof IllegalArgumentException || c instanceof java.io.IOException
+                        || c instanceof java.io.UncheckedIOException || c instanceof IllegalStateException) {
+                    // Bad input (a damaged video, an unreadable image): one message, no stack trace.
+                    throw new IllegalStateException(e.getMessage() + " (the outputs keep the frames before it)", e);
+                }
+                throw e;
+            }
+        }
     }
 
     /** What is done with the report once the stream has ended. */

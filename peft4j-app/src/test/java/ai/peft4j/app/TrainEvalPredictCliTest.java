@@ -13,6 +13,7 @@ import ai.peft4j.data.image.RgbImage;
 import ai.peft4j.data.voc.VocConfig;
 import ai.peft4j.data.voc.VocDataset;
 import ai.peft4j.infer.render.Overlay;
+import ai.peft4j.infer.video.Mp4Writer;
 import ai.peft4j.train.metrics.ConfusionMatrix;
 import ai.peft4j.train.metrics.SegmentationScores;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -152,6 +153,24 @@ class TrainEvalPredictCliTest {
         RgbImage overlay = ImageDecoder.readRgb(pred.resolve("overlays/" + id + ".png"));
         Palette palette = Palette.of(0, 0, 0, 255, 0, 0, 0, 255, 0, 0, 0, 255);
         assertArrayEquals(Overlay.blend(image, mask.values(), palette).pixels(), overlay.pixels());
+
+        // predict --video: a clip of the test images through the stream pipeline, one stats row per frame.
+        Path clip = tmp.resolve("test-images.mp4");
+        try (Mp4Writer w = Mp4Writer.create(clip, 5)) {
+            for (String tid : test.ids()) {
+                w.write(ImageDecoder.readRgb(data.resolve("JPEGImages/" + tid + ".jpg")));
+            }
+        }
+        Path vout = tmp.resolve("video");
+        CliRun pv = CliRun.of("predict", "--checkpoint", run.resolve("best.safetensors").toString(), "--video",
+                clip.toString(), "--out", vout.toString());
+        assertEquals(0, pv.code(), pv.err() + pv.out());
+        List<String> stats = Files.readAllLines(vout.resolve("stats.csv"));
+        assertEquals(test.size() + 1, stats.size(), String.join("\n", stats));
+        assertTrue(stats.get(0).contains("inclusion"), stats.get(0));
+        assertEquals(test.size(), new ObjectMapper().readTree(vout.resolve("stream-report.json").toFile())
+                .path("frames_written").asInt());
+        assertTrue(Files.size(vout.resolve("overlay.mp4")) > 0);
 
         // LoRA on the trained base, then eval and predict with its adapter directory.
         Path ft = tmp.resolve("runs/neu-lora");

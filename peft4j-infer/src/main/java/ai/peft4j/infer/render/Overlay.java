@@ -21,6 +21,18 @@ public final class Overlay {
 
     /** The mask's class colours blended over {@code image}; {@code alpha} is the colours' weight in [0, 1]. */
     public static RgbImage blend(RgbImage image, int[] mask, Palette palette, double alpha) {
+        return blend(image, mask, palette, alpha, true);
+    }
+
+    /**
+     * Defect colours only: background pixels (class 0) keep the image, so a stream's frames stay readable where
+     * nothing was found.
+     */
+    public static RgbImage blendDefects(RgbImage image, int[] mask, Palette palette, double alpha) {
+        return blend(image, mask, palette, alpha, false);
+    }
+
+    private static RgbImage blend(RgbImage image, int[] mask, Palette palette, double alpha, boolean background) {
         if (!(alpha >= 0 && alpha <= 1)) {
             throw new IllegalArgumentException("alpha must lie in [0, 1], got " + alpha);
         }
@@ -30,8 +42,11 @@ public final class Overlay {
                     + image.height() + " image");
         }
         byte[] in = image.pixels();
-        byte[] out = new byte[in.length];
+        byte[] out = in.clone();
         for (int i = 0; i < n; i++) {
+            if (mask[i] == 0 && !background) {
+                continue;
+            }
             Palette.Colour c = palette.colour(mask[i]);
             out[3 * i] = mix(in[3 * i], c.red(), alpha);
             out[3 * i + 1] = mix(in[3 * i + 1], c.green(), alpha);

@@ -38,24 +38,16 @@ public final class ModuleFrameModel implements FrameModel {
         try (NDManager m = manager.newSubManager(); NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
             NDArray x = m.create(input.pixels(), new Shape(1, 3, input.height(), input.width()));
-            NDArray logits = layer.forward(x);
+            // No autograd graph: inference only.
+            NDArray logits = NoGradient.run(() -> layer.forward(x));
             Shape s = logits.getShape();
             if (s.dimension() != 4 || s.get(0) != 1) {
                 throw new IllegalStateException("the model gave logits of shape " + s + "; expected [1, classes, H, "
                         + "W]");
             }
-            // The output may have its own size (FastSegFormer's is always 224): map the placement onto it.
-            double sy = (double) s.get(2) / input.height();
-            double sx = (double) s.get(3) / input.width();
-            Letterbox.Placement p = input.placement();
-            long top = Math.round(p.top() * sy);
-            long left = Math.round(p.left() * sx);
-            long bottom = Math.max(top + 1, Math.round((p.top() + p.scaledHeight()) * sy));
-            long right = Math.max(left + 1, Math.round((p.left() + p.scaledWidth()) * sx));
-            NDArray region = logits.get(new NDIndex(":, :, {}:{}, {}:{}", top, bottom, left, right));
-            NDArray resized = Resize.bilinear(region, input.frameHeight(), input.frameWidth(), false);
-            int[] classes = resized.argMax(1).toType(DataType.INT32, false).toIntArray();
-            return new ClassMap(input.frameWidth(), input.frameHeight(), classes);
+            // The output may have its own size (FastSegFormer's is always 224): sampling maps the placement onto it.
+            return LogitsToClasses.classes(logits.toFloatArray(), (int) s.get(1), (int) s.get(2), (int) s.get(3),
+                    input);
         }
     }
 

@@ -3,6 +3,7 @@ package ai.peft4j.infer.stats;
 import ai.peft4j.data.image.ImageEncoder;
 import ai.peft4j.data.image.Palette;
 import ai.peft4j.data.image.RgbImage;
+import ai.peft4j.infer.render.Overlay;
 import ai.peft4j.infer.stream.FrameSink;
 import ai.peft4j.infer.video.Frame;
 import ai.peft4j.infer.video.Mp4Writer;
@@ -69,7 +70,7 @@ public final class InspectionSink implements FrameSink<ClassMap> {
             frames++;
             return;
         }
-        RgbImage overlay = MaskBlend.blend(frame.image(), map, config.palette(), config.alpha());
+        RgbImage overlay = Overlay.blendDefects(frame.image(), map.classes(), config.palette(), config.alpha());
         if (config.pngs()) {
             ImageEncoder.writePng(overlay, config.folder().resolve(PNG_FOLDER).resolve(frame.name() + ".png"));
         }

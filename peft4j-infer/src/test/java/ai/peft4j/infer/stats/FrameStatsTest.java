@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import ai.peft4j.data.image.Palette;
 import ai.peft4j.data.image.RgbImage;
+import ai.peft4j.infer.render.Overlay;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -84,7 +85,7 @@ class FrameStatsTest {
     @Test
     void blend_mixesClassColoursAtAlphaAndKeepsTheBackground() {
         RgbImage grey = RgbImage.filled(2, 1, 100, 100, 100);
-        RgbImage out = MaskBlend.blend(grey, new ClassMap(2, 1, new int[] {0, 1}), Palette.voc(), 0.6);
+        RgbImage out = Overlay.blendDefects(grey, new int[] {0, 1}, Palette.voc(), 0.6);
         // VOC class 1 is (128, 0, 0): 0.4 * 100 + 0.6 * 128 = 116.8 -> 117; 0.4 * 100 = 40.
         assertEquals(List.of(100, 100, 100, 117, 40, 40), List.of(out.get(0, 0, 0), out.get(0, 0, 1),
                 out.get(0, 0, 2), out.get(1, 0, 0), out.get(1, 0, 1), out.get(1, 0, 2)));

@@ -72,6 +72,10 @@ final class ExportCommand implements Callable<Integer> {
             + "(default: ${DEFAULT-VALUE}).")
     int calibCount;
 
+    @Option(names = "--int8-depthwise", description = "Quantise depth-wise convolutions too (by default they stay "
+            + "float: at 224x224 on 2 CPU threads that made FastSegFormer-E x1.39 faster than float instead of x1.09).")
+    boolean int8Depthwise;
+
     @Option(names = "--percentile", description = "Activation ranges from this percentile (e.g. 99.99) instead "
             + "of min/max.")
     Double percentile;
@@ -114,12 +118,16 @@ final class ExportCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "Checked   ONNX Runtime vs engine forward: max |difference| %.2e%n", diff);
             if (int8) {
                 QdqQuantizer.Builder q = QdqQuantizer.builder().setCalibration(images, inputSize, inputSize);
+                if (!int8Depthwise) {
+                    q.optExclude(QdqQuantizer.depthwise());
+                }
                 if (percentile != null) {
                     q.optPercentile(percentile);
                 }
                 graph = q.build().quantize(graph);
-                out.printf(Locale.ROOT, "Quantised int8 QDQ, calibrated on %d images of %s (%s)%n", images.size(),
-                        calib, percentile == null ? "min/max" : percentile + " percentile");
+                out.printf(Locale.ROOT, "Quantised int8 QDQ%s, calibrated on %d images of %s (%s)%n",
+                        int8Depthwise ? "" : " (depth-wise convolutions float)", images.size(), calib,
+                        percentile == null ? "min/max" : percentile + " percentile");
             }
             OnnxWriter.write(graph, onnx);
             out.printf(Locale.ROOT, "Wrote     %s (%.1f MB, opset %d, %d nodes, input images [%s, 3, %d, %d], "

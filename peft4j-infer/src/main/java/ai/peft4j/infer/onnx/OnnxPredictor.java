@@ -31,6 +31,7 @@ import java.util.Map;
 public final class OnnxPredictor implements AutoCloseable {
     private final Path file;
     private final OrtEnvironment env;
+    private final OrtSession.SessionOptions options;
     private final OrtSession session;
     private final long[] inputDims;
 
@@ -40,12 +41,25 @@ public final class OnnxPredictor implements AutoCloseable {
     private OnnxPredictor(Builder b) throws OrtException {
         this.file = b.file;
         this.env = OrtEnvironment.getEnvironment();
-        OrtSession.SessionOptions options = new OrtSession.SessionOptions();
+        this.options = new OrtSession.SessionOptions();
         options.setIntraOpNumThreads(b.threads);
         options.setInterOpNumThreads(1);
         options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
-        this.session = env.createSession(file.toString(), options);
-        this.inputDims = checkSignature();
+        try {
+            this.session = env.createSession(file.toString(), options);
+        } catch (OrtException e) {
+            options.close();
+            throw e;
+        }
+        long[] dims;
+        try {
+            dims = checkSignature();
+        } catch (RuntimeException e) {
+            session.close();
+            options.close();
+            throw e;
+        }
+        this.inputDims = dims;
     }
 
     public static Builder builder() {
@@ -124,6 +138,8 @@ public final class OnnxPredictor implements AutoCloseable {
             session.close();
         } catch (OrtException e) {
             throw new IllegalStateException("closing ONNX session of " + file + ": " + e.getMessage(), e);
+        } finally {
+            options.close();
         }
     }
 

@@ -25,7 +25,7 @@ public final class QdqQuantizer {
     private final long[] imageShape;
     private final ActivationRanges.Method method;
     private final double percentile;
-    private final Predicate<String> exclude;
+    private final Predicate<OnnxNode> exclude;
     private final int threads;
 
     private QdqQuantizer(Builder b) {
@@ -41,6 +41,14 @@ public final class QdqQuantizer {
         return new Builder();
     }
 
+    /**
+     * Depth-wise convolutions (groups > 1): memory-bound, so int8 gains little on them while their quantisers
+     * cost conversions; a candidate for {@link Builder#optExclude}.
+     */
+    public static Predicate<OnnxNode> depthwise() {
+        return n -> n.opType().equals("Conv") && ((Number) n.attributes().getOrDefault("group", 1L)).longValue() > 1;
+    }
+
     /** One operator to quantise: its weight input and the tensors whose ranges it needs. */
     private record Target(OnnxNode node, String input, String output, OnnxNode fusedRelu, int weightAxis) {}
 
@@ -51,7 +59,7 @@ public final class QdqQuantizer {
         for (OnnxNode n : fp32.nodes()) {
             boolean conv = n.opType().equals("Conv");
             boolean matMul = n.opType().equals("MatMul");
-            if (!(conv || matMul) || exclude.test(n.name()) || fp32.initializer(n.inputs().get(1)) == null
+            if (!(conv || matMul) || exclude.test(n) || fp32.initializer(n.inputs().get(1)) == null
                     || fp32.initializer(n.inputs().get(0)) != null) {
                 continue;
             }
@@ -238,7 +246,7 @@ public final class QdqQuantizer {
         private int height;
         private int width;
         private double percentile;
-        private Predicate<String> exclude = name -> false;
+        private Predicate<OnnxNode> exclude = node -> false;
         private int threads;
 
         private Builder() {}
@@ -260,9 +268,9 @@ public final class QdqQuantizer {
             return this;
         }
 
-        /** Leaves the operators whose node names the predicate accepts in float. */
-        public Builder optExclude(Predicate<String> nodeNames) {
-            this.exclude = nodeNames;
+        /** Leaves the operators the predicate accepts in float (see {@link #depthwise()}). */
+        public Builder optExclude(Predicate<OnnxNode> nodes) {
+            this.exclude = nodes;
             return this;
         }
 

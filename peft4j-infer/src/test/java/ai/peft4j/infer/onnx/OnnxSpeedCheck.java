@@ -44,6 +44,10 @@ public final class OnnxSpeedCheck {
                 OnnxGraph fp32 = OnnxExporter.builder().setModel(net).setInputSize(224, 224).build().graph();
                 OnnxGraph int8 = QdqQuantizer.builder().setCalibration(calib, 224, 224).optThreads(2).build()
                         .quantize(fp32);
+                OnnxGraph int8Dense = QdqQuantizer.builder().setCalibration(calib, 224, 224).optThreads(2)
+                        .optExclude(QdqQuantizer.depthwise()).build().quantize(fp32);
+                Path i8d = tmp.resolve(model + "-int8-dense.onnx");
+                OnnxWriter.write(int8Dense, i8d);
                 Path f32 = tmp.resolve(model + ".onnx");
                 Path i8 = tmp.resolve(model + "-int8.onnx");
                 OnnxWriter.write(fp32, f32);
@@ -57,7 +61,8 @@ public final class OnnxSpeedCheck {
                     }
                 });
                 try (OnnxPredictor p = OnnxPredictor.builder().setModel(f32).optThreads(2).build();
-                        OnnxPredictor q = OnnxPredictor.builder().setModel(i8).optThreads(2).build()) {
+                        OnnxPredictor q = OnnxPredictor.builder().setModel(i8).optThreads(2).build();
+                        OnnxPredictor qd = OnnxPredictor.builder().setModel(i8d).optThreads(2).build()) {
                     float[] ref = ((Layer) net).forward(x).toFloatArray();
                     float[] a = p.predict(image, 1, 224, 224).data();
                     float[] b = q.predict(image, 1, 224, 224).data();
@@ -73,6 +78,14 @@ public final class OnnxSpeedCheck {
                     }
                     double ortF = median(runs, () -> p.predict(image, 1, 224, 224));
                     double ortQ = median(runs, () -> q.predict(image, 1, 224, 224));
+                    double ortQd = median(runs, () -> qd.predict(image, 1, 224, 224));
+                    int[] cd = QdqQuantizerTest.argmax(qd.predict(image, 1, 224, 224).data(), 4, 224 * 224);
+                    long agreeD = 0;
+                    for (int i = 0; i < ca.length; i++) {
+                        agreeD += ca[i] == cd[i] ? 1 : 0;
+                    }
+                    System.out.printf(Locale.ROOT, "%s: int8 with float depth-wise convs %.1f ms (x%.2f vs fp32), "
+                            + "agreement %.4f%n", model, ortQd, ortF / ortQd, (double) agreeD / ca.length);
                     System.out.printf(Locale.ROOT, "%s: max|ORT-DJL| %.2e, int8 argmax agreement %.4f, file %.1f MB "
                             + "-> %.1f MB%n", model, diff, (double) agree / ca.length, Files.size(f32) / 1e6,
                             Files.size(i8) / 1e6);

@@ -98,6 +98,13 @@ class QdqQuantizerTest {
         OnnxGraph int8 = QdqQuantizer.builder().setCalibration(List.of(sinusoid(3 * 224 * 224, 0.01, 0)), 224, 224)
                 .build().quantize(fp32);
         int convs = fp32.opCounts().get("Conv");
+        long depthwise = fp32.nodes().stream().filter(QdqQuantizer.depthwise()).count();
+        OnnxGraph dense = QdqQuantizer.builder().setCalibration(List.of(sinusoid(3 * 224 * 224, 0.01, 0)), 224, 224)
+                .optExclude(QdqQuantizer.depthwise()).build().quantize(fp32);
+        // Two inverted residuals, the fusion module, two head blocks and the reconstruction branch.
+        assertEquals(6, depthwise);
+        assertEquals(convs - depthwise, dense.initializers().values().stream()
+                .filter(i -> i.type() == ElementType.INT8 && i.dims().length == 4).count());
         Path i8 = dir.resolve("p-int8.onnx");
         OnnxWriter.write(int8, i8);
         Path optimised = dir.resolve("p-int8-optimised.onnx");

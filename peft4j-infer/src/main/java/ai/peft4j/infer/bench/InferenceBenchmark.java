@@ -129,6 +129,7 @@ public final class InferenceBenchmark {
                 List<float[]> calib = inputs.subList(0, Math.min(settings.calibration(), inputs.size())).stream()
                         .map(ModelInput::pixels).toList();
                 OnnxGraph q = QdqQuantizer.builder().setCalibration(calib, n, n).optThreads(settings.threads())
+                        .optExclude(QdqQuantizer.depthwise())
                         .build().quantize(graph);
                 Path i8 = work.resolve(name + "-int8.onnx");
                 OnnxWriter.write(q, i8);

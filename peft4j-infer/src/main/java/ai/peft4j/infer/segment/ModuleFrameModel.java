@@ -3,14 +3,11 @@ package ai.peft4j.infer.segment;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
-import ai.djl.ndarray.index.NDIndex;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.peft4j.core.engine.EngineSetup;
+import ai.peft4j.core.engine.NoGradient;
 import ai.peft4j.core.nn.Layer;
 import ai.peft4j.core.nn.Module;
-import ai.peft4j.core.tensor.Resize;
-import ai.peft4j.data.transform.Letterbox;
 import ai.peft4j.infer.stats.ClassMap;
 
 /**

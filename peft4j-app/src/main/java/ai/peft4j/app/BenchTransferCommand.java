@@ -47,29 +47,30 @@ final class BenchTransferCommand implements Callable<Integer> {
     @Option(names = "--split-seed", defaultValue = "0", description = "(default: ${DEFAULT-VALUE})")
     long splitSeed;
 
-    @Option(names = "--source-limit", description = "Use at most this many source training images, spread evenly "
-            + "over the list (default: all).")
-    Integer sourceLimit;
+    @Option(names = "--source-limit", defaultValue = "1600", description = "Use at most this many source training "
+            + "images, spread evenly over the list (default: ${DEFAULT-VALUE} of NEU-Seg's 3129, to fit 2 cores).")
+    int sourceLimit;
 
-    @Option(names = "--target-limit", description = "Use at most this many target training images, spread evenly "
-            + "over the list, so every class folder keeps its share (default: all).")
-    Integer targetLimit;
+    @Option(names = "--target-limit", defaultValue = "480", description = "Use at most this many target training "
+            + "images, spread evenly over the list, so every class folder keeps its share (default: "
+            + "${DEFAULT-VALUE}: a few hundred labelled images of the new product line).")
+    int targetLimit;
 
     @Option(names = "--out", defaultValue = "runs/transfer", description = "(default: ${DEFAULT-VALUE})")
     Path out;
 
-    @Option(names = "--methods", split = ",", defaultValue = "full,classify,bitfit,adapter,lora",
+    @Option(names = "--methods", split = ",", defaultValue = "full,classify,adapter,lora",
             description = "Methods to compare (default: ${DEFAULT-VALUE}).")
     List<String> methods;
 
-    @Option(names = "--size", defaultValue = "128", description = "Network input side, a multiple of 16 "
+    @Option(names = "--size", defaultValue = "112", description = "Network input side, a multiple of 16 "
             + "(default: ${DEFAULT-VALUE}).")
     int size;
 
-    @Option(names = "--pretrain-epochs", defaultValue = "12", description = "(default: ${DEFAULT-VALUE})")
+    @Option(names = "--pretrain-epochs", defaultValue = "6", description = "(default: ${DEFAULT-VALUE})")
     int pretrainEpochs;
 
-    @Option(names = "--adapt-epochs", defaultValue = "12", description = "(default: ${DEFAULT-VALUE})")
+    @Option(names = "--adapt-epochs", defaultValue = "6", description = "(default: ${DEFAULT-VALUE})")
     int adaptEpochs;
 
     @Option(names = "--batch", defaultValue = "8", description = "(default: ${DEFAULT-VALUE})")
@@ -124,7 +125,7 @@ final class BenchTransferCommand implements Callable<Integer> {
         return 0;
     }
 
-    private static ImageDataset limit(ImageDataset d, Integer limit) {
-        return limit == null ? d : ImageSubset.spread(d, limit);
+    private static ImageDataset limit(ImageDataset d, int limit) {
+        return ImageSubset.spread(d, limit);
     }
 }

@@ -133,7 +133,8 @@ final class SwinEmitters {
         }
         Value windows = ctx.reshape(y, 0, hp / window, window, wp / window, window, dim);
         windows = ctx.reshapeFolded(ctx.transpose(windows, 0, 1, 3, 2, 4, 5), -1, n, dim);
-        Value attended = attend(ctx, m, windows, heads, dim, n, shift > 0 ? mask(window, shift, hp, wp) : null);
+        Value attended = attend(ctx, m, windows, heads, dim, n, shift > 0
+                ? WindowAttention.shiftMask(window, shift, hp, wp) : null);
         Value merged = ctx.reshapeFolded(attended, -1, hp / window, wp / window, window, window, dim);
         y = ctx.reshapeFolded(ctx.transpose(merged, 0, 1, 3, 2, 4, 5), -1, hp, wp, dim);
         if (shift > 0) {
@@ -177,33 +178,5 @@ final class SwinEmitters {
             }
         }
         return ctx.constant("relative_bias", out, heads, n, n);
-    }
-
-    /** The shifted-window mask {@code [nW, N, N]}: 0 within a region of the rolled grid, -100 across regions. */
-    static float[] mask(int window, int shift, int hp, int wp) {
-        int n = window * window;
-        int nw = (hp / window) * (wp / window);
-        int[] region = new int[hp * wp];
-        for (int y = 0; y < hp; y++) {
-            int ry = y < hp - window ? 0 : y < hp - shift ? 1 : 2;
-            for (int x = 0; x < wp; x++) {
-                int rx = x < wp - window ? 0 : x < wp - shift ? 1 : 2;
-                region[y * wp + x] = ry * 3 + rx;
-            }
-        }
-        float[] out = new float[nw * n * n];
-        int perRow = wp / window;
-        for (int win = 0; win < nw; win++) {
-            int oy = (win / perRow) * window;
-            int ox = (win % perRow) * window;
-            for (int i = 0; i < n; i++) {
-                int ri = region[(oy + i / window) * wp + ox + i % window];
-                for (int j = 0; j < n; j++) {
-                    int rj = region[(oy + j / window) * wp + ox + j % window];
-                    out[(win * n + i) * n + j] = ri == rj ? 0f : -100f;
-                }
-            }
-        }
-        return out;
     }
 }

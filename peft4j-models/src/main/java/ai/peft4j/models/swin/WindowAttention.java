@@ -197,31 +197,39 @@ public class WindowAttention extends Module implements PrefixTokenHost {
     private NDArray mask(NDArray like, int hp, int wp) {
         int n = window * window;
         int nw = (hp / window) * (wp / window);
-        float[] values = maskCache.computeIfAbsent(((long) hp << 32) | wp, k -> {
-            int[] region = new int[hp * wp];
-            for (int y = 0; y < hp; y++) {
-                int ry = y < hp - window ? 0 : y < hp - shift ? 1 : 2;
-                for (int x = 0; x < wp; x++) {
-                    int rx = x < wp - window ? 0 : x < wp - shift ? 1 : 2;
-                    region[y * wp + x] = ry * 3 + rx;
-                }
-            }
-            float[] out = new float[nw * n * n];
-            int perRow = wp / window;
-            for (int win = 0; win < nw; win++) {
-                int oy = (win / perRow) * window;
-                int ox = (win % perRow) * window;
-                for (int i = 0; i < n; i++) {
-                    int ri = region[(oy + i / window) * wp + ox + i % window];
-                    for (int j = 0; j < n; j++) {
-                        int rj = region[(oy + j / window) * wp + ox + j % window];
-                        out[(win * n + i) * n + j] = ri == rj ? 0f : -100f;
-                    }
-                }
-            }
-            return out;
-        });
+        float[] values = maskCache.computeIfAbsent(((long) hp << 32) | wp, k -> shiftMask(window, shift, hp, wp));
         return like.getManager().create(values, new Shape(nw, n, n));
+    }
+
+    /**
+     * The shifted-window mask {@code [nW, N, N]} of a padded {@code hp x wp} grid, flattened: 0 between tokens of
+     * one region of the rolled grid, -100 across regions (the published value).
+     */
+    public static float[] shiftMask(int window, int shift, int hp, int wp) {
+        int n = window * window;
+        int nw = (hp / window) * (wp / window);
+        int[] region = new int[hp * wp];
+        for (int y = 0; y < hp; y++) {
+            int ry = y < hp - window ? 0 : y < hp - shift ? 1 : 2;
+            for (int x = 0; x < wp; x++) {
+                int rx = x < wp - window ? 0 : x < wp - shift ? 1 : 2;
+                region[y * wp + x] = ry * 3 + rx;
+            }
+        }
+        float[] out = new float[nw * n * n];
+        int perRow = wp / window;
+        for (int win = 0; win < nw; win++) {
+            int oy = (win / perRow) * window;
+            int ox = (win % perRow) * window;
+            for (int i = 0; i < n; i++) {
+                int ri = region[(oy + i / window) * wp + ox + i % window];
+                for (int j = 0; j < n; j++) {
+                    int rj = region[(oy + j / window) * wp + ox + j % window];
+                    out[(win * n + i) * n + j] = ri == rj ? 0f : -100f;
+                }
+            }
+        }
+        return out;
     }
 
     /** {@code [B, H, W, C]} to windows {@code [B * nW, w, w, C]}, row-major over windows. */

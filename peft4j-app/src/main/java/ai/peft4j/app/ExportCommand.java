@@ -3,10 +3,10 @@ package ai.peft4j.app;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import ai.peft4j.app.run.Weights;
 import ai.peft4j.core.engine.EngineSetup;
 import ai.peft4j.core.nn.Layer;
 import ai.peft4j.core.nn.Module;
-import ai.peft4j.core.state.SafetensorsFile;
 import ai.peft4j.infer.onnx.CalibrationImages;
 import ai.peft4j.infer.onnx.OnnxExporter;
 import ai.peft4j.infer.onnx.OnnxGraph;
@@ -17,7 +17,6 @@ import ai.peft4j.models.ModelSpec;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -33,7 +32,6 @@ import picocli.CommandLine.Spec;
             "The float export is checked against the engine's own forward on ONNX Runtime before it is kept."})
 final class ExportCommand implements Callable<Integer> {
     /** The state-dict prefix of a training checkpoint's optimiser state, which is not part of the model. */
-    private static final String OPTIMIZER_PREFIX = "optimizer/";
 
     @Option(names = "--model", required = true, description = "fastsegformer-e, fastsegformer-p or swin-att-unet "
             + "(with a LoRA adapter merged into its weights: the exporter refuses unmerged adapters).")
@@ -98,7 +96,7 @@ final class ExportCommand implements Callable<Integer> {
         }
         PrintWriter out = spec.commandLine().getOut();
         try (NDManager manager = EngineSetup.newManager()) {
-            Map<String, NDArray> weights = checkpoint == null ? null : readWeights(checkpoint, manager);
+            Map<String, NDArray> weights = checkpoint == null ? null : Weights.read(checkpoint, manager).tensors();
             String head = name.equals("swin-att-unet") ? "final_conv.weight" : "cnn_up.1.weight";
             int numClasses = classes != null ? classes : weights != null && weights.containsKey(head)
                     ? (int) weights.get(head).getShape().get(0) : name.equals("swin-att-unet") ? 6 : 4;
@@ -135,21 +133,6 @@ final class ExportCommand implements Callable<Integer> {
                     fixedBatch ? "1" : "N", inputSize, inputSize);
         }
         return 0;
-    }
-
-    /** The model state of a checkpoint or state dict (optimiser state dropped). */
-    private static Map<String, NDArray> readWeights(Path file, NDManager manager) throws java.io.IOException {
-        if (!Files.isRegularFile(file)) {
-            throw new IllegalArgumentException("checkpoint " + file + " does not exist");
-        }
-        Map<String, NDArray> all = SafetensorsFile.read(file, manager).tensors();
-        Map<String, NDArray> model = new LinkedHashMap<>();
-        all.forEach((k, v) -> {
-            if (!k.startsWith(OPTIMIZER_PREFIX)) {
-                model.put(k, v);
-            }
-        });
-        return model;
     }
 
     /** Max |ONNX Runtime - engine| of the float graph on one image (a calibration image, else a fixed pattern). */

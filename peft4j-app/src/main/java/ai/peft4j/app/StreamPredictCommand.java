@@ -2,11 +2,11 @@ package ai.peft4j.app;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.peft4j.app.run.Weights;
 import ai.peft4j.core.engine.EngineSetup;
 import ai.peft4j.core.nn.Module;
 import ai.peft4j.core.state.AtomicFiles;
 import ai.peft4j.core.state.LoadReport;
-import ai.peft4j.core.state.SafetensorsFile;
 import ai.peft4j.data.transform.Letterbox;
 import ai.peft4j.infer.segment.LetterboxPreprocess;
 import ai.peft4j.infer.segment.ModelInput;
@@ -270,14 +270,7 @@ final class StreamPredictCommand implements Callable<Integer> {
         if (!Files.isRegularFile(file)) {
             throw new IllegalArgumentException("checkpoint " + file + " does not exist");
         }
-        SafetensorsFile.Contents c = SafetensorsFile.read(file, manager);
-        Map<String, NDArray> weights = new LinkedHashMap<>();
-        // A training checkpoint keeps the optimiser's state under this prefix, which no module path can take.
-        c.tensors().forEach((k, v) -> {
-            if (!k.startsWith("optimizer/")) {
-                weights.put(k, v);
-            }
-        });
+        Map<String, NDArray> weights = Weights.read(file, manager).tensors();
         LoadReport report = net.loadStateDict(weights, false);
         if (!report.missing().isEmpty() || !report.mismatched().isEmpty()) {
             throw new IllegalArgumentException("checkpoint " + file + " does not fit the model (check --model, "

@@ -87,6 +87,12 @@ final class BenchTransferCommand implements Callable<Integer> {
             + "defects cover 0.2-24 %% of an image, so Dice keeps them from drowning)")
     String loss;
 
+    @Option(names = "--defect-weight", defaultValue = "10", description = "Cross-entropy weight of every defect "
+            + "class (background 1) while adapting (default: ${DEFAULT-VALUE}; unweighted, every method ends predicting "
+            + "background only on magnetic tile, where defects cover 0.2-24 %% of a defective image and most images "
+            + "have none).")
+    double defectWeight;
+
     @Option(names = "--seed", defaultValue = "0", description = "(default: ${DEFAULT-VALUE})")
     long seed;
 
@@ -114,7 +120,7 @@ final class BenchTransferCommand implements Callable<Integer> {
                 ClassFolderDataset.open(target, lists.resolve("test.txt"), "test", fc));
         TransferStudy.Settings settings = new TransferStudy.Settings(SwinAttUNetConfig.fixture(
                 sourceClasses.size()), size, pretrainEpochs, adaptEpochs, batch, pretrainLr, adaptLr, loss, methods,
-                seed);
+                seed, defectWeight);
         long t0 = System.nanoTime();
         Files.createDirectories(out);
         new TransferStudy(settings, console).run(src, List.of(tgt), out, base);

@@ -81,7 +81,7 @@ final class DemoCommand implements Callable<Integer> {
         List<TransferStudy.Domain> targets = List.of(domain("lemon", CitrusDomain.LEMON, targetImages, 1),
                 domain("grapefruit", CitrusDomain.GRAPEFRUIT, targetImages, 2));
         TransferStudy.Settings settings = new TransferStudy.Settings(SwinAttUNetConfig.fixture(4), size,
-                pretrainEpochs, adaptEpochs, batch, pretrainLr, adaptLr, loss, methods, seed);
+                pretrainEpochs, adaptEpochs, batch, pretrainLr, adaptLr, loss, methods, seed, 1);
         long t0 = System.nanoTime();
         List<TransferStudy.Row> rows = new TransferStudy(settings, console).run(source, targets, out, base);
         console.println();

@@ -52,9 +52,11 @@ public final class TransferStudy {
      * @param loss the loss, e.g. {@code ce+dice}
      * @param methods method names (see {@link MethodCatalog})
      * @param seed seeds loaders, initialisation and training
+     * @param defectWeight cross-entropy weight of every class but background while adapting (1: unweighted); small
+     *     defects on a large background otherwise pull every method to predicting background only
      */
     public record Settings(SwinAttUNetConfig unet, int imageSize, int pretrainEpochs, int adaptEpochs, int batchSize,
-            double pretrainLr, double adaptLr, String loss, List<String> methods, long seed) {}
+            double pretrainLr, double adaptLr, String loss, List<String> methods, long seed, double defectWeight) {}
 
     /** A data set with its train and test parts. */
     public record Domain(String name, ImageDataset train, ImageDataset test) {}
@@ -101,7 +103,7 @@ public final class TransferStudy {
             SwinAttUNet model = new SwinAttUNet(m, withClasses(source.train().numClasses()));
             SegmentationScores scores;
             if (pretrained == null) {
-                TrainingResult r = train(model, source, settings.pretrainEpochs(), settings.pretrainLr(),
+                TrainingResult r = train(model, source, settings.pretrainEpochs(), settings.pretrainLr(), 1,
                         out.resolve("pretrain"));
                 console.printf(Locale.ROOT, "   checkpoint %s%n", r.lastCheckpoint());
                 scores = finalScores(r);
@@ -131,7 +133,8 @@ public final class TransferStudy {
                     }
                     Attachment a = method.attach(model);
                     // One learning rate for every method, as in the published comparison.
-                    TrainingResult r = train(model, target, settings.adaptEpochs(), settings.adaptLr(), dir);
+                    TrainingResult r = train(model, target, settings.adaptEpochs(), settings.adaptLr(),
+                            settings.defectWeight(), dir);
                     AdapterFiles.save(a, dir.resolve("adapter"));
                     long trainable = model.trainableParameterCount();
                     double kept = sourceKept(model, weights, source, m);
@@ -151,10 +154,18 @@ public final class TransferStudy {
         return new SwinAttUNetConfig(settings.unet().backbone(), classes, settings.unet().base());
     }
 
-    private TrainingResult train(SwinAttUNet model, Domain d, int epochs, double lr, Path dir) throws IOException {
+    private TrainingResult train(SwinAttUNet model, Domain d, int epochs, double lr, double defectWeight, Path dir)
+            throws IOException {
+        List<Double> weights = new ArrayList<>();
+        if (defectWeight != 1) {
+            weights.add(1.0);
+            for (int c = 1; c < d.train().numClasses(); c++) {
+                weights.add(defectWeight);
+            }
+        }
         TrainerConfig config = TrainerConfig.builder().setEpochs(epochs).setNumClasses(d.train().numClasses())
                 .optOptimizer("adam").optLearningRate(lr).optMinLearningRate(lr / 100).optSchedule("cos")
-                .optLoss(settings.loss())
+                .optLoss(settings.loss()).optClassWeights(weights)
                 .optEvalPeriod(epochs).optSeed(settings.seed()).build();
         PairTransform t = Letterbox.square(settings.imageSize());
         try (BatchLoader train = new BatchLoader(d.train(), t, LoaderConfig.training(settings.batchSize())

@@ -29,7 +29,7 @@ class TransferStudyTest {
         TransferStudy.Domain lemon = new TransferStudy.Domain("lemon",
                 new SyntheticCitrus(CitrusDomain.LEMON, 8, 32, 3), new SyntheticCitrus(CitrusDomain.LEMON, 4, 32, 4));
         TransferStudy.Settings s = new TransferStudy.Settings(SwinAttUNetConfig.fixture(4), 32, 1, 1, 4, 1e-3, 1e-3,
-                "ce+dice", List.of("classify", "lora"), 0);
+                "ce+dice", List.of("classify", "lora"), 0, 1);
         List<TransferStudy.Row> rows = new TransferStudy(s, new PrintStream(new ByteArrayOutputStream()))
                 .run(orange, List.of(lemon), out);
 

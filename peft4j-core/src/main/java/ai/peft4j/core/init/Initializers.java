@@ -23,6 +23,13 @@ public final class Initializers {
         return manager.randomNormal(0f, std, shape, ai.djl.ndarray.types.DataType.FLOAT32).clip(-2f, 2f);
     }
 
+    /** Overwrites a parameter with Normal(0, std), PyTorch's {@code normal_(w, 0, std)}. */
+    public static void normal(Parameter p, float std) {
+        try (NDArray v = p.data().getManager().randomNormal(0f, std, p.shape(), ai.djl.ndarray.types.DataType.FLOAT32)) {
+            p.replace(v);
+        }
+    }
+
     /** Overwrites a parameter with a truncated normal. */
     public static void truncNormal(Parameter p, float std) {
         try (NDArray v = truncNormal(p.data().getManager(), p.shape(), std)) {

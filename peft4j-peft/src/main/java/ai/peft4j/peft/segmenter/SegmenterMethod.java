@@ -20,6 +20,9 @@ import java.util.List;
  * layout and wires the hooks.
  */
 public abstract class SegmenterMethod implements PeftMethod {
+    /** Standard deviation of a fresh head's weights, as the published {@code weights_init} draws them. */
+    public static final float FRESH_HEAD_STD = 0.02f;
+
     protected final SegmenterLayout layout;
     private int numClasses;
 
@@ -71,8 +74,8 @@ public abstract class SegmenterMethod implements PeftMethod {
     }
 
     /**
-     * The adapter's own classifier: a copy of the model's, or a fresh one when the product line has another number
-     * of classes. Owning it is what lets adapters for different product lines share one base model.
+     * The adapter's own classifier: a copy of the model's, or a fresh one (weights N(0, 0.02)) when the product line
+     * has another number of classes. Owning it is what lets adapters for different product lines share one base model.
      */
     private Module ownHead(Module model, NDManager manager) {
         Module current = model.module(layout.head());
@@ -85,6 +88,11 @@ public abstract class SegmenterMethod implements PeftMethod {
         if (classes == conv.outChannels()) {
             mine.weight().replace(conv.weight().data());
             mine.bias().replace(conv.bias().data());
+        } else {
+            // The published train.py runs weights_init (N(0, 0.02) on every conv weight, biases untouched) before
+            // loading the base; a head of another class count is skipped by that load and keeps it. The 7x larger
+            // PyTorch default gives random logits of a few units, and LoRA then learns all-background.
+            Initializers.normal(mine.weight(), FRESH_HEAD_STD);
         }
         return mine;
     }

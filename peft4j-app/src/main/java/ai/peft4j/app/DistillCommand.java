@@ -5,19 +5,27 @@ import ai.djl.ndarray.NDManager;
 import ai.peft4j.core.engine.EngineSetup;
 import ai.peft4j.core.state.SafetensorsFile;
 import ai.peft4j.core.state.StateDictException;
+import ai.peft4j.core.nn.Module;
+import ai.peft4j.core.tensor.Resize;
+import ai.peft4j.data.ImageDataset;
+import ai.peft4j.data.ImageSubset;
 import ai.peft4j.data.loader.BatchLoader;
 import ai.peft4j.data.loader.LoaderConfig;
 import ai.peft4j.data.transform.Letterbox;
 import ai.peft4j.data.transform.TrainAugmentation;
 import ai.peft4j.data.voc.VocConfig;
 import ai.peft4j.data.voc.VocDataset;
+import ai.peft4j.models.ModelSpec;
 import ai.peft4j.models.fastsegformer.FastSegFormer;
 import ai.peft4j.models.fastsegformer.FastSegFormerConfig;
 import ai.peft4j.models.fastsegformer.TeacherSwinAttUNet;
 import ai.peft4j.models.fastsegformer.TeacherSwinAttUNetConfig;
+import ai.peft4j.models.unet.SwinAttUNet;
 import ai.peft4j.train.distill.DistillationConfig;
 import ai.peft4j.train.distill.DistillationObjective;
+import ai.peft4j.train.distill.FeatureModel;
 import ai.peft4j.train.distill.FeaturePair;
+import ai.peft4j.train.distill.ModuleOutputs;
 import ai.peft4j.train.loop.BatchSource;
 import ai.peft4j.train.loop.Checkpoint;
 import ai.peft4j.train.loop.Trainer;
@@ -35,20 +43,38 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code peft4j distill}: FastSegFormer's knowledge distillation from a trained Swin-T-Att-UNet teacher. */
+/** {@code peft4j distill}: FastSegFormer's knowledge distillation from a trained Swin-Att-UNet teacher. */
 @Command(name = "distill", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Train a FastSegFormer student (E or P) with a frozen Swin-T-Att-UNet teacher, as the "
                 + "published train_distillation.py: loss = CE + 5 NFD + 0.5 P&KL (normalised feature distillation "
                 + "on --features, KL at T = 2 with k1 = 0.5 plus MSE on the logits, both over W x H).",
-            "The teacher sees --teacher-size images, the student the same batch resized to --size (the published "
-                + "multi-resolution option: 512 and 224). Data: VOC layout with ImageSets/Segmentation/train.txt "
-                + "(and val.txt for validation).",
+            "The teacher sees --teacher-size images, the student --size images of the same batch (loaded at the "
+                + "larger side, the other resized; the published multi-resolution option: 512 and 224). Data: VOC "
+                + "layout with ImageSets/Segmentation/train.txt (and val.txt, or --val-split, for validation).",
+            "The teacher is the published FastSegFormer Swin-T-Att-UNet, or (--teacher-model swin-att-unet) a "
+                + "Swin-Att-UNet trained by peft4j train or bench transfer. --nfd-weight 0 --logit-weight 0 trains "
+                + "the student alone with the same data and schedule, the baseline distillation is measured "
+                + "against.",
             "Writes last/best.safetensors (the student's weights, plus the feature projections under nfd/), "
                 + "history.csv and curves.png to --out; run the same command again to resume."})
 final class DistillCommand implements Callable<Integer> {
     @Option(names = "--teacher", required = true, paramLabel = "CKPT", description = "The trained teacher: a "
-            + "peft4j training checkpoint or a safetensors state dict of the FastSegFormer Swin-T-Att-UNet.")
+            + "peft4j training checkpoint or a safetensors state dict of --teacher-model.")
     Path teacher;
+
+    @Option(names = "--teacher-model", defaultValue = "fastsegformer-teacher", description = "fastsegformer-teacher "
+            + "(the published Swin-T-Att-UNet of FastSegFormer) or swin-att-unet (TP-LoRA's, as peft4j train and "
+            + "bench transfer build it) (default: ${DEFAULT-VALUE}).")
+    String teacherModel;
+
+    @Option(names = "--teacher-backbone", description = "Backbone preset of a swin-att-unet teacher: swin-t, swin-s, "
+            + "or swin-fixture (the small one of bench transfer and the demo) (default: swin-t).")
+    String teacherBackbone;
+
+    @Option(names = "--teacher-features", split = ",", defaultValue = "conv1", description = "Modules of a "
+            + "swin-att-unet teacher whose outputs are its feature list, in order, for --features (default: "
+            + "${DEFAULT-VALUE}, the last decoder stage, as a1 of the published teacher).")
+    List<String> teacherFeatures;
 
     @Option(names = "--student", required = true, paramLabel = "MODEL",
             description = "fastsegformer-e or fastsegformer-p.")
@@ -78,16 +104,25 @@ final class DistillCommand implements Callable<Integer> {
             + "${DEFAULT-VALUE}).")
     int size;
 
-    @Option(names = "--teacher-size", defaultValue = "512", description = "The teacher's input side and the "
-            + "loaded image size, a multiple of 32; equal to --size for single-resolution distillation (default: "
-            + "${DEFAULT-VALUE}).")
+    @Option(names = "--teacher-size", defaultValue = "512", description = "The teacher's input side (a multiple of "
+            + "32 for fastsegformer-teacher, of 16 for swin-att-unet); equal to --size for single-resolution "
+            + "distillation (default: ${DEFAULT-VALUE}).")
     int teacherSize;
 
-    @Option(names = "--features", defaultValue = "6", description = "Feature pairs of the NFD loss: indices into "
-            + "the fork lists, N or TEACHER:STUDENT, comma-separated. Teacher: 0-2 Swin stages 1-3, 3 stage 4, "
-            + "4 bottleneck, 5 a3, 6 a1; student: 0-3 backbone stages, 4 global features, 5 FFM, 6 cnn2. "
-            + "Default ${DEFAULT-VALUE}: a1 against cnn2, the only pair the published loop trains with.")
+    @Option(names = "--features", description = "Feature pairs of the NFD loss: indices into the fork lists, N or "
+            + "TEACHER:STUDENT, comma-separated. fastsegformer-teacher: 0-2 Swin stages 1-3, 3 stage 4, 4 bottleneck, "
+            + "5 a3, 6 a1; swin-att-unet: the --teacher-features in order. Student: 0-3 backbone stages, 4 global "
+            + "features, 5 FFM, 6 cnn2. Default: 6 (a1 against cnn2, the only pair the published loop trains "
+            + "with), or 0:6 for a swin-att-unet teacher.")
     String features;
+
+    @Option(names = "--train-limit", defaultValue = "0", description = "Use at most this many training images, "
+            + "spread evenly over the list; 0 for all (default: ${DEFAULT-VALUE}).")
+    int trainLimit;
+
+    @Option(names = "--val-split", defaultValue = "val", description = "The split validated on, and reported at the "
+            + "end (default: ${DEFAULT-VALUE}).")
+    String valSplit;
 
     @Option(names = "--nfd-weight", defaultValue = "5", description = "(default: ${DEFAULT-VALUE})")
     float nfdWeight;
@@ -108,9 +143,11 @@ final class DistillCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         FastSegFormerConfig.Backbone backbone = backbone(student);
-        if (teacherSize % 32 != 0 || teacherSize < 32) {
-            throw new IllegalArgumentException("--teacher-size must be a positive multiple of 32, got "
-                    + teacherSize);
+        boolean publishedTeacher = teacherModel(teacherModel);
+        int teacherMultiple = publishedTeacher ? 32 : 16;
+        if (teacherSize % teacherMultiple != 0 || teacherSize < teacherMultiple) {
+            throw new IllegalArgumentException("--teacher-size must be a positive multiple of " + teacherMultiple
+                    + " for " + teacherModel + ", got " + teacherSize);
         }
         if (size % 32 != 0 || size < 32) {
             throw new IllegalArgumentException("--size must be a positive multiple of 32, got " + size);
@@ -122,33 +159,58 @@ final class DistillCommand implements Callable<Integer> {
         if (!Files.isRegularFile(teacher)) {
             throw new IllegalArgumentException("teacher checkpoint " + teacher + " does not exist");
         }
-        List<FeaturePair> pairs = FeaturePair.parse(features);
+        List<FeaturePair> pairs = FeaturePair.parse(features != null ? features : publishedTeacher ? "6" : "0:6");
         int numClasses = classes.size();
         VocConfig voc = VocConfig.of(classes.toArray(String[]::new));
-        VocDataset train = VocDataset.open(data, "train", voc);
-        VocDataset val = Files.isRegularFile(VocDataset.listFile(data, "val")) ? VocDataset.open(data, "val", voc)
-                : null;
+        ImageDataset train = VocDataset.open(data, "train", voc);
+        if (trainLimit > 0) {
+            train = ImageSubset.spread(train, trainLimit);
+        }
+        ImageDataset val = Files.isRegularFile(VocDataset.listFile(data, valSplit))
+                ? VocDataset.open(data, valSplit, voc) : null;
+        // Images load at the larger of the two sides; whichever model takes the smaller one gets the batch resized.
+        int loadSide = Math.max(size, teacherSize);
         PrintStream console = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         try (NDManager manager = EngineSetup.newManager()) {
             EngineSetup.seed(seed);
-            TeacherSwinAttUNet t = new TeacherSwinAttUNet(manager, TeacherSwinAttUNetConfig.published(numClasses));
-            loadTeacher(t, teacher, manager);
+            Module t;
+            FeatureModel teacherMaps;
+            if (publishedTeacher) {
+                TeacherSwinAttUNet published = new TeacherSwinAttUNet(manager,
+                        TeacherSwinAttUNetConfig.published(numClasses));
+                loadTeacher(published, teacher, manager);
+                t = published;
+                teacherMaps = published::forkFeatures;
+            } else {
+                SwinAttUNet unet = (SwinAttUNet) ModelSpec.of("swin-att-unet", teacherBackbone == null ? ""
+                        : teacherBackbone, numClasses).build(manager);
+                loadTeacher(unet, teacher, manager, "Swin-Att-UNet with a " + (teacherBackbone == null ? "swin-t"
+                        : teacherBackbone) + " backbone and " + numClasses + " classes");
+                t = unet;
+                teacherMaps = ModuleOutputs.of(unet, teacherFeatures.toArray(String[]::new));
+            }
+            if (teacherSize != loadSide) {
+                FeatureModel whole = teacherMaps;
+                teacherMaps = images -> whole.features(Resize.bilinear(images, teacherSize, teacherSize, true));
+            }
             FastSegFormer s = new FastSegFormer(manager, FastSegFormerConfig.published(backbone, numClasses));
             DistillationConfig kd = DistillationConfig.published().withPairs(pairs)
-                    .withWeights(nfdWeight, logitWeight).withStudentSize(size == teacherSize ? 0 : size);
-            DistillationObjective objective = DistillationObjective.builder().setTeacher(t, t::forkFeatures)
+                    .withWeights(nfdWeight, logitWeight).withStudentSize(size == loadSide ? 0 : size);
+            DistillationObjective objective = DistillationObjective.builder().setTeacher(t, teacherMaps)
                     .setStudent(s, s::forkFeatures)
                     .setLoss(TrainerConfig.builder().setEpochs(1).setNumClasses(numClasses).build().newLoss())
                     .optConfig(kd).build(manager, size);
             TrainerConfig config = TrainerConfig.builder().setEpochs(epochs).setNumClasses(numClasses)
                     .optLearningRate(lr).optEvalPeriod(evalPeriod).optSeed(seed).build();
-            console.printf(Locale.ROOT, "Distilling %s (%,d parameters) from %s: teacher %dx%d, student %dx%d, "
-                    + "features %s, %d training images%s%n", "FastSegFormer-" + backbone.letter(), s.parameterCount(), teacher,
-                    teacherSize, teacherSize, size, size, pairs, train.size(),
-                    val == null ? " (no val.txt: no validation)" : ", " + val.size() + " validation images");
-            try (BatchLoader trainLoader = new BatchLoader(train, TrainAugmentation.published(teacherSize),
+            console.printf(Locale.ROOT, "%s %s (%,d parameters)%s: teacher %dx%d, student %dx%d, "
+                    + "features %s, %d training images%s%n", nfdWeight == 0 && logitWeight == 0 ? "Training"
+                    : "Distilling", "FastSegFormer-" + backbone.letter(), s.parameterCount(),
+                    nfdWeight == 0 && logitWeight == 0 ? " alone" : " from " + teacher, teacherSize, teacherSize,
+                    size, size, pairs, train.size(), val == null ? " (no " + valSplit + ".txt: no validation)"
+                    : ", " + val.size() + " " + valSplit + " images");
+            try (BatchLoader trainLoader = new BatchLoader(train, TrainAugmentation.published(loadSide),
                     LoaderConfig.training(batch).withSeed(seed).withWorkers(workers));
-                    BatchLoader valLoader = val == null ? null : new BatchLoader(val, Letterbox.square(teacherSize),
+                    BatchLoader valLoader = val == null ? null : new BatchLoader(val, Letterbox.square(loadSide),
                             LoaderConfig.evaluation(batch).withWorkers(workers))) {
                 Trainer.Builder b = Trainer.builder().setModel(s).setConfig(config)
                         .setTrainData(BatchSource.of(trainLoader)).setOutputDir(out).optObjective(objective)
@@ -161,9 +223,26 @@ final class DistillCommand implements Callable<Integer> {
                         r.bestCheckpoint() == null ? "" : " (best: " + r.bestCheckpoint() + ", epoch "
                                 + r.bestEpoch() + ")", Double.isNaN(r.meanStepSeconds()) ? ""
                                 : String.format(Locale.ROOT, "; %.2f s per training step", r.meanStepSeconds()));
+                if (!r.history().isEmpty() && r.history().get(r.history().size() - 1).scores() != null) {
+                    console.printf(Locale.ROOT, "Final %s mIoU: %.2f%%%n", valSplit,
+                            100 * r.history().get(r.history().size() - 1).scores().meanIou());
+                }
             }
         }
         return 0;
+    }
+
+    /** True for the published FastSegFormer teacher, false for a peft4j Swin-Att-UNet. */
+    private static boolean teacherModel(String name) {
+        switch (name.toLowerCase(Locale.ROOT)) {
+            case "fastsegformer-teacher":
+                return true;
+            case "swin-att-unet":
+                return false;
+            default:
+                throw new IllegalArgumentException("unknown --teacher-model '" + name + "' (known: "
+                        + "fastsegformer-teacher, swin-att-unet)");
+        }
     }
 
     static FastSegFormerConfig.Backbone backbone(String name) {
@@ -182,15 +261,19 @@ final class DistillCommand implements Callable<Integer> {
 
     /** Loads the teacher strictly; a file of another model (or class count) names the keys that do not fit. */
     static void loadTeacher(TeacherSwinAttUNet model, Path file, NDManager manager) throws IOException {
+        loadTeacher(model, file, manager, "FastSegFormer Swin-T-Att-UNet teacher with " + model.config().numClasses()
+                + " classes");
+    }
+
+    private static void loadTeacher(Module model, Path file, NDManager manager, String what) throws IOException {
         SafetensorsFile.Contents c = SafetensorsFile.read(file, manager);
         Map<String, NDArray> weights = Checkpoint.FORMAT.equals(c.metadata().get("format"))
                 ? Checkpoint.read(file, manager).modelWeights() : c.tensors();
         try {
             model.loadStateDict(weights, true);
         } catch (StateDictException e) {
-            throw new IllegalArgumentException("teacher checkpoint " + file + " does not fit the FastSegFormer "
-                    + "Swin-T-Att-UNet teacher with " + model.config().numClasses() + " classes: "
-                    + e.getMessage(), e);
+            throw new IllegalArgumentException("teacher checkpoint " + file + " does not fit the " + what
+                    + ": " + e.getMessage(), e);
         }
     }
 }

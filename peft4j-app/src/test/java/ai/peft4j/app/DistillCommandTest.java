@@ -12,6 +12,8 @@ import ai.peft4j.data.synthetic.CitrusDomain;
 import ai.peft4j.data.synthetic.SyntheticCitrus;
 import ai.peft4j.models.fastsegformer.TeacherSwinAttUNet;
 import ai.peft4j.models.fastsegformer.TeacherSwinAttUNetConfig;
+import ai.peft4j.models.unet.SwinAttUNet;
+import ai.peft4j.models.unet.SwinAttUNetConfig;
 import ai.peft4j.train.loop.Trainer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -90,5 +92,49 @@ class DistillCommandTest {
         assertEquals(new Shape(64, 32, 1, 1), shapes.get("nfd/1.weight"));
         assertTrue(shapes.keySet().stream().anyMatch(k -> k.startsWith("common_backbone.")), shapes.toString());
         assertTrue(Files.exists(out.resolve(Trainer.LOG)));
+    }
+
+    @Test
+    void distill_fromASwinAttUNetTeacherOnASmallerInput_andTheStudentAlone(@TempDir Path dir) throws Exception {
+        new SyntheticCitrus(CitrusDomain.ORANGE, 10, 64, 1).writeVoc(dir.resolve("voc"));
+        Path ckpt = dir.resolve("unet.safetensors");
+        try (NDManager m = EngineSetup.newManager()) {
+            SafetensorsFile.write(ckpt, new SwinAttUNet(m, SwinAttUNetConfig.fixture(4)).stateDict(), Map.of());
+        }
+        Path out = dir.resolve("kd");
+        CliRun r = CliRun.of("distill", "--teacher", ckpt.toString(), "--teacher-model", "swin-att-unet",
+                "--teacher-backbone", "swin-fixture", "--student", "fastsegformer-p", "--data",
+                dir.resolve("voc").toString(), "--out", out.toString(), "--epochs", "1", "--batch", "2", "--size",
+                "64", "--teacher-size", "32", "--workers", "1", "--train-limit", "3");
+        assertEquals(0, r.code(), r.err() + r.out());
+        assertTrue(r.out().contains("Distilling FastSegFormer-P (" ), r.out());
+        assertTrue(r.out().contains("teacher 32x32, student 64x64, features [0:6], 3 training images"), r.out());
+        // conv1, the teacher's last decoder stage (16 channels at base 16), against cnn2 (32).
+        assertEquals(new Shape(16, 32, 1, 1), SafetensorsFile.readShapes(out.resolve(Trainer.LAST))
+                .get("nfd/0.weight"));
+
+        Path alone = dir.resolve("alone");
+        r = CliRun.of("distill", "--teacher", ckpt.toString(), "--teacher-model", "swin-att-unet",
+                "--teacher-backbone", "swin-fixture", "--student", "fastsegformer-p", "--data",
+                dir.resolve("voc").toString(), "--out", alone.toString(), "--epochs", "1", "--batch", "2", "--size",
+                "64", "--teacher-size", "32", "--workers", "1", "--nfd-weight", "0", "--logit-weight", "0");
+        assertEquals(0, r.code(), r.err() + r.out());
+        assertTrue(r.out().contains("Training FastSegFormer-P"), r.out());
+        assertTrue(SafetensorsFile.readShapes(alone.resolve(Trainer.LAST)).keySet().stream()
+                .noneMatch(k -> k.startsWith("nfd/")));
+    }
+
+    @Test
+    void swinAttUNetTeacherOfAnotherSize_namesTheModelItExpected(@TempDir Path dir) throws Exception {
+        new SyntheticCitrus(CitrusDomain.ORANGE, 5, 64, 1).writeVoc(dir.resolve("voc"));
+        Path ckpt = dir.resolve("unet.safetensors");
+        try (NDManager m = EngineSetup.newManager()) {
+            SafetensorsFile.write(ckpt, new SwinAttUNet(m, SwinAttUNetConfig.fixture(4)).stateDict(), Map.of());
+        }
+        CliRun r = CliRun.of("distill", "--teacher", ckpt.toString(), "--teacher-model", "swin-att-unet",
+                "--student", "fastsegformer-p", "--data", dir.resolve("voc").toString(), "--out",
+                dir.resolve("out").toString(), "--teacher-size", "64", "--size", "64");
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().contains("does not fit the Swin-Att-UNet with a swin-t backbone and 4 classes"), r.err());
     }
 }

@@ -155,6 +155,11 @@ public final class ClassFolderDataset implements ImageDataset {
         return entries.get(index).image();
     }
 
+    /** Whether pair {@code index} comes from a defect-free folder (all background), known without decoding it. */
+    public boolean defectFree(int index) {
+        return entries.get(index).classId() == 0;
+    }
+
     @Override
     public LabelledImage read(int index) {
         Entry e = entries.get(index);

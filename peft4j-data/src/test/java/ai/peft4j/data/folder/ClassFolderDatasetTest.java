@@ -7,12 +7,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.peft4j.core.testing.SharedFiles;
 import ai.peft4j.data.CheckReport;
 import ai.peft4j.data.DataException;
+import ai.peft4j.data.ImageSubset;
 import ai.peft4j.data.LabelledImage;
 import ai.peft4j.data.TestImages;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -44,6 +46,27 @@ class ClassFolderDatasetTest {
         }
         // Counted from the PNG's own zlib stream without an image library: 715 values >= 128 (959 non-zero).
         assertEquals(715, defect);
+    }
+
+    @Test
+    void defectShare_keepsEveryDefectiveImageAndTopsUpWithDefectFreeOnes() {
+        ClassFolderDataset all = ClassFolderDataset.all(SharedFiles.require("data/magnetic-tile"),
+                ClassFolderConfig.defaults());
+        // 392 defective and 952 defect-free pairs: half of 480 is 240 of each.
+        ImageSubset half = ImageSubset.defectShare(all, 480, 0.5, all::defectFree);
+        assertEquals(480, half.size());
+        assertEquals(240, countFree(half, all));
+        assertEquals(480, IntStream.range(0, 480).map(half::sourceIndex).distinct().count());
+        // 800 at a share of 0.25: 200 defect-free leave 600 places to defective images, which number 392.
+        ImageSubset quarter = ImageSubset.defectShare(all, 800, 0.25, all::defectFree);
+        assertEquals(200 + 392, quarter.size());
+        assertEquals(200, countFree(quarter, all));
+        assertEquals(392, ImageSubset.defectShare(all, 2000, 0, all::defectFree).size());
+        assertThrows(IllegalArgumentException.class, () -> ImageSubset.defectShare(all, 10, 1.5, all::defectFree));
+    }
+
+    private static long countFree(ImageSubset subset, ClassFolderDataset all) {
+        return IntStream.range(0, subset.size()).filter(i -> all.defectFree(subset.sourceIndex(i))).count();
     }
 
     @Test

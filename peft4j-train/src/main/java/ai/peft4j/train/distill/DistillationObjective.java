@@ -79,7 +79,8 @@ public final class DistillationObjective implements Objective {
 
     /** All terms of the loss of one batch; the student's terms carry gradients, the teacher's never. */
     public Terms terms(NDArray images, NDArray labels) {
-        List<NDArray> t = teacherForward(images);
+        // With both terms off the student trains alone (the baseline): no teacher forward at all.
+        List<NDArray> t = config.nfdWeight() > 0 || config.logitWeight() > 0 ? teacherForward(images) : null;
         List<NDArray> s = studentFeatures.features(studentInput(images));
         NDArray logits = s.get(s.size() - 1);
         NDArray ce = loss.compute(toLabelSize(logits, labels.getShape()), labels);

@@ -31,10 +31,9 @@ import picocli.CommandLine.Spec;
             + "logits), optionally as a statically quantised int8 QDQ graph calibrated on a folder of images.",
             "The float export is checked against the engine's own forward on ONNX Runtime before it is kept."})
 final class ExportCommand implements Callable<Integer> {
-    /** The state-dict prefix of a training checkpoint's optimiser state, which is not part of the model. */
-
-    @Option(names = "--model", required = true, description = "fastsegformer-e, fastsegformer-p or swin-att-unet "
-            + "(with a LoRA adapter merged into its weights: the exporter refuses unmerged adapters).")
+    @Option(names = "--model", required = true, description = "fastsegformer-e, fastsegformer-p, "
+            + "fastsegformer-teacher (the Swin-T-Att-UNet distillation teacher) or swin-att-unet (with a LoRA adapter "
+            + "merged into its weights: the exporter refuses unmerged adapters).")
     String model;
 
     @Option(names = "--backbone", description = "Swin preset of swin-att-unet: swin-t (default), swin-s, "
@@ -84,9 +83,9 @@ final class ExportCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         String name = model.toLowerCase(Locale.ROOT);
-        if (!List.of("fastsegformer-e", "fastsegformer-p", "swin-att-unet").contains(name)) {
+        if (!List.of("fastsegformer-e", "fastsegformer-p", "fastsegformer-teacher", "swin-att-unet").contains(name)) {
             throw new IllegalArgumentException("--model " + model + " cannot be exported yet (exportable: "
-                    + "fastsegformer-e, fastsegformer-p, swin-att-unet)");
+                    + "fastsegformer-e, fastsegformer-p, fastsegformer-teacher, swin-att-unet)");
         }
         if (int8 && calib == null) {
             throw new IllegalArgumentException("--int8 needs --calib DIR, a folder of images to calibrate on");
@@ -97,7 +96,8 @@ final class ExportCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         try (NDManager manager = EngineSetup.newManager()) {
             Map<String, NDArray> weights = checkpoint == null ? null : Weights.read(checkpoint, manager).tensors();
-            String head = name.equals("swin-att-unet") ? "final_conv.weight" : "cnn_up.1.weight";
+            String head = name.equals("swin-att-unet") ? "final_conv.weight"
+                    : name.equals("fastsegformer-teacher") ? "final_up_conv.1.weight" : "cnn_up.1.weight";
             int numClasses = classes != null ? classes : weights != null && weights.containsKey(head)
                     ? (int) weights.get(head).getShape().get(0) : name.equals("swin-att-unet") ? 6 : 4;
             ModelSpec modelSpec = ModelSpec.of(name, name.equals("swin-att-unet") ? backbone : null, numClasses);

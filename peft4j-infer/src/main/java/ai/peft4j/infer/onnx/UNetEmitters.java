@@ -1,6 +1,7 @@
 package ai.peft4j.infer.onnx;
 
 import ai.peft4j.core.nn.Module;
+import ai.peft4j.models.fastsegformer.TeacherSwinAttUNet;
 import ai.peft4j.models.swin.SwinTransformer;
 import ai.peft4j.models.unet.ConvBlock;
 import ai.peft4j.models.unet.SwinAttUNet;
@@ -8,7 +9,10 @@ import ai.peft4j.models.unet.UpConv;
 import java.util.List;
 import java.util.Map;
 
-/** TP-LoRA's Swin-Att-UNet as ONNX, mirroring {@code ai.peft4j.models.unet} (merge LoRA adapters first). */
+/**
+ * The Swin-Att-UNets as ONNX: TP-LoRA's, mirroring {@code ai.peft4j.models.unet} (merge LoRA adapters first), and
+ * FastSegFormer's teacher.
+ */
 final class UNetEmitters {
     private UNetEmitters() {}
 
@@ -16,6 +20,30 @@ final class UNetEmitters {
         out.put(ConvBlock.class, (Emitter<ConvBlock>) (ctx, m, x) -> ctx.child(m, "conv", x));
         out.put(UpConv.class, (Emitter<UpConv>) (ctx, m, x) -> ctx.child(m, "up", x));
         out.put(SwinAttUNet.class, (Emitter<SwinAttUNet>) UNetEmitters::swinAttUNet);
+        out.put(TeacherSwinAttUNet.class, (Emitter<TeacherSwinAttUNet>) UNetEmitters::teacher);
+    }
+
+    /** FastSegFormer's Swin-T-Att-UNet teacher: as its forward, without the fork list. */
+    static Value teacher(ExportContext ctx, TeacherSwinAttUNet m, Value x) {
+        if (x.dim(2) % 32 != 0 || x.dim(3) % 32 != 0) {
+            throw new IllegalArgumentException("the Swin-Att-UNet teacher takes sides that are multiples of 32 (the "
+                    + "decoder doubles 1/32-scale maps back up), got " + x.dim(2) + "x" + x.dim(3));
+        }
+        Value x1 = ctx.child(m, "cnn_up", x);
+        SwinTransformer backbone = m.backbone();
+        List<Value> feats = ctx.within("common_backbone", () -> {
+            List<Value> maps = SwinEmitters.featureMaps(ctx, backbone, x, 4);
+            // The backbone's final LayerNorm acts on stage 4's channels: move them last and back.
+            Value last = ctx.transpose(ctx.child(backbone, "norm", ctx.transpose(maps.get(3), 0, 2, 3, 1)),
+                    0, 3, 1, 2);
+            return List.of(maps.get(0), maps.get(1), maps.get(2), last);
+        });
+        Value bottle = ctx.child(m, "bottle", feats.get(3));
+        Value a4 = decoderStep(ctx, m, 4, bottle, ctx.child(m, "change1", feats.get(2)));
+        Value a3 = decoderStep(ctx, m, 3, a4, ctx.child(m, "change2", feats.get(1)));
+        Value a2 = decoderStep(ctx, m, 2, a3, ctx.child(m, "change3", feats.get(0)));
+        Value a1 = decoderStep(ctx, m, 1, a2, x1);
+        return ctx.child(m, "final_up_conv", a1);
     }
 
     static Value swinAttUNet(ExportContext ctx, SwinAttUNet m, Value x) {

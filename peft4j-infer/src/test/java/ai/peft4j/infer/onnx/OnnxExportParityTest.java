@@ -91,6 +91,15 @@ class OnnxExportParityTest {
     }
 
     @Test
+    void fastSegFormerTeacher_onnxRuntimeMatchesDjlForward() throws Exception {
+        // Swin-T at 96x96: stage grids 24, 12, 6 and 3, each padded to whole windows; stage 4 layer-normalised.
+        Module net = ModelSpec.of("fastsegformer-teacher", null, 4).build(manager);
+        NDArray images = ClosedFormWeights.sinusoid(manager, new Shape(1, 3, 96, 96), 0.023).add(1f).div(2f);
+        float diff = exportAndCompare(net, images, dir.resolve("teacher.onnx"), 96);
+        assertTrue(diff < 1e-4f, "max abs difference " + diff);
+    }
+
+    @Test
     void export_refusesModulesWithHooks() {
         Module net = ModelSpec.of("swin-att-unet", "swin-fixture", 6).build(manager);
         net.module("final_conv").addForwardHook((m, in, out) -> out);

@@ -2,11 +2,17 @@ package ai.peft4j.app;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.peft4j.app.run.Weights;
 import ai.peft4j.core.engine.EngineSetup;
 import ai.peft4j.core.nn.Layer;
 import ai.peft4j.core.nn.Module;
+import ai.peft4j.core.tensor.Resize;
+import ai.peft4j.data.Sample;
+import ai.peft4j.data.transform.Letterbox;
+import ai.peft4j.data.voc.VocConfig;
+import ai.peft4j.data.voc.VocDataset;
 import ai.peft4j.infer.onnx.CalibrationImages;
 import ai.peft4j.infer.onnx.OnnxExporter;
 import ai.peft4j.infer.onnx.OnnxGraph;
@@ -14,12 +20,14 @@ import ai.peft4j.infer.onnx.OnnxPredictor;
 import ai.peft4j.infer.onnx.OnnxWriter;
 import ai.peft4j.infer.onnx.QdqQuantizer;
 import ai.peft4j.models.ModelSpec;
+import ai.peft4j.train.metrics.ConfusionMatrix;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -77,6 +85,14 @@ final class ExportCommand implements Callable<Integer> {
             + "of min/max.")
     Double percentile;
 
+    @Option(names = "--score", paramLabel = "DIR", description = "Score the written graph on a VOC-layout data set "
+            + "(with --int8, the float graph too, so the cost of quantising shows): mIoU over --score-split as "
+            + "training reports it, on letterboxed images with the letterbox bands left out.")
+    Path score;
+
+    @Option(names = "--score-split", defaultValue = "test", description = "(default: ${DEFAULT-VALUE})")
+    String scoreSplit;
+
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
@@ -114,6 +130,7 @@ final class ExportCommand implements Callable<Integer> {
                     : CalibrationImages.fromFolder(calib, inputSize, inputSize, calibCount);
             float diff = check(net, graph, manager, images.isEmpty() ? null : images.get(0));
             out.printf(Locale.ROOT, "Checked   ONNX Runtime vs engine forward: max |difference| %.2e%n", diff);
+            OnnxGraph floatGraph = graph;
             if (int8) {
                 QdqQuantizer.Builder q = QdqQuantizer.builder().setCalibration(images, inputSize, inputSize);
                 if (!int8Depthwise) {
@@ -131,8 +148,51 @@ final class ExportCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "Wrote     %s (%.1f MB, opset %d, %d nodes, input images [%s, 3, %d, %d], "
                     + "output output)%n", onnx, Files.size(onnx) / 1e6, OnnxWriter.OPSET, graph.nodes().size(),
                     fixedBatch ? "1" : "N", inputSize, inputSize);
+            if (score != null) {
+                double written = meanIou(onnx, numClasses, manager);
+                if (int8) {
+                    Path tmp = Files.createTempFile("peft4j-export", ".onnx");
+                    try {
+                        OnnxWriter.write(floatGraph, tmp);
+                        double fp32 = meanIou(tmp, numClasses, manager);
+                        out.printf(Locale.ROOT, "Scored    %s of %s: float mIoU %.2f%%, int8 %.2f%% (%+.2f points)%n",
+                                scoreSplit, score, 100 * fp32, 100 * written, 100 * (written - fp32));
+                    } finally {
+                        Files.deleteIfExists(tmp);
+                    }
+                } else {
+                    out.printf(Locale.ROOT, "Scored    %s of %s: mIoU %.2f%%%n", scoreSplit, score, 100 * written);
+                }
+            }
         }
         return 0;
+    }
+
+    /**
+     * mIoU of an ONNX graph on the scored split as training scores it: letterboxed images, logits resized to the
+     * input (bilinear, corners aligned; FastSegFormer answers at 224x224 whatever its input), argmax per pixel.
+     */
+    private double meanIou(Path file, int numClasses, NDManager manager) throws Exception {
+        String[] names = new String[numClasses];
+        names[0] = "background";
+        for (int c = 1; c < numClasses; c++) {
+            names[c] = "class " + c;
+        }
+        VocDataset data = VocDataset.open(score, scoreSplit, VocConfig.of(names));
+        Letterbox letterbox = Letterbox.square(inputSize);
+        ConfusionMatrix cm = new ConfusionMatrix(numClasses);
+        try (OnnxPredictor p = OnnxPredictor.builder().setModel(file).build()) {
+            for (int i = 0; i < data.size(); i++) {
+                Sample s = letterbox.apply(data.read(i), new SplittableRandom(0)).toSample();
+                OnnxPredictor.Logits out = p.predict(s.image(), 1, s.height(), s.width());
+                try (NDManager scope = manager.newSubManager()) {
+                    NDArray logits = Resize.bilinear(scope.create(out.data(), new Shape(out.shape())), s.height(),
+                            s.width(), true);
+                    cm.add(s.mask(), logits.argMax(1).toType(DataType.INT32, false).toIntArray());
+                }
+            }
+        }
+        return cm.scores().meanIou();
     }
 
     /** Max |ONNX Runtime - engine| of the float graph on one image (a calibration image, else a fixed pattern). */

@@ -10,11 +10,13 @@ import ai.peft4j.data.split.SplitRatios;
 import ai.peft4j.data.voc.VocConfig;
 import ai.peft4j.data.voc.VocDataset;
 import ai.peft4j.models.unet.SwinAttUNetConfig;
+import ai.peft4j.peft.MethodCatalog;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -51,14 +53,15 @@ final class BenchTransferCommand implements Callable<Integer> {
             + "images, spread evenly over the list (default: ${DEFAULT-VALUE} of NEU-Seg's 3129, to fit 2 cores).")
     int sourceLimit;
 
-    @Option(names = "--target-limit", defaultValue = "480", description = "Use at most this many target training "
-            + "images, spread evenly over the list, so every class folder keeps its share (default: "
-            + "${DEFAULT-VALUE}: a few hundred labelled images of the new product line).")
+    @Option(names = "--target-limit", defaultValue = "320", description = "Use at most this many target training "
+            + "images (default: ${DEFAULT-VALUE}: a few hundred labelled images of the new product line; with "
+            + "--free-share 0.25, magnetic tile's 240 defective training images and 80 defect-free ones).")
     int targetLimit;
 
-    @Option(names = "--free-share", defaultValue = "0.5", description = "Largest share of defect-free images among "
-            + "the target training images; defective ones fill the rest (default: ${DEFAULT-VALUE}; magnetic tile's split holds 564 defect-free of 806, and picked "
-            + "blindly 480 images hold too few defects to learn from). 1 picks evenly over the whole list.")
+    @Option(names = "--free-share", defaultValue = "0.25", description = "Largest share of defect-free images "
+            + "among the target training images; defective ones fill the rest, spread over the class folders "
+            + "(default: ${DEFAULT-VALUE}; magnetic tile's split holds 564 defect-free of 806, and images picked "
+            + "blindly hold too few defects to learn from). 1 picks evenly over the whole list.")
     double freeShare;
 
     @Option(names = "--out", defaultValue = "runs/transfer", description = "(default: ${DEFAULT-VALUE})")
@@ -75,7 +78,7 @@ final class BenchTransferCommand implements Callable<Integer> {
     @Option(names = "--pretrain-epochs", defaultValue = "6", description = "(default: ${DEFAULT-VALUE})")
     int pretrainEpochs;
 
-    @Option(names = "--adapt-epochs", defaultValue = "6", description = "(default: ${DEFAULT-VALUE})")
+    @Option(names = "--adapt-epochs", defaultValue = "20", description = "(default: ${DEFAULT-VALUE})")
     int adaptEpochs;
 
     @Option(names = "--batch", defaultValue = "8", description = "(default: ${DEFAULT-VALUE})")
@@ -84,13 +87,23 @@ final class BenchTransferCommand implements Callable<Integer> {
     @Option(names = "--pretrain-lr", defaultValue = "2e-3", description = "(default: ${DEFAULT-VALUE})")
     double pretrainLr;
 
-    @Option(names = "--adapt-lr", defaultValue = "2e-3", description = "The same for every method "
-            + "(default: ${DEFAULT-VALUE}).")
+    @Option(names = "--adapt-lr", defaultValue = "2e-3", description = "Adam's learning rate while adapting, for "
+            + "every method not given in --method-lr (default: ${DEFAULT-VALUE}).")
     double adaptLr;
 
-    @Option(names = "--loss", defaultValue = "ce+dice", description = "(default: ${DEFAULT-VALUE}; magnetic tile "
-            + "defects cover 0.2-24 %% of an image, so Dice keeps them from drowning)")
-    String loss;
+    @Option(names = "--method-lr", paramLabel = "METHOD=LR", split = ",", defaultValue = "full=5e-4",
+            description = "Learning rates of single methods (default: ${DEFAULT-VALUE}: full fine-tuning moves every "
+            + "weight and takes a smaller step, as usual; at 2e-3 it ends at background only on magnetic tile, while "
+            + "LoRA at 5e-4 does not leave background in 20 epochs).")
+    Map<String, Double> methodLr;
+
+    @Option(names = "--pretrain-loss", defaultValue = "ce+dice", description = "(default: ${DEFAULT-VALUE})")
+    String pretrainLoss;
+
+    @Option(names = "--adapt-loss", defaultValue = "dice", description = "(default: ${DEFAULT-VALUE}; magnetic "
+            + "tile defects cover 0.2-24 %% of a defective image, and with cross-entropy in the loss LoRA ends at "
+            + "background only)")
+    String adaptLoss;
 
     @Option(names = "--defect-weight", defaultValue = "10", description = "Cross-entropy weight of every defect "
             + "class (background 1) while adapting (default: ${DEFAULT-VALUE}; unweighted, every method ends predicting "
@@ -110,6 +123,12 @@ final class BenchTransferCommand implements Callable<Integer> {
         if (size % 16 != 0) {
             throw new IllegalArgumentException("--size must be a multiple of 16, got " + size);
         }
+        for (String m : methodLr.keySet()) {
+            if (!MethodCatalog.NAMES.contains(m)) {
+                throw new IllegalArgumentException("--method-lr names '" + m + "', which is not a method (known: "
+                        + String.join(", ", MethodCatalog.NAMES) + ")");
+            }
+        }
         PrintStream console = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         VocConfig vc = new VocConfig(sourceClasses, null, null, false);
         TransferStudy.Domain src = new TransferStudy.Domain(source.getFileName().toString(),
@@ -126,8 +145,8 @@ final class BenchTransferCommand implements Callable<Integer> {
                 : ImageSubset.defectShare(targetTrain, targetLimit, freeShare, targetTrain::defectFree),
                 ClassFolderDataset.open(target, lists.resolve("test.txt"), "test", fc));
         TransferStudy.Settings settings = new TransferStudy.Settings(SwinAttUNetConfig.fixture(
-                sourceClasses.size()), size, pretrainEpochs, adaptEpochs, batch, pretrainLr, adaptLr, loss, methods,
-                seed, defectWeight);
+                sourceClasses.size()), size, pretrainEpochs, adaptEpochs, batch, pretrainLr, adaptLr, pretrainLoss,
+                methods, seed, defectWeight, methodLr, adaptLoss);
         long t0 = System.nanoTime();
         Files.createDirectories(out);
         new TransferStudy(settings, console).run(src, List.of(tgt), out, base);

@@ -6,10 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import ai.peft4j.app.run.Weights;
 import ai.peft4j.core.engine.EngineSetup;
 import ai.peft4j.core.state.SafetensorsFile;
 import ai.peft4j.data.synthetic.CitrusDomain;
 import ai.peft4j.data.synthetic.SyntheticCitrus;
+import ai.peft4j.models.fastsegformer.FastSegFormer;
+import ai.peft4j.models.fastsegformer.FastSegFormerConfig;
 import ai.peft4j.models.fastsegformer.TeacherSwinAttUNet;
 import ai.peft4j.models.fastsegformer.TeacherSwinAttUNetConfig;
 import ai.peft4j.models.unet.SwinAttUNet;
@@ -112,6 +115,16 @@ class DistillCommandTest {
         // conv1, the teacher's last decoder stage (16 channels at base 16), against cnn2 (32).
         assertEquals(new Shape(16, 32, 1, 1), SafetensorsFile.readShapes(out.resolve(Trainer.LAST))
                 .get("nfd/0.weight"));
+        // What export, eval and stream read from it loads strictly into the bare student: no projections.
+        try (NDManager m = EngineSetup.newManager()) {
+            Weights w = Weights.read(out.resolve(Trainer.LAST), m);
+            assertTrue(w.tensors().keySet().stream().noneMatch(k -> k.contains("/")), w.tensors().keySet().toString());
+            FastSegFormer student = new FastSegFormer(m, FastSegFormerConfig.published(
+                    FastSegFormerConfig.Backbone.POOLFORMER_S12, w.classes()));
+            assertEquals(4, w.classes());
+            assertEquals(student.stateDict().size(), w.tensors().size());
+            student.loadStateDict(w.tensors(), true);
+        }
 
         Path alone = dir.resolve("alone");
         r = CliRun.of("distill", "--teacher", ckpt.toString(), "--teacher-model", "swin-att-unet",

@@ -37,9 +37,10 @@ public final class ImageSubset implements ImageDataset {
 
     /**
      * At most {@code limit} pairs, of which at most {@code freeShare * limit} are defect-free (as {@code free} says)
-     * and defective ones fill the rest as far as there are any; each group's picks spread evenly over the list. Most inspection sets are mostly defect-free images,
-     * and a few hundred picked blindly hold too few defects to learn from: an engineer labelling a new product line
-     * keeps every defective image and tops it up with defect-free ones.
+     * and defective ones fill the rest as far as there are any; each group's picks spread evenly over the list. Most
+     * inspection sets are mostly defect-free images, and a few hundred picked blindly hold too few defects to learn
+     * from: an engineer labelling a new product line keeps every defective image and tops it up with defect-free
+     * ones.
      */
     public static ImageSubset defectShare(ImageDataset source, int limit, double freeShare, IntPredicate free) {
         if (limit < 1) {

@@ -28,10 +28,11 @@ public record Weights(Path file, Map<String, NDArray> tensors, int classes) {
         }
         SafetensorsFile.Contents c = SafetensorsFile.read(file, manager);
         if (Checkpoint.FORMAT.equals(c.metadata().get("format"))) {
-            // The optimiser's state sits under a prefix no module path can take.
+            // The optimiser's state and modules trained beside the model (a distillation's projections) sit under
+            // prefixes with a '/', which no module path has.
             Map<String, NDArray> model = new LinkedHashMap<>();
             c.tensors().forEach((k, v) -> {
-                if (!k.startsWith("optimizer/")) {
+                if (k.indexOf('/') < 0) {
                     model.put(k, v);
                 }
             });

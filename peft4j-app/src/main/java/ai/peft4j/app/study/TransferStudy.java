@@ -27,6 +27,7 @@ import ai.peft4j.train.loop.TrainerConfig;
 import ai.peft4j.train.loop.TrainingResult;
 import ai.peft4j.train.metrics.SegmentationScores;
 import ai.peft4j.train.report.EfficiencyChart;
+import ai.peft4j.train.report.EpochRecord;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -48,15 +49,35 @@ public final class TransferStudy {
      * @param adaptEpochs epochs on each target set, per method
      * @param batchSize images per step
      * @param pretrainLr Adam learning rate for pretraining
-     * @param adaptLr Adam learning rate for adaptation, the same for every method
-     * @param loss the loss, e.g. {@code ce+dice}
+     * @param adaptLr Adam learning rate for adaptation, for every method not in {@code methodLr}
+     * @param loss the pretraining loss, e.g. {@code ce+dice}
      * @param methods method names (see {@link MethodCatalog})
      * @param seed seeds loaders, initialisation and training
      * @param defectWeight cross-entropy weight of every class but background while adapting (1: unweighted); small
      *     defects on a large background otherwise pull every method to predicting background only
+     * @param methodLr learning rates of single methods (few trainable weights usually want a larger step than
+     *     full fine-tuning, as HF PEFT's LoRA recipes use)
+     * @param adaptLoss the loss while adapting
      */
     public record Settings(SwinAttUNetConfig unet, int imageSize, int pretrainEpochs, int adaptEpochs, int batchSize,
-            double pretrainLr, double adaptLr, String loss, List<String> methods, long seed, double defectWeight) {}
+            double pretrainLr, double adaptLr, String loss, List<String> methods, long seed, double defectWeight,
+            Map<String, Double> methodLr, String adaptLoss) {
+        public Settings {
+            methodLr = Map.copyOf(methodLr);
+        }
+
+        /** Settings with one adaptation learning rate for every method. */
+        public Settings(SwinAttUNetConfig unet, int imageSize, int pretrainEpochs, int adaptEpochs, int batchSize,
+                double pretrainLr, double adaptLr, String loss, List<String> methods, long seed, double defectWeight) {
+            this(unet, imageSize, pretrainEpochs, adaptEpochs, batchSize, pretrainLr, adaptLr, loss, methods, seed,
+                    defectWeight, Map.of(), loss);
+        }
+
+        /** The adaptation learning rate of {@code method}. */
+        public double adaptLr(String method) {
+            return methodLr.getOrDefault(method, adaptLr);
+        }
+    }
 
     /** A data set with its train and test parts. */
     public record Domain(String name, ImageDataset train, ImageDataset test) {}
@@ -102,24 +123,26 @@ public final class TransferStudy {
             EngineSetup.seed(settings.seed());
             SwinAttUNet model = new SwinAttUNet(m, withClasses(source.train().numClasses()));
             SegmentationScores scores;
+            double seconds;
             if (pretrained == null) {
-                TrainingResult r = train(model, source, settings.pretrainEpochs(), settings.pretrainLr(), 1,
-                        out.resolve("pretrain"));
+                TrainingResult r = train(model, source, settings.pretrainEpochs(), settings.pretrainLr(),
+                        settings.loss(), 1, out.resolve("pretrain"));
                 console.printf(Locale.ROOT, "   checkpoint %s%n", r.lastCheckpoint());
                 scores = finalScores(r);
+                seconds = trainingSeconds(r);
             } else {
                 model.loadStateDict(Checkpoint.read(pretrained, m).modelState(), true);
                 scores = evaluate(model, source).scores();
+                seconds = (System.nanoTime() - t0) / 1e9;
             }
             rows.add(row(source.name() + " (source)", "pretrained", model.trainableParameterCount(),
-                    model.parameterCount(), scores, scores.meanIou(), t0));
+                    model.parameterCount(), scores, scores.meanIou(), seconds));
             console.printf(Locale.ROOT, "   source test mIoU %.2f%%%n", 100 * scores.meanIou());
         }
         for (Domain target : targets) {
             for (String name : settings.methods()) {
-                console.printf(Locale.ROOT, "== %s on %s (%d images, %d epochs)%n", name, target.name(),
-                        target.train().size(), settings.adaptEpochs());
-                long t1 = System.nanoTime();
+                console.printf(Locale.ROOT, "== %s on %s (%d images, %d epochs, lr %.1e)%n", name, target.name(),
+                        target.train().size(), settings.adaptEpochs(), settings.adaptLr(name));
                 Path dir = out.resolve(target.name()).resolve(name);
                 try (NDManager m = EngineSetup.newManager()) {
                     EngineSetup.seed(settings.seed() + 1);
@@ -132,13 +155,13 @@ public final class TransferStudy {
                         sm.withClasses(target.train().numClasses());
                     }
                     Attachment a = method.attach(model);
-                    // One learning rate for every method, as in the published comparison.
-                    TrainingResult r = train(model, target, settings.adaptEpochs(), settings.adaptLr(),
-                            settings.defectWeight(), dir);
+                    TrainingResult r = train(model, target, settings.adaptEpochs(), settings.adaptLr(name),
+                            settings.adaptLoss(), settings.defectWeight(), dir);
                     AdapterFiles.save(a, dir.resolve("adapter"));
                     long trainable = model.trainableParameterCount();
                     double kept = sourceKept(model, weights, source, m);
-                    Row row = row(target.name(), name, trainable, model.parameterCount(), finalScores(r), kept, t1);
+                    Row row = row(target.name(), name, trainable, model.parameterCount(), finalScores(r), kept,
+                            trainingSeconds(r));
                     rows.add(row);
                     console.printf(Locale.ROOT, "   %s: test mIoU %.2f%%, %,d trainable parameters, source test "
                             + "mIoU kept %.2f%%, %.0f s%n", name, 100 * row.miou(), row.trainable(),
@@ -154,8 +177,8 @@ public final class TransferStudy {
         return new SwinAttUNetConfig(settings.unet().backbone(), classes, settings.unet().base());
     }
 
-    private TrainingResult train(SwinAttUNet model, Domain d, int epochs, double lr, double defectWeight, Path dir)
-            throws IOException {
+    private TrainingResult train(SwinAttUNet model, Domain d, int epochs, double lr, String loss, double defectWeight,
+            Path dir) throws IOException {
         List<Double> weights = new ArrayList<>();
         if (defectWeight != 1) {
             weights.add(1.0);
@@ -165,7 +188,7 @@ public final class TransferStudy {
         }
         TrainerConfig config = TrainerConfig.builder().setEpochs(epochs).setNumClasses(d.train().numClasses())
                 .optOptimizer("adam").optLearningRate(lr).optMinLearningRate(lr / 100).optSchedule("cos")
-                .optLoss(settings.loss()).optClassWeights(weights)
+                .optLoss(loss).optClassWeights(weights)
                 .optEvalPeriod(epochs).optSeed(settings.seed()).build();
         PairTransform t = Letterbox.square(settings.imageSize());
         try (BatchLoader train = new BatchLoader(d.train(), t, LoaderConfig.training(settings.batchSize())
@@ -195,9 +218,13 @@ public final class TransferStudy {
     }
 
     private static Row row(String target, String method, long trainable, long total, SegmentationScores s,
-            double sourceMiou, long start) {
-        return new Row(target, method, trainable, total, s.meanIou(), s.meanRecall(), sourceMiou,
-                (System.nanoTime() - start) / 1e9);
+            double sourceMiou, double seconds) {
+        return new Row(target, method, trainable, total, s.meanIou(), s.meanRecall(), sourceMiou, seconds);
+    }
+
+    /** Seconds of training over all epochs, also those of an earlier, resumed invocation. */
+    private static double trainingSeconds(TrainingResult r) {
+        return r.history().stream().mapToDouble(EpochRecord::seconds).sum();
     }
 
     /**
@@ -223,7 +250,7 @@ public final class TransferStudy {
     public static void write(List<Row> rows, Path out) throws IOException {
         StringBuilder md = new StringBuilder();
         md.append("| data set | method | trainable parameters | % of model | test mIoU | test mPA "
-                + "| source test mIoU kept | seconds |\n");
+                + "| source test mIoU kept | training seconds |\n");
         md.append("|---|---|---:|---:|---:|---:|---:|---:|\n");
         List<EfficiencyChart.Point> points = new ArrayList<>();
         StringBuilder json = new StringBuilder("[\n");

@@ -13,6 +13,7 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -29,7 +30,7 @@ class TransferStudyTest {
         TransferStudy.Domain lemon = new TransferStudy.Domain("lemon",
                 new SyntheticCitrus(CitrusDomain.LEMON, 8, 32, 3), new SyntheticCitrus(CitrusDomain.LEMON, 4, 32, 4));
         TransferStudy.Settings s = new TransferStudy.Settings(SwinAttUNetConfig.fixture(4), 32, 1, 1, 4, 1e-3, 1e-3,
-                "ce+dice", List.of("classify", "lora"), 0, 1);
+                "ce+dice", List.of("classify", "lora"), 0, 1, Map.of("lora", 3e-3), "dice");
         List<TransferStudy.Row> rows = new TransferStudy(s, new PrintStream(new ByteArrayOutputStream()))
                 .run(orange, List.of(lemon), out);
 
@@ -49,5 +50,20 @@ class TransferStudyTest {
         assertEquals(900, ImageIO.read(out.resolve("comparison.png").toFile()).getWidth());
         assertTrue(Files.isRegularFile(out.resolve("lemon/lora/adapter/adapter_model.safetensors")));
         assertTrue(Files.isRegularFile(out.resolve("pretrain/curves.png")));
+        // LoRA trained with its own learning rate, classify with the common one.
+        assertEquals(3.0, firstLearningRate(out.resolve("lemon/lora/history.csv"))
+                / firstLearningRate(out.resolve("lemon/classify/history.csv")), 1e-9);
+
+        // Given again, the study resumes every finished run: the same figures, training time from the logs.
+        List<TransferStudy.Row> again = new TransferStudy(s, new PrintStream(new ByteArrayOutputStream()))
+                .run(orange, List.of(lemon), out);
+        for (int i = 0; i < rows.size(); i++) {
+            assertEquals(rows.get(i).miou(), again.get(i).miou(), 1e-12);
+            assertEquals(rows.get(i).seconds(), again.get(i).seconds(), 1e-3);
+        }
+    }
+
+    private static double firstLearningRate(Path historyCsv) throws Exception {
+        return Double.parseDouble(Files.readAllLines(historyCsv).get(1).split(",")[1]);
     }
 }

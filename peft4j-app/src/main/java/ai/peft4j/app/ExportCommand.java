@@ -16,6 +16,7 @@ import ai.peft4j.data.voc.VocDataset;
 import ai.peft4j.infer.onnx.CalibrationImages;
 import ai.peft4j.infer.onnx.OnnxExporter;
 import ai.peft4j.infer.onnx.OnnxGraph;
+import ai.peft4j.infer.onnx.OnnxNode;
 import ai.peft4j.infer.onnx.OnnxPredictor;
 import ai.peft4j.infer.onnx.OnnxWriter;
 import ai.peft4j.infer.onnx.QdqQuantizer;
@@ -29,6 +30,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
+import java.util.function.Predicate;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -80,6 +82,14 @@ final class ExportCommand implements Callable<Integer> {
     @Option(names = "--int8-depthwise", description = "Quantise depth-wise convolutions too (by default they stay "
             + "float: at 224x224 on 2 CPU threads that made FastSegFormer-E x1.39 faster than float instead of x1.09).")
     boolean int8Depthwise;
+
+    @Option(names = "--int8-exclude", paramLabel = "MODULE", split = ",", description = "Modules to keep in float "
+            + "(paths as in the state dict, e.g. cnn_up,classify): the layers whose int8 error costs the most mIoU.")
+    List<String> int8Exclude = List.of();
+
+    @Option(names = "--int8-weight-bits", description = "7 or 8 (default: 7 on x86 CPUs without VNNI, whose int8 "
+            + "kernels saturate int16 pair sums, as ONNX Runtime's reduce_range; else 8).")
+    Integer weightBits;
 
     @Option(names = "--percentile", description = "Activation ranges from this percentile (e.g. 99.99) instead "
             + "of min/max.")
@@ -133,15 +143,19 @@ final class ExportCommand implements Callable<Integer> {
             OnnxGraph floatGraph = graph;
             if (int8) {
                 QdqQuantizer.Builder q = QdqQuantizer.builder().setCalibration(images, inputSize, inputSize);
-                if (!int8Depthwise) {
-                    q.optExclude(QdqQuantizer.depthwise());
+                if (weightBits != null) {
+                    q.optWeightBits(weightBits);
                 }
+                Predicate<OnnxNode> floatNodes = QdqQuantizer.under(int8Exclude);
+                q.optExclude(int8Depthwise ? floatNodes : floatNodes.or(QdqQuantizer.depthwise()));
                 if (percentile != null) {
                     q.optPercentile(percentile);
                 }
                 graph = q.build().quantize(graph);
-                out.printf(Locale.ROOT, "Quantised int8 QDQ%s, calibrated on %d images of %s (%s)%n",
-                        int8Depthwise ? "" : " (depth-wise convolutions float)", images.size(), calib,
+                out.printf(Locale.ROOT, "Quantised int8 QDQ (%d-bit weights)%s%s, calibrated on %d images of %s "
+                        + "(%s)%n", q.weightBits(), int8Depthwise ? "" : " (depth-wise convolutions float)",
+                        int8Exclude.isEmpty() ? "" : " (float: " + String.join(", ", int8Exclude) + ")",
+                        images.size(), calib,
                         percentile == null ? "min/max" : percentile + " percentile");
             }
             OnnxWriter.write(graph, onnx);

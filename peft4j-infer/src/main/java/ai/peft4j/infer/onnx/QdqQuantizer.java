@@ -27,6 +27,8 @@ public final class QdqQuantizer {
     private final double percentile;
     private final Predicate<OnnxNode> exclude;
     private final int threads;
+    /** Largest weight magnitude after quantisation: 127, or 63 for 7-bit weights. */
+    private final int weightLimit;
 
     private QdqQuantizer(Builder b) {
         this.images = List.copyOf(b.images);
@@ -35,6 +37,26 @@ public final class QdqQuantizer {
         this.percentile = b.percentile;
         this.exclude = b.exclude;
         this.threads = b.threads;
+        this.weightLimit = (1 << (b.weightBits - 1)) - 1;
+    }
+
+    /**
+     * True where ONNX Runtime's uint8 x int8 kernels can saturate: x86 CPUs with AVX2 but without VNNI sum pairs
+     * of products into int16 ({@code vpmaddubsw}), so large activations times large weights clip. There 7-bit
+     * weights (ONNX Runtime's {@code reduce_range}) keep every pair sum in range. Read from /proc/cpuinfo; false
+     * where it cannot be read.
+     */
+    public static boolean int8MaySaturate() {
+        String arch = System.getProperty("os.arch", "");
+        if (!(arch.equals("amd64") || arch.equals("x86_64"))) {
+            return false;
+        }
+        try {
+            String info = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/cpuinfo"));
+            return !(info.contains(" avx512_vnni") || info.contains(" avx_vnni") || info.contains(" amx_int8"));
+        } catch (java.io.IOException | RuntimeException e) {
+            return false;
+        }
     }
 
     public static Builder builder() {
@@ -47,6 +69,16 @@ public final class QdqQuantizer {
      */
     public static Predicate<OnnxNode> depthwise() {
         return n -> n.opType().equals("Conv") && ((Number) n.attributes().getOrDefault("group", 1L)).longValue() > 1;
+    }
+
+    /**
+     * Operators of the modules under any of {@code modulePaths} (node names follow module paths, so
+     * {@code cnn_up} takes the classifier's last convolutions): layers whose int8 error costs the most accuracy.
+     */
+    public static Predicate<OnnxNode> under(List<String> modulePaths) {
+        List<String> paths = List.copyOf(modulePaths);
+        return n -> paths.stream().anyMatch(p -> n.name().equals(p) || n.name().startsWith(p + ".")
+                || n.name().startsWith(p + "/"));
     }
 
     /** One operator to quantise: its weight input and the tensors whose ranges it needs. */
@@ -121,7 +153,9 @@ public final class QdqQuantizer {
             if (t != null) {
                 String[] xq = qParams.get(t.input());
                 String x = dequantiser(g, out, t.input(), xq);
-                QuantisedWeight w = quantiseWeight(g, out, n, t.weightAxis());
+                float[] minScale = n.inputs().size() > 2 ? biasFloor(g.initializer(n.inputs().get(2)).floats(),
+                        g.initializer(xq[1]).floats()[0]) : null;
+                QuantisedWeight w = quantiseWeight(g, out, n, t.weightAxis(), minScale, weightLimit);
                 List<String> inputs = new ArrayList<>(List.of(x, w.tensor()));
                 if (n.inputs().size() > 2) {
                     inputs.add(quantiseBias(g, out, n.inputs().get(2), xq[1], w.scale()));
@@ -181,8 +215,28 @@ public final class QdqQuantizer {
         return dq;
     }
 
-    /** int8 weights, symmetric per output channel ({@code axis}): {@code w_q = round(w / s)}, {@code s = max|w| / 127}. */
-    private static QuantisedWeight quantiseWeight(OnnxGraph g, List<OnnxNode> out, OnnxNode node, int axis) {
+    /** Largest int32 bias, with room for the products the convolution adds to it. */
+    private static final double BIAS_LIMIT = 1 << 30;
+
+    /**
+     * Smallest weight scale per channel at which the bias still fits int32 at scale {@code s_x * s_w}. BatchNorm
+     * folding leaves channels with near-zero weights but a real bias (a trained network's switched-off channels);
+     * at {@code max|w| / 127} their bias would overflow and be clamped to almost nothing.
+     */
+    private static float[] biasFloor(float[] bias, float inputScale) {
+        float[] floor = new float[bias.length];
+        for (int c = 0; c < bias.length; c++) {
+            floor[c] = (float) (Math.abs(bias[c]) / (inputScale * BIAS_LIMIT));
+        }
+        return floor;
+    }
+
+    /**
+     * int8 weights, symmetric per output channel ({@code axis}): {@code w_q = round(w / s)},
+     * {@code s = max|w| / limit} (127, or 63 for 7-bit weights), at least {@code minScale[c]} where given.
+     */
+    private static QuantisedWeight quantiseWeight(OnnxGraph g, List<OnnxNode> out, OnnxNode node, int axis,
+            float[] minScale, int limit) {
         Initializer w = g.initializer(node.inputs().get(1));
         float[] v = w.floats();
         long[] dims = w.dims();
@@ -199,12 +253,15 @@ public final class QdqQuantizer {
         }
         float[] scale = new float[channels];
         for (int c = 0; c < channels; c++) {
-            scale[c] = max[c] > 0 ? max[c] / 127f : 1f;
+            scale[c] = max[c] > 0 ? max[c] / limit : 1f;
+            if (minScale != null && minScale[c] > scale[c]) {
+                scale[c] = minScale[c];
+            }
         }
         byte[] q = new byte[v.length];
         for (int i = 0; i < v.length; i++) {
             int c = (int) ((i / inner) % channels);
-            q[i] = (byte) Math.max(-127, Math.min(127, Math.round(v[i] / scale[c])));
+            q[i] = (byte) Math.max(-limit, Math.min(limit, Math.round(v[i] / scale[c])));
         }
         String qw = g.addInitializer(Initializer.ofBytes(w.name() + "/int8", ElementType.INT8, q, dims));
         String s = g.addInitializer(Initializer.ofFloats(w.name() + "/scale", scale, channels));
@@ -248,8 +305,26 @@ public final class QdqQuantizer {
         private double percentile;
         private Predicate<OnnxNode> exclude = node -> false;
         private int threads;
+        private int weightBits = int8MaySaturate() ? 7 : 8;
 
         private Builder() {}
+
+        /**
+         * 8-bit weights, or 7 (ONNX Runtime's {@code reduce_range}) for CPUs whose int8 kernels saturate; the
+         * default is 7 where {@link #int8MaySaturate()} says so, else 8.
+         */
+        public Builder optWeightBits(int bits) {
+            if (bits != 7 && bits != 8) {
+                throw new IllegalArgumentException("weights take 7 or 8 bits, got " + bits);
+            }
+            this.weightBits = bits;
+            return this;
+        }
+
+        /** The weight width {@link #build()} will use. */
+        public int weightBits() {
+            return weightBits;
+        }
 
         /** Calibration images, each {@code [3, height, width]} flattened and normalised as the model expects. */
         public Builder setCalibration(List<float[]> images, int height, int width) {

@@ -90,6 +90,32 @@ class QdqQuantizerTest {
         assertTrue(relative < 0.05 && relative > 0, "relative L2 error of int8 " + relative);
     }
 
+    /**
+     * A channel whose weights are almost zero but whose bias is not (what BatchNorm folding leaves of a trained
+     * network's switched-off channels) keeps its bias: at the usual weight scale its int32 bias would overflow.
+     */
+    @Test
+    void nearZeroWeightsWithABias_keepTheBiasInInt8() throws Exception {
+        Conv2d conv = new Conv2d(manager, 3, 2, 1, 1, 0, 1, true);
+        conv.loadStateDict(java.util.Map.of(
+                "weight", manager.create(new float[] {0.5f, -0.25f, 0.75f, 1e-12f, -1e-12f, 1e-12f},
+                        new ai.djl.ndarray.types.Shape(2, 3, 1, 1)),
+                "bias", manager.create(new float[] {0.1f, 0.5f})), true);
+        OnnxGraph fp32 = OnnxExporter.builder().setModel(conv).setInputSize(8, 8).build().graph();
+        List<float[]> calib = List.of(sinusoid(3 * 8 * 8, 0.07, 0), sinusoid(3 * 8 * 8, 0.11, 1));
+        OnnxGraph int8 = QdqQuantizer.builder().setCalibration(calib, 8, 8).build().quantize(fp32);
+        Path i8 = dir.resolve("bias.onnx");
+        OnnxWriter.write(int8, i8);
+        float[] out;
+        try (OnnxPredictor q = OnnxPredictor.builder().setModel(i8).build()) {
+            out = q.predict(sinusoid(3 * 8 * 8, 0.09, 0.5), 1, 8, 8).data();
+        }
+        // Channel 1 is its bias, 0.5, everywhere; the output quantiser's step is about 1.7 / 255.
+        for (int i = 64; i < 128; i++) {
+            assertEquals(0.5, out[i], 0.01, "pixel " + (i - 64) + " of the near-zero channel");
+        }
+    }
+
     @Test
     void onnxRuntime_fusesTheQdqConvolutionsIntoQLinearConv() throws Exception {
         Module net = ModelSpec.of("fastsegformer-p", null, 4).build(manager);

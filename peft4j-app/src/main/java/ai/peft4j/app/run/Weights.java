@@ -28,11 +28,10 @@ public record Weights(Path file, Map<String, NDArray> tensors, int classes) {
         }
         SafetensorsFile.Contents c = SafetensorsFile.read(file, manager);
         if (Checkpoint.FORMAT.equals(c.metadata().get("format"))) {
-            // The optimiser's state and modules trained beside the model (a distillation's projections) sit under
-            // prefixes with a '/', which no module path has.
+            // Without the optimiser's state and a distillation's projections: they load into no bare model.
             Map<String, NDArray> model = new LinkedHashMap<>();
             c.tensors().forEach((k, v) -> {
-                if (k.indexOf('/') < 0) {
+                if (Checkpoint.isModelKey(k)) {
                     model.put(k, v);
                 }
             });

@@ -43,10 +43,19 @@ public final class QdqQuantizer {
     /**
      * True where ONNX Runtime's uint8 x int8 kernels can saturate: x86 CPUs with AVX2 but without VNNI sum pairs
      * of products into int16 ({@code vpmaddubsw}), so large activations times large weights clip. There 7-bit
-     * weights (ONNX Runtime's {@code reduce_range}) keep every pair sum in range. Read from /proc/cpuinfo; false
-     * where it cannot be read.
+     * weights (ONNX Runtime's {@code reduce_range}) keep every pair sum in range. Read once from /proc/cpuinfo;
+     * false where it cannot be read.
      */
     public static boolean int8MaySaturate() {
+        return CpuFlags.SATURATES;
+    }
+
+    /** The CPU does not change while the JVM runs: /proc/cpuinfo is read on first use only. */
+    private static final class CpuFlags {
+        static final boolean SATURATES = readSaturates();
+    }
+
+    private static boolean readSaturates() {
         String arch = System.getProperty("os.arch", "");
         if (!(arch.equals("amd64") || arch.equals("x86_64"))) {
             return false;
@@ -153,12 +162,13 @@ public final class QdqQuantizer {
             if (t != null) {
                 String[] xq = qParams.get(t.input());
                 String x = dequantiser(g, out, t.input(), xq);
-                float[] minScale = n.inputs().size() > 2 ? biasFloor(g.initializer(n.inputs().get(2)).floats(),
-                        g.initializer(xq[1]).floats()[0]) : null;
+                String bias = n.inputs().size() > 2 ? n.inputs().get(2) : null;
+                float[] minScale = bias == null ? null
+                        : biasFloor(g.initializer(bias).floats(), g.initializer(xq[1]).floats()[0]);
                 QuantisedWeight w = quantiseWeight(g, out, n, t.weightAxis(), minScale, weightLimit);
                 List<String> inputs = new ArrayList<>(List.of(x, w.tensor()));
-                if (n.inputs().size() > 2) {
-                    inputs.add(quantiseBias(g, out, n.inputs().get(2), xq[1], w.scale()));
+                if (bias != null) {
+                    inputs.add(quantiseBias(g, out, bias, xq[1], w.scale()));
                 }
                 node = n.withInputs(inputs).withOutputs(List.of(t.output()));
             } else {

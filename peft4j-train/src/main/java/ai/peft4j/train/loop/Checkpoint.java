@@ -81,11 +81,19 @@ public record Checkpoint(int epochsDone, String configJson, List<EpochRecord> hi
     public Map<String, NDArray> modelWeights() {
         Map<String, NDArray> out = new LinkedHashMap<>();
         modelState.forEach((k, v) -> {
-            if (k.indexOf('/') < 0) {
+            if (isModelKey(k)) {
                 out.put(k, v);
             }
         });
         return out;
+    }
+
+    /**
+     * True for a tensor of the trained model itself; the optimiser's state and modules trained beside the model
+     * sit under prefixes with a '/', which no module path has.
+     */
+    public static boolean isModelKey(String key) {
+        return key.indexOf('/') < 0;
     }
 
     /** The engine seed of epoch {@code epoch} (from 0): SplitMix64 of the run seed and the epoch, as an int. */

@@ -60,6 +60,11 @@ final class BenchInferCommand implements Callable<Integer> {
             + "${DEFAULT-VALUE}).")
     int threads;
 
+    @Option(names = "--workers", defaultValue = "2", description = "ONNX Runtime calls side by side in the end-to-end "
+            + "runs, each on threads/workers threads (default: ${DEFAULT-VALUE}; on 2 cores two one-thread calls "
+            + "give more frames per second than one two-thread call).")
+    int workers;
+
     @Option(names = "--no-int8", description = "Skip the int8 rows.")
     boolean noInt8;
 
@@ -79,7 +84,7 @@ final class BenchInferCommand implements Callable<Integer> {
         console.printf(Locale.ROOT, "Matmul peak (float32, 1024^3, engine): %.1f GFLOP/s; frames from %s%n", peak,
                 folder);
         InferenceBenchmark bench = new InferenceBenchmark(new InferenceBenchmark.Settings(size, files, folder, warmup,
-                runs, threads, !noInt8, 16), console);
+                runs, threads, workers, !noInt8, 16), console);
         for (String name : models) {
             try (NDManager m = EngineSetup.newManager()) {
                 EngineSetup.seed(0);
@@ -117,11 +122,11 @@ final class BenchInferCommand implements Callable<Integer> {
         ObjectNode root = new ObjectMapper().createObjectNode();
         root.put("peak_gflops", peak);
         root.put("size", size).put("batch", 1).put("cores", Runtime.getRuntime().availableProcessors())
-                .put("ort_threads", threads);
+                .put("ort_threads", threads).put("ort_workers", workers);
         ArrayNode costs = root.putArray("models");
         StringBuilder md = new StringBuilder(String.format(Locale.ROOT, "Inference at %dx%d, batch 1, %d cores "
-                + "(ONNX Runtime: %d threads); matmul peak %.1f GFLOP/s%n%n", size, size,
-                Runtime.getRuntime().availableProcessors(), threads, peak));
+                + "(ONNX Runtime: %d threads; end to end %d calls side by side); matmul peak %.1f GFLOP/s%n%n", size,
+                size, Runtime.getRuntime().availableProcessors(), threads, workers, peak));
         md.append("| model | GMACs | GFLOP |\n|---|---:|---:|\n");
         for (InferenceBenchmark.Cost c : bench.costs()) {
             costs.addObject().put("model", c.model()).put("macs", c.macs()).put("gflop", c.gflop());

@@ -14,6 +14,7 @@ import ai.peft4j.data.image.RgbImage;
 import ai.peft4j.infer.predict.Prediction;
 import ai.peft4j.infer.predict.Predictor;
 import ai.peft4j.infer.render.Overlay;
+import ai.peft4j.infer.segment.ModuleFrameModel;
 import java.io.IOException;
 import ai.peft4j.infer.video.FrameSource;
 import ai.peft4j.infer.video.VideoFileSource;
@@ -109,8 +110,11 @@ final class PredictCommand implements Callable<Integer> {
             TrainedModel tm = TrainedModel.load(c.model(), c.data().classNames().size(), checkpoint, adapter, m);
             List<String> names = c.data().classNames().size() == tm.classes() ? c.data().classNames()
                     : StreamPredictCommand.classNames(null, tm.classes());
-            StreamPredictCommand.inspect(source, tm.model(), c.model().imageSize(), names,
-                    RunData.palette(c.data()), new StreamPredictCommand.Outputs(out, 4, false, true, true), console);
+            try (ModuleFrameModel frameModel = new ModuleFrameModel(tm.model())) {
+                StreamPredictCommand.inspect(source, frameModel, 1, c.model().imageSize(), names,
+                        RunData.palette(c.data()), new StreamPredictCommand.Outputs(out, 4, false, true, true),
+                        console);
+            }
         }
         return 0;
     }

@@ -8,6 +8,9 @@ import ai.peft4j.core.nn.Module;
 import ai.peft4j.core.state.AtomicFiles;
 import ai.peft4j.core.state.LoadReport;
 import ai.peft4j.data.transform.Letterbox;
+import ai.peft4j.infer.onnx.OnnxFrameModel;
+import ai.peft4j.infer.onnx.OnnxPredictor;
+import ai.peft4j.infer.segment.FrameModel;
 import ai.peft4j.infer.segment.LetterboxPreprocess;
 import ai.peft4j.infer.segment.ModelInput;
 import ai.peft4j.infer.segment.ModuleFrameModel;
@@ -85,6 +88,20 @@ final class StreamPredictCommand implements Callable<Integer> {
             + "safetensors state dict. Without it the model has random weights (to try the pipeline only).")
     Path checkpoint;
 
+    @Option(names = "--onnx", paramLabel = "FILE", description = "Run a graph written by 'peft4j export' on ONNX "
+            + "Runtime instead of the training engine (the fast path on a CPU); --model, --backbone, --classes, "
+            + "--checkpoint and the method options are then not used, and a graph of fixed size sets --input-size.")
+    Path onnx;
+
+    @Option(names = "--workers", paramLabel = "N", description = "Frames run through the ONNX graph side by side, "
+            + "each call on threads/N threads (default: 2 where there are at least 2 cores: on a small CPU two "
+            + "one-thread calls give more frames per second than one two-thread call). The engine runs one at a time.")
+    Integer workers;
+
+    @Option(names = "--threads", paramLabel = "N", description = "ONNX Runtime threads in all (default: the "
+            + "machine's cores).")
+    Integer threads;
+
     @ArgGroup(exclusive = false, heading = "Fine-tuning method of the checkpoint (attached before loading):%n")
     MethodOptions method = new MethodOptions();
 
@@ -126,11 +143,17 @@ final class StreamPredictCommand implements Callable<Integer> {
         if (inputSize < 16) {
             throw new IllegalArgumentException("--input-size must be at least 16, got " + inputSize);
         }
+        Outputs outputs = new Outputs(out, queue, dropFrames, !noVideo, !noPng);
+        if (onnx != null) {
+            return callOnnx(outputs, console);
+        }
+        if (workers != null && workers > 1) {
+            throw new IllegalArgumentException("--workers " + workers + " needs --onnx: the training engine runs one "
+                    + "frame at a time (export the model with 'peft4j export --onnx' for the fast path)");
+        }
         ModelSpec modelSpec = ModelSpec.of(model, backbone, classes);
         List<String> names = classNames(classNames, classes);
-        try (FrameSource source = input.video != null ? VideoFileSource.open(input.video)
-                : ImageFolderSource.open(input.folder, fps);
-                NDManager manager = EngineSetup.newManager()) {
+        try (FrameSource source = openSource(); NDManager manager = EngineSetup.newManager()) {
             Module net = modelSpec.build(manager);
             if (method != null && method.chosen()) {
                 method.build(manager, true).attach(net);
@@ -141,46 +164,81 @@ final class StreamPredictCommand implements Callable<Integer> {
                 console.println("Weights   none given: random weights, the output shows the pipeline only");
             }
             console.println("Model     " + modelSpec.describe());
-            inspect(source, net, inputSize, names, ai.peft4j.data.image.Palette.voc(), new Outputs(out, queue,
-                    dropFrames, !noVideo, !noPng), console);
+            try (ModuleFrameModel frameModel = new ModuleFrameModel(net)) {
+                inspect(source, frameModel, 1, inputSize, names, ai.peft4j.data.image.Palette.voc(), outputs, console);
+            }
         }
         return 0;
+    }
+
+    private int callOnnx(Outputs outputs, PrintWriter console) throws Exception {
+        int cores = Runtime.getRuntime().availableProcessors();
+        int total = threads != null ? threads : cores;
+        int calls = workers != null ? workers : Math.min(2, total);
+        if (total < 1 || calls < 1) {
+            throw new IllegalArgumentException("--threads and --workers must be at least 1");
+        }
+        OnnxPredictor predictor = OnnxPredictor.builder().setModel(onnx).optThreads(Math.max(1, total / calls))
+                .build();
+        try (OnnxFrameModel frameModel = new OnnxFrameModel(predictor)) {
+            long[] in = predictor.inputDims();
+            int side = inputSize;
+            if (in[2] > 0 && in[3] > 0) {
+                if (in[2] != in[3]) {
+                    throw new IllegalArgumentException("ONNX file " + onnx + " takes " + in[2] + "x" + in[3]
+                            + " images; the stream letterboxes to a square (export it with a square --size)");
+                }
+                side = (int) in[2];
+            }
+            int outClasses = frameModel.classes(side);
+            List<String> names = classNames(classNames, outClasses);
+            console.printf(Locale.ROOT, "Model     %s on ONNX Runtime (%d classes, %dx%d input; %d call%s side by "
+                    + "side, %d thread%s each)%n", onnx, outClasses, side, side, calls, calls == 1 ? "" : "s",
+                    Math.max(1, total / calls), total / calls > 1 ? "s" : "");
+            try (FrameSource source = openSource()) {
+                inspect(source, frameModel, calls, side, names, ai.peft4j.data.image.Palette.voc(), outputs, console);
+            }
+        }
+        return 0;
+    }
+
+    private FrameSource openSource() throws java.io.IOException {
+        return input.video != null ? VideoFileSource.open(input.video) : ImageFolderSource.open(input.folder, fps);
     }
 
     /** Where and how a stream's results are written. */
     record Outputs(Path dir, int queue, boolean dropFrames, boolean video, boolean pngs) {}
 
     /**
-     * Runs {@code source} through {@code net} on the pipeline and writes statistics, overlays and the report; shared
-     * by {@code stream} and {@code predict --video}.
+     * Runs {@code source} through {@code model} on the pipeline ({@code workers} inference calls side by side) and
+     * writes statistics, overlays and the report; shared by {@code stream} and {@code predict --video}.
      */
-    static void inspect(FrameSource source, Module net, int inputSize, List<String> names,
+    static void inspect(FrameSource source, FrameModel model, int workers, int inputSize, List<String> names,
             ai.peft4j.data.image.Palette palette, Outputs outputs, PrintWriter console) throws java.io.IOException {
         console.println("Source    " + source.describe());
         InspectionSink.Config config = new InspectionSink.Config(outputs.dir(), names, palette, 0.6, outputs.video(),
                 outputs.pngs(), source.fps());
-        try (ModuleFrameModel frameModel = new ModuleFrameModel(net)) {
-            StreamPipeline<ModelInput, ClassMap> pipeline = StreamPipeline.<ModelInput, ClassMap>builder()
-                    .setSource(source).setPreprocess(new LetterboxPreprocess(Letterbox.square(inputSize)))
-                    .setInference(frameModel).setSink(new InspectionSink(config)).optQueueCapacity(outputs.queue())
-                    .optDropFrames(outputs.dropFrames()).build();
-            try {
-                runWithCtrlC(pipeline, source.frameCount(), console, report -> {
-                    console.print(report.format());
-                    writeReport(report, outputs.dir().resolve("stream-report.json"));
-                    console.printf(Locale.ROOT, "%.2f FPS; outputs in %s%n", report.fps(),
-                            outputs.dir().toAbsolutePath());
-                    console.flush();
-                });
-            } catch (StreamException e) {
-                Throwable c = e.getCause();
-                if (c instanceof IllegalArgumentException || c instanceof java.io.IOException
-                        || c instanceof java.io.UncheckedIOException || c instanceof IllegalStateException) {
-                    // Bad input (a damaged video, an unreadable image): one message, no stack trace.
-                    throw new IllegalStateException(e.getMessage() + " (the outputs keep the frames before it)", e);
-                }
-                throw e;
+        StreamPipeline<ModelInput, ClassMap> pipeline = StreamPipeline.<ModelInput, ClassMap>builder()
+                .setSource(source).setPreprocess(new LetterboxPreprocess(Letterbox.square(inputSize)))
+                .setInference(model).setSink(new InspectionSink(config)).optQueueCapacity(outputs.queue())
+                .optInferenceWorkers(model.concurrent() ? workers : 1)
+                .optDropFrames(outputs.dropFrames()).build();
+        try {
+            runWithCtrlC(pipeline, source.frameCount(), console, report -> {
+                console.print(report.format());
+                writeReport(report, outputs.dir().resolve("stream-report.json"));
+                console.printf(Locale.ROOT, "%.2f FPS; outputs in %s%n", report.fps(),
+                        outputs.dir().toAbsolutePath());
+                console.flush();
+            });
+        } catch (StreamException e) {
+            Throwable c = e.getCause();
+            if (c instanceof IllegalArgumentException || c instanceof java.io.IOException
+                    || c instanceof java.io.UncheckedIOException || c instanceof IllegalStateException) {
+                // Bad input (a damaged video, an unreadable image): one message, no stack trace.
+                throw new IllegalStateException(e.getMessage() + " (the outputs keep the frames before it)", e);
             }
+            throw e;
         }
     }
 

@@ -5,9 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
 import ai.peft4j.core.engine.EngineSetup;
+import ai.peft4j.core.nn.Module;
 import ai.peft4j.core.state.SafetensorsFile;
 import ai.peft4j.core.testing.SharedFiles;
 import ai.peft4j.data.image.ImageDecoder;
+import ai.peft4j.infer.onnx.OnnxExporter;
 import ai.peft4j.infer.video.Mp4Writer;
 import ai.peft4j.models.ModelSpec;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -114,6 +116,51 @@ class StreamPredictCommandTest {
         assertEquals(2, w.code());
         assertTrue(w.err().contains("does not fit the model") && w.err().contains("shape differs"), w.err());
         assertTrue(Files.notExists(tmp.resolve("o/stats.csv")), "nothing is written for a model that cannot run");
+    }
+
+    @Test
+    void onnxGraphWithTwoWorkers_givesTheEngineStatistics_inFrameOrder() throws Exception {
+        Path root = SharedFiles.require("data/neu-seg");
+        Path folder = Files.createDirectory(tmp.resolve("frames"));
+        List<String> ids = Files.readAllLines(root.resolve("ImageSets/Segmentation/test.txt")).subList(0, 8);
+        for (String id : ids) {
+            Files.copy(root.resolve("JPEGImages/" + id.strip() + ".jpg"), folder.resolve(id.strip() + ".jpg"));
+        }
+        Path weights = tmp.resolve("w.safetensors");
+        Path graph = tmp.resolve("w.onnx");
+        try (NDManager m = EngineSetup.newManager()) {
+            EngineSetup.seed(3);
+            Module net = ModelSpec.of("swin-att-unet", "swin-fixture", 4).build(m);
+            SafetensorsFile.write(weights, net.stateDict(), Map.of());
+            OnnxExporter.builder().setModel(net).setInputSize(64, 64).build().export(graph);
+        }
+        CliRun engine = CliRun.of("stream", "--folder", folder.toString(), "--model", "swin-att-unet", "--backbone",
+                "swin-fixture", "--classes", "4", "--checkpoint", weights.toString(), "--input-size", "64",
+                "--no-video", "--no-png", "--out", tmp.resolve("engine").toString());
+        assertEquals(0, engine.code(), engine.err() + engine.out());
+        CliRun onnx = CliRun.of("stream", "--folder", folder.toString(), "--onnx", graph.toString(), "--workers", "2",
+                "--threads", "2", "--no-video", "--no-png", "--out", tmp.resolve("onnx").toString());
+        assertEquals(0, onnx.code(), onnx.err() + onnx.out());
+        assertTrue(onnx.out().contains("4 classes, 64x64 input; 2 calls side by side, 1 thread each"), onnx.out());
+        List<String> a = Files.readAllLines(tmp.resolve("engine/stats.csv"));
+        List<String> b = Files.readAllLines(tmp.resolve("onnx/stats.csv"));
+        assertEquals(9, b.size());
+        assertEquals(a.get(0), b.get(0));
+        for (int i = 1; i < a.size(); i++) {
+            String[] x = a.get(i).split(",");
+            String[] y = b.get(i).split(",");
+            assertEquals(x[0] + "," + x[1], y[0] + "," + y[1], "frame order");
+            long pixels = Long.parseLong(x[3]) * Long.parseLong(x[4]);
+            for (int c = 0; c < 4; c++) {
+                int col = 5 + (c == 0 ? 0 : 2 + 3 * (c - 1));
+                // Logits agree to about 1e-5, so only pixels at a near-tie between two classes may change.
+                assertTrue(Math.abs(Long.parseLong(x[col]) - Long.parseLong(y[col])) <= pixels / 200,
+                        "frame " + i + " class " + c + ": " + a.get(i) + " vs " + b.get(i));
+            }
+        }
+        CliRun refused = CliRun.of("stream", "--folder", folder.toString(), "--workers", "2");
+        assertEquals(2, refused.code());
+        assertTrue(refused.err().contains("--workers 2 needs --onnx"), refused.err());
     }
 
     @Test

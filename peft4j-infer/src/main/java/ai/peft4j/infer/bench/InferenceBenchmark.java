@@ -37,7 +37,9 @@ import java.util.function.Function;
  * Frame rates and latencies of segmenters at batch 1: preprocessing (letterbox, /255), inference (the runtime's
  * forward alone), postprocessing (logits to a class map at the frame's size) each timed on its own, and end to end
  * through the {@link StreamPipeline}, where decoding, preprocessing and postprocessing run on their own threads
- * beside inference. Runtimes: the training engine (float32) and ONNX Runtime (float32 and static int8).
+ * beside inference. Runtimes: the training engine (float32) and ONNX Runtime (float32 and static int8). On ONNX
+ * Runtime the end-to-end run may call the model from several threads at once, each call on its share of the threads
+ * (frames per second up, latency of a frame up too); the inference stage is one call at a time on all threads.
  */
 public final class InferenceBenchmark {
     /** One measurement; {@code stage} is preprocess, inference, postprocess or end_to_end. */
@@ -65,11 +67,20 @@ public final class InferenceBenchmark {
      * @param warmup untimed calls before each stage's timed calls
      * @param runs timed calls per stage
      * @param threads intra-op threads of ONNX Runtime (the engine uses its own setting)
+     * @param workers ONNX Runtime calls side by side in the end-to-end run, each on {@code threads / workers}
+     *     threads (the engine runs one call at a time)
      * @param int8 whether to add ONNX Runtime int8 rows (calibrated on the first frames)
      * @param calibration frames used to calibrate int8
      */
     public record Settings(int size, List<Path> frames, Path frameFolder, int warmup, int runs, int threads,
-            boolean int8, int calibration) {}
+            int workers, boolean int8, int calibration) {
+        public Settings {
+            if (workers < 1 || threads < 1) {
+                throw new IllegalArgumentException("threads and workers must be at least 1, got " + threads + " and "
+                        + workers);
+            }
+        }
+    }
 
     private final Settings settings;
     private final PrintStream console;
@@ -112,7 +123,9 @@ public final class InferenceBenchmark {
         stage(name, "engine", "fp32", "preprocess", images.size(), i -> pre.prepare(images.get(i)));
         List<Runtime> runtimes = new ArrayList<>();
         List<String[]> labels = new ArrayList<>();
+        List<Path> files = new ArrayList<>();
         runtimes.add(engine(model));
+        files.add(null);
         labels.add(new String[] {"engine", "fp32"});
         OnnxGraph graph = null;
         try {
@@ -123,8 +136,9 @@ public final class InferenceBenchmark {
         if (graph != null) {
             Path f32 = work.resolve(name + ".onnx");
             OnnxWriter.write(graph, f32);
-            runtimes.add(onnx(f32));
+            runtimes.add(onnx(f32, settings.threads()));
             labels.add(new String[] {"onnxruntime", "fp32"});
+            files.add(f32);
             if (settings.int8()) {
                 List<float[]> calib = inputs.subList(0, Math.min(settings.calibration(), inputs.size())).stream()
                         .map(ModelInput::pixels).toList();
@@ -133,8 +147,9 @@ public final class InferenceBenchmark {
                         .build().quantize(graph);
                 Path i8 = work.resolve(name + "-int8.onnx");
                 OnnxWriter.write(q, i8);
-                runtimes.add(onnx(i8));
+                runtimes.add(onnx(i8, settings.threads()));
                 labels.add(new String[] {"onnxruntime", "int8"});
+                files.add(i8);
             }
         }
         try {
@@ -150,15 +165,22 @@ public final class InferenceBenchmark {
                         i -> rt.forward(inputs.get(i).pixels(), n, n));
                 stage(name, runtime, precision, "postprocess", inputs.size(),
                         i -> LogitsToClasses.classes(sample.data(), classes, h, w, inputs.get(i)));
-                endToEnd(name, runtime, precision, rt, pre);
+                Path file = files.get(r);
+                if (file == null || settings.workers() == 1) {
+                    endToEnd(name, runtime, precision, rt, pre, 1);
+                } else {
+                    try (Runtime shared = onnx(file, Math.max(1, settings.threads() / settings.workers()))) {
+                        endToEnd(name, runtime, precision, shared, pre, settings.workers());
+                    }
+                }
             }
         } finally {
             runtimes.forEach(Runtime::close);
         }
     }
 
-    private void endToEnd(String name, String runtime, String precision, Runtime rt, LetterboxPreprocess pre)
-            throws IOException {
+    private void endToEnd(String name, String runtime, String precision, Runtime rt, LetterboxPreprocess pre,
+            int workers) throws IOException {
         int n = settings.size();
         int frames = settings.warmup() + settings.runs();
         StreamPipeline<ModelInput, Object[]> pipeline = StreamPipeline.<ModelInput, Object[]>builder()
@@ -170,6 +192,7 @@ public final class InferenceBenchmark {
                     LogitsToClasses.classes(l.data(), (int) l.shape()[1], (int) l.shape()[2], (int) l.shape()[3],
                             (ModelInput) r[0]);
                 })
+                .optInferenceWorkers(workers)
                 .build();
         StreamReport report = pipeline.run();
         StreamReport.StageTiming latency = report.stage(StreamPipeline.LATENCY);
@@ -228,8 +251,8 @@ public final class InferenceBenchmark {
         };
     }
 
-    private Runtime onnx(Path file) {
-        OnnxPredictor p = OnnxPredictor.builder().setModel(file).optThreads(settings.threads()).build();
+    private static Runtime onnx(Path file, int threads) {
+        OnnxPredictor p = OnnxPredictor.builder().setModel(file).optThreads(threads).build();
         return new Runtime() {
             @Override
             public OnnxPredictor.Logits forward(float[] pixels, int height, int width) {

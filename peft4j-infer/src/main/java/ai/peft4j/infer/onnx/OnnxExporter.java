@@ -11,7 +11,8 @@ import java.util.Map;
  * Writes a model as an ONNX graph with input {@code images [N, 3, H, W]} (float32) and output {@code output}, the
  * logits the model returns in eval mode. DJL cannot trace a forward, so the graph is built by walking the module
  * tree with one {@link Emitter} per module class that mirrors that class's forward; a module without one (an
- * unmerged adapter, say) fails with its path. BatchNorm after a convolution is folded into its weights.
+ * unmerged adapter, say) fails with its path. BatchNorm after a convolution is folded into its weights, and a 1x1
+ * convolution that follows a Resize runs before it where it narrows the channels ({@link ResizeConvSwap}).
  *
  * <pre>{@code
  * OnnxExporter.builder().setModel(net).setInputSize(224, 224).build().export(Path.of("model.onnx"));
@@ -55,6 +56,7 @@ public final class OnnxExporter {
         if (foldBatchNorm) {
             BatchNormFolding.apply(g);
         }
+        ResizeConvSwap.apply(g);
         return g;
     }
 

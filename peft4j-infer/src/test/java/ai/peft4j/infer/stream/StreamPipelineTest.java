@@ -264,4 +264,75 @@ class StreamPipelineTest {
         assertEquals(LongStream.range(0, report.framesWritten()).boxed().toList(), sink.frames);
         assertTrue(sink.closed && src.closed.get());
     }
+
+    @Test
+    void severalInferenceWorkers_deliverEveryFrameInOrder() {
+        Counter src = new Counter(200);
+        Recorder sink = new Recorder(src);
+        SplittableRandom r = new SplittableRandom(5);
+        AtomicInteger concurrent = new AtomicInteger();
+        AtomicInteger maxConcurrent = new AtomicInteger();
+        StreamReport report = StreamPipeline.<Long, Long>builder().setSource(src)
+                .setPreprocess((f, img) -> (long) img.get(0, 0, 0))
+                .setInference((f, v) -> {
+                    maxConcurrent.accumulateAndGet(concurrent.incrementAndGet(), Math::max);
+                    sleepRandom(r);
+                    concurrent.decrementAndGet();
+                    return 2 * v + 1;
+                })
+                .setSink(sink).optQueueCapacity(3).optInferenceWorkers(3).build().run();
+        assertEquals(LongStream.range(0, 200).boxed().toList(), sink.frames);
+        assertEquals(LongStream.range(0, 200).map(i -> 2 * (i % 256) + 1).boxed().toList(), sink.results);
+        assertEquals(200, report.framesWritten());
+        assertEquals(200, report.stage(StreamPipeline.INFERENCE).frames());
+        assertTrue(maxConcurrent.get() > 1, "inference ran side by side: " + maxConcurrent.get());
+    }
+
+    @Test
+    void slowInferenceWorker_othersRunAhead_onlyAsFarAsTheBound() {
+        int capacity = 2;
+        int workers = 2;
+        int bound = StreamPipeline.maxInFlight(capacity, workers);
+        Counter src = new Counter(60);
+        AtomicInteger producedWhileStalled = new AtomicInteger();
+        Recorder sink = new Recorder(src);
+        StreamReport report = StreamPipeline.<Long, Long>builder().setSource(src)
+                .setPreprocess((f, img) -> f.index())
+                .setInference((f, v) -> {
+                    if (v == 0) {
+                        // The other worker finishes later frames, which wait for this one in the sink's buffer.
+                        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+                        while (src.produced.get() < bound && System.nanoTime() < deadline) {
+                            Thread.sleep(1);
+                        }
+                        Thread.sleep(50);
+                        producedWhileStalled.set(src.produced.get());
+                    }
+                    return v;
+                })
+                .setSink(sink).optQueueCapacity(capacity).optInferenceWorkers(workers).build().run();
+        assertEquals(bound, producedWhileStalled.get());
+        assertEquals(bound, src.maxInFlight.get());
+        assertEquals(LongStream.range(0, 60).boxed().toList(), sink.frames);
+        assertEquals(60, report.framesWritten());
+    }
+
+    @Test
+    void failingWorker_amongSeveral_stillFinishesEveryEarlierFrame() {
+        Counter src = new Counter(1000);
+        Recorder sink = new SlowRecorder(src);
+        StreamException e = assertThrows(StreamException.class, () -> StreamPipeline.<Long, Long>builder()
+                .setSource(src).setPreprocess((f, img) -> f.index())
+                .setInference((f, v) -> {
+                    if (v == 7) {
+                        throw new IllegalStateException("model ran out of memory");
+                    }
+                    return v;
+                })
+                .setSink(sink).optQueueCapacity(2).optInferenceWorkers(2).build().run());
+        assertEquals(StreamPipeline.INFERENCE, e.stage());
+        assertEquals(7, e.frameIndex());
+        assertEquals(LongStream.range(0, 7).boxed().toList(), sink.frames);
+        assertTrue(sink.closed && src.closed.get());
+    }
 }

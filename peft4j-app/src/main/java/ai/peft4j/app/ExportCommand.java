@@ -87,6 +87,16 @@ final class ExportCommand implements Callable<Integer> {
             + "(paths as in the state dict, e.g. cnn_up,classify): the layers whose int8 error costs the most mIoU.")
     List<String> int8Exclude = List.of();
 
+    @Option(names = "--int8-agreement", paramLabel = "MIOU", description = "Choose the layers to keep in float: "
+            + "the fewest of those whose int8 error moves the predicted classes most, such that the int8 graph's class "
+            + "maps agree with the float graph's on the calibration images to this mIoU, in percent (e.g. 99.5). "
+            + "Runs the calibration images once per quantisable layer.")
+    Double agreement;
+
+    @Option(names = "--int8-unsigned-weights", description = "8-bit weights as uint8 (ONNX Runtime's U8U8 kernels): "
+            + "full 8-bit weights without saturation on x86 CPUs without VNNI, slower there than int8 weights.")
+    boolean unsignedWeights;
+
     @Option(names = "--int8-weight-bits", description = "7 or 8 (default: 7 on x86 CPUs without VNNI, whose int8 "
             + "kernels saturate int16 pair sums, as ONNX Runtime's reduce_range; else 8).")
     Integer weightBits;
@@ -146,17 +156,46 @@ final class ExportCommand implements Callable<Integer> {
                 if (weightBits != null) {
                     q.optWeightBits(weightBits);
                 }
+                if (unsignedWeights) {
+                    if (weightBits != null && weightBits != 8) {
+                        throw new IllegalArgumentException("--int8-unsigned-weights are 8-bit; leave out "
+                                + "--int8-weight-bits");
+                    }
+                    q.optUnsignedWeights(true);
+                }
                 Predicate<OnnxNode> floatNodes = QdqQuantizer.under(int8Exclude);
                 q.optExclude(int8Depthwise ? floatNodes : floatNodes.or(QdqQuantizer.depthwise()));
                 if (percentile != null) {
                     q.optPercentile(percentile);
                 }
-                graph = q.build().quantize(graph);
-                out.printf(Locale.ROOT, "Quantised int8 QDQ (%d-bit weights)%s%s, calibrated on %d images of %s "
-                        + "(%s)%n", q.weightBits(), int8Depthwise ? "" : " (depth-wise convolutions float)",
+                if (agreement != null) {
+                    if (agreement <= 0 || agreement > 100) {
+                        throw new IllegalArgumentException("--int8-agreement is a percentage in (0, 100], got "
+                                + agreement);
+                    }
+                    q.optAgreement(agreement / 100).optProgress(new java.io.PrintStream(System.err, true,
+                            java.nio.charset.StandardCharsets.UTF_8));
+                }
+                QdqQuantizer.Quantised result = q.build().quantizeDetailed(graph);
+                graph = result.graph();
+                out.printf(Locale.ROOT, "Quantised int8 QDQ (%d-bit %s weights)%s%s, calibrated on %d images of %s "
+                        + "(%s)%n", q.weightBits(), unsignedWeights ? "uint8" : "int8",
+                        int8Depthwise ? "" : " (depth-wise convolutions float)",
                         int8Exclude.isEmpty() ? "" : " (float: " + String.join(", ", int8Exclude) + ")",
                         images.size(), calib,
                         percentile == null ? "min/max" : percentile + " percentile");
+                if (!result.sensitivity().isEmpty()) {
+                    StringBuilder worst = new StringBuilder();
+                    result.sensitivity().entrySet().stream().limit(8).forEach(e -> worst.append(String.format(
+                            Locale.ROOT, "%n            %6.2f%%  %s", 100 * e.getValue(), e.getKey())));
+                    out.println("Most sensitive layers (agreement with only that layer in int8):" + worst);
+                }
+                if (agreement != null) {
+                    out.printf(Locale.ROOT, "Agreement class maps vs float on the calibration images: mIoU %.2f%%, "
+                            + "%d layer%s kept in float%s%n", 100 * result.agreement(), result.keptFloat().size(),
+                            result.keptFloat().size() == 1 ? "" : "s", result.keptFloat().isEmpty() ? ""
+                                    : ": " + String.join(", ", result.keptFloat()));
+                }
             }
             OnnxWriter.write(graph, onnx);
             out.printf(Locale.ROOT, "Wrote     %s (%.1f MB, opset %d, %d nodes, input images [%s, 3, %d, %d], "

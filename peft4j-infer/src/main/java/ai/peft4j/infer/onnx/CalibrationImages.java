@@ -13,20 +13,24 @@ import java.util.Locale;
 import java.util.stream.Stream;
 
 /**
- * Calibration images from a folder: the image files in name order, each resized to the model's input as the
- * published ONNX predictor feeds it (a plain resize, no letterbox) and divided by 255, channels first.
+ * Calibration images from a folder: image files spread evenly over the folder in name order (a folder sorted by
+ * class or by time still gives a sample of all of it, not of its first class), each resized to the model's input
+ * as the published ONNX predictor feeds it (a plain resize, no letterbox) and divided by 255, channels first.
  */
 public final class CalibrationImages {
     private CalibrationImages() {}
 
-    /** Up to {@code limit} images of {@code dir}; fails when the folder is missing or holds no image. */
+    /**
+     * Up to {@code limit} images of {@code dir}, evenly spaced in name order (all of them when there are fewer);
+     * fails when the folder is missing or holds no image.
+     */
     public static List<float[]> fromFolder(Path dir, int height, int width, int limit) {
         if (!Files.isDirectory(dir)) {
             throw new IllegalArgumentException("calibration folder " + dir + " does not exist");
         }
         List<Path> files;
         try (Stream<Path> s = Files.list(dir)) {
-            files = s.filter(CalibrationImages::isImage).sorted().limit(limit).toList();
+            files = spread(s.filter(CalibrationImages::isImage).sorted().toList(), limit);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot list calibration folder " + dir, e);
         }
@@ -37,6 +41,18 @@ public final class CalibrationImages {
         List<float[]> out = new ArrayList<>(files.size());
         for (Path f : files) {
             out.add(pixels(f, height, width));
+        }
+        return out;
+    }
+
+    /** {@code limit} items at evenly spaced positions of {@code all}, in order. */
+    static <T> List<T> spread(List<T> all, int limit) {
+        if (all.size() <= limit) {
+            return all;
+        }
+        List<T> out = new ArrayList<>(limit);
+        for (int i = 0; i < limit; i++) {
+            out.add(all.get((int) ((long) i * all.size() / limit)));
         }
         return out;
     }

@@ -16,6 +16,10 @@ import java.util.function.Predicate;
  * QLinearConv / QLinearMatMul on x86 CPUs. A ReLU that alone follows a convolution is folded into the output
  * quantisation (its range starts at 0 with zero point 0, so the quantiser clamps as the ReLU would).
  *
+ * <p>With {@link Builder#optAgreement} the quantiser also chooses which operators stay in float: it measures how
+ * far each one alone, quantised, moves the predicted classes on the calibration images, and keeps the worst in
+ * float, as few as it takes for the int8 graph's class maps to agree with the float graph's to the given mIoU.
+ *
  * <pre>{@code
  * OnnxGraph int8 = QdqQuantizer.builder().setCalibration(images, 224, 224).build().quantize(fp32);
  * }</pre>
@@ -29,6 +33,18 @@ public final class QdqQuantizer {
     private final int threads;
     /** Largest weight magnitude after quantisation: 127, or 63 for 7-bit weights. */
     private final int weightLimit;
+    /** uint8 weights around a zero point of 128 instead of int8 around 0. */
+    private final boolean unsignedWeights;
+    private final double agreement;
+    private final java.io.PrintStream progress;
+
+    /**
+     * A quantised graph, the operators left in float to keep its accuracy (by node name), the mIoU of its class
+     * maps against the float graph's on the calibration images (NaN where not measured), and where the sensitivity
+     * scan ran, each operator's agreement when it alone is quantised, worst first.
+     */
+    public record Quantised(OnnxGraph graph, List<String> keptFloat, double agreement,
+            Map<String, Double> sensitivity) {}
 
     private QdqQuantizer(Builder b) {
         this.images = List.copyOf(b.images);
@@ -38,6 +54,9 @@ public final class QdqQuantizer {
         this.exclude = b.exclude;
         this.threads = b.threads;
         this.weightLimit = (1 << (b.weightBits - 1)) - 1;
+        this.unsignedWeights = b.unsignedWeights;
+        this.agreement = b.agreement;
+        this.progress = b.progress;
     }
 
     /**
@@ -95,6 +114,11 @@ public final class QdqQuantizer {
 
     /** Returns a new graph; {@code fp32} is left as it was. */
     public OnnxGraph quantize(OnnxGraph fp32) {
+        return quantizeDetailed(fp32).graph();
+    }
+
+    /** As {@link #quantize}, with what was left in float and how well the result agrees with the float graph. */
+    public Quantised quantizeDetailed(OnnxGraph fp32) {
         Map<String, List<OnnxNode>> consumers = fp32.consumers();
         List<Target> targets = new ArrayList<>();
         for (OnnxNode n : fp32.nodes()) {
@@ -124,7 +148,76 @@ public final class QdqQuantizer {
         }
         Map<String, ActivationRanges.Range> ranges = ActivationRanges.observe(fp32, observed, images, imageShape,
                 method, percentile, threads);
-        return rewrite(fp32, targets, ranges);
+        if (agreement <= 0) {
+            return new Quantised(rewrite(fp32, targets, ranges), List.of(), Double.NaN, Map.of());
+        }
+        return keepAccuracy(fp32, targets, ranges);
+    }
+
+    /**
+     * Ranks the operators by how far each alone, quantised, moves the class maps from the float graph's, then finds
+     * by bisection the fewest of the worst to keep in float for the whole graph to reach {@link #agreement}.
+     * Bisection assumes that keeping more in float never hurts; the answer is always one that was measured to
+     * pass (or the float graph itself).
+     */
+    private Quantised keepAccuracy(OnnxGraph fp32, List<Target> targets,
+            Map<String, ActivationRanges.Range> ranges) {
+        ClassMaps reference = ClassMaps.of(fp32, images, imageShape, threads);
+        double all = reference.agreement(rewrite(fp32, targets, ranges));
+        if (all >= agreement) {
+            return new Quantised(rewrite(fp32, targets, ranges), List.of(), all, Map.of());
+        }
+        int n = targets.size();
+        double[] alone = new double[n];
+        try (ai.peft4j.train.report.ProgressBar bar = progress == null ? null
+                : new ai.peft4j.train.report.ProgressBar(progress, "int8 sensitivity", n,
+                        ai.peft4j.train.report.ProgressBar.isTerminal())) {
+            for (int i = 0; i < n; i++) {
+                alone[i] = reference.agreement(rewrite(fp32, List.of(targets.get(i)), ranges));
+                if (bar != null) {
+                    bar.update(i + 1, String.format(java.util.Locale.ROOT, "all int8: %.2f%% agreement", 100 * all));
+                }
+            }
+        }
+        Integer[] order = new Integer[n];
+        for (int i = 0; i < n; i++) {
+            order[i] = i;
+        }
+        java.util.Arrays.sort(order, (a, b) -> Double.compare(alone[a], alone[b]));
+        int lo = 0;
+        int hi = n;
+        double atHi = 1.0;
+        while (hi - lo > 1) {
+            int mid = (lo + hi) >>> 1;
+            double a = reference.agreement(rewrite(fp32, quantisedPart(targets, order, mid), ranges));
+            if (a >= agreement) {
+                hi = mid;
+                atHi = a;
+            } else {
+                lo = mid;
+            }
+        }
+        List<String> kept = new ArrayList<>();
+        for (int i = 0; i < hi; i++) {
+            kept.add(targets.get(order[i]).node().name());
+        }
+        Map<String, Double> sensitivity = new java.util.LinkedHashMap<>();
+        for (Integer i : order) {
+            sensitivity.put(targets.get(i).node().name(), alone[i]);
+        }
+        return new Quantised(rewrite(fp32, quantisedPart(targets, order, hi), ranges), kept, atHi, sensitivity);
+    }
+
+    /** The targets without the first {@code keep} of {@code order} (the ones left in float). */
+    private static List<Target> quantisedPart(List<Target> targets, Integer[] order, int keep) {
+        Set<Integer> skip = new java.util.HashSet<>(List.of(order).subList(0, keep));
+        List<Target> out = new ArrayList<>();
+        for (int i = 0; i < targets.size(); i++) {
+            if (!skip.contains(i)) {
+                out.add(targets.get(i));
+            }
+        }
+        return out;
     }
 
     private OnnxGraph rewrite(OnnxGraph src, List<Target> targets, Map<String, ActivationRanges.Range> ranges) {
@@ -165,7 +258,8 @@ public final class QdqQuantizer {
                 String bias = n.inputs().size() > 2 ? n.inputs().get(2) : null;
                 float[] minScale = bias == null ? null
                         : biasFloor(g.initializer(bias).floats(), g.initializer(xq[1]).floats()[0]);
-                QuantisedWeight w = quantiseWeight(g, out, n, t.weightAxis(), minScale, weightLimit);
+                QuantisedWeight w = quantiseWeight(g, out, n, t.weightAxis(), minScale, weightLimit,
+                        unsignedWeights);
                 List<String> inputs = new ArrayList<>(List.of(x, w.tensor()));
                 if (bias != null) {
                     inputs.add(quantiseBias(g, out, bias, xq[1], w.scale()));
@@ -246,7 +340,7 @@ public final class QdqQuantizer {
      * {@code s = max|w| / limit} (127, or 63 for 7-bit weights), at least {@code minScale[c]} where given.
      */
     private static QuantisedWeight quantiseWeight(OnnxGraph g, List<OnnxNode> out, OnnxNode node, int axis,
-            float[] minScale, int limit) {
+            float[] minScale, int limit, boolean unsigned) {
         Initializer w = g.initializer(node.inputs().get(1));
         float[] v = w.floats();
         long[] dims = w.dims();
@@ -268,15 +362,20 @@ public final class QdqQuantizer {
                 scale[c] = minScale[c];
             }
         }
+        // uint8 weights are the int8 ones shifted by the zero point 128 (the same for every channel, as
+        // ONNX Runtime's QLinearConv requires).
+        int zero = unsigned ? 128 : 0;
+        ElementType type = unsigned ? ElementType.UINT8 : ElementType.INT8;
         byte[] q = new byte[v.length];
         for (int i = 0; i < v.length; i++) {
             int c = (int) ((i / inner) % channels);
-            q[i] = (byte) Math.max(-limit, Math.min(limit, Math.round(v[i] / scale[c])));
+            q[i] = (byte) (zero + Math.max(-limit, Math.min(limit, Math.round(v[i] / scale[c]))));
         }
-        String qw = g.addInitializer(Initializer.ofBytes(w.name() + "/int8", ElementType.INT8, q, dims));
+        byte[] zeros = new byte[channels];
+        java.util.Arrays.fill(zeros, (byte) zero);
+        String qw = g.addInitializer(Initializer.ofBytes(w.name() + "/int8", type, q, dims));
         String s = g.addInitializer(Initializer.ofFloats(w.name() + "/scale", scale, channels));
-        String z = g.addInitializer(Initializer.ofBytes(w.name() + "/zero_point", ElementType.INT8,
-                new byte[channels], channels));
+        String z = g.addInitializer(Initializer.ofBytes(w.name() + "/zero_point", type, zeros, channels));
         String dq = g.unique(w.name() + "/dequantized");
         out.add(new OnnxNode("DequantizeLinear", g.unique(w.name() + "/DQ"), List.of(qw, s, z), List.of(dq),
                 Map.of("axis", (long) axis)));
@@ -316,8 +415,42 @@ public final class QdqQuantizer {
         private Predicate<OnnxNode> exclude = node -> false;
         private int threads;
         private int weightBits = int8MaySaturate() ? 7 : 8;
+        private double agreement;
+        private java.io.PrintStream progress;
+        private boolean unsignedWeights;
 
         private Builder() {}
+
+        /**
+         * 8-bit weights stored as uint8 around a zero point of 128 (ONNX Runtime's U8U8 kernels): they never
+         * saturate, so no bit is given up on CPUs without VNNI, at some cost in speed there. Sets 8-bit weights.
+         */
+        public Builder optUnsignedWeights(boolean unsigned) {
+            this.unsignedWeights = unsigned;
+            if (unsigned) {
+                this.weightBits = 8;
+            }
+            return this;
+        }
+
+        /**
+         * Keeps in float, worst first, the operators whose int8 error moves the predicted classes most, until the
+         * int8 graph's class maps agree with the float graph's on the calibration images to at least this mIoU
+         * (in (0, 1], e.g. 0.995). Costs one calibration-sized run per operator. 0 (default): quantise all.
+         */
+        public Builder optAgreement(double miou) {
+            if (miou < 0 || miou > 1) {
+                throw new IllegalArgumentException("agreement is an mIoU in [0, 1], got " + miou);
+            }
+            this.agreement = miou;
+            return this;
+        }
+
+        /** Where the sensitivity scan of {@link #optAgreement} draws its progress bar (default: nowhere). */
+        public Builder optProgress(java.io.PrintStream out) {
+            this.progress = out;
+            return this;
+        }
 
         /**
          * 8-bit weights, or 7 (ONNX Runtime's {@code reduce_range}) for CPUs whose int8 kernels saturate; the

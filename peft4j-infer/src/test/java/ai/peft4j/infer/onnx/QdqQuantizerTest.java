@@ -191,6 +191,64 @@ class QdqQuantizerTest {
         }
     }
 
+    @Test
+    void agreementTarget_keepsTheWorstLayersInFloat_untilTheClassMapsAgree() {
+        Conv2d first = new Conv2d(manager, 3, 8, 3, 1, 1, 1, true);
+        Conv2d second = new Conv2d(manager, 8, 8, 3, 1, 1, 1, true);
+        Conv2d last = new Conv2d(manager, 8, 4, 1, 1, 0, 1, true);
+        Module net = new Sequential(first, Activation.relu(), second, Activation.relu(), last);
+        ClosedFormWeights.fill(net);
+        // The second convolution's channel 0 is made 200 times larger and the last one's input 0 as much smaller:
+        // the float network is the same, but one channel now sets the quantiser's step for all eight.
+        var w2 = second.stateDict();
+        var w3 = last.stateDict();
+        float[] weight2 = w2.get("weight").toFloatArray();
+        float[] bias2 = w2.get("bias").toFloatArray();
+        float[] weight3 = w3.get("weight").toFloatArray();
+        for (int i = 0; i < 8 * 9; i++) {
+            weight2[i] *= 200;
+        }
+        bias2[0] *= 200;
+        for (int o = 0; o < 4; o++) {
+            weight3[o * 8] /= 200;
+        }
+        second.loadStateDict(java.util.Map.of("weight", manager.create(weight2, w2.get("weight").getShape()),
+                "bias", manager.create(bias2)), true);
+        last.loadStateDict(java.util.Map.of("weight", manager.create(weight3, w3.get("weight").getShape()),
+                "bias", w3.get("bias")), true);
+        OnnxGraph fp32 = OnnxExporter.builder().setModel(net).setInputSize(16, 16).build().graph();
+        List<float[]> calib = new ArrayList<>();
+        for (int k = 0; k < 6; k++) {
+            calib.add(sinusoid(3 * 16 * 16, 0.05 + 0.013 * k, k));
+        }
+        ClassMaps reference = ClassMaps.of(fp32, calib, new long[] {1, 3, 16, 16}, 1);
+        double allInt8 = reference.agreement(QdqQuantizer.builder().setCalibration(calib, 16, 16).build()
+                .quantize(fp32));
+        assertTrue(allInt8 < 1.0, "int8 moves some pixels to another class: " + allInt8);
+
+        double target = 0.97;
+        QdqQuantizer.Quantised mixed = QdqQuantizer.builder().setCalibration(calib, 16, 16).optAgreement(target)
+                .build().quantizeDetailed(fp32);
+        assertTrue(mixed.agreement() >= target, mixed.agreement() + " < " + target);
+        assertEquals(mixed.agreement(), reference.agreement(mixed.graph()), "the reported agreement is the graph's");
+        assertTrue(!mixed.keptFloat().isEmpty() && mixed.keptFloat().size() < 3, mixed.keptFloat() + " all " + allInt8 + " " + mixed.sensitivity());
+        assertEquals(3, mixed.sensitivity().size());
+        assertEquals(mixed.keptFloat(), mixed.sensitivity().keySet().stream().limit(mixed.keptFloat().size())
+                .toList(), "the most sensitive layers are the ones kept");
+        long int8Weights = mixed.graph().initializers().values().stream()
+                .filter(i -> i.type() == ElementType.INT8 && i.dims().length == 4).count();
+        assertEquals(3 - mixed.keptFloat().size(), int8Weights, "the kept layers have float weights");
+        for (String name : mixed.keptFloat()) {
+            OnnxNode conv = mixed.graph().nodes().stream().filter(n -> n.name().equals(name)).findFirst()
+                    .orElseThrow();
+            assertEquals(ElementType.FLOAT, mixed.graph().initializer(conv.inputs().get(1)).type(), name);
+        }
+
+        QdqQuantizer.Quantised loose = QdqQuantizer.builder().setCalibration(calib, 16, 16).optAgreement(allInt8)
+                .build().quantizeDetailed(fp32);
+        assertEquals(List.of(), loose.keptFloat(), "a target the all-int8 graph meets keeps nothing in float");
+    }
+
     /** The activation scale the quantiser chose for a tensor. */
     private static float scaleOf(OnnxGraph g, String tensor) {
         return g.initializers().values().stream().filter(i -> i.name().equals(tensor + "/scale")).findFirst()

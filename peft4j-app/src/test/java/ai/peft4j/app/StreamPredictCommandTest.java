@@ -28,14 +28,21 @@ class StreamPredictCommandTest {
     @TempDir
     Path tmp;
 
-    @Test
-    void folderOfNeuImages_withACheckpoint_writesStatsOverlaysAndReport() throws Exception {
+    /** Copies the first {@code n} NEU-Seg test images into {@code tmp/frames}; returns their ids. */
+    private List<String> neuFrames(int n) throws java.io.IOException {
         Path root = SharedFiles.require("data/neu-seg");
         Path folder = Files.createDirectory(tmp.resolve("frames"));
-        List<String> ids = Files.readAllLines(root.resolve("ImageSets/Segmentation/test.txt")).subList(0, 3);
+        List<String> ids = Files.readAllLines(root.resolve("ImageSets/Segmentation/test.txt")).subList(0, n);
         for (String id : ids) {
             Files.copy(root.resolve("JPEGImages/" + id.strip() + ".jpg"), folder.resolve(id.strip() + ".jpg"));
         }
+        return ids;
+    }
+
+    @Test
+    void folderOfNeuImages_withACheckpoint_writesStatsOverlaysAndReport() throws Exception {
+        List<String> ids = neuFrames(3);
+        Path folder = tmp.resolve("frames");
         // A small Swin-Att-UNet keeps the test quick; its weights go through a safetensors file.
         Path weights = tmp.resolve("w.safetensors");
         try (NDManager m = EngineSetup.newManager()) {
@@ -120,12 +127,8 @@ class StreamPredictCommandTest {
 
     @Test
     void onnxGraphWithTwoWorkers_givesTheEngineStatistics_inFrameOrder() throws Exception {
-        Path root = SharedFiles.require("data/neu-seg");
-        Path folder = Files.createDirectory(tmp.resolve("frames"));
-        List<String> ids = Files.readAllLines(root.resolve("ImageSets/Segmentation/test.txt")).subList(0, 8);
-        for (String id : ids) {
-            Files.copy(root.resolve("JPEGImages/" + id.strip() + ".jpg"), folder.resolve(id.strip() + ".jpg"));
-        }
+        neuFrames(8);
+        Path folder = tmp.resolve("frames");
         Path weights = tmp.resolve("w.safetensors");
         Path graph = tmp.resolve("w.onnx");
         try (NDManager m = EngineSetup.newManager()) {

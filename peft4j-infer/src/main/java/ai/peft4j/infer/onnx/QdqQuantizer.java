@@ -235,6 +235,7 @@ public final class QdqQuantizer {
         }
         // Activation quantisers: one QuantizeLinear per tensor, right after its producer (or at the start).
         Map<String, String[]> qParams = new HashMap<>();
+        Map<String, String> floatCopies = new HashMap<>();
         List<OnnxNode> out = new ArrayList<>();
         Set<String> needed = new LinkedHashSet<>();
         for (Target t : targets) {
@@ -269,8 +270,10 @@ public final class QdqQuantizer {
                 List<String> inputs = new ArrayList<>();
                 for (String in : n.inputs()) {
                     // A quantised operator's output exists only as its quantised form (so that ONNX Runtime can
-                    // fuse the Q into the operator); its readers take the dequantised copy.
-                    inputs.add(quantisedOutputs.contains(in) ? dequantiser(g, out, in, qParams.get(in)) : in);
+                    // fuse the Q into the operator); its float readers share one dequantised copy (quantised
+                    // readers each get their own, as ONNX Runtime's fusion wants).
+                    inputs.add(quantisedOutputs.contains(in)
+                            ? floatCopies.computeIfAbsent(in, k -> dequantiser(g, out, k, qParams.get(k))) : in);
                 }
                 node = n.withInputs(inputs);
             }

@@ -99,8 +99,8 @@ final class ResizeConvSwap {
             return false;
         }
         Map<String, Object> a = conv.attributes();
-        return ((Number) a.getOrDefault("group", 1L)).longValue() == 1 && allZero(a.get("pads"))
-                && allOne(a.get("strides"));
+        return ((Number) a.getOrDefault("group", 1L)).longValue() == 1 && all(a.get("pads"), 0)
+                && all(a.get("strides"), 1);
     }
 
     /**
@@ -136,24 +136,13 @@ final class ResizeConvSwap {
         return sizesOut;
     }
 
-    private static boolean allZero(Object ints) {
+    /** Whether every value of an INTS attribute is {@code value}; an absent attribute has its default. */
+    private static boolean all(Object ints, long value) {
         if (ints == null) {
             return true;
         }
         for (long v : (long[]) ints) {
-            if (v != 0) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private static boolean allOne(Object ints) {
-        if (ints == null) {
-            return true;
-        }
-        for (long v : (long[]) ints) {
-            if (v != 1) {
+            if (v != value) {
                 return false;
             }
         }

@@ -1,0 +1,58 @@
+package ai.peft4j.app;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.peft4j.core.testing.SharedFiles;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class BenchInferCommandTest {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void benchInfer_writesEveryStageOfEveryRuntime_asJsonAndMarkdown() throws Exception {
+        Path root = SharedFiles.require("data/neu-seg");
+        Path frames = Files.createDirectory(tmp.resolve("frames"));
+        List<String> ids = Files.readAllLines(root.resolve("ImageSets/Segmentation/test.txt")).subList(0, 4);
+        for (String id : ids) {
+            Files.copy(root.resolve("JPEGImages/" + id.strip() + ".jpg"), frames.resolve(id.strip() + ".jpg"));
+        }
+        Path json = tmp.resolve("infer.json");
+        Path md = tmp.resolve("infer.md");
+        CliRun r = CliRun.of("bench", "infer", "--models", "fastsegformer-e", "--frames", frames.toString(),
+                "--warmup", "1", "--runs", "3", "--json", json.toString(), "--markdown", md.toString());
+        assertEquals(0, r.code(), r.err() + r.out());
+
+        JsonNode report = new ObjectMapper().readTree(json.toFile());
+        assertTrue(report.path("peak_gflops").asDouble() > 0);
+        assertEquals(2, report.path("ort_workers").asInt());
+        assertEquals(782_000_000L, report.path("models").get(0).path("macs").asLong(), 1_000_000L,
+                "FastSegFormer-E's MACs at 224x224");
+        Set<String> seen = new HashSet<>();
+        for (JsonNode row : report.path("rows")) {
+            assertEquals("fastsegformer-e", row.path("model").asText());
+            assertTrue(row.path("fps").asDouble() > 0 && row.path("p50_ms").asDouble() > 0
+                    && row.path("p50_ms").asDouble() <= row.path("p99_ms").asDouble(), row.toString());
+            seen.add(row.path("runtime").asText() + "/" + row.path("precision").asText() + "/"
+                    + row.path("stage").asText());
+        }
+        for (String runtime : List.of("engine/fp32", "onnxruntime/fp32", "onnxruntime/int8")) {
+            for (String stage : List.of("inference", "postprocess", "end_to_end")) {
+                assertTrue(seen.contains(runtime + "/" + stage), runtime + "/" + stage + " in " + seen);
+            }
+        }
+        assertTrue(seen.contains("engine/fp32/preprocess"), seen.toString());
+        String table = Files.readString(md);
+        assertTrue(table.contains("end to end 2 calls side by side")
+                && table.contains("| fastsegformer-e | onnxruntime | int8 | end_to_end |"), table);
+    }
+}

@@ -22,7 +22,9 @@ import ai.peft4j.infer.onnx.OnnxWriter;
 import ai.peft4j.infer.onnx.QdqQuantizer;
 import ai.peft4j.models.ModelSpec;
 import ai.peft4j.train.metrics.ConfusionMatrix;
+import java.io.PrintStream;
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -126,8 +128,9 @@ final class ExportCommand implements Callable<Integer> {
         if (int8 && calib == null) {
             throw new IllegalArgumentException("--int8 needs --calib DIR, a folder of images to calibrate on");
         }
-        if (!int8 && calib != null) {
-            throw new IllegalArgumentException("--calib is only used with --int8");
+        if (!int8 && (calib != null || agreement != null || unsignedWeights || weightBits != null
+                || !int8Exclude.isEmpty())) {
+            throw new IllegalArgumentException("--calib and the --int8-... options are only used with --int8");
         }
         PrintWriter out = spec.commandLine().getOut();
         try (NDManager manager = EngineSetup.newManager()) {
@@ -173,8 +176,8 @@ final class ExportCommand implements Callable<Integer> {
                         throw new IllegalArgumentException("--int8-agreement is a percentage in (0, 100], got "
                                 + agreement);
                     }
-                    q.optAgreement(agreement / 100).optProgress(new java.io.PrintStream(System.err, true,
-                            java.nio.charset.StandardCharsets.UTF_8));
+                    q.optAgreement(agreement / 100).optProgress(new PrintStream(System.err, true,
+                            StandardCharsets.UTF_8));
                 }
                 QdqQuantizer.Quantised result = q.build().quantizeDetailed(graph);
                 graph = result.graph();

@@ -100,6 +100,11 @@ class ExportCommandTest {
         assertEquals(2, r.code());
         assertTrue(r.err().contains("--int8 needs --calib"), r.err());
         assertTrue(!Files.exists(onnx));
+        CliRun f = CliRun.of("export", "--model", "fastsegformer-p", "--onnx", onnx.toString(), "--int8-agreement",
+                "99.5");
+        assertEquals(2, f.code());
+        assertTrue(f.err().contains("only used with --int8"), f.err());
+        assertTrue(!Files.exists(onnx));
     }
 
     @Test

@@ -1,9 +1,15 @@
 package ai.peft4j.infer.onnx;
 
+import ai.peft4j.train.report.ProgressBar;
+import java.io.PrintStream;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Predicate;
@@ -36,7 +42,7 @@ public final class QdqQuantizer {
     /** uint8 weights around a zero point of 128 instead of int8 around 0. */
     private final boolean unsignedWeights;
     private final double agreement;
-    private final java.io.PrintStream progress;
+    private final PrintStream progress;
 
     /**
      * A quantised graph, the operators left in float to keep its accuracy (by node name), the mIoU of its class
@@ -169,13 +175,13 @@ public final class QdqQuantizer {
         }
         int n = targets.size();
         double[] alone = new double[n];
-        try (ai.peft4j.train.report.ProgressBar bar = progress == null ? null
-                : new ai.peft4j.train.report.ProgressBar(progress, "int8 sensitivity", n,
-                        ai.peft4j.train.report.ProgressBar.isTerminal())) {
+        try (ProgressBar bar = progress == null ? null
+                : new ProgressBar(progress, "int8 sensitivity", n,
+                        ProgressBar.isTerminal())) {
             for (int i = 0; i < n; i++) {
                 alone[i] = reference.agreement(rewrite(fp32, List.of(targets.get(i)), ranges));
                 if (bar != null) {
-                    bar.update(i + 1, String.format(java.util.Locale.ROOT, "all int8: %.2f%% agreement", 100 * all));
+                    bar.update(i + 1, String.format(Locale.ROOT, "all int8: %.2f%% agreement", 100 * all));
                 }
             }
         }
@@ -183,7 +189,7 @@ public final class QdqQuantizer {
         for (int i = 0; i < n; i++) {
             order[i] = i;
         }
-        java.util.Arrays.sort(order, (a, b) -> Double.compare(alone[a], alone[b]));
+        Arrays.sort(order, (a, b) -> Double.compare(alone[a], alone[b]));
         int lo = 0;
         int hi = n;
         double atHi = 1.0;
@@ -201,7 +207,7 @@ public final class QdqQuantizer {
         for (int i = 0; i < hi; i++) {
             kept.add(targets.get(order[i]).node().name());
         }
-        Map<String, Double> sensitivity = new java.util.LinkedHashMap<>();
+        Map<String, Double> sensitivity = new LinkedHashMap<>();
         for (Integer i : order) {
             sensitivity.put(targets.get(i).node().name(), alone[i]);
         }
@@ -210,7 +216,7 @@ public final class QdqQuantizer {
 
     /** The targets without the first {@code keep} of {@code order} (the ones left in float). */
     private static List<Target> quantisedPart(List<Target> targets, Integer[] order, int keep) {
-        Set<Integer> skip = new java.util.HashSet<>(List.of(order).subList(0, keep));
+        Set<Integer> skip = new HashSet<>(List.of(order).subList(0, keep));
         List<Target> out = new ArrayList<>();
         for (int i = 0; i < targets.size(); i++) {
             if (!skip.contains(i)) {
@@ -223,8 +229,8 @@ public final class QdqQuantizer {
     private OnnxGraph rewrite(OnnxGraph src, List<Target> targets, Map<String, ActivationRanges.Range> ranges) {
         OnnxGraph g = src.copy();
         Map<String, Target> byNode = new HashMap<>();
-        Set<OnnxNode> dropped = new java.util.HashSet<>();
-        Set<String> quantisedOutputs = new java.util.HashSet<>();
+        Set<OnnxNode> dropped = new HashSet<>();
+        Set<String> quantisedOutputs = new HashSet<>();
         for (Target t : targets) {
             byNode.put(t.node().name(), t);
             if (t.fusedRelu() != null) {
@@ -375,7 +381,7 @@ public final class QdqQuantizer {
             q[i] = (byte) (zero + Math.max(-limit, Math.min(limit, Math.round(v[i] / scale[c]))));
         }
         byte[] zeros = new byte[channels];
-        java.util.Arrays.fill(zeros, (byte) zero);
+        Arrays.fill(zeros, (byte) zero);
         String qw = g.addInitializer(Initializer.ofBytes(w.name() + "/int8", type, q, dims));
         String s = g.addInitializer(Initializer.ofFloats(w.name() + "/scale", scale, channels));
         String z = g.addInitializer(Initializer.ofBytes(w.name() + "/zero_point", type, zeros, channels));
@@ -419,7 +425,7 @@ public final class QdqQuantizer {
         private int threads;
         private int weightBits = int8MaySaturate() ? 7 : 8;
         private double agreement;
-        private java.io.PrintStream progress;
+        private PrintStream progress;
         private boolean unsignedWeights;
 
         private Builder() {}
@@ -450,7 +456,7 @@ public final class QdqQuantizer {
         }
 
         /** Where the sensitivity scan of {@link #optAgreement} draws its progress bar (default: nowhere). */
-        public Builder optProgress(java.io.PrintStream out) {
+        public Builder optProgress(PrintStream out) {
             this.progress = out;
             return this;
         }

@@ -239,7 +239,7 @@ public final class StreamPipeline<A, B> {
                 }
                 preprocessTimes.record(System.nanoTime() - start);
                 admitted.acquire();
-                out.put(new Item(item.frame(), result, item.startNanos(), seq++));
+                putFully(out, new Item(item.frame(), result, item.startNanos(), seq++));
             }
         } catch (InterruptedException e) {
             fail(PREPROCESS, -1, e);
@@ -257,7 +257,7 @@ public final class StreamPipeline<A, B> {
             while (true) {
                 Item item = in.take();
                 if (item == END) {
-                    in.put(END);
+                    putFully(in, END);
                     break;
                 }
                 Object result = SKIPPED;
@@ -271,7 +271,7 @@ public final class StreamPipeline<A, B> {
                         result = SKIPPED;
                     }
                 }
-                out.put(new Item(item.frame(), result, item.startNanos(), item.seq()));
+                putFully(out, new Item(item.frame(), result, item.startNanos(), item.seq()));
             }
         } catch (InterruptedException e) {
             fail(INFERENCE, -1, e);
@@ -344,10 +344,18 @@ public final class StreamPipeline<A, B> {
 
     /** The end marker always gets through: the next stage drains its queue, so a put never waits for long. */
     private static void putEnd(BlockingQueue<Item> out) {
+        putFully(out, END);
+    }
+
+    /**
+     * Puts {@code item} even if the thread is interrupted meanwhile (keeping the interrupt): a numbered frame that
+     * vanished on its way would leave the sink waiting for it.
+     */
+    private static void putFully(BlockingQueue<Item> out, Item item) {
         boolean interrupted = false;
         while (true) {
             try {
-                out.put(END);
+                out.put(item);
                 break;
             } catch (InterruptedException e) {
                 interrupted = true;

@@ -186,7 +186,8 @@ final class StreamPredictCommand implements Callable<Integer> {
             if (in[2] > 0 && in[3] > 0) {
                 if (in[2] != in[3]) {
                     throw new IllegalArgumentException("ONNX file " + onnx + " takes " + in[2] + "x" + in[3]
-                            + " images; the stream letterboxes to a square (export writes square graphs: --input-size)");
+                            + " images; the stream letterboxes to a square (export writes square graphs: "
+                            + "--input-size)");
                 }
                 side = (int) in[2];
             }

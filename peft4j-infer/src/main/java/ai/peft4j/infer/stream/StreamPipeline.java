@@ -106,9 +106,9 @@ public final class StreamPipeline<A, B> {
     }
 
     /**
-     * Runs the stream to its end (or until {@link #stop}) on three threads plus the inference workers and returns what it did; the sink and
-     * the source are closed before it returns. Interrupting the calling thread stops the stream as {@link #stop}
-     * does.
+     * Runs the stream to its end (or until {@link #stop}) on three threads plus the inference workers and returns
+     * what it did; the sink and the source are closed before it returns. Interrupting the calling thread stops the
+     * stream as {@link #stop} does.
      *
      * @throws StreamException when a stage fails, after the stream has been wound down
      */

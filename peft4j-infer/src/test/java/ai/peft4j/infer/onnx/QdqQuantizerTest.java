@@ -231,7 +231,8 @@ class QdqQuantizerTest {
                 .build().quantizeDetailed(fp32);
         assertTrue(mixed.agreement() >= target, mixed.agreement() + " < " + target);
         assertEquals(mixed.agreement(), reference.agreement(mixed.graph()), "the reported agreement is the graph's");
-        assertTrue(!mixed.keptFloat().isEmpty() && mixed.keptFloat().size() < 3, mixed.keptFloat() + " all " + allInt8 + " " + mixed.sensitivity());
+        assertTrue(!mixed.keptFloat().isEmpty() && mixed.keptFloat().size() < 3,
+                mixed.keptFloat() + " kept; all int8 " + allInt8 + "; alone " + mixed.sensitivity());
         assertEquals(3, mixed.sensitivity().size());
         assertEquals(mixed.keptFloat(), mixed.sensitivity().keySet().stream().limit(mixed.keptFloat().size())
                 .toList(), "the most sensitive layers are the ones kept");

@@ -62,6 +62,12 @@ public final class InferenceBenchmark {
     }
 
     /**
+     * A runtime and precision under test; {@code onnxFile} (null for the engine) lets the end-to-end run open a
+     * session of its own with fewer threads per call.
+     */
+    private record Measured(String name, String precision, Runtime runtime, Path onnxFile) {}
+
+    /**
      * @param size square input side
      * @param frames image files, read in order (decoded for the end-to-end run; decoded once for the stage runs)
      * @param warmup untimed calls before each stage's timed calls
@@ -121,12 +127,8 @@ public final class InferenceBenchmark {
             costs.add(new Cost(name, macs));
         }
         stage(name, "engine", "fp32", "preprocess", images.size(), i -> pre.prepare(images.get(i)));
-        List<Runtime> runtimes = new ArrayList<>();
-        List<String[]> labels = new ArrayList<>();
-        List<Path> files = new ArrayList<>();
-        runtimes.add(engine(model));
-        files.add(null);
-        labels.add(new String[] {"engine", "fp32"});
+        List<Measured> measured = new ArrayList<>();
+        measured.add(new Measured("engine", "fp32", engine(model), null));
         OnnxGraph graph = null;
         try {
             graph = OnnxExporter.builder().setModel(model).setInputSize(n, n).build().graph();
@@ -136,9 +138,7 @@ public final class InferenceBenchmark {
         if (graph != null) {
             Path f32 = work.resolve(name + ".onnx");
             OnnxWriter.write(graph, f32);
-            runtimes.add(onnx(f32, settings.threads()));
-            labels.add(new String[] {"onnxruntime", "fp32"});
-            files.add(f32);
+            measured.add(new Measured("onnxruntime", "fp32", onnx(f32, settings.threads()), f32));
             if (settings.int8()) {
                 List<float[]> calib = inputs.subList(0, Math.min(settings.calibration(), inputs.size())).stream()
                         .map(ModelInput::pixels).toList();
@@ -147,35 +147,30 @@ public final class InferenceBenchmark {
                         .build().quantize(graph);
                 Path i8 = work.resolve(name + "-int8.onnx");
                 OnnxWriter.write(q, i8);
-                runtimes.add(onnx(i8, settings.threads()));
-                labels.add(new String[] {"onnxruntime", "int8"});
-                files.add(i8);
+                measured.add(new Measured("onnxruntime", "int8", onnx(i8, settings.threads()), i8));
             }
         }
         try {
-            for (int r = 0; r < runtimes.size(); r++) {
-                Runtime rt = runtimes.get(r);
-                String runtime = labels.get(r)[0];
-                String precision = labels.get(r)[1];
+            for (Measured m : measured) {
+                Runtime rt = m.runtime();
                 OnnxPredictor.Logits sample = rt.forward(inputs.get(0).pixels(), n, n);
                 int classes = (int) sample.shape()[1];
                 int h = (int) sample.shape()[2];
                 int w = (int) sample.shape()[3];
-                stage(name, runtime, precision, "inference", inputs.size(),
+                stage(name, m.name(), m.precision(), "inference", inputs.size(),
                         i -> rt.forward(inputs.get(i).pixels(), n, n));
-                stage(name, runtime, precision, "postprocess", inputs.size(),
+                stage(name, m.name(), m.precision(), "postprocess", inputs.size(),
                         i -> LogitsToClasses.classes(sample.data(), classes, h, w, inputs.get(i)));
-                Path file = files.get(r);
-                if (file == null || settings.workers() == 1) {
-                    endToEnd(name, runtime, precision, rt, pre, 1);
+                if (m.onnxFile() == null || settings.workers() == 1) {
+                    endToEnd(name, m.name(), m.precision(), rt, pre, 1);
                 } else {
-                    try (Runtime shared = onnx(file, Math.max(1, settings.threads() / settings.workers()))) {
-                        endToEnd(name, runtime, precision, shared, pre, settings.workers());
+                    try (Runtime shared = onnx(m.onnxFile(), Math.max(1, settings.threads() / settings.workers()))) {
+                        endToEnd(name, m.name(), m.precision(), shared, pre, settings.workers());
                     }
                 }
             }
         } finally {
-            runtimes.forEach(Runtime::close);
+            measured.forEach(m -> m.runtime().close());
         }
     }
 

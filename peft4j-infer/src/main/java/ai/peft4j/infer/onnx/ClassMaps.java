@@ -4,6 +4,7 @@ import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
+import ai.peft4j.train.metrics.ConfusionMatrix;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -42,30 +43,30 @@ final class ClassMaps {
             throw new IllegalArgumentException("graph " + graph.name() + " gives " + c + " classes, the reference "
                     + classes);
         }
-        long[] intersection = new long[classes];
-        long[] union = new long[classes];
+        ConfusionMatrix cm = new ConfusionMatrix(classes);
         for (int i = 0; i < maps.size(); i++) {
-            int[] a = maps.get(i);
-            int[] b = other.get(i);
-            for (int p = 0; p < a.length; p++) {
-                if (a[p] == b[p]) {
-                    intersection[a[p]]++;
-                    union[a[p]]++;
-                } else {
-                    union[a[p]]++;
-                    union[b[p]]++;
-                }
-            }
+            cm.add(maps.get(i), other.get(i));
         }
+        // Unlike the scores' convention, a class neither side predicts is left out: it cannot disagree.
+        double[] iou = cm.iou();
         double sum = 0;
         int present = 0;
         for (int k = 0; k < classes; k++) {
-            if (union[k] > 0) {
-                sum += (double) intersection[k] / union[k];
+            if (predicted(cm, k)) {
+                sum += iou[k];
                 present++;
             }
         }
         return present == 0 ? 1.0 : sum / present;
+    }
+
+    private static boolean predicted(ConfusionMatrix cm, int k) {
+        for (int j = 0; j < cm.numClasses(); j++) {
+            if (cm.count(k, j) > 0 || cm.count(j, k) > 0) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Runs {@code graph} on every image and appends each argmax map to {@code out}; returns the class count. */

@@ -169,9 +169,10 @@ public final class QdqQuantizer {
     private Quantised keepAccuracy(OnnxGraph fp32, List<Target> targets,
             Map<String, ActivationRanges.Range> ranges) {
         ClassMaps reference = ClassMaps.of(fp32, images, imageShape, threads);
-        double all = reference.agreement(rewrite(fp32, targets, ranges));
+        OnnxGraph allInt8 = rewrite(fp32, targets, ranges);
+        double all = reference.agreement(allInt8);
         if (all >= agreement) {
-            return new Quantised(rewrite(fp32, targets, ranges), List.of(), all, Map.of());
+            return new Quantised(allInt8, List.of(), all, Map.of());
         }
         int n = targets.size();
         double[] alone = new double[n];
@@ -193,12 +194,15 @@ public final class QdqQuantizer {
         int lo = 0;
         int hi = n;
         double atHi = 1.0;
+        OnnxGraph passing = null;
         while (hi - lo > 1) {
             int mid = (lo + hi) >>> 1;
-            double a = reference.agreement(rewrite(fp32, quantisedPart(targets, order, mid), ranges));
+            OnnxGraph candidate = rewrite(fp32, quantisedPart(targets, order, mid), ranges);
+            double a = reference.agreement(candidate);
             if (a >= agreement) {
                 hi = mid;
                 atHi = a;
+                passing = candidate;
             } else {
                 lo = mid;
             }
@@ -211,7 +215,9 @@ public final class QdqQuantizer {
         for (Integer i : order) {
             sensitivity.put(targets.get(i).node().name(), alone[i]);
         }
-        return new Quantised(rewrite(fp32, quantisedPart(targets, order, hi), ranges), kept, atHi, sensitivity);
+        // With every operator kept in float (hi = n, never measured) the graph is rewritten once more, int8-free.
+        OnnxGraph result = passing != null ? passing : rewrite(fp32, quantisedPart(targets, order, hi), ranges);
+        return new Quantised(result, kept, atHi, sensitivity);
     }
 
     /** The targets without the first {@code keep} of {@code order} (the ones left in float). */

@@ -85,7 +85,7 @@ public final class StreamPipeline<A, B> {
         this.capacity = b.capacity;
         this.workers = b.workers;
         this.dropFrames = b.dropFrames;
-        this.admitted = new Semaphore(2 * capacity + workers + 1);
+        this.admitted = new Semaphore(admittedFrames(capacity, workers));
     }
 
     public static <A, B> Builder<A, B> builder() {
@@ -102,7 +102,13 @@ public final class StreamPipeline<A, B> {
 
     /** As {@link #maxInFlight(int)} with {@code workers} inference threads: one more frame per extra thread. */
     public static int maxInFlight(int capacity, int workers) {
-        return 3 * capacity + workers + 3;
+        // The decoder's frame, the decoded queue and the preprocessor's frame, then the admitted ones.
+        return 1 + capacity + 1 + admittedFrames(capacity, workers);
+    }
+
+    /** Frames past preprocessing: the prepared queue, one per worker, the inferred queue and the sink's frame. */
+    private static int admittedFrames(int capacity, int workers) {
+        return capacity + workers + capacity + 1;
     }
 
     /**
@@ -297,10 +303,6 @@ public final class StreamPipeline<A, B> {
                     deliver(early.poll());
                     next++;
                 }
-            }
-            // Only a worker stopped by an interrupt leaves gaps; what is left still goes out in order.
-            while (!early.isEmpty()) {
-                deliver(early.poll());
             }
         } catch (InterruptedException e) {
             fail(SINK, -1, e);

@@ -33,7 +33,9 @@ class BenchInferCommandTest {
         assertEquals(0, r.code(), r.err() + r.out());
 
         JsonNode report = new ObjectMapper().readTree(json.toFile());
-        assertTrue(report.path("peak_gflops").asDouble() > 0);
+        assertTrue(report.path("peak_gflops_before").asDouble() > 0 && report.path("peak_gflops_after").asDouble() > 0);
+        assertEquals(Math.max(report.path("peak_gflops_before").asDouble(), report.path("peak_gflops_after")
+                .asDouble()), report.path("peak_gflops").asDouble(), "the peak is the better of the two");
         assertEquals(2, report.path("ort_workers").asInt());
         assertEquals(782_000_000L, report.path("models").get(0).path("macs").asLong(), 1_000_000L,
                 "FastSegFormer-E's MACs at 224x224");

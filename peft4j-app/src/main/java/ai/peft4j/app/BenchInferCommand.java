@@ -70,6 +70,11 @@ final class BenchInferCommand implements Callable<Integer> {
     @Option(names = "--no-int8", description = "Skip the int8 rows.")
     boolean noInt8;
 
+    @Option(names = "--repeats", defaultValue = "3", description = "End-to-end runs per runtime, the runtimes taking "
+            + "turns; the fastest is reported, the rate the machine gives when nothing else takes it "
+            + "(default: ${DEFAULT-VALUE}).")
+    int repeats;
+
     @Option(names = "--json", defaultValue = "runs/bench/infer.json", description = "(default: ${DEFAULT-VALUE})")
     Path json;
 
@@ -87,7 +92,7 @@ final class BenchInferCommand implements Callable<Integer> {
         console.printf(Locale.ROOT, "Matmul peak (float32, a 1024^3 product per core side by side, ONNX Runtime): "
                 + "%.1f GFLOP/s; frames from %s%n", before, folder);
         InferenceBenchmark bench = new InferenceBenchmark(new InferenceBenchmark.Settings(size, files, folder, warmup,
-                runs, threads, workers, !noInt8, 16), console);
+                runs, threads, workers, !noInt8, 16, repeats), console);
         for (String name : models) {
             try (NDManager m = EngineSetup.newManager()) {
                 EngineSetup.seed(0);

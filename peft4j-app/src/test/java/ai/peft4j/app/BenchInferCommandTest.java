@@ -8,9 +8,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -29,7 +33,8 @@ class BenchInferCommandTest {
         Path json = tmp.resolve("infer.json");
         Path md = tmp.resolve("infer.md");
         CliRun r = CliRun.of("bench", "infer", "--models", "fastsegformer-e", "--frames", frames.toString(),
-                "--warmup", "1", "--runs", "3", "--json", json.toString(), "--markdown", md.toString());
+                "--warmup", "1", "--runs", "3", "--repeats", "2", "--json", json.toString(), "--markdown",
+                md.toString());
         assertEquals(0, r.code(), r.err() + r.out());
 
         JsonNode report = new ObjectMapper().readTree(json.toFile());
@@ -53,6 +58,23 @@ class BenchInferCommandTest {
             }
         }
         assertTrue(seen.contains("engine/fp32/preprocess"), seen.toString());
+        // Each end-to-end row is the fastest of the runs printed for its runtime.
+        Matcher run = Pattern.compile(
+                "fastsegformer-e\\s+(\\S+)\\s+(\\S+)\\s+end_to_end\\s+run \\d of 2: ([0-9.]+) FPS").matcher(r.out());
+        Map<String, Double> fastest = new HashMap<>();
+        Map<String, Integer> runs = new HashMap<>();
+        while (run.find()) {
+            String key = run.group(1) + "/" + run.group(2);
+            fastest.merge(key, Double.parseDouble(run.group(3)), Math::max);
+            runs.merge(key, 1, Integer::sum);
+        }
+        assertEquals(Map.of("engine/fp32", 2, "onnxruntime/fp32", 2, "onnxruntime/int8", 2), runs, r.out());
+        for (JsonNode row : report.path("rows")) {
+            if (row.path("stage").asText().equals("end_to_end")) {
+                String key = row.path("runtime").asText() + "/" + row.path("precision").asText();
+                assertEquals(fastest.get(key), row.path("fps").asDouble(), 0.05, key);
+            }
+        }
         String table = Files.readString(md);
         assertTrue(table.contains("end to end 2 calls side by side")
                 && table.contains("| fastsegformer-e | onnxruntime | int8 | end_to_end |"), table);

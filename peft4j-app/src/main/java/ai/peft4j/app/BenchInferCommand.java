@@ -70,8 +70,8 @@ final class BenchInferCommand implements Callable<Integer> {
     @Option(names = "--no-int8", description = "Skip the int8 rows.")
     boolean noInt8;
 
-    @Option(names = "--repeats", defaultValue = "3", description = "End-to-end runs per runtime, the runtimes taking "
-            + "turns; the fastest is reported, the rate the machine gives when nothing else takes it "
+    @Option(names = "--repeats", defaultValue = "3", description = "Inference and end-to-end runs per runtime, the "
+            + "runtimes taking turns; the fastest is reported, the rate the machine gives when nothing else takes it "
             + "(default: ${DEFAULT-VALUE}).")
     int repeats;
 

@@ -33,6 +33,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.Function;
+import java.util.function.IntFunction;
 
 /**
  * Frame rates and latencies of segmenters at batch 1: preprocessing (letterbox, /255), inference (the runtime's
@@ -41,8 +42,8 @@ import java.util.function.Function;
  * beside inference. Runtimes: the training engine (float32) and ONNX Runtime (float32 and static int8). On ONNX
  * Runtime the end-to-end run may call the model from several threads at once, each call on its share of the threads
  * (frames per second up, latency of a frame up too); the inference stage is one call at a time on all threads.
- * Made for shared machines: in the inference stage the runtimes take turns call by call, so that their ratios hold
- * through a slow spell, and each end-to-end run is repeated (the runtimes again taking turns) and the fastest kept.
+ * Made for shared machines: the inference and end-to-end runs are repeated, the runtimes taking turns, and each
+ * runtime's fastest run is kept.
  */
 public final class InferenceBenchmark {
     /** One measurement; {@code stage} is preprocess, inference, postprocess or end_to_end. */
@@ -130,7 +131,7 @@ public final class InferenceBenchmark {
                     .mapToLong(Long::longValue).sum();
             costs.add(new Cost(name, macs));
         }
-        stage(name, "engine", "fp32", "preprocess", images.size(), i -> pre.prepare(images.get(i)));
+        add(timed(name, "engine", "fp32", "preprocess", images.size(), i -> pre.prepare(images.get(i))));
         List<Measured> measured = new ArrayList<>();
         measured.add(new Measured("engine", "fp32", engine(model), null));
         OnnxGraph graph = null;
@@ -154,83 +155,62 @@ public final class InferenceBenchmark {
                 measured.add(new Measured("onnxruntime", "int8", onnx(i8, settings.threads()), i8));
             }
         }
-        try {
-            List<double[]> inference = interleaved(measured, inputs);
-            List<Row> endToEnd = bestEndToEnd(name, measured, pre);
-            for (int k = 0; k < measured.size(); k++) {
-                Measured m = measured.get(k);
-                add(row(name, m.name(), m.precision(), "inference", inference.get(k)));
-                OnnxPredictor.Logits sample = m.runtime().forward(inputs.get(0).pixels(), n, n);
-                int classes = (int) sample.shape()[1];
-                int h = (int) sample.shape()[2];
-                int w = (int) sample.shape()[3];
-                stage(name, m.name(), m.precision(), "postprocess", inputs.size(),
-                        i -> LogitsToClasses.classes(sample.data(), classes, h, w, inputs.get(i)));
-                add(endToEnd.get(k));
-            }
-        } finally {
-            measured.forEach(m -> m.runtime().close());
-        }
-    }
-
-    /**
-     * Call times in ms of each runtime's forward, the runtimes taking turns call by call, so that a slow spell of a
-     * shared machine falls on all of them alike and their ratios hold.
-     */
-    private List<double[]> interleaved(List<Measured> measured, List<ModelInput> inputs) {
-        int n = settings.size();
-        for (int i = 0; i < settings.warmup(); i++) {
-            for (Measured m : measured) {
-                m.runtime().forward(inputs.get(i % inputs.size()).pixels(), n, n);
-            }
-        }
-        List<double[]> ms = new ArrayList<>();
-        measured.forEach(m -> ms.add(new double[settings.runs()]));
-        for (int i = 0; i < settings.runs(); i++) {
-            float[] pixels = inputs.get(i % inputs.size()).pixels();
-            for (int k = 0; k < measured.size(); k++) {
-                long t = System.nanoTime();
-                measured.get(k).runtime().forward(pixels, n, n);
-                ms.get(k)[i] = (System.nanoTime() - t) / 1e6;
-            }
-        }
-        return ms;
-    }
-
-    /**
-     * Each runtime through the pipeline {@link Settings#repeats} times, the runtimes taking turns, keeping each one's
-     * fastest run: the rate the machine gives when nothing else takes it.
-     */
-    private List<Row> bestEndToEnd(String name, List<Measured> measured, LetterboxPreprocess pre) {
         List<Runtime> pipelined = new ArrayList<>();
-        List<Integer> workers = new ArrayList<>();
         try {
+            List<Integer> workers = new ArrayList<>();
             for (Measured m : measured) {
                 boolean split = m.onnxFile() != null && settings.workers() > 1;
                 pipelined.add(split ? onnx(m.onnxFile(), Math.max(1, settings.threads() / settings.workers()))
                         : m.runtime());
                 workers.add(split ? settings.workers() : 1);
             }
-            Row[] best = new Row[measured.size()];
-            for (int r = 0; r < settings.repeats(); r++) {
-                for (int k = 0; k < measured.size(); k++) {
-                    Measured m = measured.get(k);
-                    Row row = endToEnd(name, m.name(), m.precision(), pipelined.get(k), pre, workers.get(k));
-                    console.printf(Locale.ROOT, "  %-22s %-11s %-4s end_to_end  run %d of %d: %.1f FPS%n", name,
-                            m.name(), m.precision(), r + 1, settings.repeats(), row.fps());
-                    if (best[k] == null || row.fps() > best[k].fps()) {
-                        best[k] = row;
-                    }
-                }
+            List<Row> inference = fastest(measured, "inference", k -> timed(name, measured.get(k).name(),
+                    measured.get(k).precision(), "inference", inputs.size(),
+                    i -> measured.get(k).runtime().forward(inputs.get(i).pixels(), n, n)));
+            List<Row> endToEnd = fastest(measured, "end_to_end", k -> endToEnd(name, measured.get(k).name(),
+                    measured.get(k).precision(), pipelined.get(k), pre, workers.get(k)));
+            for (int k = 0; k < measured.size(); k++) {
+                Measured m = measured.get(k);
+                add(inference.get(k));
+                OnnxPredictor.Logits sample = m.runtime().forward(inputs.get(0).pixels(), n, n);
+                int classes = (int) sample.shape()[1];
+                int h = (int) sample.shape()[2];
+                int w = (int) sample.shape()[3];
+                add(timed(name, m.name(), m.precision(), "postprocess", inputs.size(),
+                        i -> LogitsToClasses.classes(sample.data(), classes, h, w, inputs.get(i))));
+                add(endToEnd.get(k));
             }
-            return List.of(best);
         } finally {
             for (int k = 0; k < pipelined.size(); k++) {
                 if (pipelined.get(k) != measured.get(k).runtime()) {
                     pipelined.get(k).close();
                 }
             }
+            measured.forEach(m -> m.runtime().close());
         }
+    }
+
+    /**
+     * Runs {@code run} for each runtime {@link Settings#repeats} times, the runtimes taking turns run by run, and
+     * keeps each one's fastest: the rate the machine gives when nothing else takes it. Turns are whole runs, not
+     * single calls: two ONNX Runtime sessions called alternately halve each other's rate here, each session's
+     * idle threads spinning on the cores the other needs.
+     */
+    private List<Row> fastest(List<Measured> measured, String stage, IntFunction<Row> run) {
+        Row[] best = new Row[measured.size()];
+        for (int r = 0; r < settings.repeats(); r++) {
+            for (int k = 0; k < measured.size(); k++) {
+                Row row = run.apply(k);
+                if (settings.repeats() > 1) {
+                    console.printf(Locale.ROOT, "  %-22s %-11s %-4s %-11s run %d of %d: %.1f FPS%n", row.model(),
+                            row.runtime(), row.precision(), stage, r + 1, settings.repeats(), row.fps());
+                }
+                if (best[k] == null || row.fps() > best[k].fps()) {
+                    best[k] = row;
+                }
+            }
+        }
+        return List.of(best);
     }
 
     private Row endToEnd(String name, String runtime, String precision, Runtime rt, LetterboxPreprocess pre,
@@ -258,17 +238,8 @@ public final class InferenceBenchmark {
         return new Row(name, runtime, precision, "end_to_end", report.fps(), latency.p50Ms(), latency.p99Ms());
     }
 
-    /** A stage row from per-call times: calls per second of call time, and the times' percentiles. */
-    private static Row row(String name, String runtime, String precision, String stage, double[] ms) {
-        double total = Arrays.stream(ms).sum();
-        double[] sorted = ms.clone();
-        Arrays.sort(sorted);
-        return new Row(name, runtime, precision, stage, sorted.length / (total / 1e3), percentile(sorted, 50),
-                percentile(sorted, 99));
-    }
-
     /** Times {@code call} on inputs 0, 1, ... (cycling), after warm-up. */
-    private void stage(String name, String runtime, String precision, String stage, int count,
+    private Row timed(String name, String runtime, String precision, String stage, int count,
             Function<Integer, ?> call) {
         for (int i = 0; i < settings.warmup(); i++) {
             call.apply(i % count);
@@ -279,7 +250,9 @@ public final class InferenceBenchmark {
             call.apply(i % count);
             ms[i] = (System.nanoTime() - t) / 1e6;
         }
-        add(row(name, runtime, precision, stage, ms));
+        Arrays.sort(ms);
+        double seconds = Arrays.stream(ms).sum() / 1e3;
+        return new Row(name, runtime, precision, stage, ms.length / seconds, percentile(ms, 50), percentile(ms, 99));
     }
 
     private void add(Row r) {

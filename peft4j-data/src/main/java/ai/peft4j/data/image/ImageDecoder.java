@@ -38,6 +38,11 @@ public final class ImageDecoder {
         return toRgb(decode(file), file);
     }
 
+    /** As {@link #readRgb(Path)}, for an image already in memory; {@code source} names it in errors. */
+    public static RgbImage readRgb(byte[] encoded, Path source) {
+        return toRgb(decode(encoded, source), source);
+    }
+
     /**
      * Reads a mask's raw values: the palette index or grey level of a single-channel file, or the colour of an
      * RGB(A) file. Two-channel (grey and alpha) files and samples wider than 8 bits are refused.
@@ -86,6 +91,11 @@ public final class ImageDecoder {
         if (bytes.length == 0) {
             throw new DataException(file, "file is empty");
         }
+        return decode(bytes, file);
+    }
+
+    /** Decodes an image held in memory, treating decoder warnings as errors; {@code file} names it in errors. */
+    public static BufferedImage decode(byte[] bytes, Path file) {
         // A memory stream: ImageIO's default would cache to temporary files.
         try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(bytes))) {
             Iterator<ImageReader> readers = ImageIO.getImageReaders(in);

@@ -19,8 +19,10 @@ import ai.peft4j.infer.stats.InspectionSink;
 import ai.peft4j.infer.stream.StreamException;
 import ai.peft4j.infer.stream.StreamPipeline;
 import ai.peft4j.infer.stream.StreamReport;
+import ai.peft4j.infer.video.CameraSource;
 import ai.peft4j.infer.video.FrameSource;
 import ai.peft4j.infer.video.ImageFolderSource;
+import ai.peft4j.infer.video.MjpegSource;
 import ai.peft4j.infer.video.VideoFileSource;
 import ai.peft4j.models.ModelSpec;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -46,9 +48,9 @@ import picocli.CommandLine.Spec;
  * inference and writing overlapped on their own threads, and writes per-frame defect statistics and overlays.
  */
 @Command(name = "stream", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Segment a video file or a folder of images frame by frame, as a production line would: "
-                + "decoding, preprocessing, inference and writing run on their own threads joined by bounded "
-                + "queues, in frame order.",
+        description = {"Segment a video file, a folder of images, a motion-JPEG stream or a live camera frame by "
+                + "frame, as a production line would: decoding, preprocessing, inference and writing run on their "
+                + "own threads joined by bounded queues, in frame order.",
             "Writes under --out: stats.csv and stats.jsonl (area per class, bounding boxes of connected defect "
                 + "regions, one row per frame), overlay.mp4 and overlays/NAME.png (classes blended over the frame), "
                 + "and stream-report.json (FPS, per-stage p50/p99 times). Ctrl-C stops decoding and keeps what was "
@@ -61,8 +63,14 @@ final class StreamPredictCommand implements Callable<Integer> {
         @Option(names = "--folder", paramLabel = "DIR", description = "A folder of images, read in file-name order.")
         Path folder;
 
-        @Option(names = "--camera", paramLabel = "N", description = "A live camera (not available in this build: "
-                + "the error says what to do instead).")
+        @Option(names = "--mjpeg", paramLabel = "FILE", description = "A motion-JPEG stream (JPEG frames one after "
+                + "another) from a file, a named pipe or standard input (-), read as it arrives: e.g. a camera "
+                + "through ffmpeg, ffmpeg -i DEVICE -f mjpeg - | peft4j stream --mjpeg - ...")
+        Path mjpeg;
+
+        @Option(names = "--camera", paramLabel = "N", description = "Live camera N of this machine (/dev/videoN on "
+                + "Linux, AVFoundation device N on macOS), captured by ffmpeg, which must be on PATH; --fps is the "
+                + "rate asked of it. Ctrl-C ends the stream.")
         Integer camera;
     }
 
@@ -112,8 +120,9 @@ final class StreamPredictCommand implements Callable<Integer> {
     @Option(names = "--out", defaultValue = "runs/stream", description = "Output folder (default: ${DEFAULT-VALUE}).")
     Path out;
 
-    @Option(names = "--fps", defaultValue = "25", description = "Frame rate given to a folder's frames in the overlay "
-            + "video (default: ${DEFAULT-VALUE}; a video keeps its own).")
+    @Option(names = "--fps", defaultValue = "25", description = "Frame rate of a folder's or a motion-JPEG stream's "
+            + "frames in the overlay video, and the rate asked of a camera (default: ${DEFAULT-VALUE}; a video file "
+            + "keeps its own).")
     double fps;
 
     @Option(names = "--queue", defaultValue = "4", description = "Frames each queue between stages holds "
@@ -137,9 +146,6 @@ final class StreamPredictCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter console = spec.commandLine().getOut();
-        if (input.camera != null) {
-            throw new IllegalArgumentException(cameraUnavailable(input.camera));
-        }
         if (inputSize < 16) {
             throw new IllegalArgumentException("--input-size must be at least 16, got " + inputSize);
         }
@@ -204,7 +210,16 @@ final class StreamPredictCommand implements Callable<Integer> {
     }
 
     private FrameSource openSource() throws java.io.IOException {
-        return input.video != null ? VideoFileSource.open(input.video) : ImageFolderSource.open(input.folder, fps);
+        if (input.video != null) {
+            return VideoFileSource.open(input.video);
+        }
+        if (input.mjpeg != null) {
+            return MjpegSource.open(input.mjpeg, fps);
+        }
+        if (input.camera != null) {
+            return CameraSource.open(input.camera, fps);
+        }
+        return ImageFolderSource.open(input.folder, fps);
     }
 
     /** Where and how a stream's results are written. */
@@ -298,14 +313,6 @@ final class StreamPredictCommand implements Callable<Integer> {
                 // already shutting down: the hook is running and has just been released
             }
         }
-    }
-
-    static String cameraUnavailable(int index) {
-        Path device = Path.of("/dev/video" + index);
-        String seen = Files.exists(device) ? device + " exists, but" : "there is no " + device + ", and";
-        return "--camera " + index + ": " + seen + " live capture is not available: peft4j decodes video in pure "
-                + "Java and bundles no camera library. Record the camera to a file (e.g. ffmpeg -i " + device
-                + " -c:v libx264 clip.mp4) and use --video, or have it save frames into a folder and use --folder.";
     }
 
     static List<String> classNames(List<String> given, int classes) {

@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import org.jcodec.containers.mp4.MP4Util;
 import org.jcodec.movtool.Flatten;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -96,11 +97,33 @@ class StreamPredictCommandTest {
     }
 
     @Test
-    void camera_isRefusedWithWhatToDoInstead() {
-        CliRun r = CliRun.of("stream", "--camera", "0");
+    void cameraThatIsNotThere_isAClearError() {
+        Assumptions.assumeTrue(System.getProperty("os.name").toLowerCase(java.util.Locale.ROOT).contains("linux")
+                && !Files.exists(Path.of("/dev/video9")), "Linux device names, and no tenth camera");
+        CliRun r = CliRun.of("stream", "--camera", "9");
         assertEquals(2, r.code());
-        assertTrue(r.err().contains("--camera 0:") && r.err().contains("live capture is not available")
-                && r.err().contains("--video"), r.err());
+        assertTrue(r.err().contains("/dev/video9: no such camera on this machine"), r.err());
+        assertTrue(!r.err().contains("\tat "), "no stack trace: " + r.err());
+    }
+
+    @Test
+    void motionJpegStream_isSegmentedFrameByFrame() throws Exception {
+        List<String> ids = neuFrames(3);
+        Path stream = tmp.resolve("line.mjpeg");
+        for (String id : ids) {
+            Files.write(stream, Files.readAllBytes(tmp.resolve("frames/" + id.strip() + ".jpg")),
+                    java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+        }
+        Path out = tmp.resolve("out");
+        CliRun r = CliRun.of("stream", "--mjpeg", stream.toString(), "--model", "swin-att-unet", "--backbone",
+                "swin-fixture", "--input-size", "64", "--no-video", "--out", out.toString());
+        assertEquals(0, r.code(), r.err() + r.out());
+        List<String> csv = Files.readAllLines(out.resolve("stats.csv"));
+        assertEquals(4, csv.size(), "header and 3 frames");
+        for (int i = 0; i < 3; i++) {
+            assertTrue(csv.get(i + 1).startsWith(i + ",frame-00000" + i + ","), csv.get(i + 1));
+            assertTrue(Files.isRegularFile(out.resolve("overlays/frame-00000" + i + ".png")));
+        }
     }
 
     @Test

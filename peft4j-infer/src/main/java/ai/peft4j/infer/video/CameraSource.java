@@ -76,10 +76,13 @@ public final class CameraSource implements FrameSource {
         try {
             frame = frames.next();
         } catch (VideoException e) {
-            throw stopped().orElse(e);
+            if (interrupted()) {
+                return null; // stopped by Ctrl-C while writing a frame: the frames before it are the stream
+            }
+            throw failure().orElse(e);
         }
         if (frame == null) {
-            Optional<VideoException> failure = stopped();
+            Optional<VideoException> failure = failure();
             if (failure.isPresent()) {
                 throw failure.get();
             }
@@ -87,21 +90,32 @@ public final class CameraSource implements FrameSource {
         return frame;
     }
 
-    /** The capture's own error, when the stream ended because ffmpeg failed. */
-    private Optional<VideoException> stopped() throws IOException {
+    /** The capture's exit code once its output has ended, or -1 if it is still running after a grace period. */
+    private int exitCode() {
         try {
-            if (!process.waitFor(5, TimeUnit.SECONDS) || process.exitValue() == 0) {
-                return Optional.empty();
-            }
+            return process.waitFor(5, TimeUnit.SECONDS) ? process.exitValue() : -1;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            return -1;
+        }
+    }
+
+    /** Whether the capture ended on a signal (Ctrl-C reaches ffmpeg too; it then exits with 255). */
+    private boolean interrupted() {
+        int code = exitCode();
+        return code == 255 || code == 128 + 2 || code == 128 + 15;
+    }
+
+    /** The capture's own error, when the stream ended because ffmpeg failed. */
+    private Optional<VideoException> failure() throws IOException {
+        int code = exitCode();
+        if (code <= 0 || interrupted()) {
             return Optional.empty();
         }
         List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8).stream().filter(l -> !l.isBlank())
                 .toList();
         String said = lines.isEmpty() ? "no message" : lines.get(lines.size() - 1).strip();
-        return Optional.of(new VideoException(device, "capture stopped (exit " + process.exitValue()
-                + "): " + said));
+        return Optional.of(new VideoException(device, "capture stopped (exit " + code + "): " + said));
     }
 
     @Override

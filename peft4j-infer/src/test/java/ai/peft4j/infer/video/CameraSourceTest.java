@@ -38,6 +38,17 @@ class CameraSourceTest {
         }
     }
 
+    /** Ctrl-C reaches ffmpeg too, which exits with 255, often in the middle of a frame: the stream just ends. */
+    @Test
+    void captureInterruptedMidFrame_endsTheStreamCleanly() throws Exception {
+        Path first = NeuClips.testImages(1).get(0);
+        String cut = "cat '" + first + "'; head -c 300 '" + first + "'; exit 255";
+        try (CameraSource src = CameraSource.start(List.of("sh", "-c", cut), DEVICE, 30)) {
+            assertArrayEquals(ImageDecoder.readRgb(first).pixels(), src.next().image().pixels());
+            assertNull(src.next());
+        }
+    }
+
     @Test
     void missingCaptureProgram_saysWhatToInstall() {
         VideoException e = assertThrows(VideoException.class,

@@ -17,7 +17,6 @@ import ai.peft4j.infer.render.Overlay;
 import ai.peft4j.infer.segment.ModuleFrameModel;
 import java.io.IOException;
 import ai.peft4j.infer.video.FrameSource;
-import ai.peft4j.infer.video.VideoFileSource;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -55,6 +54,18 @@ final class PredictCommand implements Callable<Integer> {
             + "(stats.csv, stats.jsonl), overlay.mp4, overlays/ and stream-report.json (FPS, per-stage times).")
     Path video;
 
+    @Option(names = "--mjpeg", paramLabel = "FILE", description = "A motion-JPEG stream from a file, a named pipe or "
+            + "standard input (-), segmented as it arrives, as --video is (see stream --help).")
+    Path mjpeg;
+
+    @Option(names = "--camera", paramLabel = "N", description = "Live camera N, captured by ffmpeg (on PATH), "
+            + "segmented as --video is until Ctrl-C (see stream --help).")
+    Integer camera;
+
+    @Option(names = "--fps", defaultValue = "25", description = "Rate asked of a camera and written into the overlay "
+            + "video of a motion-JPEG stream (default: ${DEFAULT-VALUE}).")
+    double fps;
+
     @Option(names = "--checkpoint", required = true, paramLabel = "CKPT", description = "Model weights (a "
             + "checkpoint of 'peft4j train', or the base of an adapter).")
     Path checkpoint;
@@ -71,8 +82,12 @@ final class PredictCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         RunConfig c = runConfig();
-        if (video != null) {
-            return predictVideo(c);
+        long streams = java.util.stream.Stream.of(video, mjpeg, camera).filter(java.util.Objects::nonNull).count();
+        if (streams > 1) {
+            throw new IllegalArgumentException("give one of --video, --mjpeg and --camera");
+        }
+        if (streams == 1) {
+            return predictStream(c);
         }
         List<Path> images = images();
         PrintStream console = new PrintStream(System.out, true, StandardCharsets.UTF_8);
@@ -100,13 +115,14 @@ final class PredictCommand implements Callable<Integer> {
         return 0;
     }
 
-    private int predictVideo(RunConfig c) throws Exception {
+    private int predictStream(RunConfig c) throws Exception {
         if (inputs != null && !inputs.isEmpty()) {
-            throw new IllegalArgumentException("give either --video or images, not both");
+            throw new IllegalArgumentException("give either a stream (--video, --mjpeg, --camera) or images, not both");
         }
         PrintWriter console = new PrintWriter(new java.io.OutputStreamWriter(System.out, StandardCharsets.UTF_8),
                 true);
-        try (FrameSource source = VideoFileSource.open(video); NDManager m = EngineSetup.newManager()) {
+        try (FrameSource source = StreamPredictCommand.openSource(video, null, mjpeg, camera, fps);
+                NDManager m = EngineSetup.newManager()) {
             TrainedModel tm = TrainedModel.load(c.model(), c.data().classNames().size(), checkpoint, adapter, m);
             List<String> names = c.data().classNames().size() == tm.classes() ? c.data().classNames()
                     : StreamPredictCommand.classNames(null, tm.classes());
@@ -142,7 +158,8 @@ final class PredictCommand implements Callable<Integer> {
 
     private List<Path> images() throws IOException {
         if (inputs == null || inputs.isEmpty()) {
-            throw new IllegalArgumentException("nothing to predict: give images, folders of images, or --video FILE");
+            throw new IllegalArgumentException("nothing to predict: give images, folders of images, --video FILE, "
+                    + "--mjpeg FILE or --camera N");
         }
         List<Path> files = new ArrayList<>();
         for (Path in : inputs) {

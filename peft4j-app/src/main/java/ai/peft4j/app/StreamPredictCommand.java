@@ -210,16 +210,22 @@ final class StreamPredictCommand implements Callable<Integer> {
     }
 
     private FrameSource openSource() throws java.io.IOException {
-        if (input.video != null) {
-            return VideoFileSource.open(input.video);
+        return openSource(input.video, input.folder, input.mjpeg, input.camera, fps);
+    }
+
+    /** The one source given: a video file, a folder, a motion-JPEG stream or a camera ({@code fps} for the last 3). */
+    static FrameSource openSource(Path video, Path folder, Path mjpeg, Integer camera, double fps)
+            throws java.io.IOException {
+        if (video != null) {
+            return VideoFileSource.open(video);
         }
-        if (input.mjpeg != null) {
-            return MjpegSource.open(input.mjpeg, fps);
+        if (mjpeg != null) {
+            return MjpegSource.open(mjpeg, fps);
         }
-        if (input.camera != null) {
-            return CameraSource.open(input.camera, fps);
+        if (camera != null) {
+            return CameraSource.open(camera, fps);
         }
-        return ImageFolderSource.open(input.folder, fps);
+        return ImageFolderSource.open(folder, fps);
     }
 
     /** Where and how a stream's results are written. */

@@ -169,6 +169,23 @@ class TrainEvalPredictCliTest {
                 .path("frames_written").asInt());
         assertTrue(Files.size(vout.resolve("overlay.mp4")) > 0);
 
+        // predict --mjpeg: the same images as a motion-JPEG stream, one stats row per image, in order.
+        Path mjpeg = tmp.resolve("test-images.mjpeg");
+        try (java.io.OutputStream o = Files.newOutputStream(mjpeg)) {
+            for (String testId : test.ids()) {
+                o.write(Files.readAllBytes(data.resolve("JPEGImages/" + testId + ".jpg")));
+            }
+        }
+        Path mout = tmp.resolve("mjpeg");
+        CliRun pm = CliRun.of("predict", "--checkpoint", run.resolve("best.safetensors").toString(), "--mjpeg",
+                mjpeg.toString(), "--out", mout.toString());
+        assertEquals(0, pm.code(), pm.err() + pm.out());
+        assertEquals(test.size() + 1, Files.readAllLines(mout.resolve("stats.csv")).size());
+        CliRun both = CliRun.of("predict", "--checkpoint", run.resolve("best.safetensors").toString(), "--mjpeg",
+                mjpeg.toString(), "--video", clip.toString(), "--out", mout.toString());
+        assertEquals(2, both.code());
+        assertTrue(both.err().contains("give one of --video, --mjpeg and --camera"), both.err());
+
         // LoRA on the trained base, then eval and predict with its adapter directory.
         Path ft = tmp.resolve("runs/neu-lora");
         CliRun fine = CliRun.of("finetune", "--config", config.toString(), "--method", "lora", "--base",

@@ -2,6 +2,7 @@ package ai.peft4j.infer.video;
 
 import ai.peft4j.data.image.RgbImage;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -9,10 +10,10 @@ import java.nio.file.StandardCopyOption;
 import org.jcodec.api.transcode.PixelStore;
 import org.jcodec.api.transcode.SinkImpl;
 import org.jcodec.api.transcode.VideoFrameWithPacket;
+import org.jcodec.codecs.h264.H264Encoder;
 import org.jcodec.common.Codec;
 import org.jcodec.common.Format;
-import org.jcodec.common.io.FileChannelWrapper;
-import org.jcodec.common.io.NIOUtils;
+import org.jcodec.common.VideoEncoder;
 import org.jcodec.common.model.ColorSpace;
 import org.jcodec.common.model.Packet;
 import org.jcodec.common.model.Picture;
@@ -27,10 +28,16 @@ import org.jcodec.scale.Transform;
  * at all; a stream stopped early still gets a playable video of the frames written so far.
  */
 public final class Mp4Writer implements AutoCloseable {
+    /**
+     * Motion search range of the encoder in pixels. JCodec searches +-16 by default, most of its encoding time;
+     * +-4 encodes 2-3x faster at about the same size (60 NEU-Seg test images, 200x200, two runs: 9.4 and 12.9
+     * against 4.9 and 4.5 ms per frame, 10.2 against 10.6 kB), and a fixed camera moves little between frames.
+     */
+    static final int MOTION_SEARCH = 4;
+
     private final Path target;
     private final Path temporary;
-    private final FileChannelWrapper channel;
-    private final SinkImpl sink;
+    private final EncodingSink sink;
     private final Rational rate;
     private final Transform toStudio = new RgbToYuv420p();
     private int width;
@@ -38,12 +45,26 @@ public final class Mp4Writer implements AutoCloseable {
     private int frames;
     private boolean closed;
 
-    private Mp4Writer(Path target, Path temporary, FileChannelWrapper channel, SinkImpl sink, Rational rate) {
+    private Mp4Writer(Path target, Path temporary, EncodingSink sink, Rational rate) {
         this.target = target;
         this.temporary = temporary;
-        this.channel = channel;
         this.sink = sink;
         this.rate = rate;
+    }
+
+    /** JCodec's MP4 sink with an encoder of our settings (the sink's own encoder is built with the defaults). */
+    private static final class EncodingSink extends SinkImpl {
+        private final H264Encoder encoder = H264Encoder.createH264Encoder();
+
+        EncodingSink(Path file) {
+            super(file.toString(), Format.MOV, Codec.H264, null);
+            encoder.setMotionSearchRange(MOTION_SEARCH);
+        }
+
+        @Override
+        protected VideoEncoder.EncodedFrame encodeVideo(Picture frame, ByteBuffer buffer) {
+            return encoder.encodeFrame(frame, buffer);
+        }
     }
 
     /** Starts a video at {@code fps} frames per second (kept to 1/1000). */
@@ -53,19 +74,10 @@ public final class Mp4Writer implements AutoCloseable {
         }
         Path dir = file.toAbsolutePath().getParent();
         Files.createDirectories(dir);
+        // The sink opens the file at the first frame, so a video that gets none never leaves one.
         Path tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
-        FileChannelWrapper ch = null;
-        try {
-            ch = NIOUtils.writableChannel(tmp.toFile());
-            Rational rate = Rational.reduce((int) Math.round(fps * 1000), 1000);
-            SinkImpl sink = SinkImpl.createWithStream(ch, Format.MOV, Codec.H264, null);
-            sink.init();
-            return new Mp4Writer(file, tmp, ch, sink, rate);
-        } catch (IOException | RuntimeException e) {
-            NIOUtils.closeQuietly(ch);
-            Files.deleteIfExists(tmp);
-            throw e;
-        }
+        Rational rate = Rational.reduce((int) Math.round(fps * 1000), 1000);
+        return new Mp4Writer(file, tmp, new EncodingSink(tmp), rate);
     }
 
     /** Appends a frame; every frame must have the size of the first. */
@@ -81,6 +93,7 @@ public final class Mp4Writer implements AutoCloseable {
             }
             width = image.width();
             height = image.height();
+            sink.init();
         } else if (image.width() != width || image.height() != height) {
             throw new IllegalArgumentException(target + ": frame " + frames + " is " + image.width() + "x"
                     + image.height() + " but the video is " + width + "x" + height);
@@ -116,10 +129,7 @@ public final class Mp4Writer implements AutoCloseable {
         closed = true;
         try {
             if (frames > 0) {
-                sink.finish();
-            }
-            channel.close();
-            if (frames > 0) {
+                sink.finish(); // closes the file too
                 try {
                     Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE,
                             StandardCopyOption.REPLACE_EXISTING);
@@ -128,7 +138,6 @@ public final class Mp4Writer implements AutoCloseable {
                 }
             }
         } finally {
-            NIOUtils.closeQuietly(channel);
             Files.deleteIfExists(temporary);
         }
     }

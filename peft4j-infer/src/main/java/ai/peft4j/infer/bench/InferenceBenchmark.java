@@ -66,10 +66,37 @@ public final class InferenceBenchmark {
     }
 
     /**
-     * A runtime and precision under test; {@code onnxFile} (null for the engine) lets the end-to-end run open a
-     * session of its own with fewer threads per call.
+     * A runtime and precision under test: {@code runtime} for the stage runs (one call at a time on all threads),
+     * {@code pipelined} for the end-to-end run with {@code workers} calls side by side (on ONNX Runtime a session of
+     * its own with a share of the threads per call; on the engine the same runtime, one call at a time).
      */
-    private record Measured(String name, String precision, Runtime runtime, Path onnxFile) {}
+    private record Measured(String name, String precision, Runtime runtime, Runtime pipelined, int workers)
+            implements AutoCloseable {
+        @Override
+        public void close() {
+            try {
+                runtime.close();
+            } finally {
+                if (pipelined != runtime) {
+                    pipelined.close();
+                }
+            }
+        }
+    }
+
+    private Measured onnxMeasured(String precision, Path file) {
+        Runtime whole = onnx(file, settings.threads());
+        if (settings.workers() == 1) {
+            return new Measured("onnxruntime", precision, whole, whole, 1);
+        }
+        try {
+            return new Measured("onnxruntime", precision, whole,
+                    onnx(file, Math.max(1, settings.threads() / settings.workers())), settings.workers());
+        } catch (RuntimeException e) {
+            whole.close();
+            throw e;
+        }
+    }
 
     /**
      * @param size square input side
@@ -81,7 +108,7 @@ public final class InferenceBenchmark {
      *     threads (the engine runs one call at a time)
      * @param int8 whether to add ONNX Runtime int8 rows (calibrated on the first frames)
      * @param calibration frames used to calibrate int8
-     * @param repeats end-to-end runs per runtime, the fastest kept
+     * @param repeats inference and end-to-end runs per runtime, the fastest kept
      */
     public record Settings(int size, List<Path> frames, Path frameFolder, int warmup, int runs, int threads,
             int workers, boolean int8, int calibration, int repeats) {
@@ -133,7 +160,8 @@ public final class InferenceBenchmark {
         }
         add(timed(name, "engine", "fp32", "preprocess", images.size(), i -> pre.prepare(images.get(i))));
         List<Measured> measured = new ArrayList<>();
-        measured.add(new Measured("engine", "fp32", engine(model), null));
+        Runtime engine = engine(model);
+        measured.add(new Measured("engine", "fp32", engine, engine, 1));
         OnnxGraph graph = null;
         try {
             graph = OnnxExporter.builder().setModel(model).setInputSize(n, n).build().graph();
@@ -143,7 +171,7 @@ public final class InferenceBenchmark {
         if (graph != null) {
             Path f32 = work.resolve(name + ".onnx");
             OnnxWriter.write(graph, f32);
-            measured.add(new Measured("onnxruntime", "fp32", onnx(f32, settings.threads()), f32));
+            measured.add(onnxMeasured("fp32", f32));
             if (settings.int8()) {
                 List<float[]> calib = inputs.subList(0, Math.min(settings.calibration(), inputs.size())).stream()
                         .map(ModelInput::pixels).toList();
@@ -152,23 +180,15 @@ public final class InferenceBenchmark {
                         .build().quantize(graph);
                 Path i8 = work.resolve(name + "-int8.onnx");
                 OnnxWriter.write(q, i8);
-                measured.add(new Measured("onnxruntime", "int8", onnx(i8, settings.threads()), i8));
+                measured.add(onnxMeasured("int8", i8));
             }
         }
-        List<Runtime> pipelined = new ArrayList<>();
         try {
-            List<Integer> workers = new ArrayList<>();
-            for (Measured m : measured) {
-                boolean split = m.onnxFile() != null && settings.workers() > 1;
-                pipelined.add(split ? onnx(m.onnxFile(), Math.max(1, settings.threads() / settings.workers()))
-                        : m.runtime());
-                workers.add(split ? settings.workers() : 1);
-            }
             List<Row> inference = fastest(measured, "inference", k -> timed(name, measured.get(k).name(),
                     measured.get(k).precision(), "inference", inputs.size(),
                     i -> measured.get(k).runtime().forward(inputs.get(i).pixels(), n, n)));
             List<Row> endToEnd = fastest(measured, "end_to_end", k -> endToEnd(name, measured.get(k).name(),
-                    measured.get(k).precision(), pipelined.get(k), pre, workers.get(k)));
+                    measured.get(k).precision(), measured.get(k).pipelined(), pre, measured.get(k).workers()));
             for (int k = 0; k < measured.size(); k++) {
                 Measured m = measured.get(k);
                 add(inference.get(k));
@@ -181,12 +201,7 @@ public final class InferenceBenchmark {
                 add(endToEnd.get(k));
             }
         } finally {
-            for (int k = 0; k < pipelined.size(); k++) {
-                if (pipelined.get(k) != measured.get(k).runtime()) {
-                    pipelined.get(k).close();
-                }
-            }
-            measured.forEach(m -> m.runtime().close());
+            measured.forEach(Measured::close);
         }
     }
 

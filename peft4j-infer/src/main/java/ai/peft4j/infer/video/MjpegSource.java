@@ -51,7 +51,7 @@ public final class MjpegSource implements FrameSource {
      */
     public static MjpegSource open(Path file, double fps) throws IOException {
         if (file.toString().equals("-")) {
-            return of(System.in, Path.of("<standard input>"), fps);
+            return of(System.in, Path.of("stdin"), fps);
         }
         try {
             return of(Files.newInputStream(file), file, fps);

@@ -34,9 +34,10 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code peft4j predict}: class maps and overlays for images. */
+/** {@code peft4j predict}: class maps and overlays for images, and the stream pipeline for videos and cameras. */
 @Command(name = "predict", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Predict the defects of images (files, or every image in a folder) with a trained model.",
+        description = {"Predict the defects of images (files, or every image in a folder), of a video, a motion-JPEG "
+                + "stream or a live camera with a trained model.",
             "Writes, per image, masks/<name>.png (an index PNG at the image's own size: the value is the class id, "
                 + "the palette gives the colours) and overlays/<name>.png (the class colours over the image at "
                 + "alpha 0.6).",

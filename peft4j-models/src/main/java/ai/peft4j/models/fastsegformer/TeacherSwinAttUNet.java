@@ -10,10 +10,8 @@ import ai.peft4j.core.nn.MaxPool2d;
 import ai.peft4j.core.nn.Sequential;
 import ai.peft4j.core.nn.UpsampleBilinear;
 import ai.peft4j.models.swin.SwinTransformer;
-import ai.peft4j.models.unet.AttentionGate;
 import ai.peft4j.models.unet.AttentionUNet;
 import ai.peft4j.models.unet.ConvBlock;
-import ai.peft4j.models.unet.UpConv;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -38,24 +36,9 @@ public class TeacherSwinAttUNet extends AttentionUNet {
         int f3 = config.filters(3);
         int f4 = config.filters(4);
         registerModule("common_backbone", new SwinTransformer(manager, config.backbone()));
-        registerModule("convert1", pointwise(manager, f3, 2 * e));
-        registerModule("convert2", pointwise(manager, f2, e));
-        registerModule("convert3", pointwise(manager, f1, 2 * base));
-        registerModule("convert4", pointwise(manager, f0, base));
-        registerModule("Att4", new AttentionGate(manager, f3, f3, f2));
-        registerModule("Att3", new AttentionGate(manager, f2, f2, f1));
-        registerModule("Att2", new AttentionGate(manager, f1, f1, f0));
-        registerModule("Att1", new AttentionGate(manager, f0, f0, f0 / 2));
-        registerModule("bottle", new Sequential(new Conv2d(manager, 8 * e, f4, 3, 1, 1, 1, false),
-                new BatchNorm2d(manager, f4), Activation.relu()));
-        registerModule("up4", new UpConv(manager, f4, f3));
-        registerModule("up3", new UpConv(manager, f3, f2));
-        registerModule("up2", new UpConv(manager, f2, f1));
-        registerModule("up1", new UpConv(manager, f1, f0));
-        registerModule("conv4", new ConvBlock(manager, 2 * e + f3, f3));
-        registerModule("conv3", new ConvBlock(manager, e + f2, f2));
-        registerModule("conv2", new ConvBlock(manager, 2 * base + f1, f1));
-        registerModule("conv1", new ConvBlock(manager, base + f0, f0));
+        registerDecoder(manager, new int[] {base, 2 * base, e, 2 * e}, new int[] {f0, f1, f2, f3, f4},
+                new Sequential(new Conv2d(manager, 8 * e, f4, 3, 1, 1, 1, false), new BatchNorm2d(manager, f4),
+                        Activation.relu()));
         registerModule("final_up_conv", new Sequential(new UpsampleBilinear(2, false),
                 Conv2d.same(manager, f0, config.numClasses(), 3)));
         registerModule("cnn_up", new Sequential(new MaxPool2d(2), new ConvBlock(manager, 3, base)));

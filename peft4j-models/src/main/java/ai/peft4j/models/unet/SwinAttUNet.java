@@ -32,24 +32,8 @@ public class SwinAttUNet extends AttentionUNet {
         int f3 = config.filters(3);
         int f4 = config.filters(4);
         registerModule("swin_backbone", new SwinTransformer(manager, config.backbone()));
-        registerModule("convert1", new Conv2d(manager, f3, 2 * e, 1, 1, 0, 1, true));
-        registerModule("convert2", new Conv2d(manager, f2, e, 1, 1, 0, 1, true));
-        registerModule("convert3", new Conv2d(manager, f1, 2 * base, 1, 1, 0, 1, true));
-        registerModule("convert4", new Conv2d(manager, f0, base, 1, 1, 0, 1, true));
-        registerModule("Att4", new AttentionGate(manager, f3, f3, f2));
-        registerModule("Att3", new AttentionGate(manager, f2, f2, f1));
-        registerModule("Att2", new AttentionGate(manager, f1, f1, f0));
-        registerModule("Att1", new AttentionGate(manager, f0, f0, f0 / 2));
-        registerModule("bottle", new Sequential(Conv2d.same(manager, 4 * e, f4, 3), new BatchNorm2d(manager, f4),
-                Activation.relu()));
-        registerModule("up4", new UpConv(manager, f4, f3));
-        registerModule("up3", new UpConv(manager, f3, f2));
-        registerModule("up2", new UpConv(manager, f2, f1));
-        registerModule("up1", new UpConv(manager, f1, f0));
-        registerModule("conv4", new ConvBlock(manager, 2 * e + f3, f3));
-        registerModule("conv3", new ConvBlock(manager, e + f2, f2));
-        registerModule("conv2", new ConvBlock(manager, 2 * base + f1, f1));
-        registerModule("conv1", new ConvBlock(manager, base + f0, f0));
+        registerDecoder(manager, new int[] {base, 2 * base, e, 2 * e}, new int[] {f0, f1, f2, f3, f4},
+                new Sequential(Conv2d.same(manager, 4 * e, f4, 3), new BatchNorm2d(manager, f4), Activation.relu()));
         registerModule("final_conv", new Conv2d(manager, f0, config.numClasses(), 1, 1, 0, 1, true));
         registerModule("cnn1", new ConvBlock(manager, 3, base));
         registerModule("cnn2", new ConvBlock(manager, base, 2 * base));

@@ -18,6 +18,7 @@ import java.util.Locale;
  * {@code ffmpeg -f v4l2 -i /dev/video0 -f mjpeg - | peft4j stream --mjpeg - ...}. Frames are split by walking the
  * JPEG marker segments, so a JPEG thumbnail inside an application segment does not end a frame, and are read as
  * they arrive: the source may be a file, a named pipe or standard input, and its length is not known in advance.
+ * Frames without Huffman tables, as USB cameras send them, decode with the standard tables.
  */
 public final class MjpegSource implements FrameSource {
     /** A frame larger than this is taken for a stream that is not motion JPEG. */

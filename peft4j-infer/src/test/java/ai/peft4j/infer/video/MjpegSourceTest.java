@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.peft4j.data.image.ImageDecoder;
+import ai.peft4j.data.image.ImageEncoder;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.FilterInputStream;
@@ -18,9 +19,13 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class MjpegSourceTest {
     private static final Path NAME = Path.of("camera.mjpeg");
+
+    @TempDir
+    Path tmp;
 
     /** Hands out at most 7 bytes per read, as a pipe may: frames and segments then cross every buffer edge. */
     private static InputStream trickle(byte[] bytes) {
@@ -73,6 +78,39 @@ class MjpegSourceTest {
         try (MjpegSource src = MjpegSource.of(new ByteArrayInputStream(concat(withThumbnail, b)), NAME, 5)) {
             assertArrayEquals(ImageDecoder.readRgb(files.get(0)).pixels(), src.next().image().pixels());
             assertArrayEquals(ImageDecoder.readRgb(files.get(1)).pixels(), src.next().image().pixels());
+            assertNull(src.next());
+        }
+    }
+
+    /** USB cameras send motion JPEG without Huffman tables (the standard ones are implied); those frames decode. */
+    @Test
+    void framesWithoutHuffmanTables_decodeWithTheStandardOnes() throws Exception {
+        Path jpeg = tmp.resolve("standard-tables.jpg");
+        ImageEncoder.writeJpeg(ImageDecoder.readRgb(NeuClips.testImages(1).get(0)), jpeg, 0.9f);
+        byte[] full = Files.readAllBytes(jpeg);
+        ByteArrayOutputStream stripped = new ByteArrayOutputStream();
+        stripped.write(full, 0, 2);
+        int tables = 0;
+        for (int i = 2; i < full.length; ) {
+            int marker = full[i + 1] & 0xFF;
+            if (marker == 0xDA) {
+                stripped.write(full, i, full.length - i);
+                break;
+            }
+            int length = (full[i + 2] & 0xFF) << 8 | full[i + 3] & 0xFF;
+            if (marker == 0xC4) {
+                tables++;
+            } else {
+                stripped.write(full, i, length + 2);
+            }
+            i += length + 2;
+        }
+        assertTrue(tables > 0, "the encoder wrote Huffman tables to strip");
+        byte[] uvc = stripped.toByteArray();
+        try (MjpegSource src = MjpegSource.of(new ByteArrayInputStream(concat(uvc, uvc)), NAME, 5)) {
+            byte[] expected = ImageDecoder.readRgb(jpeg).pixels();
+            assertArrayEquals(expected, src.next().image().pixels());
+            assertArrayEquals(expected, src.next().image().pixels());
             assertNull(src.next());
         }
     }

@@ -184,8 +184,8 @@ final class StreamPredictCommand implements Callable<Integer> {
         if (total < 1 || calls < 1) {
             throw new IllegalArgumentException("--threads and --workers must be at least 1");
         }
-        OnnxPredictor predictor = OnnxPredictor.builder().setModel(onnx).optThreads(Math.max(1, total / calls))
-                .build();
+        int perCall = Math.max(1, total / calls);
+        OnnxPredictor predictor = OnnxPredictor.builder().setModel(onnx).optThreads(perCall).build();
         try (OnnxFrameModel frameModel = new OnnxFrameModel(predictor)) {
             long[] in = predictor.inputDims();
             int side = inputSize;
@@ -201,7 +201,7 @@ final class StreamPredictCommand implements Callable<Integer> {
             List<String> names = classNames(classNames, outClasses);
             console.printf(Locale.ROOT, "Model     %s on ONNX Runtime (%d classes, %dx%d input; %d call%s side by "
                     + "side, %d thread%s each)%n", onnx, outClasses, side, side, calls, calls == 1 ? "" : "s",
-                    Math.max(1, total / calls), total / calls > 1 ? "s" : "");
+                    perCall, perCall == 1 ? "" : "s");
             try (FrameSource source = openSource()) {
                 inspect(source, frameModel, calls, side, names, ai.peft4j.data.image.Palette.voc(), outputs, console);
             }

@@ -8,7 +8,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -29,12 +28,7 @@ public record Weights(Path file, Map<String, NDArray> tensors, int classes) {
         SafetensorsFile.Contents c = SafetensorsFile.read(file, manager);
         if (Checkpoint.FORMAT.equals(c.metadata().get("format"))) {
             // Without the optimiser's state and a distillation's projections: they load into no bare model.
-            Map<String, NDArray> model = new LinkedHashMap<>();
-            c.tensors().forEach((k, v) -> {
-                if (Checkpoint.isModelKey(k)) {
-                    model.put(k, v);
-                }
-            });
+            Map<String, NDArray> model = Checkpoint.modelTensors(c.tensors());
             int classes = JSON.readTree(c.metadata().getOrDefault("config", "{}")).path("numClasses").asInt(0);
             return new Weights(file, model, classes);
         }

@@ -79,21 +79,21 @@ public record Checkpoint(int epochsDone, String configJson, List<EpochRecord> hi
      * the bare model.
      */
     public Map<String, NDArray> modelWeights() {
+        return modelTensors(modelState);
+    }
+
+    /**
+     * The tensors of the trained model itself among a checkpoint's: the optimiser's state and modules trained
+     * beside the model sit under prefixes with a '/', which no module path has.
+     */
+    public static Map<String, NDArray> modelTensors(Map<String, NDArray> tensors) {
         Map<String, NDArray> out = new LinkedHashMap<>();
-        modelState.forEach((k, v) -> {
-            if (isModelKey(k)) {
+        tensors.forEach((k, v) -> {
+            if (k.indexOf('/') < 0) {
                 out.put(k, v);
             }
         });
         return out;
-    }
-
-    /**
-     * True for a tensor of the trained model itself; the optimiser's state and modules trained beside the model
-     * sit under prefixes with a '/', which no module path has.
-     */
-    public static boolean isModelKey(String key) {
-        return key.indexOf('/') < 0;
     }
 
     /** The engine seed of epoch {@code epoch} (from 0): SplitMix64 of the run seed and the epoch, as an int. */

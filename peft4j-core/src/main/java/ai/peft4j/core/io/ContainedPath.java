@@ -73,6 +73,19 @@ public final class ContainedPath {
         return null;
     }
 
+    /** {@code name} with control characters escaped in Java notation, so that a message stays on one line. */
+    public static String printable(String name) {
+        if (name == null) {
+            return "";
+        }
+        StringBuilder sb = new StringBuilder(name.length());
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            sb.append(Character.isISOControl(c) ? String.format("\\u%04x", (int) c) : String.valueOf(c));
+        }
+        return sb.toString();
+    }
+
     private static boolean inside(Path folder, Path resolved) {
         Path base = folder.toAbsolutePath().normalize();
         Path p = resolved.toAbsolutePath().normalize();

@@ -11,7 +11,7 @@ public final class NameOutsideFolderException extends IllegalArgumentException {
     private final String problem;
 
     public NameOutsideFolderException(String what, String name, String problem) {
-        super(what + " '" + printable(name) + "' " + problem);
+        super(what + " '" + ContainedPath.printable(name) + "' " + problem);
         this.name = name;
         this.problem = problem;
     }
@@ -24,22 +24,5 @@ public final class NameOutsideFolderException extends IllegalArgumentException {
     /** What is wrong with it, e.g. {@code "leaves the folder (a '..' segment)"}. */
     public String problem() {
         return problem;
-    }
-
-    /** The name with control characters escaped, so that a message stays on one line. */
-    static String printable(String name) {
-        if (name == null) {
-            return "";
-        }
-        StringBuilder sb = new StringBuilder(name.length());
-        for (int i = 0; i < name.length(); i++) {
-            char c = name.charAt(i);
-            if (Character.isISOControl(c)) {
-                sb.append(String.format("\\u%04x", (int) c));
-            } else {
-                sb.append(c);
-            }
-        }
-        return sb.toString();
     }
 }

@@ -9,8 +9,8 @@ import ai.peft4j.data.image.ImageDecoder;
 import ai.peft4j.data.image.MaskRaster;
 import ai.peft4j.data.image.Palette;
 import ai.peft4j.data.image.RgbImage;
+import ai.peft4j.data.split.SampleIdList;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -70,30 +70,19 @@ public final class ClassFolderDataset implements ImageDataset {
      */
     public static ClassFolderDataset open(Path root, Path list, String split, ClassFolderConfig config) {
         ClassFolderDataset all = all(root, config);
-        if (!Files.isRegularFile(list)) {
-            throw new DataException(list, "split list not found; write the lists with 'peft4j split'");
-        }
         Map<String, Entry> byId = new HashMap<>();
         for (Entry e : all.entries) {
             byId.put(e.id(), e);
         }
         List<Entry> picked = new ArrayList<>();
-        try {
-            List<String> lines = Files.readAllLines(list, StandardCharsets.UTF_8);
-            for (int i = 0; i < lines.size(); i++) {
-                String id = lines.get(i).strip();
-                if (id.isEmpty()) {
-                    continue;
-                }
-                Entry e = byId.get(id);
-                if (e == null) {
-                    throw new DataException(list, "id '" + id + "' (line " + (i + 1) + ") names no image/mask pair "
-                            + "under " + root);
-                }
-                picked.add(e);
+        String ids = "ids are <folder>/<name>, e.g. MT_Crack/exp1_num_3191";
+        for (SampleIdList.Entry listed : SampleIdList.read(list, ids)) {
+            Entry e = byId.get(listed.id());
+            if (e == null) {
+                throw new DataException(list, "id '" + listed.id() + "' (line " + listed.line() + ") names no "
+                        + "image/mask pair under " + root);
             }
-        } catch (IOException e) {
-            throw new DataException(list, "cannot be read: " + e.getMessage(), e);
+            picked.add(e);
         }
         if (picked.isEmpty()) {
             throw new DataException(list, "split list is empty; it should name one sample id per line");

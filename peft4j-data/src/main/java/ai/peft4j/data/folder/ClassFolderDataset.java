@@ -1,5 +1,6 @@
 package ai.peft4j.data.folder;
 
+import ai.peft4j.core.io.ContainedPath;
 import ai.peft4j.data.CheckReport;
 import ai.peft4j.data.DataException;
 import ai.peft4j.data.ImageDataset;
@@ -92,7 +93,7 @@ public final class ClassFolderDataset implements ImageDataset {
 
     /** {@code <root>/ImageSets/Segmentation/<split>.txt}. */
     public static Path listFile(Path root, String split) {
-        return root.resolve("ImageSets").resolve("Segmentation").resolve(split + ".txt");
+        return ContainedPath.resolve(root.resolve("ImageSets").resolve("Segmentation"), split, ".txt", "split name");
     }
 
     /** Checks every pair and reports every problem: unpaired files, unknown classes, unreadable pairs. */

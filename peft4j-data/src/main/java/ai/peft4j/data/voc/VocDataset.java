@@ -132,7 +132,8 @@ public final class VocDataset implements ImageDataset {
 
     /** {@code ImageSets/Segmentation/<split>.txt} under the layout root. */
     public static Path listFile(Path root, String split) {
-        return layoutRoot(root).resolve("ImageSets").resolve("Segmentation").resolve(split + ".txt");
+        return ContainedPath.resolve(layoutRoot(root).resolve("ImageSets").resolve("Segmentation"), split, ".txt",
+                "split name");
     }
 
     /** Ids of the masks in {@code SegmentationClass}, sorted (the split's input). */

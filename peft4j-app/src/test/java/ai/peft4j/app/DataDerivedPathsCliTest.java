@@ -79,6 +79,9 @@ class DataDerivedPathsCliTest {
         Path outside = tmp.resolve("elsewhere");
         ImageEncoder.writeJpeg(RgbImage.filled(32, 32, 90, 90, 90), outside.resolve("x.jpg"), 0.9f);
         ImageEncoder.writeIndexPng(new int[32 * 32], 32, 32, Palette.voc(), outside.resolve("x.png"));
+        // With these folders present the unnormalised path exists, so only the check stands between it and x.
+        Files.createDirectories(root.resolve("JPEGImages/nested/deeper"));
+        Files.createDirectories(root.resolve("SegmentationClass/nested/deeper"));
         String id = "nested/deeper/../../../../elsewhere/x";
         writeList(root, "test", id);
         assertRefusedAndNothingChanged(root, "test.txt: line 1: sample id '" + id + "' leaves the folder (a '..' "

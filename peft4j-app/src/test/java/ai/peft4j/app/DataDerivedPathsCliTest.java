@@ -143,7 +143,7 @@ class DataDerivedPathsCliTest {
         assertEquals(before, hashes(tmp));
     }
 
-    /** Eval of the copy in {@code root} fails with {@code message} and leaves every file outside its --out as it was. */
+    /** Eval of the copy in {@code root} fails with {@code message}; every file outside its --out is as it was. */
     private void assertRefusedAndNothingChanged(Path root, String message) throws Exception {
         Path run = tmp.resolve("t.yaml");
         runFile(run, root, tmp.resolve("out/run"));

@@ -52,8 +52,8 @@ public final class SampleIdList {
             }
             String problem = ContainedPath.problem(id);
             if (problem != null) {
-                throw new DataException(list, "line " + (i + 1) + ": sample id '" + ContainedPath.printable(id) + "' " + problem
-                        + "; " + layout);
+                throw new DataException(list, "line " + (i + 1) + ": sample id '" + ContainedPath.printable(id)
+                        + "' " + problem + "; " + layout);
             }
             ids.add(new Entry(id, i + 1));
         }

@@ -1,10 +1,11 @@
 package ai.peft4j.app;
 
+import ai.peft4j.core.io.ContainedPath;
 import ai.peft4j.data.DataException;
 import ai.peft4j.data.image.ImageDecoder;
+import ai.peft4j.data.split.SampleIdList;
 import ai.peft4j.infer.video.ImageFolderSource;
 import ai.peft4j.infer.video.Mp4Writer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -56,25 +57,18 @@ final class ClipCommand implements Callable<Integer> {
         return 0;
     }
 
-    private List<Path> listed() throws java.io.IOException {
-        if (!Files.isRegularFile(ids)) {
-            throw new DataException(ids, "id list not found");
-        }
+    private List<Path> listed() {
         List<Path> files = new ArrayList<>();
-        for (String line : Files.readAllLines(ids, StandardCharsets.UTF_8)) {
-            String id = line.strip();
-            if (id.isEmpty()) {
-                continue;
-            }
-            Path jpg = folder.resolve(id + ".jpg");
-            Path png = folder.resolve(id + ".png");
+        for (SampleIdList.Entry e : SampleIdList.read(ids, "ids are image names without extension in " + folder)) {
+            Path jpg = ContainedPath.resolve(folder, e.id(), ".jpg", "image id");
+            Path png = ContainedPath.resolve(folder, e.id(), ".png", "image id");
             if (Files.isRegularFile(jpg)) {
                 files.add(jpg);
             } else if (Files.isRegularFile(png)) {
                 files.add(png);
             } else {
-                throw new DataException(ids, "id '" + id + "' has no image " + jpg.getFileName() + " or "
-                        + png.getFileName() + " in " + folder);
+                throw new DataException(ids, "id '" + e.id() + "' (line " + e.line() + ") has no image "
+                        + jpg.getFileName() + " or " + png.getFileName() + " in " + folder);
             }
         }
         if (files.isEmpty()) {

@@ -11,6 +11,7 @@ import ai.peft4j.app.run.RunData;
 import ai.peft4j.app.run.SegmentationNet;
 import ai.peft4j.app.run.TrainedModel;
 import ai.peft4j.core.engine.EngineSetup;
+import ai.peft4j.core.io.InputFiles;
 import ai.peft4j.data.ImageDataset;
 import ai.peft4j.data.image.Palette;
 import ai.peft4j.infer.predict.Predictor;
@@ -21,6 +22,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -67,6 +69,17 @@ final class EvalCommand implements Callable<Integer> {
         Path dir = out != null ? out : Path.of(c.output()).resolve("eval");
         Palette palette = RunData.palette(c.data());
         String what = checkpoint + (adapter == null ? "" : " + adapter " + adapter);
+        Path curves = (adapter != null ? adapter.toAbsolutePath().getParent() : checkpoint.toAbsolutePath()
+                .getParent()).resolve(Trainer.CURVES);
+        List<Path> read = new ArrayList<>(TestSetPredictions.files(test));
+        read.add(checkpoint);
+        read.add(curves);
+        InputFiles inputs = InputFiles.of(read);
+        // Before any work: a report file must not replace a file the command reads (e.g. --out is a data folder).
+        for (String name : List.of(EvalReport.METRICS, EvalReport.MARKDOWN, EvalReport.HTML, EvalReport.MATRIX_CSV,
+                EvalReport.MATRIX_PNG, EvalReport.CLASS_CHART, EvalReport.OVERLAYS)) {
+            inputs.refuseOverwrite(dir.resolve(name), "choose an --out folder away from the data and the model");
+        }
         try (NDManager m = EngineSetup.newManager()) {
             TrainedModel tm = TrainedModel.load(c.model(), test.numClasses(), checkpoint, adapter, m);
             if (tm.classes() != test.numClasses()) {
@@ -76,10 +89,9 @@ final class EvalCommand implements Callable<Integer> {
             TestSetPredictions.Result res;
             try (Predictor p = Predictor.builder().setModel(SegmentationNet.layer(tm.model()))
                     .setInputSize(c.model().imageSize()).build()) {
-                res = TestSetPredictions.run(p, test, palette, dir.resolve("predictions"), overlays, console);
+                res = TestSetPredictions.run(p, test, palette, dir.resolve("predictions"), inputs, overlays,
+                        console);
             }
-            Path curves = (adapter != null ? adapter.toAbsolutePath().getParent() : checkpoint.toAbsolutePath()
-                    .getParent()).resolve(Trainer.CURVES);
             boolean hasCurves = Files.isRegularFile(curves);
             Files.createDirectories(dir);
             if (hasCurves) {

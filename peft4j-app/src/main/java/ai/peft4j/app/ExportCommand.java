@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.peft4j.app.run.Weights;
 import ai.peft4j.core.engine.EngineSetup;
+import ai.peft4j.core.io.InputFiles;
 import ai.peft4j.core.nn.Layer;
 import ai.peft4j.core.nn.Module;
 import ai.peft4j.core.tensor.Resize;
@@ -127,6 +128,10 @@ final class ExportCommand implements Callable<Integer> {
         }
         if (int8 && calib == null) {
             throw new IllegalArgumentException("--int8 needs --calib DIR, a folder of images to calibrate on");
+        }
+        if (checkpoint != null) {
+            // An --onnx typed where --checkpoint was meant would replace the trained weights with their export.
+            InputFiles.of(List.of(checkpoint)).refuseOverwrite(onnx, "give --onnx a new file name");
         }
         if (!int8 && (calib != null || agreement != null || unsignedWeights || weightBits != null
                 || !int8Exclude.isEmpty())) {

@@ -7,6 +7,8 @@ import ai.peft4j.app.run.RunData;
 import ai.peft4j.app.run.SegmentationNet;
 import ai.peft4j.app.run.TrainedModel;
 import ai.peft4j.core.engine.EngineSetup;
+import ai.peft4j.core.io.ContainedPath;
+import ai.peft4j.core.io.InputFiles;
 import ai.peft4j.data.image.ImageDecoder;
 import ai.peft4j.data.image.ImageEncoder;
 import ai.peft4j.data.image.Palette;
@@ -91,6 +93,20 @@ final class PredictCommand implements Callable<Integer> {
             return predictStream(c);
         }
         List<Path> images = images();
+        // Output names come from input file names; every one stays in its folder and replaces no input (--out may
+        // be the images' own folder, or hold them in masks/).
+        List<Path> read = new ArrayList<>(images);
+        read.add(checkpoint);
+        InputFiles inputs = InputFiles.of(read);
+        Map<Path, Path[]> targets = new HashMap<>();
+        for (Path file : images) {
+            Path[] t = {ContainedPath.resolve(out.resolve("masks"), stem(file), ".png", "image name"),
+                ContainedPath.resolve(out.resolve("overlays"), stem(file), ".png", "image name")};
+            for (Path target : t) {
+                inputs.refuseOverwrite(target, "choose an --out folder whose masks/ and overlays/ hold no inputs");
+            }
+            targets.put(file, t);
+        }
         PrintStream console = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         Palette palette = RunData.palette(c.data());
         int fallback = c.data().classNames().size();
@@ -102,11 +118,9 @@ final class PredictCommand implements Callable<Integer> {
                 for (Path file : images) {
                     RgbImage image = ImageDecoder.readRgb(file);
                     Prediction pr = p.predict(image);
-                    String stem = stem(file);
-                    ImageEncoder.writeIndexPng(pr.mask(), pr.width(), pr.height(), palette,
-                            out.resolve("masks").resolve(stem + ".png"));
-                    ImageEncoder.writePng(Overlay.blend(image, pr.mask(), palette),
-                            out.resolve("overlays").resolve(stem + ".png"));
+                    Path[] t = targets.get(file);
+                    ImageEncoder.writeIndexPng(pr.mask(), pr.width(), pr.height(), palette, t[0]);
+                    ImageEncoder.writePng(Overlay.blend(image, pr.mask(), palette), t[1]);
                     console.println(file + " (" + pr.width() + "x" + pr.height() + "): " + shares(pr, tm.classes(),
                             names));
                 }

@@ -1,8 +1,10 @@
 package ai.peft4j.app;
 
+import ai.peft4j.core.io.ContainedPath;
 import ai.peft4j.data.folder.ClassFolderConfig;
 import ai.peft4j.data.folder.ClassFolderDataset;
 import ai.peft4j.data.split.DatasetSplit;
+import ai.peft4j.data.split.SampleIdList;
 import ai.peft4j.data.split.SplitRatios;
 import ai.peft4j.data.voc.VocDataset;
 import java.io.IOException;
@@ -87,12 +89,19 @@ final class SplitCommand implements Callable<Integer> {
         if (output != null) {
             dir = output;
         }
+        for (String id : ids) {
+            String problem = SampleIdList.problem(id);
+            if (problem != null) {
+                throw new IllegalArgumentException(root + ": sample id '" + ContainedPath.printable(id) + "' "
+                        + problem + "; rename its files so that a split list can name them");
+            }
+        }
         DatasetSplit split = DatasetSplit.of(ids, parsed, seed);
         if (!force) {
             for (Map.Entry<String, List<String>> e : split.lists().entrySet()) {
                 Path file = dir.resolve(e.getKey() + ".txt");
                 if (Files.exists(file) && !Files.readString(file, StandardCharsets.UTF_8)
-                        .equals(String.join("\n", e.getValue()) + (e.getValue().isEmpty() ? "" : "\n"))) {
+                        .equals(SampleIdList.text(e.getValue()))) {
                     throw new IllegalArgumentException(file + ": a different split list exists; use --force to "
                             + "replace it (or --output to write elsewhere)");
                 }

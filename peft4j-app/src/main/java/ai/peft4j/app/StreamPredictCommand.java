@@ -4,6 +4,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.peft4j.app.run.Weights;
 import ai.peft4j.core.engine.EngineSetup;
+import ai.peft4j.core.io.ContainedPath;
+import ai.peft4j.core.io.InputFiles;
 import ai.peft4j.core.nn.Module;
 import ai.peft4j.core.state.AtomicFiles;
 import ai.peft4j.core.state.LoadReport;
@@ -228,6 +230,26 @@ final class StreamPredictCommand implements Callable<Integer> {
         return ImageFolderSource.open(folder, fps);
     }
 
+    /**
+     * Before the first frame: no output may replace one of the folder's images (--out may be, or hold, the folder
+     * being read), and every overlay name from a file name stays inside overlays/.
+     */
+    private static void refuseOverwritingInputs(ImageFolderSource folder, Outputs outputs) {
+        InputFiles inputs = InputFiles.of(folder.files());
+        String hint = "choose an --out folder that does not hold the images being read";
+        for (String name : List.of(InspectionSink.CSV, InspectionSink.JSONL, InspectionSink.VIDEO,
+                "stream-report.json")) {
+            inputs.refuseOverwrite(outputs.dir().resolve(name), hint);
+        }
+        if (outputs.pngs()) {
+            for (Path f : folder.files()) {
+                String n = f.getFileName().toString();
+                inputs.refuseOverwrite(ContainedPath.resolve(outputs.dir().resolve(InspectionSink.PNG_FOLDER),
+                        n.substring(0, n.lastIndexOf('.')), ".png", "image name"), hint);
+            }
+        }
+    }
+
     /** Where and how a stream's results are written. */
     record Outputs(Path dir, int queue, boolean dropFrames, boolean video, boolean pngs) {}
 
@@ -238,6 +260,9 @@ final class StreamPredictCommand implements Callable<Integer> {
     static void inspect(FrameSource source, FrameModel model, int workers, int inputSize, List<String> names,
             ai.peft4j.data.image.Palette palette, Outputs outputs, PrintWriter console) throws java.io.IOException {
         console.println("Source    " + source.describe());
+        if (source instanceof ImageFolderSource folder) {
+            refuseOverwritingInputs(folder, outputs);
+        }
         InspectionSink.Config config = new InspectionSink.Config(outputs.dir(), names, palette, 0.6, outputs.video(),
                 outputs.pngs(), source.fps());
         StreamPipeline<ModelInput, ClassMap> pipeline = StreamPipeline.<ModelInput, ClassMap>builder()

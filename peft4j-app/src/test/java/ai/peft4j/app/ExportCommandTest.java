@@ -94,6 +94,17 @@ class ExportCommandTest {
     }
 
     @Test
+    void export_ontoTheCheckpointItReads_isRefusedAndTheWeightsAreUnchanged() throws Exception {
+        Path weights = Files.write(dir.resolve("w.safetensors"), new byte[] {1, 2, 3});
+        CliRun r = CliRun.of("export", "--model", "fastsegformer-p", "--checkpoint", weights.toString(), "--onnx",
+                dir.resolve(".").resolve("w.safetensors").toString());
+        assertEquals(2, r.code(), r.out());
+        assertEquals("error: " + dir.resolve(".").resolve("w.safetensors") + ": this output would overwrite the "
+                + "input " + weights + "; give --onnx a new file name", r.err().strip());
+        assertArrayEquals(new byte[] {1, 2, 3}, Files.readAllBytes(weights));
+    }
+
+    @Test
     void export_int8WithoutCalibrationImages_isAClearError() {
         Path onnx = dir.resolve("x.onnx");
         CliRun r = CliRun.of("export", "--model", "fastsegformer-p", "--onnx", onnx.toString(), "--int8");

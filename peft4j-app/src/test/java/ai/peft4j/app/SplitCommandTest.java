@@ -8,6 +8,8 @@ import ai.peft4j.data.image.Palette;
 import ai.peft4j.data.image.RgbImage;
 import ai.peft4j.data.synthetic.CitrusDomain;
 import ai.peft4j.data.synthetic.SyntheticCitrus;
+import ai.peft4j.data.voc.VocConfig;
+import ai.peft4j.data.voc.VocDataset;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
@@ -79,6 +81,47 @@ class SplitCommandTest {
         assertEquals(5, Files.readAllLines(tmp.resolve("lists/val.txt")).size());
         assertEquals(2, Files.readAllLines(tmp.resolve("lists/test.txt")).size());
         assertTrue(train.stream().allMatch(id -> id.matches("MT_(Crack|Free)/t\\d")), train.toString());
+    }
+
+    @Test
+    void idsWithSpaces_roundTripThroughSplitIntoTheDataSetThatTrainAndEvalOpen() throws Exception {
+        Path root = tmp.resolve("voc");
+        List<String> ids = List.of("a", "sample one", "two  spaces", "b", "c");
+        for (String id : ids) {
+            ImageEncoder.writeJpeg(RgbImage.filled(8, 6, 90, 90, 90), root.resolve("JPEGImages/" + id + ".jpg"), 0.9f);
+            ImageEncoder.writeIndexPng(new int[48], 8, 6, Palette.voc(), root.resolve("SegmentationClass/" + id
+                    + ".png"));
+        }
+        CliRun r = CliRun.of("split", root.toString(), "--ratios", "2:2:1");
+        assertEquals(0, r.code(), r.err());
+        Set<String> all = new HashSet<>();
+        for (String split : List.of("train", "val", "test")) {
+            Path list = root.resolve("ImageSets/Segmentation/" + split + ".txt");
+            VocDataset ds = VocDataset.open(root, split, VocConfig.of("background", "defect"));
+            assertEquals(Files.readAllLines(list), ds.ids());
+            for (int i = 0; i < ds.size(); i++) {
+                assertEquals(root.resolve("JPEGImages/" + ds.ids().get(i) + ".jpg"), ds.imageFile(i));
+            }
+            all.addAll(ds.ids());
+        }
+        assertEquals(Set.copyOf(ids), all);
+        // The same seed finds the lists it would write already there, spaces and all.
+        assertEquals(0, CliRun.of("split", root.toString(), "--ratios", "2:2:1").code());
+    }
+
+    @Test
+    void idThatAListCannotHold_isRefusedBeforeAnyListIsWritten() throws Exception {
+        Path root = tmp.resolve("voc");
+        for (String id : List.of("a", "b", "trailing ")) {
+            ImageEncoder.writeJpeg(RgbImage.filled(8, 6, 90, 90, 90), root.resolve("JPEGImages/" + id + ".jpg"), 0.9f);
+            ImageEncoder.writeIndexPng(new int[48], 8, 6, Palette.voc(), root.resolve("SegmentationClass/" + id
+                    + ".png"));
+        }
+        CliRun r = CliRun.of("split", root.toString());
+        assertEquals(2, r.code());
+        assertEquals("error: " + root + ": sample id 'trailing ' begins or ends with whitespace, which a split list "
+                + "cannot keep; rename its files so that a split list can name them", r.err().strip());
+        assertTrue(!Files.exists(root.resolve("ImageSets")), "no list written");
     }
 
     @Test

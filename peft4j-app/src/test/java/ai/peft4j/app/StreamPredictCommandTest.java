@@ -1,5 +1,6 @@
 package ai.peft4j.app;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -9,6 +10,8 @@ import ai.peft4j.core.nn.Module;
 import ai.peft4j.core.state.SafetensorsFile;
 import ai.peft4j.core.testing.SharedFiles;
 import ai.peft4j.data.image.ImageDecoder;
+import ai.peft4j.data.image.ImageEncoder;
+import ai.peft4j.data.image.RgbImage;
 import ai.peft4j.infer.onnx.OnnxExporter;
 import ai.peft4j.infer.video.Mp4Writer;
 import ai.peft4j.models.ModelSpec;
@@ -38,6 +41,23 @@ class StreamPredictCommandTest {
             Files.copy(root.resolve("JPEGImages/" + id.strip() + ".jpg"), folder.resolve(id.strip() + ".jpg"));
         }
         return ids;
+    }
+
+    @Test
+    void folderRead_fromTheOutputsOverlaysFolder_isRefusedBeforeAnyOverlayReplacesAnImage() throws Exception {
+        Path out = tmp.resolve("out");
+        Path frame = out.resolve("overlays/f1.png");
+        ImageEncoder.writePng(RgbImage.filled(16, 16, 10, 20, 30), frame);
+        byte[] before = Files.readAllBytes(frame);
+        CliRun r = CliRun.of("stream", "--folder", out.resolve("overlays").toString(), "--model", "swin-att-unet",
+                "--backbone", "swin-fixture", "--classes", "2", "--input-size", "32", "--out", out.toString());
+        assertEquals(2, r.code(), r.out());
+        assertTrue(r.err().strip().endsWith(frame + ": this output would overwrite the input " + frame + "; choose "
+                + "an --out folder that does not hold the images being read"), r.err());
+        assertArrayEquals(before, Files.readAllBytes(frame));
+        try (java.util.stream.Stream<Path> files = Files.list(out)) {
+            assertEquals(List.of(out.resolve("overlays")), files.toList(), "nothing else written");
+        }
     }
 
     @Test

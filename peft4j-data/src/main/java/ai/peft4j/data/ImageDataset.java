@@ -1,6 +1,7 @@
 package ai.peft4j.data;
 
 import ai.peft4j.data.image.Palette;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.IntStream;
@@ -21,6 +22,14 @@ public interface ImageDataset extends SegmentationDataset {
     /** Class colours for masks written or shown; the VOC colour map unless the data set is configured otherwise. */
     default Palette palette() {
         return Palette.voc();
+    }
+
+    /**
+     * The files pair {@code index} is read from (image, then mask where it has one), so that a command writing
+     * next to its data can refuse to replace them; empty for a data set made in memory.
+     */
+    default List<Path> files(int index) {
+        return List.of();
     }
 
     /** Mask pixels mapped to the ignore label so far, when out-of-range values are ignored rather than refused. */

@@ -1,6 +1,7 @@
 package ai.peft4j.data;
 
 import ai.peft4j.data.image.Palette;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -80,6 +81,11 @@ public final class ImageSubset implements ImageDataset {
     @Override
     public LabelledImage read(int index) {
         return source.read(indices[index]);
+    }
+
+    @Override
+    public List<Path> files(int index) {
+        return source.files(indices[index]);
     }
 
     @Override

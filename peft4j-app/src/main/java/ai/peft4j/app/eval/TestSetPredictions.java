@@ -1,5 +1,7 @@
 package ai.peft4j.app.eval;
 
+import ai.peft4j.core.io.ContainedPath;
+import ai.peft4j.core.io.InputFiles;
 import ai.peft4j.data.ImageDataset;
 import ai.peft4j.data.LabelledImage;
 import ai.peft4j.data.image.ImageEncoder;
@@ -31,8 +33,21 @@ public final class TestSetPredictions {
 
     private TestSetPredictions() {}
 
+    /** The files every pair of {@code data} is read from. */
+    public static List<Path> files(ImageDataset data) {
+        List<Path> read = new ArrayList<>();
+        for (int i = 0; i < data.size(); i++) {
+            read.addAll(data.files(i));
+        }
+        return read;
+    }
+
+    /**
+     * @param inputs the files the command reads ({@link #files} at least): a prediction that would replace one of
+     *     them is refused
+     */
     public static Result run(Predictor predictor, ImageDataset data, Palette palette, Path predictionsDir,
-            int show, PrintStream console) throws IOException {
+            InputFiles inputs, int show, PrintStream console) throws IOException {
         ConfusionMatrix matrix = new ConfusionMatrix(data.numClasses());
         List<Shown> shown = new ArrayList<>();
         List<Path> files = new ArrayList<>();
@@ -42,7 +57,9 @@ public final class TestSetPredictions {
                 LabelledImage pair = data.read(i);
                 Prediction p = predictor.predict(pair.image());
                 matrix.add(pair.mask(), p.mask());
-                Path file = predictionsDir.resolve(pair.id() + ".png");
+                Path file = ContainedPath.resolve(predictionsDir, pair.id(), ".png", "sample id");
+                // The output folder may be, or link to, the data folder: never replace a mask or an image.
+                inputs.refuseOverwrite(file, "choose an --out folder whose predictions/ is not a data folder");
                 ImageEncoder.writeIndexPng(p.mask(), p.width(), p.height(), palette, file);
                 files.add(file);
                 if (shown.size() < show) {

@@ -1,6 +1,7 @@
 package ai.peft4j.app.run;
 
 import ai.peft4j.app.config.DataSection;
+import ai.peft4j.core.io.ContainedPath;
 import ai.peft4j.data.ImageDataset;
 import ai.peft4j.data.OutOfRangeLabels;
 import ai.peft4j.data.folder.ClassFolderConfig;
@@ -43,7 +44,7 @@ public final class RunData {
             throw new IllegalArgumentException(dir + ": split-list folder not found (data.lists); write the lists "
                     + "with 'peft4j split " + root + " --output " + dir + "'");
         }
-        return dir.resolve(split + ".txt");
+        return ContainedPath.resolve(dir, split, ".txt", "split name");
     }
 
     /** The configured class colours, or the VOC colour map when none are given. */

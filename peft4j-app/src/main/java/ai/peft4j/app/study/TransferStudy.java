@@ -3,6 +3,7 @@ package ai.peft4j.app.study;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.peft4j.core.engine.EngineSetup;
+import ai.peft4j.core.io.ContainedPath;
 import ai.peft4j.core.nn.Conv2d;
 import ai.peft4j.core.nn.Module;
 import ai.peft4j.core.state.AtomicFiles;
@@ -143,7 +144,8 @@ public final class TransferStudy {
             for (String name : settings.methods()) {
                 console.printf(Locale.ROOT, "== %s on %s (%d images, %d epochs, lr %.1e)%n", name, target.name(),
                         target.train().size(), settings.adaptEpochs(), settings.adaptLr(name));
-                Path dir = out.resolve(target.name()).resolve(name);
+                Path dir = ContainedPath.resolve(ContainedPath.resolve(out, target.name(), "domain name"), name,
+                        "method name");
                 try (NDManager m = EngineSetup.newManager()) {
                     EngineSetup.seed(settings.seed() + 1);
                     SwinAttUNet model = new SwinAttUNet(m, withClasses(source.train().numClasses()));

@@ -1,5 +1,6 @@
 package ai.peft4j.data.folder;
 
+import ai.peft4j.core.io.ContainedPath;
 import ai.peft4j.data.CheckReport;
 import ai.peft4j.data.DataException;
 import ai.peft4j.data.ImageDataset;
@@ -9,8 +10,8 @@ import ai.peft4j.data.image.ImageDecoder;
 import ai.peft4j.data.image.MaskRaster;
 import ai.peft4j.data.image.Palette;
 import ai.peft4j.data.image.RgbImage;
+import ai.peft4j.data.split.SampleIdList;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -70,30 +71,19 @@ public final class ClassFolderDataset implements ImageDataset {
      */
     public static ClassFolderDataset open(Path root, Path list, String split, ClassFolderConfig config) {
         ClassFolderDataset all = all(root, config);
-        if (!Files.isRegularFile(list)) {
-            throw new DataException(list, "split list not found; write the lists with 'peft4j split'");
-        }
         Map<String, Entry> byId = new HashMap<>();
         for (Entry e : all.entries) {
             byId.put(e.id(), e);
         }
         List<Entry> picked = new ArrayList<>();
-        try {
-            List<String> lines = Files.readAllLines(list, StandardCharsets.UTF_8);
-            for (int i = 0; i < lines.size(); i++) {
-                String id = lines.get(i).strip();
-                if (id.isEmpty()) {
-                    continue;
-                }
-                Entry e = byId.get(id);
-                if (e == null) {
-                    throw new DataException(list, "id '" + id + "' (line " + (i + 1) + ") names no image/mask pair "
-                            + "under " + root);
-                }
-                picked.add(e);
+        String ids = "ids are <folder>/<name>, e.g. MT_Crack/exp1_num_3191";
+        for (SampleIdList.Entry listed : SampleIdList.read(list, ids)) {
+            Entry e = byId.get(listed.id());
+            if (e == null) {
+                throw new DataException(list, "id '" + listed.id() + "' (line " + listed.line() + ") names no "
+                        + "image/mask pair under " + root);
             }
-        } catch (IOException e) {
-            throw new DataException(list, "cannot be read: " + e.getMessage(), e);
+            picked.add(e);
         }
         if (picked.isEmpty()) {
             throw new DataException(list, "split list is empty; it should name one sample id per line");
@@ -103,7 +93,7 @@ public final class ClassFolderDataset implements ImageDataset {
 
     /** {@code <root>/ImageSets/Segmentation/<split>.txt}. */
     public static Path listFile(Path root, String split) {
-        return root.resolve("ImageSets").resolve("Segmentation").resolve(split + ".txt");
+        return ContainedPath.resolve(root.resolve("ImageSets").resolve("Segmentation"), split, ".txt", "split name");
     }
 
     /** Checks every pair and reports every problem: unpaired files, unknown classes, unreadable pairs. */
@@ -158,6 +148,12 @@ public final class ClassFolderDataset implements ImageDataset {
     /** Whether pair {@code index} comes from a defect-free folder (all background), known without decoding it. */
     public boolean defectFree(int index) {
         return entries.get(index).classId() == 0;
+    }
+
+    @Override
+    public List<Path> files(int index) {
+        Entry e = entries.get(index);
+        return e.mask() == null ? List.of(e.image()) : List.of(e.image(), e.mask());
     }
 
     @Override

@@ -86,15 +86,17 @@ public record DatasetSplit(List<String> train, List<String> val, List<String> te
         return m;
     }
 
-    /** Writes {@code train.txt}, {@code val.txt}, {@code test.txt} and {@code trainval.txt}, each atomically. */
+    /**
+     * Writes {@code train.txt}, {@code val.txt}, {@code test.txt} and {@code trainval.txt}, each atomically. Every
+     * id is checked before the first file is written, so an id a list cannot hold leaves the folder as it was.
+     */
     public void write(Path directory) throws IOException {
+        Map<String, byte[]> texts = new LinkedHashMap<>();
         for (Map.Entry<String, List<String>> e : lists().entrySet()) {
-            StringBuilder sb = new StringBuilder();
-            for (String id : e.getValue()) {
-                sb.append(id).append('\n');
-            }
-            byte[] bytes = sb.toString().getBytes(StandardCharsets.UTF_8);
-            AtomicFiles.write(directory.resolve(e.getKey() + ".txt"), out -> out.write(bytes));
+            texts.put(e.getKey(), SampleIdList.text(e.getValue()).getBytes(StandardCharsets.UTF_8));
+        }
+        for (Map.Entry<String, byte[]> e : texts.entrySet()) {
+            AtomicFiles.write(directory.resolve(e.getKey() + ".txt"), out -> out.write(e.getValue()));
         }
     }
 

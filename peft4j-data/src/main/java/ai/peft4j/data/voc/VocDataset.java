@@ -1,5 +1,6 @@
 package ai.peft4j.data.voc;
 
+import ai.peft4j.core.io.ContainedPath;
 import ai.peft4j.data.CheckReport;
 import ai.peft4j.data.DataException;
 import ai.peft4j.data.ImageDataset;
@@ -10,8 +11,8 @@ import ai.peft4j.data.image.ImageDecoder;
 import ai.peft4j.data.image.MaskRaster;
 import ai.peft4j.data.image.Palette;
 import ai.peft4j.data.image.RgbImage;
+import ai.peft4j.data.split.SampleIdList;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -27,11 +28,15 @@ import java.util.stream.Stream;
 /**
  * One split of a VOC-layout data set. The root is the folder holding {@code JPEGImages}, or one holding
  * {@code VOC2007/JPEGImages} as the published code expects. Images are found by content whatever their extension;
- * an id without a {@code .jpg} may also be a {@code .jpeg}, {@code .png} or {@code .bmp}.
+ * an id without a {@code .jpg} may also be a {@code .jpeg}, {@code .png} or {@code .bmp}. A split list names one id
+ * per line, the whole line ({@link SampleIdList}): an id with spaces names the files with those spaces.
  */
 public final class VocDataset implements ImageDataset {
     /** Split lists the published split script writes. */
     public static final List<String> SPLITS = List.of("train", "val", "test", "trainval");
+
+    /** What a list's ids name, for the message of a refused id. */
+    static final String IDS = "ids are file names without extension, relative to JPEGImages and SegmentationClass";
 
     private static final List<String> IMAGE_EXTENSIONS = List.of(".jpg", ".jpeg", ".png", ".bmp", ".JPG", ".JPEG",
             ".PNG");
@@ -68,28 +73,30 @@ public final class VocDataset implements ImageDataset {
      */
     public static VocDataset open(Path root, Path list, String split, VocConfig config) {
         Path dir = layoutRoot(root);
-        List<String> listed = readList(list);
+        List<SampleIdList.Entry> listed = SampleIdList.read(list, IDS);
         if (listed.isEmpty()) {
             throw new DataException(list, "split list is empty; it should name one sample id per line");
         }
+        List<String> ids = new ArrayList<>(listed.size());
         List<Path> images = new ArrayList<>(listed.size());
         List<Path> masks = new ArrayList<>(listed.size());
-        for (int i = 0; i < listed.size(); i++) {
-            String id = listed.get(i);
+        for (SampleIdList.Entry e : listed) {
+            String id = e.id();
             Path mask = maskFile(dir, id);
             Path image = imageFile(dir, id);
             if (image == null) {
                 throw new DataException(dir.resolve("JPEGImages").resolve(id + ".jpg"), "image not found; id '" + id
-                        + "' is listed in " + list.getFileName() + " (line " + (i + 1) + ")");
+                        + "' is listed in " + list.getFileName() + " (line " + e.line() + ")");
             }
             if (!Files.isRegularFile(mask)) {
                 throw new DataException(mask, "mask not found; id '" + id + "' is listed in " + list.getFileName()
-                        + " (line " + (i + 1) + ")");
+                        + " (line " + e.line() + ")");
             }
+            ids.add(id);
             images.add(image);
             masks.add(mask);
         }
-        return new VocDataset(dir.getFileName() + "/" + split, config, listed, images, masks);
+        return new VocDataset(dir.getFileName() + "/" + split, config, ids, images, masks);
     }
 
     /** Every pair whose mask is in {@code SegmentationClass}, in id order, whatever the split lists say. */
@@ -125,7 +132,8 @@ public final class VocDataset implements ImageDataset {
 
     /** {@code ImageSets/Segmentation/<split>.txt} under the layout root. */
     public static Path listFile(Path root, String split) {
-        return layoutRoot(root).resolve("ImageSets").resolve("Segmentation").resolve(split + ".txt");
+        return ContainedPath.resolve(layoutRoot(root).resolve("ImageSets").resolve("Segmentation"), split, ".txt",
+                "split name");
     }
 
     /** Ids of the masks in {@code SegmentationClass}, sorted (the split's input). */
@@ -134,12 +142,21 @@ public final class VocDataset implements ImageDataset {
         if (!Files.isDirectory(masks)) {
             throw new DataException(masks, "folder not found; a VOC data set keeps its masks here");
         }
+        List<String> ids;
         try (Stream<Path> files = Files.list(masks)) {
-            return files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".png"))
+            ids = files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".png"))
                     .map(n -> n.substring(0, n.length() - 4)).sorted().toList();
         } catch (IOException e) {
             throw new DataException(masks, "cannot be listed: " + e.getMessage(), e);
         }
+        for (String id : ids) {
+            String problem = ContainedPath.problem(id);
+            if (problem != null) {
+                throw new DataException(masks.resolve(ContainedPath.printable(id) + ".png"), "the sample id of "
+                        + "this mask " + problem + "; rename the file");
+            }
+        }
+        return ids;
     }
 
     /**
@@ -170,9 +187,9 @@ public final class VocDataset implements ImageDataset {
                 continue;
             }
             anyList = true;
-            List<String> listed;
+            List<SampleIdList.Entry> listed;
             try {
-                listed = readList(list);
+                listed = SampleIdList.read(list, IDS);
             } catch (DataException e) {
                 problems.add(e.toProblem());
                 continue;
@@ -181,9 +198,9 @@ public final class VocDataset implements ImageDataset {
                 problems.add(new Problem(list, "split list is empty"));
             }
             Set<String> seen = new HashSet<>();
-            for (int i = 0; i < listed.size(); i++) {
-                String id = listed.get(i);
-                String where = "id '" + id + "' listed in " + list.getFileName() + " (line " + (i + 1) + ")";
+            for (SampleIdList.Entry entry : listed) {
+                String id = entry.id();
+                String where = "id '" + id + "' listed in " + list.getFileName() + " (line " + entry.line() + ")";
                 if (!seen.add(id)) {
                     problems.add(new Problem(list, where + " is listed twice"));
                     continue;
@@ -265,6 +282,11 @@ public final class VocDataset implements ImageDataset {
     }
 
     @Override
+    public List<Path> files(int index) {
+        return List.of(images.get(index), masks.get(index));
+    }
+
+    @Override
     public LabelledImage read(int index) {
         RgbImage image = ImageDecoder.readRgb(images.get(index));
         Path maskFile = masks.get(index);
@@ -286,33 +308,14 @@ public final class VocDataset implements ImageDataset {
         return ignored.get();
     }
 
-    static List<String> readList(Path list) {
-        if (!Files.isRegularFile(list)) {
-            throw new DataException(list, "split list not found; write the lists with 'peft4j split'");
-        }
-        try {
-            List<String> ids = new ArrayList<>();
-            for (String line : Files.readAllLines(list, StandardCharsets.UTF_8)) {
-                String t = line.strip();
-                if (!t.isEmpty()) {
-                    // The published loader takes the first word of a line.
-                    ids.add(t.split("\\s+")[0]);
-                }
-            }
-            return ids;
-        } catch (IOException e) {
-            throw new DataException(list, "cannot be read: " + e.getMessage(), e);
-        }
-    }
-
     private static Path maskFile(Path dir, String id) {
-        return dir.resolve("SegmentationClass").resolve(id + ".png");
+        return ContainedPath.resolve(dir.resolve("SegmentationClass"), id, ".png", "sample id");
     }
 
     private static Path imageFile(Path dir, String id) {
         Path images = dir.resolve("JPEGImages");
         for (String ext : IMAGE_EXTENSIONS) {
-            Path p = images.resolve(id + ext);
+            Path p = ContainedPath.resolve(images, id, ext, "sample id");
             if (Files.isRegularFile(p)) {
                 return p;
             }

@@ -222,6 +222,39 @@ class VocDatasetTest {
         assertEquals(512 * 512 - 17376, java.util.Arrays.stream(p.mask()).filter(v -> v == 0).count());
     }
 
+    @Test
+    void idWithSpaces_namesItsFilesWholeAndItsFirstWordIsNotUsed() throws IOException {
+        writePair(dir, "sample one", 8, 6, 1, 0);
+        writePair(dir, "sample", 8, 6, 2, 0);
+        writeList(dir, "train", "  sample one ");
+        VocDataset ds = VocDataset.open(dir, "train", NEU);
+        assertEquals(List.of("sample one"), ds.ids());
+        assertEquals(dir.resolve("JPEGImages/sample one.jpg"), ds.imageFile(0));
+        assertEquals(dir.resolve("SegmentationClass/sample one.png"), ds.maskFile(0));
+        assertEquals(List.of(ds.imageFile(0), ds.maskFile(0)), ds.files(0));
+        writeList(dir, "train", "sample two");
+        DataException e = assertThrows(DataException.class, () -> VocDataset.open(dir, "train", NEU));
+        assertEquals(dir.resolve("JPEGImages/sample two.jpg"), e.file());
+    }
+
+    @Test
+    void idLeavingTheDataFolder_isRefusedAtOpenAndReportedByCheck() throws IOException {
+        writePair(dir, "a", 8, 6, 1, 0);
+        writeList(dir, "train", "a", "../SegmentationClass/a");
+        writeList(dir, "val", "a");
+        writeList(dir, "test", "a");
+        DataException e = assertThrows(DataException.class, () -> VocDataset.open(dir, "train", NEU));
+        assertEquals(VocDataset.listFile(dir, "train"), e.file());
+        assertEquals("line 2: sample id '../SegmentationClass/a' leaves the folder (a '..' segment); ids are file "
+                + "names without extension, relative to JPEGImages and SegmentationClass", e.problem());
+        List<String> problems = VocDataset.check(dir, NEU).problems().stream().map(Object::toString).toList();
+        assertTrue(has(problems, "train.txt: line 2: sample id '../SegmentationClass/a' leaves the folder"),
+                String.join("\n", problems));
+        IllegalArgumentException split = assertThrows(IllegalArgumentException.class,
+                () -> VocDataset.listFile(dir, "../../train"));
+        assertEquals("split name '../../train' leaves the folder (a '..' segment)", split.getMessage());
+    }
+
     private static boolean has(List<String> problems, String fragment) {
         return problems.stream().anyMatch(p -> p.contains(fragment));
     }

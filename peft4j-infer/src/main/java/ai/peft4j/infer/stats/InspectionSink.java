@@ -1,5 +1,6 @@
 package ai.peft4j.infer.stats;
 
+import ai.peft4j.core.io.ContainedPath;
 import ai.peft4j.data.image.ImageEncoder;
 import ai.peft4j.data.image.Palette;
 import ai.peft4j.data.image.RgbImage;
@@ -72,7 +73,9 @@ public final class InspectionSink implements FrameSink<ClassMap> {
         }
         RgbImage overlay = Overlay.blendDefects(frame.image(), map.classes(), config.palette(), config.alpha());
         if (config.pngs()) {
-            ImageEncoder.writePng(overlay, config.folder().resolve(PNG_FOLDER).resolve(frame.name() + ".png"));
+            // A folder source names frames after its files: the name must stay inside overlays/.
+            ImageEncoder.writePng(overlay, ContainedPath.resolve(config.folder().resolve(PNG_FOLDER), frame.name(),
+                    ".png", "frame name"));
         }
         if (config.video()) {
             if (video == null) {

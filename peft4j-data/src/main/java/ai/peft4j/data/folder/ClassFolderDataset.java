@@ -161,6 +161,12 @@ public final class ClassFolderDataset implements ImageDataset {
     }
 
     @Override
+    public List<Path> files(int index) {
+        Entry e = entries.get(index);
+        return e.mask() == null ? List.of(e.image()) : List.of(e.image(), e.mask());
+    }
+
+    @Override
     public LabelledImage read(int index) {
         Entry e = entries.get(index);
         RgbImage image = ImageDecoder.readRgb(e.image());

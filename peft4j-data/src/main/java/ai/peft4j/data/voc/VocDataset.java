@@ -265,6 +265,11 @@ public final class VocDataset implements ImageDataset {
     }
 
     @Override
+    public List<Path> files(int index) {
+        return List.of(images.get(index), masks.get(index));
+    }
+
+    @Override
     public LabelledImage read(int index) {
         RgbImage image = ImageDecoder.readRgb(images.get(index));
         Path maskFile = masks.get(index);

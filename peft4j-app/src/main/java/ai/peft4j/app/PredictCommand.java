@@ -7,6 +7,7 @@ import ai.peft4j.app.run.RunData;
 import ai.peft4j.app.run.SegmentationNet;
 import ai.peft4j.app.run.TrainedModel;
 import ai.peft4j.core.engine.EngineSetup;
+import ai.peft4j.data.DataException;
 import ai.peft4j.data.image.ImageDecoder;
 import ai.peft4j.data.image.ImageEncoder;
 import ai.peft4j.data.image.Palette;
@@ -91,6 +92,7 @@ final class PredictCommand implements Callable<Integer> {
             return predictStream(c);
         }
         List<Path> images = images();
+        List<Path> skipped = new ArrayList<>();
         PrintStream console = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         Palette palette = RunData.palette(c.data());
         int fallback = c.data().classNames().size();
@@ -100,7 +102,15 @@ final class PredictCommand implements Callable<Integer> {
             try (Predictor p = Predictor.builder().setModel(SegmentationNet.layer(tm.model()))
                     .setInputSize(c.model().imageSize()).build()) {
                 for (Path file : images) {
-                    RgbImage image = ImageDecoder.readRgb(file);
+                    RgbImage image;
+                    try {
+                        image = ImageDecoder.readRgb(file);
+                    } catch (DataException e) {
+                        // One bad file in a folder should not cost the others their predictions.
+                        System.err.println("warning: " + e.getMessage() + "; skipped");
+                        skipped.add(file);
+                        continue;
+                    }
                     Prediction pr = p.predict(image);
                     String stem = stem(file);
                     ImageEncoder.writeIndexPng(pr.mask(), pr.width(), pr.height(), palette,
@@ -112,7 +122,12 @@ final class PredictCommand implements Callable<Integer> {
                 }
             }
         }
-        console.printf("%d images -> %s (masks/, overlays/)%n", images.size(), out);
+        console.printf("%d images -> %s (masks/, overlays/)%n", images.size() - skipped.size(), out);
+        if (!skipped.isEmpty()) {
+            throw new DataException(null, skipped.size() + " of " + images.size() + " images skipped as unreadable ("
+                    + skipped.get(0) + (skipped.size() > 1 ? " and " + (skipped.size() - 1) + " more, named above"
+                            : "") + "); the other " + (images.size() - skipped.size()) + " were predicted");
+        }
         return 0;
     }
 

@@ -1,5 +1,6 @@
 package ai.peft4j.app;
 
+import ai.djl.engine.EngineException;
 import ai.peft4j.core.engine.EngineSetup;
 import ai.peft4j.core.engine.EngineUnavailableException;
 import ai.peft4j.core.state.StateDictException;
@@ -52,12 +53,16 @@ public final class Main implements Runnable {
         } catch (OutOfMemoryError e) {
             // picocli passes Errors through. Loading names the file itself (a DataException); this is the rest:
             // the model, its activations or an evaluation outgrew the heap, which settings, not code, decide.
-            cli.getErr().println(cli.getColorScheme().errorText("error: out of memory (" + e.getMessage() + "); "
-                    + "lower training.batch (--batch), model.image_size (--size) or training.workers, or give Java "
-                    + "more memory (e.g. JAVA_TOOL_OPTIONS=-Xmx8g)"));
+            cli.getErr().println(cli.getColorScheme().errorText("error: " + outOfMemory(e.getMessage())));
             cli.getErr().flush();
             return 2;
         }
+    }
+
+    /** Running out of memory, said as what to change. */
+    static String outOfMemory(String detail) {
+        return "out of memory (" + detail + "); lower training.batch (--batch), model.image_size (--size) or "
+                + "training.workers, or give Java more memory (e.g. JAVA_TOOL_OPTIONS=-Xmx8g)";
     }
 
     @Override
@@ -70,15 +75,27 @@ public final class Main implements Runnable {
         PrintWriter err = cli.getErr();
         boolean verbose = parsed.hasMatchedOption("--verbose") || parsed.subcommands().stream()
                 .anyMatch(p -> p.hasMatchedOption("--verbose"));
-        boolean expected = ex instanceof IllegalArgumentException || ex instanceof IOException
-                || ex instanceof UncheckedIOException || ex instanceof EngineUnavailableException
-                || ex instanceof StateDictException || ex instanceof IllegalStateException
-                || ex instanceof TrainingDivergedException;
+        boolean expected = expected(ex);
         err.println(cli.getColorScheme().errorText("error: " + message(ex)));
         if (verbose || !expected) {
             ex.printStackTrace(err);
         }
         return expected ? 2 : 1;
+    }
+
+    /** Whether {@code ex} is the input's or the machine's fault (exit 2, no stack trace), not the program's. */
+    static boolean expected(Throwable ex) {
+        return ex instanceof IllegalArgumentException || ex instanceof IOException
+                || ex instanceof UncheckedIOException || ex instanceof EngineUnavailableException
+                || ex instanceof StateDictException || ex instanceof IllegalStateException
+                || ex instanceof TrainingDivergedException || engineOutOfMemory(ex) != null;
+    }
+
+    /** PyTorch's message when its CPU allocator fails ("... not enough memory: you tried to allocate N bytes"). */
+    private static String engineOutOfMemory(Throwable ex) {
+        String m = ex instanceof EngineException ? ex.getMessage() : null;
+        int at = m == null ? -1 : m.indexOf("not enough memory");
+        return at < 0 ? null : m.substring(at).strip();
     }
 
     /**
@@ -95,6 +112,10 @@ public final class Main implements Runnable {
                     : f instanceof AccessDeniedException ? "permission denied"
                     : f.getClass().getSimpleName();
             return f.getFile() + (f.getOtherFile() == null ? "" : " -> " + f.getOtherFile()) + ": " + reason;
+        }
+        String engine = engineOutOfMemory(ex);
+        if (engine != null) {
+            return outOfMemory(engine);
         }
         return ex.getMessage() == null ? ex.toString() : ex.getMessage();
     }

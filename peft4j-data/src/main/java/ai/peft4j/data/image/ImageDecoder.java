@@ -88,9 +88,9 @@ public final class ImageDecoder {
                     String format = reader.getFormatName().toLowerCase(Locale.ROOT);
                     int[] size = {reader.getWidth(0), reader.getHeight(0)};
                     checkSize(file, size[0], size[1]);
-                    if (format.equals("jpeg") && endsWithJpegEnd(bytes) || format.equals("png")
-                            && bytes.length > PNG_END.length && Arrays.equals(bytes, bytes.length - PNG_END.length, bytes.length, PNG_END, 0,
-                                    PNG_END.length)) {
+                    boolean complete = format.equals("jpeg") ? endsWithJpegEnd(bytes)
+                            : format.equals("png") && endsWithPngEnd(bytes);
+                    if (complete) {
                         return size;
                     }
                 } catch (IOException | RuntimeException e) {
@@ -117,6 +117,11 @@ public final class ImageDecoder {
             }
         }
         return false;
+    }
+
+    private static boolean endsWithPngEnd(byte[] b) {
+        return b.length > PNG_END.length && Arrays.equals(b, b.length - PNG_END.length, b.length, PNG_END, 0,
+                PNG_END.length);
     }
 
     private static void checkSize(Path file, int width, int height) {

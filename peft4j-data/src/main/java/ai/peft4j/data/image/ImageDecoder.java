@@ -136,10 +136,11 @@ public final class ImageDecoder {
 
     /** Running out of memory on one image, said as what to change. */
     private static DataException outOfMemory(Path file, int width, int height) {
-        return new DataException(file, String.format(Locale.ROOT, "out of memory decoding this %dx%d image (%,d MB "
-                + "as RGB); load fewer images at once (a smaller batch, fewer workers, a smaller image size), shrink "
-                + "the image, or give Java more memory (e.g. JAVA_TOOL_OPTIONS=-Xmx8g)", width, height,
-                3L * width * height >> 20));
+        String size = width < 0 ? "this image" : String.format(Locale.ROOT, "this %dx%d image (%,d MB as RGB)",
+                width, height, 3L * width * height >> 20);
+        return new DataException(file, "out of memory decoding " + size + "; load fewer images at once (a smaller "
+                + "batch, fewer workers, a smaller image size), shrink the image, or give Java more memory (e.g. "
+                + "JAVA_TOOL_OPTIONS=-Xmx8g)");
     }
 
     /**

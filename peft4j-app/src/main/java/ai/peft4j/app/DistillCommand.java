@@ -2,6 +2,7 @@ package ai.peft4j.app;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.peft4j.app.run.RunData;
 import ai.peft4j.core.engine.EngineSetup;
 import ai.peft4j.core.nn.Module;
 import ai.peft4j.core.state.SafetensorsFile;
@@ -168,6 +169,7 @@ final class DistillCommand implements Callable<Integer> {
         }
         ImageDataset val = Files.isRegularFile(VocDataset.listFile(data, valSplit))
                 ? VocDataset.open(data, valSplit, voc) : null;
+        RunData.requireReadable(train, val);
         // Images load at the larger of the two sides; whichever model takes the smaller one gets the batch resized.
         int loadSide = Math.max(size, teacherSize);
         PrintStream console = new PrintStream(System.out, true, StandardCharsets.UTF_8);

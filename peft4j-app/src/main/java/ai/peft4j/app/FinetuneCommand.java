@@ -20,7 +20,6 @@ import ai.peft4j.train.loop.Checkpoint;
 import ai.peft4j.train.loop.TrainingResult;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -74,6 +73,7 @@ final class FinetuneCommand implements Callable<Integer> {
         PrintStream console = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         ImageDataset train = RunData.open(c.data(), c.data().trainSplit());
         ImageDataset val = c.data().valSplit().isEmpty() ? null : RunData.open(c.data(), c.data().valSplit());
+        RunData.requireReadable(train, val);
         int classes = TrainCommand.classes(c, train);
         Path out = Path.of(c.output());
         RunTraining.checkResumable(out, RunTraining.trainerConfig(c.training(), classes));
@@ -91,7 +91,7 @@ final class FinetuneCommand implements Callable<Integer> {
                         + baseClasses + " classes) but the data set has " + classes);
             }
             Attachment a = pm.attach(model);
-            Files.createDirectories(out);
+            RunData.createRunDirectory(out);
             rc.writeResolved(out, "finetune");
             RunSummary.model(console, pm.name() + " on " + SegmentationNet.spec(c.model(), baseClasses).describe()
                     + " from " + w.file() + ", " + classes + " classes", model);

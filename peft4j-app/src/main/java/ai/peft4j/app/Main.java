@@ -1,11 +1,18 @@
 package ai.peft4j.app;
 
+import ai.djl.engine.EngineException;
 import ai.peft4j.core.engine.EngineSetup;
 import ai.peft4j.core.engine.EngineUnavailableException;
 import ai.peft4j.core.state.StateDictException;
+import ai.peft4j.train.loop.TrainingDivergedException;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -41,7 +48,21 @@ public final class Main implements Runnable {
         }
         CommandLine cli = new CommandLine(new Main());
         cli.setExecutionExceptionHandler(Main::handle);
-        return cli.execute(args);
+        try {
+            return cli.execute(args);
+        } catch (OutOfMemoryError e) {
+            // picocli passes Errors through. Loading names the file itself (a DataException); this is the rest:
+            // the model, its activations or an evaluation outgrew the heap, which settings, not code, decide.
+            cli.getErr().println(cli.getColorScheme().errorText("error: " + outOfMemory(e.getMessage())));
+            cli.getErr().flush();
+            return 2;
+        }
+    }
+
+    /** Running out of memory, said as what to change. */
+    static String outOfMemory(String detail) {
+        return "out of memory (" + detail + "); lower training.batch (--batch), model.image_size (--size) or "
+                + "training.workers, or give Java more memory (e.g. JAVA_TOOL_OPTIONS=-Xmx8g)";
     }
 
     @Override
@@ -54,15 +75,49 @@ public final class Main implements Runnable {
         PrintWriter err = cli.getErr();
         boolean verbose = parsed.hasMatchedOption("--verbose") || parsed.subcommands().stream()
                 .anyMatch(p -> p.hasMatchedOption("--verbose"));
-        boolean expected = ex instanceof IllegalArgumentException || ex instanceof IOException
-                || ex instanceof UncheckedIOException || ex instanceof EngineUnavailableException
-                || ex instanceof StateDictException || ex instanceof IllegalStateException;
-        err.println(cli.getColorScheme().errorText("error: " + (ex.getMessage() == null ? ex.toString()
-                : ex.getMessage())));
+        boolean expected = expected(ex);
+        err.println(cli.getColorScheme().errorText("error: " + message(ex)));
         if (verbose || !expected) {
             ex.printStackTrace(err);
         }
         return expected ? 2 : 1;
+    }
+
+    /** Whether {@code ex} is the input's or the machine's fault (exit 2, no stack trace), not the program's. */
+    static boolean expected(Throwable ex) {
+        return ex instanceof IllegalArgumentException || ex instanceof IOException
+                || ex instanceof UncheckedIOException || ex instanceof EngineUnavailableException
+                || ex instanceof StateDictException || ex instanceof IllegalStateException
+                || ex instanceof TrainingDivergedException || engineOutOfMemory(ex) != null;
+    }
+
+    /** PyTorch's message when its CPU allocator fails ("... not enough memory: you tried to allocate N bytes"). */
+    private static String engineOutOfMemory(Throwable ex) {
+        String m = ex instanceof EngineException ? ex.getMessage() : null;
+        int at = m == null ? -1 : m.indexOf("not enough memory");
+        return at < 0 ? null : m.substring(at).strip();
+    }
+
+    /**
+     * What went wrong in one line: a file-system failure names its file and the reason, which the JDK leaves out
+     * for some (a file where a folder should be reads as just the path).
+     */
+    static String message(Throwable ex) {
+        Throwable e = ex instanceof UncheckedIOException u && u.getCause() != null ? u.getCause() : ex;
+        if (e instanceof FileSystemException f && f.getFile() != null) {
+            String reason = f.getReason() != null ? f.getReason()
+                    : f instanceof NoSuchFileException ? "no such file or folder"
+                    : f instanceof FileAlreadyExistsException ? "already exists (a file where a folder is needed?)"
+                    : f instanceof NotDirectoryException ? "not a folder"
+                    : f instanceof AccessDeniedException ? "permission denied"
+                    : f.getClass().getSimpleName();
+            return f.getFile() + (f.getOtherFile() == null ? "" : " -> " + f.getOtherFile()) + ": " + reason;
+        }
+        String engine = engineOutOfMemory(ex);
+        if (engine != null) {
+            return outOfMemory(engine);
+        }
+        return ex.getMessage() == null ? ex.toString() : ex.getMessage();
     }
 
     /** The version from the jar manifest, or "dev" when run from classes. */

@@ -9,6 +9,7 @@ import ai.peft4j.app.run.TrainedModel;
 import ai.peft4j.core.engine.EngineSetup;
 import ai.peft4j.core.io.ContainedPath;
 import ai.peft4j.core.io.InputFiles;
+import ai.peft4j.data.DataException;
 import ai.peft4j.data.image.ImageDecoder;
 import ai.peft4j.data.image.ImageEncoder;
 import ai.peft4j.data.image.Palette;
@@ -17,8 +18,8 @@ import ai.peft4j.infer.predict.Prediction;
 import ai.peft4j.infer.predict.Predictor;
 import ai.peft4j.infer.render.Overlay;
 import ai.peft4j.infer.segment.ModuleFrameModel;
-import java.io.IOException;
 import ai.peft4j.infer.video.FrameSource;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -107,6 +108,7 @@ final class PredictCommand implements Callable<Integer> {
             }
             targets.put(file, t);
         }
+        List<Path> skipped = new ArrayList<>();
         PrintStream console = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         Palette palette = RunData.palette(c.data());
         int fallback = c.data().classNames().size();
@@ -116,7 +118,15 @@ final class PredictCommand implements Callable<Integer> {
             try (Predictor p = Predictor.builder().setModel(SegmentationNet.layer(tm.model()))
                     .setInputSize(c.model().imageSize()).build()) {
                 for (Path file : images) {
-                    RgbImage image = ImageDecoder.readRgb(file);
+                    RgbImage image;
+                    try {
+                        image = ImageDecoder.readRgb(file);
+                    } catch (DataException e) {
+                        // One bad file in a folder should not cost the others their predictions.
+                        System.err.println("warning: " + e.getMessage() + "; skipped");
+                        skipped.add(file);
+                        continue;
+                    }
                     Prediction pr = p.predict(image);
                     Path[] t = targets.get(file);
                     ImageEncoder.writeIndexPng(pr.mask(), pr.width(), pr.height(), palette, t[0]);
@@ -126,7 +136,12 @@ final class PredictCommand implements Callable<Integer> {
                 }
             }
         }
-        console.printf("%d images -> %s (masks/, overlays/)%n", images.size(), out);
+        console.printf("%d images -> %s (masks/, overlays/)%n", images.size() - skipped.size(), out);
+        if (!skipped.isEmpty()) {
+            throw new DataException(null, skipped.size() + " of " + images.size() + " images skipped as unreadable ("
+                    + skipped.get(0) + (skipped.size() > 1 ? " and " + (skipped.size() - 1) + " more, named above"
+                            : "") + "); the other " + (images.size() - skipped.size()) + " were predicted");
+        }
         return 0;
     }
 

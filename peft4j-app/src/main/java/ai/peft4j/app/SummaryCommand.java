@@ -13,8 +13,10 @@ import ai.peft4j.core.state.SafetensorsFile;
 import ai.peft4j.models.ModelSpec;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -146,7 +148,15 @@ final class SummaryCommand implements Callable<Integer> {
                 }
             }
             if (json != null) {
-                Files.writeString(json, j.toPrettyString() + "\n", StandardCharsets.UTF_8);
+                try {
+                    // Written in place, not atomically: --json may name a pipe such as /dev/stdout.
+                    Files.writeString(json, j.toPrettyString() + "\n", StandardCharsets.UTF_8);
+                } catch (FileSystemException e) {
+                    throw e;
+                } catch (IOException e) {
+                    // A full disk is reported without the file's name.
+                    throw new FileSystemException(json.toString(), null, e.getMessage());
+                }
             }
         }
         return 0;

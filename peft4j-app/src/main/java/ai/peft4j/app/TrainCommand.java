@@ -14,7 +14,6 @@ import ai.peft4j.data.ImageDataset;
 import ai.peft4j.train.loop.TrainingResult;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -42,20 +41,24 @@ final class TrainCommand implements Callable<Integer> {
         PrintStream console = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         ImageDataset train = RunData.open(c.data(), c.data().trainSplit());
         ImageDataset val = c.data().valSplit().isEmpty() ? null : RunData.open(c.data(), c.data().valSplit());
+        RunData.requireReadable(train, val);
         int classes = classes(c, train);
         Path out = Path.of(c.output());
         RunTraining.checkResumable(out, RunTraining.trainerConfig(c.training(), classes));
-        Files.createDirectories(out);
-        rc.writeResolved(out, "train");
         try (NDManager m = EngineSetup.newManager()) {
             EngineSetup.seed(c.training().seed());
             Module model = SegmentationNet.build(c.model(), classes, m);
-            RunSummary.model(console, SegmentationNet.spec(c.model(), classes).describe(), model);
-            if (!c.model().init().isEmpty()) {
-                LoadReport r = SegmentationNet.loadLenient(model, Weights.read(Path.of(c.model().init()), m));
+            String described = SegmentationNet.spec(c.model(), classes).describe();
+            // Weights that do not fit fail here, before the run directory is made.
+            LoadReport init = c.model().init().isEmpty() ? null
+                    : SegmentationNet.loadLenient(model, Weights.read(Path.of(c.model().init()), m), described);
+            RunData.createRunDirectory(out);
+            rc.writeResolved(out, "train");
+            RunSummary.model(console, described, model);
+            if (init != null) {
                 console.printf(Locale.ROOT, "Init      %s: %d tensors loaded, %d kept their initial values, %d in "
-                        + "the file unused%n", c.model().init(), r.loaded().size(), r.missing().size()
-                        + r.mismatched().size(), r.unexpected().size());
+                        + "the file unused%n", c.model().init(), init.loaded().size(), init.missing().size()
+                        + init.mismatched().size(), init.unexpected().size());
             }
             console.printf(Locale.ROOT, "Data      %s: %d training images%s%n", c.data().root(), train.size(),
                     val == null ? ", no validation" : ", " + val.size() + " validation images");

@@ -1,5 +1,6 @@
 package ai.peft4j.data;
 
+import ai.peft4j.data.image.ImageDecoder;
 import ai.peft4j.data.image.Palette;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -35,6 +36,36 @@ public interface ImageDataset extends SegmentationDataset {
     /** Mask pixels mapped to the ignore label so far, when out-of-range values are ignored rather than refused. */
     default long ignoredPixels() {
         return 0;
+    }
+
+    /** The files pair {@code index} is read from, image first; empty when the data set does not say. */
+    default List<Path> files(int index) {
+        return List.of();
+    }
+
+    /**
+     * Checks that every file of every pair can be decoded, cheaply (headers, and the ends of JPEG and PNG files;
+     * see {@link ImageDecoder#probe}), on the common pool: a damaged validation image is found before training
+     * rather than at the first validation. Reports every problem found; masks' values are checked by {@link #read}.
+     */
+    default CheckReport checkFiles() {
+        Problem[] found = new Problem[size()];
+        IntStream.range(0, size()).parallel().forEach(i -> {
+            try {
+                for (Path f : files(i)) {
+                    ImageDecoder.probe(f);
+                }
+            } catch (DataException e) {
+                found[i] = e.toProblem();
+            }
+        });
+        List<Problem> problems = new ArrayList<>();
+        for (Problem p : found) {
+            if (p != null) {
+                problems.add(p);
+            }
+        }
+        return new CheckReport(name(), size(), problems, 0, 0);
     }
 
     /** Reads every pair (on the common pool) and reports every problem found. */

@@ -20,10 +20,11 @@ public record ModelSection(String name, String backbone, int classes, int imageS
         backbone = backbone == null ? "" : backbone;
         init = init == null ? "" : init;
         if (classes < 0) {
-            throw new IllegalArgumentException("model.classes must be 0 (from the data) or positive, got " + classes);
+            throw new SettingException("model.classes", "model.classes must be 0 (from the data) or positive, got "
+                    + classes);
         }
         if (imageSize < 16) {
-            throw new IllegalArgumentException("model.image_size must be at least 16, got " + imageSize);
+            throw new SettingException("model.image_size", "model.image_size must be at least 16, got " + imageSize);
         }
     }
 }

@@ -2,6 +2,9 @@ package ai.peft4j.app.config;
 
 import ai.peft4j.core.state.AtomicFiles;
 import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.exc.StreamReadException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -19,6 +22,11 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -29,6 +37,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeSet;
 
@@ -49,10 +58,14 @@ public record RunConfigFile(RunConfig config, Path file, List<ConfigOverride> ov
                     .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
                     .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
                     .enable(YAMLGenerator.Feature.ALWAYS_QUOTE_NUMBERS_AS_STRINGS)
+                    // A key given twice would silently take its last value.
+                    .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
                     .build())
             .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+            // epochs: 1.5 is a mistake to report, not 1 to train with.
+            .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
             .build();
 
     public RunConfigFile {
@@ -64,9 +77,20 @@ public record RunConfigFile(RunConfig config, Path file, List<ConfigOverride> ov
         ObjectNode tree = defaults();
         JsonNode own;
         try {
-            own = YAML.readTree(Files.readString(file, StandardCharsets.UTF_8));
+            own = YAML.readTree(utf8(file, Files.readAllBytes(file)));
         } catch (NoSuchFileException e) {
             throw new IllegalArgumentException(file + ": run file not found");
+        } catch (StreamReadException e) {
+            JsonParser p = e.getProcessor();
+            if (p != null && String.valueOf(e.getOriginalMessage()).startsWith("Duplicate field")) {
+                String key = p.getParsingContext().pathAsPointer().toString().substring(1).replace('/', '.');
+                throw new IllegalArgumentException(file + ": key '" + key + "' appears twice in "
+                        + (key.contains(".") ? "section " + key.substring(0, key.lastIndexOf('.')) : "the file")
+                        + (e.getLocation() == null ? "" : " (again on line " + e.getLocation().getLineNr() + ")")
+                        + "; keep one of them");
+            }
+            throw new IllegalArgumentException(file + ": not valid YAML (" + e.getOriginalMessage()
+                    + (e.getLocation() == null ? "" : ", line " + e.getLocation().getLineNr()) + ")");
         } catch (JacksonException e) {
             throw new IllegalArgumentException(file + ": not valid YAML (" + e.getOriginalMessage()
                     + (e.getLocation() == null ? "" : ", line " + e.getLocation().getLineNr()) + ")");
@@ -81,6 +105,29 @@ public record RunConfigFile(RunConfig config, Path file, List<ConfigOverride> ov
             merge(tree, (ObjectNode) own);
         }
         return resolve(tree, file, overrides);
+    }
+
+    /** The file's text; bytes that are not UTF-8 (a file saved as Latin-1, say) fail naming where they are. */
+    static String utf8(Path file, byte[] bytes) {
+        CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
+        ByteBuffer in = ByteBuffer.wrap(bytes);
+        CharBuffer out = CharBuffer.allocate(bytes.length);
+        CoderResult r = decoder.decode(in, out, true);
+        if (r.isError()) {
+            int offset = in.position();
+            int line = 1;
+            for (int i = 0; i < offset; i++) {
+                if (bytes[i] == '\n') {
+                    line++;
+                }
+            }
+            throw new IllegalArgumentException(String.format(Locale.ROOT, "%s: not UTF-8 text: byte 0x%02X at "
+                    + "offset %d (line %d) is not valid UTF-8; save the run file as UTF-8", file, bytes[offset] & 0xFF,
+                    offset, line));
+        }
+        decoder.flush(out);
+        return out.flip().toString();
     }
 
     /** The defaults with the overrides applied, for commands run without a run file. */
@@ -195,6 +242,9 @@ public record RunConfigFile(RunConfig config, Path file, List<ConfigOverride> ov
             }
             return source + ": unknown key '" + key + "' (known keys in " + section + ": " + String.join(", ", names)
                     + ")";
+        }
+        if (e instanceof ValueInstantiationException && e.getCause() instanceof SettingException s) {
+            return source(s.key(), file, overrides) + ": " + s.getMessage();
         }
         if (e instanceof ValueInstantiationException && e.getCause() != null) {
             return source + ": " + e.getCause().getMessage();

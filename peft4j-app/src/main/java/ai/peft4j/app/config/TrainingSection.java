@@ -27,24 +27,55 @@ public record TrainingSection(int epochs, int batch, String optimizer, double lr
         double momentum, String schedule, String loss, int valEvery, String bestMetric, long seed, int workers,
         boolean augment, double gradClip) {
     public static final List<String> BEST_METRICS = List.of("miou", "val_loss");
+    public static final List<String> OPTIMIZERS = List.of("adam", "adamw", "sgd");
+    public static final List<String> SCHEDULES = List.of("cos", "cosine", "step", "constant");
 
     public TrainingSection {
-        if (epochs < 1) {
-            throw new IllegalArgumentException("training.epochs must be at least 1, got " + epochs);
-        }
-        if (batch < 1) {
-            throw new IllegalArgumentException("training.batch must be at least 1, got " + batch);
-        }
-        if (valEvery < 1) {
-            throw new IllegalArgumentException("training.val_every must be at least 1, got " + valEvery);
-        }
-        if (workers < 1) {
-            throw new IllegalArgumentException("training.workers must be at least 1, got " + workers);
-        }
+        atLeastOne("training.epochs", epochs);
+        atLeastOne("training.batch", batch);
+        atLeastOne("training.val_every", valEvery);
+        atLeastOne("training.workers", workers);
         bestMetric = bestMetric == null ? "miou" : bestMetric.toLowerCase(Locale.ROOT);
         if (!BEST_METRICS.contains(bestMetric)) {
-            throw new IllegalArgumentException("training.best_metric must be miou or val_loss, got '" + bestMetric
-                    + "'");
+            throw new SettingException("training.best_metric", "training.best_metric must be miou or val_loss, got '"
+                    + bestMetric + "'");
+        }
+        optimizer = optimizer == null ? "" : optimizer.toLowerCase(Locale.ROOT);
+        if (!OPTIMIZERS.contains(optimizer)) {
+            throw new SettingException("training.optimizer", "training.optimizer must be one of "
+                    + String.join(", ", OPTIMIZERS) + ", got '" + optimizer + "'");
+        }
+        schedule = schedule == null ? "" : schedule.toLowerCase(Locale.ROOT);
+        if (!SCHEDULES.contains(schedule)) {
+            throw new SettingException("training.schedule", "training.schedule must be one of "
+                    + String.join(", ", SCHEDULES) + ", got '" + schedule + "'");
+        }
+        if (!(lr > 0) || Double.isInfinite(lr)) {
+            throw new SettingException("training.lr", "training.lr must be a positive number, got " + lr
+                    + " (the published Adam runs use 1e-4 to 2e-3)");
+        }
+        if (minLr != null && (!(minLr >= 0) || minLr > lr)) {
+            throw new SettingException("training.min_lr", "training.min_lr must be between 0 and training.lr ("
+                    + lr + "), got " + minLr + "; leave it empty for a hundredth of training.lr");
+        }
+        if (!(weightDecay >= 0) || Double.isInfinite(weightDecay)) {
+            throw new SettingException("training.weight_decay", "training.weight_decay must be 0 or positive, got "
+                    + weightDecay);
+        }
+        // Adam's beta1 and SGD's momentum both average past gradients: 1 or more never forgets, and grows.
+        if (!(momentum >= 0 && momentum < 1)) {
+            throw new SettingException("training.momentum", "training.momentum must be at least 0 and below 1 ("
+                    + (optimizer.equals("sgd") ? "SGD's momentum" : "Adam's beta1") + "), got " + momentum);
+        }
+        if (!(gradClip >= 0) || Double.isInfinite(gradClip)) {
+            throw new SettingException("training.grad_clip", "training.grad_clip must be 0 (off) or a positive "
+                    + "gradient norm, got " + gradClip);
+        }
+    }
+
+    private static void atLeastOne(String key, int value) {
+        if (value < 1) {
+            throw new SettingException(key, key + " must be at least 1, got " + value);
         }
     }
 }

@@ -1,6 +1,7 @@
 package ai.peft4j.app.eval;
 
 import ai.peft4j.core.state.AtomicFiles;
+import ai.peft4j.core.text.CsvRow;
 import ai.peft4j.train.metrics.ConfusionMatrix;
 import ai.peft4j.train.metrics.SegmentationScores;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -44,14 +45,13 @@ public record EvalReport(String what, String split, int images, List<String> cla
         SegmentationScores s = matrix.scores();
         writeText(dir.resolve(METRICS), new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
                 .writeValueAsString(json(s)) + "\n");
-        StringBuilder csv = new StringBuilder("ground_truth\\prediction");
-        for (String c : classNames) {
-            csv.append(',').append(c);
-        }
-        csv.append('\n');
+        StringBuilder csv = new StringBuilder();
+        List<String> head = new ArrayList<>(List.of("ground_truth\\prediction"));
+        head.addAll(classNames);
+        csv.append(CsvRow.format(head)).append('\n');
         long[][] counts = matrix.toArray();
         for (int i = 0; i < counts.length; i++) {
-            csv.append(classNames.get(i));
+            csv.append(CsvRow.field(classNames.get(i)));
             for (long v : counts[i]) {
                 csv.append(',').append(v);
             }

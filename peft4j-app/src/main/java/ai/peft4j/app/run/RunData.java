@@ -2,15 +2,23 @@ package ai.peft4j.app.run;
 
 import ai.peft4j.app.config.DataSection;
 import ai.peft4j.core.io.ContainedPath;
+import ai.peft4j.data.DataException;
 import ai.peft4j.data.ImageDataset;
 import ai.peft4j.data.OutOfRangeLabels;
+import ai.peft4j.data.Problem;
 import ai.peft4j.data.folder.ClassFolderConfig;
 import ai.peft4j.data.folder.ClassFolderDataset;
 import ai.peft4j.data.image.Palette;
 import ai.peft4j.data.voc.VocConfig;
 import ai.peft4j.data.voc.VocDataset;
+import java.io.IOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 
 /** The data sets a {@link DataSection} names. */
@@ -33,6 +41,53 @@ public final class RunData {
                 d.imagesFolder(), d.defectFree(), d.maskThreshold());
         return ClassFolderDataset.open(root, list(d, root, split, ClassFolderDataset.listFile(root, split)), split,
                 config);
+    }
+
+    /**
+     * Fails, naming the first bad file and counting the others, when a file of {@code sets} (null ones skipped)
+     * cannot be decoded: training learns of a damaged validation image before it starts, not at the first
+     * validation. Headers and file ends are read, not pixels (see {@code ImageDecoder.probe}).
+     */
+    public static void requireReadable(ImageDataset... sets) {
+        List<Problem> problems = new ArrayList<>();
+        int pairs = 0;
+        for (ImageDataset set : sets) {
+            if (set != null) {
+                problems.addAll(set.checkFiles().problems());
+                pairs += set.size();
+            }
+        }
+        if (!problems.isEmpty()) {
+            StringBuilder others = new StringBuilder();
+            for (Problem p : problems.subList(1, Math.min(problems.size(), 4))) {
+                others.append(others.length() == 0 ? "" : ", ").append(p.file());
+            }
+            if (problems.size() > 4) {
+                others.append(" and ").append(problems.size() - 4).append(" more");
+            }
+            throw new DataException(problems.get(0).file(), problems.get(0).message() + (problems.size() == 1 ? ""
+                    : " (" + (problems.size() - 1) + " more unreadable: " + others + ")") + "; found checking the "
+                    + pairs + " pairs before training: replace the file" + (problems.size() == 1 ? "" : "s")
+                    + " or remove " + (problems.size() == 1 ? "its pair" : "their pairs") + " from the split list");
+        }
+    }
+
+    /** Makes a run's output folder; a path that cannot be one fails naming it and the option that sets it. */
+    public static void createRunDirectory(Path out) {
+        try {
+            Files.createDirectories(out);
+        } catch (FileSystemException e) {
+            // A parent that is a regular file comes back as just that parent's name.
+            String file = e.getFile() == null || Path.of(e.getFile()).equals(out) ? "" : e.getFile() + ": ";
+            String reason = e.getReason() != null ? e.getReason() : e instanceof FileAlreadyExistsException
+                    ? "exists and is not a folder" : e instanceof NoSuchFileException ? "no such file or folder"
+                    : e instanceof AccessDeniedException ? "permission denied" : "cannot be made there";
+            throw new IllegalArgumentException(out + ": cannot create the run directory (" + file + reason
+                    + "); choose another with --out or output in the run file");
+        } catch (IOException e) {
+            throw new IllegalArgumentException(out + ": cannot create the run directory (" + e.getMessage()
+                    + "); choose another with --out or output in the run file");
+        }
     }
 
     private static Path list(DataSection d, Path root, String split, Path own) {

@@ -53,12 +53,23 @@ public final class SegmentationNet {
         }
     }
 
-    /** Loads what matches (e.g. a pretrained backbone) and says what did not. */
-    public static LoadReport loadLenient(Module model, Weights w) {
+    /**
+     * Loads what matches (e.g. a pretrained backbone) and says what did not. Fails, loading nothing that matters,
+     * when fewer than half of the model's tensors and fewer than half of the file's match: a pretrained backbone
+     * matches most of its file, a checkpoint of the same model most of the model, another model's checkpoint
+     * neither.
+     *
+     * @param model the model, described as {@code described} in errors (e.g. "Swin-Att-UNet (swin-t backbone, ...)")
+     */
+    public static LoadReport loadLenient(Module model, Weights w, String described) {
         LoadReport r = model.loadStateDict(w.tensors(), false);
-        if (r.loaded().isEmpty()) {
-            throw new IllegalArgumentException(w.file() + ": no tensor matches this model by name and shape ("
-                    + r.describe() + ")");
+        int loaded = r.loaded().size();
+        int inModel = loaded + r.missing().size() + r.mismatched().size();
+        int inFile = loaded + r.unexpected().size() + r.mismatched().size();
+        if (2 * loaded < inModel && 2 * loaded < inFile) {
+            throw new IllegalArgumentException(w.file() + ": " + loaded + " of " + inModel + " model tensors found "
+                    + "in it (by name and shape; " + loaded + " of its " + inFile + " tensors used); is it a "
+                    + "checkpoint of this model, " + described + "? Check model.init, model.name and model.backbone");
         }
         return r;
     }

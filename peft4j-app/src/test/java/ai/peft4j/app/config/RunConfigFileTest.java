@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -129,6 +130,85 @@ class RunConfigFileTest {
         IllegalArgumentException yaml = assertThrows(IllegalArgumentException.class,
                 () -> RunConfigFile.read(write("bad.yaml", "model: [\n"), List.of()));
         assertTrue(yaml.getMessage().startsWith(tmp.resolve("bad.yaml") + ": not valid YAML"), yaml.getMessage());
+    }
+
+    @Test
+    void optimiserSettings_outOfRangeNameTheKeyAndWhereItWasSet() throws Exception {
+        Path f = write("neu.yaml", NEU.replace("lr: 2.0e-3", "lr: -1"));
+        IllegalArgumentException lr = assertThrows(IllegalArgumentException.class, () -> RunConfigFile.read(f,
+                List.of(ConfigOverride.parse("training.seed=3"))));
+        assertTrue(lr.getMessage().startsWith(f + ": training.lr must be a positive number, got -1.0"),
+                lr.getMessage());
+        Path good = write("good.yaml", NEU);
+        Map<String, String> bad = Map.of(
+                "training.momentum=2", "--set training.momentum=2: training.momentum must be at least 0 and below 1 "
+                        + "(Adam's beta1), got 2.0",
+                "training.weight_decay=-0.01", "--set training.weight_decay=-0.01: training.weight_decay must be 0 "
+                        + "or positive, got -0.01",
+                "training.optimizer=adagrad", "--set training.optimizer=adagrad: training.optimizer must be one of "
+                        + "adam, adamw, sgd, got 'adagrad'",
+                "training.min_lr=1", "--set training.min_lr=1: training.min_lr must be between 0 and training.lr "
+                        + "(0.002), got 1.0; leave it empty for a hundredth of training.lr",
+                "training.schedule=linear", "--set training.schedule=linear: training.schedule must be one of cos, "
+                        + "cosine, step, constant, got 'linear'");
+        for (Map.Entry<String, String> e : bad.entrySet()) {
+            IllegalArgumentException x = assertThrows(IllegalArgumentException.class, () -> RunConfigFile.read(good,
+                    List.of(ConfigOverride.parse(e.getKey()), ConfigOverride.parse("training.seed=1"))));
+            assertEquals(e.getValue(), x.getMessage());
+        }
+        IllegalArgumentException option = assertThrows(IllegalArgumentException.class, () -> RunConfigFile.read(
+                good, List.of(ConfigOverride.ofOption("training.lr", "--lr", -1.0))));
+        assertTrue(option.getMessage().startsWith("--lr -1.0: training.lr must be a positive number"),
+                option.getMessage());
+        IllegalArgumentException sgd = assertThrows(IllegalArgumentException.class, () -> RunConfigFile.read(good,
+                List.of(ConfigOverride.parse("training.optimizer=sgd"), ConfigOverride.parse("training.momentum=1"))));
+        assertTrue(sgd.getMessage().contains("(SGD's momentum), got 1.0"), sgd.getMessage());
+    }
+
+    @Test
+    void nonUtf8RunFile_namesTheByteOffsetAndLine() throws Exception {
+        Path f = tmp.resolve("latin1.yaml");
+        // "# Qualit\u00e9" in Latin-1: 0xE9 alone is not UTF-8.
+        byte[] text = "model:\n  name: swin-att-unet\n# Qualit\u00e9\n".getBytes(StandardCharsets.ISO_8859_1);
+        Files.write(f, text);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> RunConfigFile.read(f, List.of()));
+        assertEquals(f + ": not UTF-8 text: byte 0xE9 at offset 37 (line 3) is not valid UTF-8; save the run file "
+                + "as UTF-8", e.getMessage());
+        assertEquals(0xE9, text[37] & 0xFF);
+        Files.write(f, "# Qualit\u00e9\n".getBytes(StandardCharsets.UTF_8));
+        assertEquals(8, RunConfigFile.read(f, List.of()).config().training().batch(), "UTF-8 reads");
+    }
+
+    @Test
+    void integerKeys_refuseFractionsAndTextInTheFileAndOverrides() throws Exception {
+        Path f = write("frac.yaml", NEU.replace("epochs: 40", "epochs: 1.5"));
+        IllegalArgumentException frac = assertThrows(IllegalArgumentException.class,
+                () -> RunConfigFile.read(f, List.of()));
+        assertEquals(f + ": training.epochs: cannot read '1.5' as a whole number", frac.getMessage());
+        Path good = write("good.yaml", NEU);
+        for (String v : List.of("12abc", "1e3", "2.0")) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> RunConfigFile.read(good,
+                    List.of(ConfigOverride.parse("training.batch=" + v))));
+            assertTrue(e.getMessage().startsWith("--set training.batch=" + v + ": training.batch: "),
+                    v + ": " + e.getMessage());
+        }
+        assertEquals(12, RunConfigFile.read(good, List.of(ConfigOverride.parse("training.batch=12"))).config()
+                .training().batch());
+    }
+
+    @Test
+    void duplicateKey_namesTheKeyTheSectionAndTheFile() throws Exception {
+        Path f = write("dup.yaml", NEU.replace("  epochs: 40\n", "  epochs: 40\n  batch: 4\n  epochs: 20\n"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> RunConfigFile.read(f, List.of()));
+        assertTrue(e.getMessage().startsWith(f + ": key 'training.epochs' appears twice in section training"),
+                e.getMessage());
+        assertTrue(e.getMessage().endsWith("; keep one of them"), e.getMessage());
+        Path top = write("top.yaml", NEU + "output: runs/other\n");
+        IllegalArgumentException t = assertThrows(IllegalArgumentException.class,
+                () -> RunConfigFile.read(top, List.of()));
+        assertTrue(t.getMessage().startsWith(top + ": key 'output' appears twice in the file"), t.getMessage());
     }
 
     @Test

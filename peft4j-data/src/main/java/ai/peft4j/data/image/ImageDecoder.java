@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
@@ -27,7 +28,120 @@ import javax.imageio.stream.MemoryCacheImageInputStream;
  * warning) are errors here. Every failure is a {@link DataException} naming the file.
  */
 public final class ImageDecoder {
+    /**
+     * The default largest image, in pixels: Pillow's {@code Image.MAX_IMAGE_PIXELS} (a quarter gigabyte over three
+     * bytes a pixel), which refuses decompression bombs, a few hundred bytes of PNG that claim gigapixels.
+     */
+    public static final long DEFAULT_MAX_PIXELS = 1024L * 1024 * 1024 / 4 / 3;
+
+    /** The system property that raises or lowers {@link #DEFAULT_MAX_PIXELS}. */
+    public static final String MAX_PIXELS_PROPERTY = "peft4j.maxImagePixels";
+
+    private static final byte[] PNG_END = {0, 0, 0, 0, 'I', 'E', 'N', 'D', (byte) 0xAE, 0x42, 0x60, (byte) 0x82};
+
     private ImageDecoder() {}
+
+    /** The largest image decoded, in pixels: {@value #MAX_PIXELS_PROPERTY} if set, else the default. */
+    public static long maxPixels() {
+        String v = System.getProperty(MAX_PIXELS_PROPERTY);
+        if (v == null || v.isBlank()) {
+            return DEFAULT_MAX_PIXELS;
+        }
+        try {
+            long n = Long.parseLong(v.strip());
+            if (n > 0) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException("-D" + MAX_PIXELS_PROPERTY + "=" + v + ": expected a positive whole "
+                + "number of pixels (default " + DEFAULT_MAX_PIXELS + ")");
+    }
+
+    /**
+     * Checks that a file is an image that can be decoded, without decoding its pixels where it can: the header
+     * gives the format and size (refused above {@link #maxPixels()}), and a JPEG that ends with its end-of-image
+     * marker or a PNG that ends with its IEND chunk is complete. Anything else, a truncated file or another
+     * format, is decoded in full, so a file passes exactly when {@link #decode(Path)} would read it.
+     *
+     * @return the image's width and height
+     */
+    public static int[] probe(Path file) {
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(file);
+        } catch (NoSuchFileException e) {
+            throw new DataException(file, "file not found");
+        } catch (IOException e) {
+            throw new DataException(file, "cannot be read: " + e.getMessage(), e);
+        }
+        if (bytes.length == 0) {
+            throw new DataException(file, "file is empty");
+        }
+        try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(bytes))) {
+            Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
+            if (readers.hasNext()) {
+                ImageReader reader = readers.next();
+                try {
+                    reader.setInput(in, true, true);
+                    String format = reader.getFormatName().toLowerCase(Locale.ROOT);
+                    int[] size = {reader.getWidth(0), reader.getHeight(0)};
+                    checkSize(file, size[0], size[1]);
+                    boolean complete = format.equals("jpeg") ? endsWithJpegEnd(bytes)
+                            : format.equals("png") && endsWithPngEnd(bytes);
+                    if (complete) {
+                        return size;
+                    }
+                } catch (IOException | RuntimeException e) {
+                    if (e instanceof DataException d) {
+                        throw d;
+                    }
+                    // The full decode below says what is wrong.
+                } finally {
+                    reader.dispose();
+                }
+            }
+        } catch (IOException e) {
+            throw new DataException(file, "cannot be read: " + e.getMessage(), e);
+        }
+        BufferedImage img = decode(bytes, file);
+        return new int[] {img.getWidth(), img.getHeight()};
+    }
+
+    /** An end-of-image marker, perhaps followed by a little padding, as some cameras write. */
+    private static boolean endsWithJpegEnd(byte[] b) {
+        for (int i = b.length - 2; i >= Math.max(0, b.length - 256); i--) {
+            if ((b[i] & 0xFF) == 0xFF && (b[i + 1] & 0xFF) == 0xD9) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean endsWithPngEnd(byte[] b) {
+        return b.length > PNG_END.length && Arrays.equals(b, b.length - PNG_END.length, b.length, PNG_END, 0,
+                PNG_END.length);
+    }
+
+    private static void checkSize(Path file, int width, int height) {
+        long pixels = (long) width * height;
+        long max = maxPixels();
+        if (pixels > max) {
+            throw new DataException(file, String.format(Locale.ROOT, "image is %dx%d (%,d pixels), more than the "
+                    + "limit of %,d pixels (Pillow's decompression-bomb limit); shrink the image, or raise the limit "
+                    + "with -D%s=N (e.g. in JAVA_TOOL_OPTIONS)", width, height, pixels, max, MAX_PIXELS_PROPERTY));
+        }
+    }
+
+    /** Running out of memory on one image, said as what to change. */
+    private static DataException outOfMemory(Path file, int width, int height) {
+        String size = width < 0 ? "this image" : String.format(Locale.ROOT, "this %dx%d image (%,d MB as RGB)",
+                width, height, 3L * width * height >> 20);
+        return new DataException(file, "out of memory decoding " + size + "; load fewer images at once (a smaller "
+                + "batch, fewer workers, a smaller image size), shrink the image, or give Java more memory (e.g. "
+                + "JAVA_TOOL_OPTIONS=-Xmx8g)");
+    }
 
     /**
      * Reads an image as 8-bit RGB: grey images are copied to all three channels (without the colour management
@@ -35,7 +149,12 @@ public final class ImageDecoder {
      * dropped and 16-bit samples keep their high byte, as PIL's {@code convert("RGB")} does.
      */
     public static RgbImage readRgb(Path file) {
-        return toRgb(decode(file), file);
+        BufferedImage img = decode(file);
+        try {
+            return toRgb(img, file);
+        } catch (OutOfMemoryError e) {
+            throw outOfMemory(file, img.getWidth(), img.getHeight());
+        }
     }
 
     /** As {@link #readRgb(Path)}, for an image already in memory; {@code source} names it in errors. */
@@ -107,8 +226,14 @@ public final class ImageDecoder {
             String format = reader.getFormatName().toUpperCase(Locale.ROOT);
             List<String> warnings = new ArrayList<>();
             reader.addIIOReadWarningListener((source, warning) -> warnings.add(warning));
+            int width = -1;
+            int height = -1;
             try {
                 reader.setInput(in, true, true);
+                width = reader.getWidth(0);
+                height = reader.getHeight(0);
+                // Refused before the decoder allocates: a 60000x60000 PNG header is a few bytes.
+                checkSize(file, width, height);
                 BufferedImage img = reader.read(0);
                 if (!warnings.isEmpty()) {
                     throw new DataException(file, "damaged " + format + " image (" + warnings.get(0)
@@ -121,6 +246,8 @@ public final class ImageDecoder {
                 }
                 throw new DataException(file, "cannot be decoded as " + format + ", it may be truncated or "
                         + "corrupt: " + describe(e), e);
+            } catch (OutOfMemoryError e) {
+                throw outOfMemory(file, width, height);
             } finally {
                 reader.dispose();
             }

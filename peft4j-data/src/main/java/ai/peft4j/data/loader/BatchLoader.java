@@ -6,7 +6,9 @@ import ai.peft4j.data.ImageDataset;
 import ai.peft4j.data.LabelledImage;
 import ai.peft4j.data.Sample;
 import ai.peft4j.data.SegmentationDataset;
+import ai.peft4j.data.image.ImageDecoder;
 import ai.peft4j.data.transform.PairTransform;
+import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -48,6 +50,11 @@ public final class BatchLoader implements AutoCloseable {
 
     private static final AtomicInteger POOLS = new AtomicInteger();
 
+    /** What to change when loading runs out of memory; each loading worker holds a whole batch. */
+    private static final String LOWER = "lower the batch size (training.batch), the loading workers "
+            + "(training.workers) or the image size (model.image_size), or give Java more memory (e.g. "
+            + "JAVA_TOOL_OPTIONS=-Xmx8g)";
+
     private final String datasetName;
     private final int size;
     private final SampleSource source;
@@ -57,8 +64,25 @@ public final class BatchLoader implements AutoCloseable {
     /** Loads {@code dataset}'s pairs through {@code transform} (e.g. a letterbox or the training augmentation). */
     public BatchLoader(ImageDataset dataset, PairTransform transform, LoaderConfig config) {
         this(dataset.name(), dataset.size(), (index, epoch) -> {
-            LabelledImage pair = dataset.read(index);
-            return transform.apply(pair, sampleRandom(config.seed(), epoch, index)).toSample();
+            try {
+                LabelledImage pair = dataset.read(index);
+                return transform.apply(pair, sampleRandom(config.seed(), epoch, index)).toSample();
+            } catch (OutOfMemoryError e) {
+                List<Path> files = dataset.files(index);
+                Path file = files.isEmpty() ? null : files.get(0);
+                String size = "";
+                if (file != null) {
+                    try {
+                        int[] wh = ImageDecoder.probe(file);
+                        size = " (" + wh[0] + "x" + wh[1] + ")";
+                    } catch (RuntimeException | OutOfMemoryError ignored) {
+                        // the message stands without the size
+                    }
+                }
+                throw new DataException(file, "out of memory loading this image" + size + " for " + dataset.name()
+                        + " in batches of " + config.batchSize() + " on " + config.workers() + " workers; "
+                        + LOWER);
+            }
         }, config);
     }
 
@@ -219,6 +243,15 @@ public final class BatchLoader implements AutoCloseable {
         }
 
         private Batch load(int from, int to) {
+            try {
+                return stack(from, to);
+            } catch (OutOfMemoryError e) {
+                throw new DataException(null, "out of memory loading a batch of " + (to - from) + " images of "
+                        + datasetName + " on " + config.workers() + " workers; " + LOWER);
+            }
+        }
+
+        private Batch stack(int from, int to) {
             List<String> ids = new ArrayList<>(to - from);
             Sample first = null;
             float[] images = null;

@@ -37,6 +37,24 @@ class LoaderThroughput {
                 (System.nanoTime() - start) / 1e9, report.problems().size());
     }
 
+    /** What checking every file before training costs: headers and file ends, against decoding every pair. */
+    @Test
+    void neuSeg_fileCheckAgainstFullDecode() {
+        VocDataset train = VocDataset.open(SharedFiles.require("data/neu-seg"), "train", NEU);
+        train.check();
+        for (int round = 0; round < 2; round++) {
+            long start = System.nanoTime();
+            CheckReport files = train.checkFiles();
+            double probe = (System.nanoTime() - start) / 1e9;
+            start = System.nanoTime();
+            CheckReport full = train.check();
+            double decode = (System.nanoTime() - start) / 1e9;
+            System.out.printf(Locale.ROOT, "neu-seg train, %d pairs: file check %.2f s, full decode %.2f s (%.1fx), "
+                    + "%d and %d problems%n", files.pairsChecked(), probe, decode, decode / probe,
+                    files.problems().size(), full.problems().size());
+        }
+    }
+
     /**
      * CPU time of one sample (read, augment, scale to floats) on one thread: what a free core can sustain, whatever
      * else the machine is running while the wall-clock figures are taken.

@@ -1,5 +1,6 @@
 package ai.peft4j.data.image;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -8,8 +9,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.peft4j.core.testing.SharedFiles;
 import ai.peft4j.data.DataException;
 import ai.peft4j.data.TestImages;
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.zip.CRC32;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -97,6 +103,74 @@ class ImageDecoderTest {
         DataException e = assertThrows(DataException.class, () -> ImageDecoder.readRgb(file));
         assertEquals(file, e.file());
         assertTrue(e.getMessage().contains("PNG"), e.getMessage());
+    }
+
+    /** A PNG whose header claims {@code width x height} pixels, followed only by the end chunk. */
+    private static byte[] pngHeader(int width, int height) throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.write(new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'});
+        ByteBuffer ihdr = ByteBuffer.allocate(13).putInt(width).putInt(height).put((byte) 8).put((byte) 2)
+                .put((byte) 0).put((byte) 0).put((byte) 0);
+        chunk(out, "IHDR", ihdr.array());
+        chunk(out, "IEND", new byte[0]);
+        return out.toByteArray();
+    }
+
+    private static void chunk(ByteArrayOutputStream out, String type, byte[] data) throws Exception {
+        CRC32 crc = new CRC32();
+        crc.update(type.getBytes(StandardCharsets.US_ASCII));
+        crc.update(data);
+        out.write(ByteBuffer.allocate(4).putInt(data.length).array());
+        out.write(type.getBytes(StandardCharsets.US_ASCII));
+        out.write(data);
+        out.write(ByteBuffer.allocate(4).putInt((int) crc.getValue()).array());
+    }
+
+    @Test
+    void decompressionBomb_isRefusedFromItsHeaderNamingTheFileAndSize() throws Exception {
+        Path bomb = dir.resolve("bomb.png");
+        Files.write(bomb, pngHeader(60000, 60000));
+        String expected = bomb + ": image is 60000x60000 (3,600,000,000 pixels), more than the limit of 89,478,485 "
+                + "pixels (Pillow's decompression-bomb limit); shrink the image, or raise the limit with "
+                + "-Dpeft4j.maxImagePixels=N (e.g. in JAVA_TOOL_OPTIONS)";
+        assertEquals(expected, assertThrows(DataException.class, () -> ImageDecoder.readRgb(bomb)).getMessage());
+        assertEquals(expected, assertThrows(DataException.class, () -> ImageDecoder.readMask(bomb)).getMessage());
+        assertEquals(expected, assertThrows(DataException.class, () -> ImageDecoder.probe(bomb)).getMessage());
+        Path small = dir.resolve("small.png");
+        ImageEncoder.writePng(TestImages.gradient(40, 30), small);
+        System.setProperty(ImageDecoder.MAX_PIXELS_PROPERTY, "1000");
+        try {
+            assertTrue(assertThrows(DataException.class, () -> ImageDecoder.readRgb(small)).getMessage()
+                    .contains("image is 40x30 (1,200 pixels), more than the limit of 1,000 pixels"));
+            System.setProperty(ImageDecoder.MAX_PIXELS_PROPERTY, "1200");
+            assertEquals(40, ImageDecoder.readRgb(small).width());
+        } finally {
+            System.clearProperty(ImageDecoder.MAX_PIXELS_PROPERTY);
+        }
+    }
+
+    @Test
+    void probe_readsSizesAndRefusesExactlyWhatDecodingRefuses() throws Exception {
+        Path jpeg = dir.resolve("ok.jpg");
+        TestImages.jpeg(jpeg, 64, 48);
+        assertArrayEquals(new int[] {64, 48}, ImageDecoder.probe(jpeg));
+        Path png = dir.resolve("ok.png");
+        ImageEncoder.writePng(TestImages.gradient(40, 30), png);
+        assertArrayEquals(new int[] {40, 30}, ImageDecoder.probe(png));
+        // Bytes after the end marker: the full decode reads it, so the probe must too.
+        Path padded = dir.resolve("padded.jpg");
+        Files.write(padded, Files.readAllBytes(jpeg));
+        Files.write(padded, new byte[1000], java.nio.file.StandardOpenOption.APPEND);
+        assertArrayEquals(new int[] {64, 48}, ImageDecoder.probe(padded));
+        for (String name : List.of("ok.jpg", "ok.png")) {
+            Path cut = dir.resolve("cut-" + name);
+            Files.write(cut, Files.readAllBytes(dir.resolve(name)));
+            TestImages.truncate(cut, 0.6);
+            DataException decoding = assertThrows(DataException.class, () -> ImageDecoder.decode(cut));
+            DataException probing = assertThrows(DataException.class, () -> ImageDecoder.probe(cut));
+            assertEquals(decoding.getMessage(), probing.getMessage());
+            assertTrue(probing.getMessage().startsWith(cut.toString()), probing.getMessage());
+        }
     }
 
     @Test

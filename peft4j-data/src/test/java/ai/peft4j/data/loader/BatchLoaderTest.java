@@ -10,6 +10,7 @@ import ai.peft4j.data.Batch;
 import ai.peft4j.data.DataException;
 import ai.peft4j.data.ImageDataset;
 import ai.peft4j.data.LabelledImage;
+import ai.peft4j.data.image.ImageEncoder;
 import ai.peft4j.data.image.RgbImage;
 import ai.peft4j.data.transform.Letterbox;
 import ai.peft4j.data.transform.TrainAugmentation;
@@ -19,10 +20,11 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class BatchLoaderTest {
     /** Pairs of varied sizes whose pixels encode their index; one index may be broken. */
-    static final class Numbered implements ImageDataset {
+    static class Numbered implements ImageDataset {
         private final int size;
         private final int broken;
 
@@ -149,6 +151,40 @@ class BatchLoaderTest {
             try (BatchLoader.Epoch again = loader.epoch(1)) {
                 assertEquals(List.of("s0", "s1", "s2", "s3"), again.next().ids());
             }
+        }
+    }
+
+    @Test
+    void outOfMemoryWhileLoading_becomesADataExceptionNamingTheFileItsSizeAndWhatToLower(@TempDir Path tmp)
+            throws Exception {
+        Path big = tmp.resolve("JPEGImages/5.png");
+        ImageEncoder.writePng(RgbImage.filled(30, 20, 1, 2, 3), big);
+        ImageDataset data = new Numbered(8, -1) {
+            @Override
+            public LabelledImage read(int index) {
+                if (index == 5) {
+                    throw new OutOfMemoryError("Java heap space");
+                }
+                return super.read(index);
+            }
+
+            @Override
+            public List<Path> files(int index) {
+                return List.of(tmp.resolve("JPEGImages/" + index + ".png"));
+            }
+        };
+        try (BatchLoader loader = new BatchLoader(data, Letterbox.square(8), new LoaderConfig(4, false, 0, 2, 4,
+                false))) {
+            DataException e = assertThrows(DataException.class, () -> {
+                try (BatchLoader.Epoch it = loader.epoch(0)) {
+                    it.forEachRemaining(b -> { });
+                }
+            });
+            assertEquals(big, e.file());
+            assertEquals(big + ": out of memory loading this image (30x20) for numbered in batches of 4 on 2 workers; "
+                    + "lower the batch size (training.batch), the loading workers (training.workers) or the image "
+                    + "size (model.image_size), or give Java more memory (e.g. JAVA_TOOL_OPTIONS=-Xmx8g)",
+                    e.getMessage());
         }
     }
 

@@ -4,6 +4,7 @@ import java.io.BufferedWriter;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -27,8 +28,18 @@ final class LineFile implements AutoCloseable {
     }
 
     void line(String text) throws IOException {
-        out.write(text);
-        out.write('\n');
+        try {
+            out.write(text);
+            out.write('\n');
+        } catch (IOException e) {
+            throw named(e);
+        }
+    }
+
+    /** A write error names the file being written: the JDK's says only "No space left on device". */
+    private IOException named(IOException e) {
+        return e instanceof FileSystemException ? e : new FileSystemException(target.toString(), null,
+                e.getMessage());
     }
 
     @Override
@@ -38,7 +49,11 @@ final class LineFile implements AutoCloseable {
         }
         closed = true;
         try {
-            out.close();
+            try {
+                out.close();
+            } catch (IOException e) {
+                throw named(e);
+            }
             try {
                 Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } catch (AtomicMoveNotSupportedException e) {

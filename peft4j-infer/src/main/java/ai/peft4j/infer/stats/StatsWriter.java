@@ -1,5 +1,6 @@
 package ai.peft4j.infer.stats;
 
+import ai.peft4j.core.text.CsvRow;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -38,7 +39,7 @@ public final class StatsWriter implements AutoCloseable {
                     head.add(n + "_components");
                 }
             }
-            csv.line(String.join(",", head));
+            csv.line(CsvRow.format(head));
         }
     }
 
@@ -49,7 +50,7 @@ public final class StatsWriter implements AutoCloseable {
         }
         if (csv != null) {
             StringBuilder row = new StringBuilder();
-            row.append(s.frame()).append(',').append(csvField(s.name())).append(',')
+            row.append(s.frame()).append(',').append(CsvRow.field(s.name())).append(',')
                     .append(String.format(Locale.ROOT, "%.3f", s.seconds())).append(',').append(s.width()).append(',')
                     .append(s.height());
             for (int c = 0; c < classNames.size(); c++) {
@@ -94,10 +95,6 @@ public final class StatsWriter implements AutoCloseable {
         }
         m.put("components", comps);
         return m;
-    }
-
-    private static String csvField(String v) {
-        return v.contains(",") || v.contains("\"") || v.contains("\n") ? "\"" + v.replace("\"", "\"\"") + "\"" : v;
     }
 
     @Override

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import ai.peft4j.core.text.CsvRow;
 import ai.peft4j.data.image.Palette;
 import ai.peft4j.data.image.RgbImage;
 import ai.peft4j.infer.render.Overlay;
@@ -80,6 +81,24 @@ class FrameStatsTest {
                 + "{\"class\":1,\"name\":\"inclusion\",\"pixels\":1,\"box\":[0,3,0,3]},"
                 + "{\"class\":2,\"name\":\"patches\",\"pixels\":3,\"box\":[3,0,4,1]},"
                 + "{\"class\":3,\"name\":\"scratches\",\"pixels\":1,\"box\":[4,3,4,3]}]}"), Files.readAllLines(jsonl));
+    }
+
+    @Test
+    void writer_quotesNamesWithCommasAndQuotesSoTheyReadBack() throws Exception {
+        Path csv = tmp.resolve("s.csv");
+        List<String> classes = List.of("bg", "dent, deep", "scratch \"long\"", "spot");
+        String frame = "line 3, cam \"B\".png";
+        try (StatsWriter w = new StatsWriter(classes, csv, null)) {
+            w.write(FrameStats.of(7, frame, 1.5, new ClassMap(5, 4, MASK), 4));
+        }
+        List<String> lines = Files.readAllLines(csv);
+        List<String> head = CsvRow.parse(lines.get(0));
+        List<String> row = CsvRow.parse(lines.get(1));
+        assertEquals(head.size(), row.size());
+        assertEquals(List.of("frame", "name", "seconds", "width", "height", "bg_pixels", "bg_fraction",
+                "dent, deep_pixels"), head.subList(0, 8));
+        assertEquals("scratch \"long\"_components", head.get(12));
+        assertEquals(List.of("7", frame, "1.500", "5", "4", "11"), row.subList(0, 6));
     }
 
     @Test

@@ -48,6 +48,14 @@ public record TrainerConfig(int epochs, int numClasses, String optimizer, double
             throw new IllegalArgumentException("learning rates must be positive, got " + learningRate + " and "
                     + minLearningRate);
         }
+        if (!(weightDecay >= 0) || Double.isInfinite(weightDecay)) {
+            throw new IllegalArgumentException("weight decay must be 0 or positive, got " + weightDecay);
+        }
+        // Averages of past gradients that forget nothing (1) or grow (above 1) diverge.
+        if (!(momentum >= 0 && momentum < 1) || !(beta2 >= 0 && beta2 < 1)) {
+            throw new IllegalArgumentException("momentum (Adam's beta1) and beta2 must be at least 0 and below 1, got "
+                    + momentum + " and " + beta2);
+        }
         if (evalPeriod < 1) {
             throw new IllegalArgumentException("evalPeriod must be at least 1, got " + evalPeriod);
         }

@@ -99,6 +99,17 @@ class TrainerTest {
     }
 
     @Test
+    void config_negativeWeightDecayAndMomentaOutsideZeroToOne_areRefusedAtBuild() {
+        assertEquals("weight decay must be 0 or positive, got -0.1", assertThrows(IllegalArgumentException.class,
+                () -> config(4).optWeightDecay(-0.1).build()).getMessage());
+        assertEquals("momentum (Adam's beta1) and beta2 must be at least 0 and below 1, got 2.0 and 0.999",
+                assertThrows(IllegalArgumentException.class, () -> config(4).optMomentum(2).build()).getMessage());
+        assertThrows(IllegalArgumentException.class, () -> config(4).optBeta2(1).build());
+        assertThrows(IllegalArgumentException.class, () -> config(4).optMomentum(-0.5).build());
+        assertEquals(0.0, config(4).optMomentum(0).optWeightDecay(0).build().momentum());
+    }
+
+    @Test
     void fit_cosineSchedule_recordsPublishedRates(@TempDir Path dir) throws Exception {
         TrainingResult r = trainer(config(4).build(), dir).build().fit();
         // 4 epochs: warm-up 1 epoch from 1e-3, flat last epoch at 1e-4.

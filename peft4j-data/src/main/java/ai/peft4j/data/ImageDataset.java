@@ -38,11 +38,6 @@ public interface ImageDataset extends SegmentationDataset {
         return 0;
     }
 
-    /** The files pair {@code index} is read from, image first; empty when the data set does not say. */
-    default List<Path> files(int index) {
-        return List.of();
-    }
-
     /**
      * Checks that every file of every pair can be decoded, cheaply (headers, and the ends of JPEG and PNG files;
      * see {@link ImageDecoder#probe}), on the common pool: a damaged validation image is found before training

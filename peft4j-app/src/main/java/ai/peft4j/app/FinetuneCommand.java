@@ -6,6 +6,7 @@ import ai.peft4j.app.config.RunConfig;
 import ai.peft4j.app.config.RunConfigFile;
 import ai.peft4j.app.run.MethodFactory;
 import ai.peft4j.app.run.RunData;
+import ai.peft4j.app.run.RunFolderLock;
 import ai.peft4j.app.run.RunTraining;
 import ai.peft4j.app.run.SegmentationNet;
 import ai.peft4j.app.run.Weights;
@@ -20,7 +21,6 @@ import ai.peft4j.train.loop.Checkpoint;
 import ai.peft4j.train.loop.TrainingResult;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -76,36 +76,38 @@ final class FinetuneCommand implements Callable<Integer> {
         ImageDataset val = c.data().valSplit().isEmpty() ? null : RunData.open(c.data(), c.data().valSplit());
         int classes = TrainCommand.classes(c, train);
         Path out = Path.of(c.output());
-        RunTraining.checkResumable(out, RunTraining.trainerConfig(c.training(), classes));
-        try (NDManager m = EngineSetup.newManager()) {
-            Weights w = Weights.read(Path.of(c.model().init()), m);
-            int baseClasses = w.classes() > 0 ? w.classes() : classes;
-            EngineSetup.seed(c.training().seed());
-            Module model = SegmentationNet.build(c.model(), baseClasses, m);
-            SegmentationNet.loadStrict(model, w);
-            PeftMethod pm = MethodFactory.create(c.method().name(), c.method().options(), m);
-            if (pm instanceof SegmenterMethod sm) {
-                sm.withClasses(classes);
-            } else if (baseClasses != classes) {
-                throw new IllegalArgumentException("method '" + pm.name() + "' keeps the base model's head ("
-                        + baseClasses + " classes) but the data set has " + classes);
+        try (RunFolderLock lock = RunFolderLock.take(out, console)) {
+            RunTraining.checkResumable(out, c, RunTraining.trainerConfig(c.training(), classes));
+            try (NDManager m = EngineSetup.newManager()) {
+                Weights w = Weights.read(Path.of(c.model().init()), m);
+                int baseClasses = w.classes() > 0 ? w.classes() : classes;
+                EngineSetup.seed(c.training().seed());
+                Module model = SegmentationNet.build(c.model(), baseClasses, m);
+                SegmentationNet.loadStrict(model, w);
+                PeftMethod pm = MethodFactory.create(c.method().name(), c.method().options(), m);
+                if (pm instanceof SegmenterMethod sm) {
+                    sm.withClasses(classes);
+                } else if (baseClasses != classes) {
+                    throw new IllegalArgumentException("method '" + pm.name() + "' keeps the base model's head ("
+                            + baseClasses + " classes) but the data set has " + classes);
+                }
+                Attachment a = pm.attach(model);
+                rc.writeResolved(out, "finetune");
+                RunSummary.model(console, pm.name() + " on " + SegmentationNet.spec(c.model(), baseClasses)
+                        .describe() + " from " + w.file() + ", " + classes + " classes", model);
+                console.printf(Locale.ROOT, "Data      %s: %d training images%s%n", c.data().root(), train.size(),
+                        val == null ? ", no validation" : ", " + val.size() + " validation images");
+                TrainingResult r = RunTraining.fit(model, c.training(), c.model().imageSize(), train, val, out,
+                        console);
+                AdapterFiles.save(a, out.resolve("adapter"));
+                if (r.bestCheckpoint() != null) {
+                    model.loadStateDict(Checkpoint.read(r.bestCheckpoint(), m).modelState(), true);
+                    AdapterFiles.save(a, out.resolve("adapter-best"));
+                }
+                RunSummary.result(console, r, out);
+                console.printf(Locale.ROOT, "Adapter   %s%s%n", out.resolve("adapter"),
+                        r.bestCheckpoint() == null ? "" : ", best epoch's: " + out.resolve("adapter-best"));
             }
-            Attachment a = pm.attach(model);
-            Files.createDirectories(out);
-            rc.writeResolved(out, "finetune");
-            RunSummary.model(console, pm.name() + " on " + SegmentationNet.spec(c.model(), baseClasses).describe()
-                    + " from " + w.file() + ", " + classes + " classes", model);
-            console.printf(Locale.ROOT, "Data      %s: %d training images%s%n", c.data().root(), train.size(),
-                    val == null ? ", no validation" : ", " + val.size() + " validation images");
-            TrainingResult r = RunTraining.fit(model, c.training(), c.model().imageSize(), train, val, out, console);
-            AdapterFiles.save(a, out.resolve("adapter"));
-            if (r.bestCheckpoint() != null) {
-                model.loadStateDict(Checkpoint.read(r.bestCheckpoint(), m).modelState(), true);
-                AdapterFiles.save(a, out.resolve("adapter-best"));
-            }
-            RunSummary.result(console, r, out);
-            console.printf(Locale.ROOT, "Adapter   %s%s%n", out.resolve("adapter"), r.bestCheckpoint() == null ? ""
-                    : ", best epoch's: " + out.resolve("adapter-best"));
         }
         return 0;
     }

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDManager;
 import ai.peft4j.app.config.RunConfig;
 import ai.peft4j.app.config.RunConfigFile;
 import ai.peft4j.app.run.RunData;
+import ai.peft4j.app.run.RunFolderLock;
 import ai.peft4j.app.run.RunTraining;
 import ai.peft4j.app.run.SegmentationNet;
 import ai.peft4j.app.run.Weights;
@@ -14,7 +15,6 @@ import ai.peft4j.data.ImageDataset;
 import ai.peft4j.train.loop.TrainingResult;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -44,23 +44,26 @@ final class TrainCommand implements Callable<Integer> {
         ImageDataset val = c.data().valSplit().isEmpty() ? null : RunData.open(c.data(), c.data().valSplit());
         int classes = classes(c, train);
         Path out = Path.of(c.output());
-        RunTraining.checkResumable(out, RunTraining.trainerConfig(c.training(), classes));
-        Files.createDirectories(out);
-        rc.writeResolved(out, "train");
-        try (NDManager m = EngineSetup.newManager()) {
-            EngineSetup.seed(c.training().seed());
-            Module model = SegmentationNet.build(c.model(), classes, m);
-            RunSummary.model(console, SegmentationNet.spec(c.model(), classes).describe(), model);
-            if (!c.model().init().isEmpty()) {
-                LoadReport r = SegmentationNet.loadLenient(model, Weights.read(Path.of(c.model().init()), m));
-                console.printf(Locale.ROOT, "Init      %s: %d tensors loaded, %d kept their initial values, %d in "
-                        + "the file unused%n", c.model().init(), r.loaded().size(), r.missing().size()
-                        + r.mismatched().size(), r.unexpected().size());
+        // The lock first: the settings checked must be those of the run that continues, not of one starting now.
+        try (RunFolderLock lock = RunFolderLock.take(out, console)) {
+            RunTraining.checkResumable(out, c, RunTraining.trainerConfig(c.training(), classes));
+            rc.writeResolved(out, "train");
+            try (NDManager m = EngineSetup.newManager()) {
+                EngineSetup.seed(c.training().seed());
+                Module model = SegmentationNet.build(c.model(), classes, m);
+                RunSummary.model(console, SegmentationNet.spec(c.model(), classes).describe(), model);
+                if (!c.model().init().isEmpty()) {
+                    LoadReport r = SegmentationNet.loadLenient(model, Weights.read(Path.of(c.model().init()), m));
+                    console.printf(Locale.ROOT, "Init      %s: %d tensors loaded, %d kept their initial values, "
+                            + "%d in the file unused%n", c.model().init(), r.loaded().size(), r.missing().size()
+                            + r.mismatched().size(), r.unexpected().size());
+                }
+                console.printf(Locale.ROOT, "Data      %s: %d training images%s%n", c.data().root(), train.size(),
+                        val == null ? ", no validation" : ", " + val.size() + " validation images");
+                TrainingResult r = RunTraining.fit(model, c.training(), c.model().imageSize(), train, val, out,
+                        console);
+                RunSummary.result(console, r, out);
             }
-            console.printf(Locale.ROOT, "Data      %s: %d training images%s%n", c.data().root(), train.size(),
-                    val == null ? ", no validation" : ", " + val.size() + " validation images");
-            TrainingResult r = RunTraining.fit(model, c.training(), c.model().imageSize(), train, val, out, console);
-            RunSummary.result(console, r, out);
         }
         return 0;
     }

@@ -7,7 +7,6 @@ import java.net.InetAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileVisitOption;
 import java.nio.file.FileVisitResult;
@@ -20,6 +19,7 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -44,12 +44,17 @@ public final class RunFolderLock implements AutoCloseable {
     private static final int LEFTOVER_DEPTH = 4;
     private static final int TRIES = 5;
 
+    /** The lock files this process holds, with their holders' records. */
+    private static final Map<Path, String> HELD = new HashMap<>();
+
     private final Path file;
+    private final Path key;
     private final FileChannel channel;
     private final FileLock lock;
 
-    private RunFolderLock(Path file, FileChannel channel, FileLock lock) {
+    private RunFolderLock(Path file, Path key, FileChannel channel, FileLock lock) {
         this.file = file;
+        this.key = key;
         this.channel = channel;
         this.lock = lock;
     }
@@ -63,43 +68,62 @@ public final class RunFolderLock implements AutoCloseable {
     public static RunFolderLock take(Path dir, PrintStream console) throws IOException {
         Files.createDirectories(dir);
         Path file = dir.resolve(FILE);
-        for (int attempt = 0; attempt < TRIES; attempt++) {
-            FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
-                    StandardOpenOption.WRITE);
-            FileLock lock;
-            String previous;
-            try {
-                try {
-                    lock = ch.tryLock();
-                } catch (OverlappingFileLockException e) {
-                    lock = null; // another run in this process holds it
-                }
-                previous = read(ch);
-                if (lock == null) {
-                    throw new IllegalStateException(dir + " is in use by another run (" + describe(previous)
-                            + "); wait for it to end, or give this run another output folder");
-                }
-                String holder = "pid=" + ProcessHandle.current().pid() + "\nhost=" + host() + "\nstarted="
-                        + Instant.now() + "\n";
-                ch.truncate(0);
-                ch.write(ByteBuffer.wrap(holder.getBytes(StandardCharsets.UTF_8)), 0);
-                ch.force(false);
-                // A holder that ended may have removed the file after we opened it: a lock on a removed file
-                // claims nothing, so the file at the path must be the one we wrote.
-                if (!holder.equals(readPath(file))) {
-                    lock.release();
-                    ch.close();
-                    continue;
-                }
-            } catch (IOException | RuntimeException e) {
-                ch.close();
-                throw e;
+        Path key = dir.toRealPath().resolve(FILE);
+        String holder = "pid=" + ProcessHandle.current().pid() + "\nhost=" + host() + "\nstarted=" + Instant.now()
+                + "\n";
+        // Runs of this process are told apart here, before a second channel opens the file: closing any channel
+        // of a file drops all of the process's locks on it (POSIX), the holder's included.
+        synchronized (HELD) {
+            String other = HELD.putIfAbsent(key, holder);
+            if (other != null) {
+                throw inUse(dir, other);
             }
+        }
+        try {
+            for (int attempt = 0; attempt < TRIES; attempt++) {
+                RunFolderLock taken = tryTake(dir, file, key, holder, console);
+                if (taken != null) {
+                    return taken;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            release(key);
+            throw e;
+        }
+        release(key);
+        throw new IOException(file + ": the lock file was replaced " + TRIES + " times while taking it; is another "
+                + "run starting in " + dir + "? Try again");
+    }
+
+    /** The lock, or null when the file at the path changed while taking it (its holder removed it). */
+    private static RunFolderLock tryTake(Path dir, Path file, Path key, String holder, PrintStream console)
+            throws IOException {
+        Object before = identity(file);
+        FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
+                StandardOpenOption.WRITE);
+        String previous;
+        try {
+            FileLock lock = ch.tryLock();
+            previous = read(ch);
+            if (lock == null) {
+                throw inUse(dir, previous);
+            }
+            // A holder that ended may have removed the file after we opened it, and a lock on a removed file
+            // claims nothing: the path must have named one file from before the opening until after the locking.
+            // (Comparing the content would open the file a second time, and closing that drops the lock.)
+            Object after = identity(file);
+            if (before == null || !before.equals(after)) {
+                ch.close();
+                return null;
+            }
+            ch.truncate(0);
+            ch.write(ByteBuffer.wrap(holder.getBytes(StandardCharsets.UTF_8)), 0);
+            ch.force(false);
             if (!previous.isBlank()) {
                 console.printf(Locale.ROOT, "Taking over %s: the run that left it (%s) has ended%n", file,
                         describe(previous));
             }
-            RunFolderLock taken = new RunFolderLock(file, ch, lock);
+            RunFolderLock taken = new RunFolderLock(file, key, ch, lock);
             try {
                 removeLeftovers(dir, console);
             } catch (IOException | RuntimeException e) {
@@ -107,9 +131,10 @@ public final class RunFolderLock implements AutoCloseable {
                 throw e;
             }
             return taken;
+        } catch (IOException | RuntimeException e) {
+            ch.close();
+            throw e;
         }
-        throw new IOException(file + ": the lock file was replaced " + TRIES + " times while taking it; is another "
-                + "run starting in " + dir + "? Try again");
     }
 
     /** Removes the lock file and releases the lock. */
@@ -119,11 +144,33 @@ public final class RunFolderLock implements AutoCloseable {
             // Removed while still held, so that no run can take the lock on the file that is going away.
             Files.deleteIfExists(file);
         } finally {
-            try {
+            try (FileChannel ch = channel) {
                 lock.release();
             } finally {
-                channel.close();
+                release(key);
             }
+        }
+    }
+
+    private static void release(Path key) {
+        synchronized (HELD) {
+            HELD.remove(key);
+        }
+    }
+
+    private static IllegalStateException inUse(Path dir, String holder) {
+        return new IllegalStateException(dir + " is in use by another run (" + describe(holder) + "); wait for it "
+                + "to end, or give this run another output folder");
+    }
+
+    /** What names the file at {@code path} (device and inode), or null when there is none. */
+    private static Object identity(Path path) throws IOException {
+        try {
+            Object key = Files.readAttributes(path, BasicFileAttributes.class).fileKey();
+            // Without file keys (Windows) an open file cannot be removed, so that it exists is enough.
+            return key != null ? key : Boolean.TRUE;
+        } catch (NoSuchFileException e) {
+            return null;
         }
     }
 
@@ -170,14 +217,6 @@ public final class RunFolderLock implements AutoCloseable {
             n = ch.read(b, b.position());
         }
         return new String(b.array(), 0, b.position(), StandardCharsets.UTF_8);
-    }
-
-    private static String readPath(Path file) throws IOException {
-        try {
-            return Files.readString(file, StandardCharsets.UTF_8);
-        } catch (NoSuchFileException e) {
-            return null;
-        }
     }
 
     /** "PID 123 on host, started 2026-12-07T10:55:00Z" from the lock file's lines. */

@@ -5,7 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
+import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -40,6 +42,43 @@ class RunFolderLockTest {
             assertTrue(Files.exists(run.resolve(RunFolderLock.FILE)));
         }
         assertEquals("", printed.toString(StandardCharsets.UTF_8), "nothing was stale");
+    }
+
+    /** Another process: takes the lock of the folder it is given and holds it until it is killed. */
+    public static final class Holder {
+        public static void main(String[] args) throws Exception {
+            try (RunFolderLock lock = RunFolderLock.take(Path.of(args[0]), System.out)) {
+                System.out.println("held");
+                System.in.read();
+            }
+        }
+    }
+
+    @Test
+    void lockOfAnotherProcess_refuses_andAfterItsKillIsTakenOverWithANotice() throws Exception {
+        Path run = tmp.resolve("runs/b");
+        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+        Process holder = new ProcessBuilder(java.toString(), "-cp", System.getProperty("java.class.path"),
+                Holder.class.getName(), run.toString()).redirectErrorStream(true).start();
+        try {
+            BufferedReader out = new BufferedReader(new InputStreamReader(holder.getInputStream(),
+                    StandardCharsets.UTF_8));
+            assertEquals("held", out.readLine());
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> RunFolderLock.take(run,
+                    console));
+            assertTrue(e.getMessage().startsWith(run + " is in use by another run (PID " + holder.pid() + " on "),
+                    e.getMessage());
+        } finally {
+            holder.destroyForcibly().waitFor();
+        }
+        // SIGKILL: the lock file stays, the system's lock is gone with the process.
+        assertTrue(Files.exists(run.resolve(RunFolderLock.FILE)));
+        try (RunFolderLock taken = RunFolderLock.take(run, console)) {
+            String notice = printed.toString(StandardCharsets.UTF_8);
+            assertTrue(notice.startsWith("Taking over " + run.resolve(RunFolderLock.FILE) + ": the run that left it "
+                    + "(PID " + holder.pid() + " on "), notice);
+            assertTrue(notice.strip().endsWith(") has ended"), notice);
+        }
     }
 
     @Test

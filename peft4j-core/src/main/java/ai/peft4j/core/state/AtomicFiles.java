@@ -41,8 +41,7 @@ public final class AtomicFiles {
         Path dir = target.toAbsolutePath().getParent();
         Path tmp = null;
         try {
-            Files.createDirectories(dir);
-            tmp = Files.createTempFile(dir, "." + target.getFileName(), ".tmp", plainFileMode(dir));
+            tmp = createTemporary(target);
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE);
                     OutputStream out = new BufferedOutputStream(Channels.newOutputStream(ch), 1 << 20)) {
                 writer.writeTo(out);
@@ -61,6 +60,16 @@ public final class AtomicFiles {
                 Files.deleteIfExists(tmp);
             }
         }
+    }
+
+    /**
+     * A new empty hidden file beside {@code target} (its folder created when missing) to write it to before it is
+     * moved over the target, named as {@link #isTemporary} recognises, with the mode of a plain new file.
+     */
+    public static Path createTemporary(Path target) throws IOException {
+        Path dir = target.toAbsolutePath().getParent();
+        Files.createDirectories(dir);
+        return Files.createTempFile(dir, "." + target.getFileName(), ".tmp", plainFileMode(dir));
     }
 
     /** Whether {@code file}'s name is that of a temporary {@link #write} leaves when it is interrupted. */

@@ -38,6 +38,19 @@ class AtomicFilesTest {
     }
 
     @Test
+    void createTemporary_isAHiddenSiblingThatIsTemporaryRecognises_withThePlainMode() throws IOException {
+        Path target = tmp.resolve("out").resolve("stats.csv");
+        Path t = AtomicFiles.createTemporary(target);
+        assertEquals(target.getParent(), t.getParent());
+        assertTrue(t.getFileName().toString().startsWith(".stats.csv"), t.toString());
+        assertTrue(AtomicFiles.isTemporary(t), t.toString());
+        if (tmp.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+            Path probe = Files.createFile(tmp.resolve("probe"));
+            assertEquals(Files.getPosixFilePermissions(probe), Files.getPosixFilePermissions(t));
+        }
+    }
+
+    @Test
     void write_underUmask022_gives0644() throws IOException {
         assumeTrue(tmp.getFileSystem().supportedFileAttributeViews().contains("posix"));
         // The umask cannot be read from Java; a plain new file shows it (rw-r--r-- is 0666 less 022).

@@ -37,7 +37,8 @@ import picocli.CommandLine.Option;
             "The run directory gets the checkpoints, history.csv, curves.png, config.yaml, and the adapter as a "
                 + "directory: adapter/ (last epoch) and adapter-best/ (best validation epoch). Use it with "
                 + "'peft4j eval|predict --checkpoint BASE --adapter RUN/adapter-best'. Rerunning the same command "
-                + "continues from the last checkpoint."})
+                + "continues from the last checkpoint; another method, base, model, data or training settings in "
+                + "the same directory are refused, and one run at a time holds a directory."})
 final class FinetuneCommand implements Callable<Integer> {
     @Mixin
     ConfigOptions config;

@@ -27,7 +27,8 @@ import picocli.CommandLine.Mixin;
             + "training, output).",
             "The run directory gets config.yaml (the resolved settings and where they came from), last and best "
                 + "checkpoints, history.csv and curves.png. Rerunning the same command continues from the last "
-                + "checkpoint."})
+                + "checkpoint; other model, data or training settings in the same directory are refused, and one run "
+                + "at a time holds a directory."})
 final class TrainCommand implements Callable<Integer> {
     @Mixin
     ConfigOptions config;

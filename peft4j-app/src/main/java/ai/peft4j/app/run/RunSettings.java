@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -35,7 +36,7 @@ public record RunSettings(Map<String, String> values) {
     private static final YAMLMapper YAML = new YAMLMapper();
 
     public RunSettings {
-        values = Map.copyOf(new TreeMap<>(values));
+        values = Collections.unmodifiableMap(new TreeMap<>(values));
     }
 
     /** The shaping settings of a resolved run configuration, keyed as in the run file. */
@@ -47,20 +48,12 @@ public record RunSettings(Map<String, String> values) {
         }
     }
 
-    /** The shaping settings of a run folder's {@code config.yaml}. */
-    public static RunSettings readResolved(Path file) throws IOException {
-        JsonNode tree;
-        try {
-            tree = YAML.readTree(Files.readString(file));
-        } catch (JacksonException e) {
-            throw new IllegalArgumentException(file + ": not valid YAML (" + e.getOriginalMessage() + "); it holds "
-                    + "the settings of the run in this folder: restore it, or use a new output directory");
-        }
-        if (tree == null || !tree.isObject()) {
-            throw new IllegalArgumentException(file + ": holds no settings; restore it, or use a new output "
-                    + "directory");
-        }
-        return of(tree);
+    /**
+     * The shaping settings of a run folder's {@code config.yaml}, read as a run file: a key that an older version
+     * did not write takes its default, as the run that wrote it did.
+     */
+    public static RunSettings readResolved(Path file) {
+        return of(RunConfigFile.read(file, List.of()).config());
     }
 
     /** Settings named freely (a command's options), values as they should be compared. */
@@ -133,8 +126,14 @@ public record RunSettings(Map<String, String> values) {
 
     /** The settings a command stored in {@code out}'s last checkpoint, or null when it stored none. */
     public static RunSettings storedIn(Path out) throws IOException {
-        String json = SafetensorsHeader.metadata(out.resolve(Trainer.LAST)).get(METADATA_KEY);
-        return json == null ? null : fromJson(json);
+        Path last = out.resolve(Trainer.LAST);
+        String json = SafetensorsHeader.metadata(last).get(METADATA_KEY);
+        try {
+            return json == null ? null : fromJson(json);
+        } catch (JacksonException e) {
+            throw new IOException(last + ": its " + METADATA_KEY + " metadata is not JSON (" + e.getOriginalMessage()
+                    + "); use a new output directory", e);
+        }
     }
 
     private static RunSettings of(JsonNode tree) {

@@ -3,6 +3,8 @@ package ai.peft4j.app;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.peft4j.app.run.RunData;
+import ai.peft4j.app.run.RunFolderLock;
+import ai.peft4j.app.run.RunSettings;
 import ai.peft4j.core.engine.EngineSetup;
 import ai.peft4j.core.nn.Module;
 import ai.peft4j.core.state.SafetensorsFile;
@@ -37,6 +39,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -173,7 +176,9 @@ final class DistillCommand implements Callable<Integer> {
         // Images load at the larger of the two sides; whichever model takes the smaller one gets the batch resized.
         int loadSide = Math.max(size, teacherSize);
         PrintStream console = new PrintStream(System.out, true, StandardCharsets.UTF_8);
-        try (NDManager manager = EngineSetup.newManager()) {
+        RunSettings settings = settings(backbone, pairs);
+        try (RunFolderLock lock = RunFolderLock.take(out, console); NDManager manager = EngineSetup.newManager()) {
+            RunSettings.requireStored(out, settings, "Use a new --out, or rerun with the saved values to resume it.");
             EngineSetup.seed(seed);
             Module t;
             FeatureModel teacherMaps;
@@ -216,7 +221,8 @@ final class DistillCommand implements Callable<Integer> {
                             LoaderConfig.evaluation(batch).withWorkers(workers))) {
                 Trainer.Builder b = Trainer.builder().setModel(s).setConfig(config)
                         .setTrainData(BatchSource.of(trainLoader)).setOutputDir(out).optObjective(objective)
-                        .optConsole(console).optClassNames(classes);
+                        .optConsole(console).optClassNames(classes)
+                        .optMetadata(Map.of(RunSettings.METADATA_KEY, settings.toJson()));
                 if (valLoader != null) {
                     b.optValidationData(BatchSource.of(valLoader));
                 }
@@ -232,6 +238,31 @@ final class DistillCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /** The options that shape the student, by name; not --workers or --out. */
+    private RunSettings settings(FastSegFormerConfig.Backbone backbone, List<FeaturePair> pairs) {
+        Map<String, Object> o = new LinkedHashMap<>();
+        o.put("--teacher", teacher.toString());
+        o.put("--teacher-model", teacherModel.toLowerCase(Locale.ROOT));
+        o.put("--teacher-backbone", teacherBackbone == null ? "" : teacherBackbone);
+        o.put("--teacher-features", teacherFeatures);
+        o.put("--student", "fastsegformer-" + backbone.letter().toLowerCase(Locale.ROOT));
+        o.put("--data", data.toString());
+        o.put("--classes", classes);
+        o.put("--epochs", epochs);
+        o.put("--batch", batch);
+        o.put("--lr", lr);
+        o.put("--size", size);
+        o.put("--teacher-size", teacherSize);
+        o.put("--features", pairs.toString());
+        o.put("--train-limit", trainLimit);
+        o.put("--val-split", valSplit);
+        o.put("--nfd-weight", nfdWeight);
+        o.put("--logit-weight", logitWeight);
+        o.put("--eval-period", evalPeriod);
+        o.put("--seed", seed);
+        return RunSettings.ofOptions(o);
     }
 
     /** True for the published FastSegFormer teacher, false for a peft4j Swin-Att-UNet. */

@@ -6,6 +6,7 @@ import ai.peft4j.app.config.RunConfig;
 import ai.peft4j.app.config.RunConfigFile;
 import ai.peft4j.app.run.MethodFactory;
 import ai.peft4j.app.run.RunData;
+import ai.peft4j.app.run.RunFolderLock;
 import ai.peft4j.app.run.RunTraining;
 import ai.peft4j.app.run.SegmentationNet;
 import ai.peft4j.app.run.Weights;
@@ -36,7 +37,8 @@ import picocli.CommandLine.Option;
             "The run directory gets the checkpoints, history.csv, curves.png, config.yaml, and the adapter as a "
                 + "directory: adapter/ (last epoch) and adapter-best/ (best validation epoch). Use it with "
                 + "'peft4j eval|predict --checkpoint BASE --adapter RUN/adapter-best'. Rerunning the same command "
-                + "continues from the last checkpoint."})
+                + "continues from the last checkpoint; another method, base, model, data or training settings in "
+                + "the same directory are refused, and one run at a time holds a directory."})
 final class FinetuneCommand implements Callable<Integer> {
     @Mixin
     ConfigOptions config;
@@ -76,7 +78,6 @@ final class FinetuneCommand implements Callable<Integer> {
         RunData.requireReadable(train, val);
         int classes = TrainCommand.classes(c, train);
         Path out = Path.of(c.output());
-        RunTraining.checkResumable(out, RunTraining.trainerConfig(c.training(), classes));
         try (NDManager m = EngineSetup.newManager()) {
             Weights w = Weights.read(Path.of(c.model().init()), m);
             int baseClasses = w.classes() > 0 ? w.classes() : classes;
@@ -91,21 +92,27 @@ final class FinetuneCommand implements Callable<Integer> {
                         + baseClasses + " classes) but the data set has " + classes);
             }
             Attachment a = pm.attach(model);
+            // Weights and method are known to fit before the run directory is made.
             RunData.createRunDirectory(out);
-            rc.writeResolved(out, "finetune");
-            RunSummary.model(console, pm.name() + " on " + SegmentationNet.spec(c.model(), baseClasses).describe()
-                    + " from " + w.file() + ", " + classes + " classes", model);
-            console.printf(Locale.ROOT, "Data      %s: %d training images%s%n", c.data().root(), train.size(),
-                    val == null ? ", no validation" : ", " + val.size() + " validation images");
-            TrainingResult r = RunTraining.fit(model, c.training(), c.model().imageSize(), train, val, out, console);
-            AdapterFiles.save(a, out.resolve("adapter"));
-            if (r.bestCheckpoint() != null) {
-                model.loadStateDict(Checkpoint.read(r.bestCheckpoint(), m).modelState(), true);
-                AdapterFiles.save(a, out.resolve("adapter-best"));
+            // The lock before the check: the settings compared must be those of the run that continues.
+            try (RunFolderLock lock = RunFolderLock.take(out, console)) {
+                RunTraining.checkResumable(out, c, RunTraining.trainerConfig(c.training(), classes));
+                rc.writeResolved(out, "finetune");
+                RunSummary.model(console, pm.name() + " on " + SegmentationNet.spec(c.model(), baseClasses)
+                        .describe() + " from " + w.file() + ", " + classes + " classes", model);
+                console.printf(Locale.ROOT, "Data      %s: %d training images%s%n", c.data().root(), train.size(),
+                        val == null ? ", no validation" : ", " + val.size() + " validation images");
+                TrainingResult r = RunTraining.fit(model, c.training(), c.model().imageSize(), train, val, out,
+                        console);
+                AdapterFiles.save(a, out.resolve("adapter"));
+                if (r.bestCheckpoint() != null) {
+                    model.loadStateDict(Checkpoint.read(r.bestCheckpoint(), m).modelState(), true);
+                    AdapterFiles.save(a, out.resolve("adapter-best"));
+                }
+                RunSummary.result(console, r, out);
+                console.printf(Locale.ROOT, "Adapter   %s%s%n", out.resolve("adapter"),
+                        r.bestCheckpoint() == null ? "" : ", best epoch's: " + out.resolve("adapter-best"));
             }
-            RunSummary.result(console, r, out);
-            console.printf(Locale.ROOT, "Adapter   %s%s%n", out.resolve("adapter"), r.bestCheckpoint() == null ? ""
-                    : ", best epoch's: " + out.resolve("adapter-best"));
         }
         return 0;
     }

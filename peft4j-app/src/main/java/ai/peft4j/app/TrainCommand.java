@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDManager;
 import ai.peft4j.app.config.RunConfig;
 import ai.peft4j.app.config.RunConfigFile;
 import ai.peft4j.app.run.RunData;
+import ai.peft4j.app.run.RunFolderLock;
 import ai.peft4j.app.run.RunTraining;
 import ai.peft4j.app.run.SegmentationNet;
 import ai.peft4j.app.run.Weights;
@@ -26,7 +27,8 @@ import picocli.CommandLine.Mixin;
             + "training, output).",
             "The run directory gets config.yaml (the resolved settings and where they came from), last and best "
                 + "checkpoints, history.csv and curves.png. Rerunning the same command continues from the last "
-                + "checkpoint."})
+                + "checkpoint; other model, data or training settings in the same directory are refused, and one run "
+                + "at a time holds a directory."})
 final class TrainCommand implements Callable<Integer> {
     @Mixin
     ConfigOptions config;
@@ -44,7 +46,6 @@ final class TrainCommand implements Callable<Integer> {
         RunData.requireReadable(train, val);
         int classes = classes(c, train);
         Path out = Path.of(c.output());
-        RunTraining.checkResumable(out, RunTraining.trainerConfig(c.training(), classes));
         try (NDManager m = EngineSetup.newManager()) {
             EngineSetup.seed(c.training().seed());
             Module model = SegmentationNet.build(c.model(), classes, m);
@@ -53,17 +54,22 @@ final class TrainCommand implements Callable<Integer> {
             LoadReport init = c.model().init().isEmpty() ? null
                     : SegmentationNet.loadLenient(model, Weights.read(Path.of(c.model().init()), m), described);
             RunData.createRunDirectory(out);
-            rc.writeResolved(out, "train");
-            RunSummary.model(console, described, model);
-            if (init != null) {
-                console.printf(Locale.ROOT, "Init      %s: %d tensors loaded, %d kept their initial values, %d in "
-                        + "the file unused%n", c.model().init(), init.loaded().size(), init.missing().size()
-                        + init.mismatched().size(), init.unexpected().size());
+            // The lock before the check: the settings compared must be those of the run that continues.
+            try (RunFolderLock lock = RunFolderLock.take(out, console)) {
+                RunTraining.checkResumable(out, c, RunTraining.trainerConfig(c.training(), classes));
+                rc.writeResolved(out, "train");
+                RunSummary.model(console, described, model);
+                if (init != null) {
+                    console.printf(Locale.ROOT, "Init      %s: %d tensors loaded, %d kept their initial values, "
+                            + "%d in the file unused%n", c.model().init(), init.loaded().size(), init.missing().size()
+                            + init.mismatched().size(), init.unexpected().size());
+                }
+                console.printf(Locale.ROOT, "Data      %s: %d training images%s%n", c.data().root(), train.size(),
+                        val == null ? ", no validation" : ", " + val.size() + " validation images");
+                TrainingResult r = RunTraining.fit(model, c.training(), c.model().imageSize(), train, val, out,
+                        console);
+                RunSummary.result(console, r, out);
             }
-            console.printf(Locale.ROOT, "Data      %s: %d training images%s%n", c.data().root(), train.size(),
-                    val == null ? ", no validation" : ", " + val.size() + " validation images");
-            TrainingResult r = RunTraining.fit(model, c.training(), c.model().imageSize(), train, val, out, console);
-            RunSummary.result(console, r, out);
         }
         return 0;
     }

@@ -102,7 +102,8 @@ class TrainEvalPredictCliTest {
         // Other settings in the same directory are refused before anything is overwritten.
         CliRun other = CliRun.of("train", "--config", config.toString(), "--set", "training.seed=3", "--lr", "1e-3");
         assertEquals(2, other.code());
-        assertTrue(other.err().contains(run + " holds a run with other training settings"), other.err());
+        assertTrue(other.err().contains(run + " holds a run with other settings (saved in " + run.resolve("config.yaml")
+                + "; saved -> now): training.lr: 0.002 -> 0.001. "), other.err());
         assertEquals(resolved, Files.readString(run.resolve("config.yaml")));
 
         Path eval = tmp.resolve("eval");
@@ -194,6 +195,14 @@ class TrainEvalPredictCliTest {
         assertTrue(Files.isRegularFile(ft.resolve("adapter/adapter_config.json")), fine.out());
         assertTrue(Files.isRegularFile(ft.resolve("adapter-best/adapter_model.safetensors")), fine.out());
         assertTrue(Files.readString(ft.resolve("config.yaml")).contains("#   --method lora"));
+        // Another method in the same run folder is refused: the adapter there is LoRA's.
+        byte[] ftLast = Files.readAllBytes(ft.resolve("last.safetensors"));
+        CliRun otherMethod = CliRun.of("finetune", "--config", config.toString(), "--method", "bitfit", "--base",
+                run.resolve("best.safetensors").toString(), "--out", ft.toString(), "--epochs", "1");
+        assertEquals(2, otherMethod.code(), otherMethod.err() + otherMethod.out());
+        assertTrue(otherMethod.err().contains("): method.name: lora -> bitfit. "), otherMethod.err());
+        assertTrue(Files.readString(ft.resolve("config.yaml")).contains("#   --method lora"));
+        assertArrayEquals(ftLast, Files.readAllBytes(ft.resolve("last.safetensors")));
         Path evalFt = tmp.resolve("eval-lora");
         CliRun ev2 = CliRun.of("eval", "--config", config.toString(), "--checkpoint",
                 run.resolve("best.safetensors").toString(), "--adapter", ft.resolve("adapter-best").toString(),

@@ -1,5 +1,7 @@
 package ai.peft4j.app.run;
 
+import ai.peft4j.app.config.RunConfig;
+import ai.peft4j.app.config.RunConfigFile;
 import ai.peft4j.app.config.TrainingSection;
 import ai.peft4j.core.nn.Module;
 import ai.peft4j.data.ImageDataset;
@@ -67,20 +69,26 @@ public final class RunTraining {
     }
 
     /**
-     * Fails before anything is written when {@code out} holds a run whose configuration differs from
-     * {@code config}: a rerun continues a run only with the same settings (the trainer checks the same, but only
-     * after the command has started writing).
+     * Fails before anything is written when {@code out} holds a run whose settings differ from {@code run}'s: a
+     * rerun continues a run only with the same model, data, method and training settings (the trainer checks its
+     * own, but only after the command has started writing). The run's settings are those of its
+     * {@code config.yaml}; a folder without one is checked by the trainer's configuration alone. Take the folder's
+     * {@link RunFolderLock} first.
      */
-    public static void checkResumable(Path out, TrainerConfig config) throws IOException {
-        Path last = out.resolve(Trainer.LAST);
-        if (!Files.isRegularFile(last)) {
+    public static void checkResumable(Path out, RunConfig run, TrainerConfig config) throws IOException {
+        if (!RunSettings.resumable(out)) {
             return;
         }
-        String saved = SafetensorsHeader.metadata(last).get("config");
+        Path resolved = out.resolve(RunConfigFile.RESOLVED);
+        String remedy = "Use a new output directory (--out), or resume with the saved settings: --config " + resolved;
+        if (Files.isRegularFile(resolved)) {
+            RunSettings.requireSame(out, RunSettings.readResolved(resolved), resolved.toString(), RunSettings.of(run),
+                    remedy);
+        }
+        String saved = SafetensorsHeader.metadata(out.resolve(Trainer.LAST)).get("config");
         if (saved != null && !saved.equals(config.toJson())) {
-            throw new IllegalArgumentException(out + " holds a run with other training settings:\n  saved: " + saved
-                    + "\n  now:   " + config.toJson() + "\nUse a new output directory (--out), or the saved "
-                    + "settings (" + out.resolve(ai.peft4j.app.config.RunConfigFile.RESOLVED) + ") to resume it.");
+            throw new IllegalArgumentException(out + " holds a run with other training settings (saved: " + saved
+                    + "; now: " + config.toJson() + "). " + remedy);
         }
     }
 }

@@ -2,6 +2,7 @@ package ai.peft4j.app.study;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.peft4j.app.run.RunFolderLock;
 import ai.peft4j.core.engine.EngineSetup;
 import ai.peft4j.core.io.ContainedPath;
 import ai.peft4j.core.nn.Conv2d;
@@ -111,6 +112,13 @@ public final class TransferStudy {
      * null instead of pretraining.
      */
     public List<Row> run(Domain source, List<Domain> targets, Path out, Path pretrained) throws IOException {
+        // One lock for the study's folder: its run folders resume, and two studies in one folder would mix them.
+        try (RunFolderLock lock = RunFolderLock.take(out, console)) {
+            return runLocked(source, targets, out, pretrained);
+        }
+    }
+
+    private List<Row> runLocked(Domain source, List<Domain> targets, Path out, Path pretrained) throws IOException {
         List<Row> rows = new ArrayList<>();
         Path base = pretrained != null ? pretrained : out.resolve("pretrain").resolve(Trainer.LAST);
         if (pretrained == null) {

@@ -5,6 +5,7 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import ai.peft4j.infer.onnx.ElementType;
+import ai.peft4j.infer.onnx.OnnxEnvironment;
 import ai.peft4j.infer.onnx.OnnxGraph;
 import ai.peft4j.infer.onnx.OnnxWriter;
 import ai.peft4j.infer.onnx.ValueInfo;
@@ -52,7 +53,7 @@ public final class MatmulPeak {
             a[i] = random.nextFloat() * 2 - 1;
             b[i] = random.nextFloat() * 2 - 1;
         }
-        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        OrtEnvironment env = OnnxEnvironment.get();
         ExecutorService pool = Executors.newFixedThreadPool(cores);
         try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
             options.setIntraOpNumThreads(1);

@@ -39,7 +39,7 @@ final class ActivationRanges {
             }
         }
         Map<String, float[]> sums = new HashMap<>();
-        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        OrtEnvironment env = OnnxEnvironment.get();
         try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
             options.setIntraOpNumThreads(threads);
             try (OrtSession session = env.createSession(OnnxWriter.toBytes(probe), options)) {

@@ -71,7 +71,7 @@ final class ClassMaps {
 
     /** Runs {@code graph} on every image and appends each argmax map to {@code out}; returns the class count. */
     private static int run(OnnxGraph graph, List<float[]> images, long[] imageShape, int threads, List<int[]> out) {
-        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        OrtEnvironment env = OnnxEnvironment.get();
         int classes = 0;
         try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
             options.setIntraOpNumThreads(threads);

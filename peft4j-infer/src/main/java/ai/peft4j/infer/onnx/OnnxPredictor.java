@@ -40,7 +40,7 @@ public final class OnnxPredictor implements AutoCloseable {
 
     private OnnxPredictor(Builder b) throws OrtException {
         this.file = b.file;
-        this.env = OrtEnvironment.getEnvironment();
+        this.env = OnnxEnvironment.get();
         this.options = new OrtSession.SessionOptions();
         options.setIntraOpNumThreads(b.threads);
         options.setInterOpNumThreads(1);

@@ -1,5 +1,6 @@
 package ai.peft4j.infer.stats;
 
+import ai.peft4j.core.state.AtomicFiles;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -21,9 +22,7 @@ final class LineFile implements AutoCloseable {
 
     LineFile(Path target) throws IOException {
         this.target = target;
-        Path dir = target.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        this.temporary = Files.createTempFile(dir, "." + target.getFileName(), ".tmp");
+        this.temporary = AtomicFiles.createTemporary(target);
         this.out = Files.newBufferedWriter(temporary, StandardCharsets.UTF_8);
     }
 

@@ -1,5 +1,6 @@
 package ai.peft4j.infer.video;
 
+import ai.peft4j.core.state.AtomicFiles;
 import ai.peft4j.data.image.RgbImage;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -73,10 +74,8 @@ public final class Mp4Writer implements AutoCloseable {
         if (!(fps > 0) || fps > 1000) {
             throw new IllegalArgumentException("fps must lie in (0, 1000], got " + fps);
         }
-        Path dir = file.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
         // The sink opens the file at the first frame, so a video that gets none never leaves one.
-        Path tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
+        Path tmp = AtomicFiles.createTemporary(file);
         Rational rate = Rational.reduce((int) Math.round(fps * 1000), 1000);
         return new Mp4Writer(file, tmp, new EncodingSink(tmp), rate);
     }

@@ -36,6 +36,13 @@ public record Checkpoint(int epochsDone, String configJson, List<EpochRecord> hi
     public static void write(Path file, Map<String, NDArray> modelState, Map<String, NDArray> optimizerState,
             int epochsDone, String configJson, long seed, List<EpochRecord> history, int bestEpoch,
             double bestScore) throws IOException {
+        write(file, modelState, optimizerState, epochsDone, configJson, seed, history, bestEpoch, bestScore, Map.of());
+    }
+
+    /** As the other {@code write}, with {@code extra} entries in the metadata (not the checkpoint's own keys). */
+    public static void write(Path file, Map<String, NDArray> modelState, Map<String, NDArray> optimizerState,
+            int epochsDone, String configJson, long seed, List<EpochRecord> history, int bestEpoch,
+            double bestScore, Map<String, String> extra) throws IOException {
         Map<String, NDArray> tensors = new LinkedHashMap<>(modelState);
         optimizerState.forEach((k, v) -> tensors.put(OPTIMIZER_PREFIX + k, v));
         Map<String, String> meta = new LinkedHashMap<>();
@@ -47,6 +54,11 @@ public record Checkpoint(int epochsDone, String configJson, List<EpochRecord> hi
         meta.put("history", JSON.writeValueAsString(history));
         meta.put("best_epoch", Integer.toString(bestEpoch));
         meta.put("best_score", Double.toString(bestScore));
+        extra.forEach((k, v) -> {
+            if (meta.putIfAbsent(k, v) != null) {
+                throw new IllegalArgumentException("metadata key '" + k + "' is the checkpoint's own");
+            }
+        });
         SafetensorsFile.write(file, tensors, meta);
     }
 

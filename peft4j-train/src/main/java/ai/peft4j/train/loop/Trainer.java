@@ -79,6 +79,7 @@ public final class Trainer {
     private final Consumer<EpochRecord> onEpoch;
     private final SegmentationLoss loss;
     private final Objective objective;
+    private final Map<String, String> metadata;
 
     private Trainer(Builder b) {
         this.module = b.module;
@@ -90,6 +91,7 @@ public final class Trainer {
         this.console = b.console;
         this.interactive = b.interactive == null ? ProgressBar.isTerminal() : b.interactive;
         this.resume = b.resume;
+        this.metadata = Map.copyOf(b.metadata);
         List<String> names = b.classNames;
         if (names == null) {
             names = new ArrayList<>();
@@ -303,7 +305,7 @@ public final class Trainer {
         try (NDManager tmp = EngineSetup.newManager()) {
             Map<String, NDArray> opt = optimizer.stateDict(tmp);
             Checkpoint.write(file, trainedState(), opt, epochsDone, config.toJson(), config.seed(), history,
-                    bestEpoch, bestScore);
+                    bestEpoch, bestScore, metadata);
         }
     }
 
@@ -371,6 +373,7 @@ public final class Trainer {
         private List<String> classNames;
         private Consumer<EpochRecord> onEpoch;
         private Objective objective;
+        private Map<String, String> metadata = Map.of();
 
         /** The model: a module tree whose forward maps images {@code [N, 3, H, W]} to logits. */
         public <M extends Module & Layer> Builder setModel(M model) {
@@ -436,6 +439,15 @@ public final class Trainer {
          */
         public Builder optObjective(Objective objective) {
             this.objective = objective;
+            return this;
+        }
+
+        /**
+         * More entries for every checkpoint's metadata, e.g. the settings of the command that trains, which a rerun
+         * compares before it resumes; the checkpoint's own keys cannot be among them.
+         */
+        public Builder optMetadata(Map<String, String> metadata) {
+            this.metadata = metadata;
             return this;
         }
 

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * The images of a data set grouped so that copies of one photo share a group: the connected parts of the graph
@@ -36,7 +37,7 @@ public record CopyGroups(List<List<String>> groups) {
             // The smaller index stays the root, so each group is named by its first id.
             parent[Math.max(a, b)] = Math.min(a, b);
         }
-        Map<Integer, List<String>> byRoot = new java.util.TreeMap<>();
+        Map<Integer, List<String>> byRoot = new TreeMap<>();
         for (int i = 0; i < parent.length; i++) {
             byRoot.computeIfAbsent(root(parent, i), k -> new ArrayList<>()).add(sorted.get(i));
         }

@@ -1,6 +1,7 @@
 package ai.peft4j.data.dedup;
 
 import ai.peft4j.data.image.RgbImage;
+import java.util.Arrays;
 
 /**
  * What is kept of an image to find its copies: its size, a grey thumbnail of {@value #SIDE} x {@value #SIDE}
@@ -120,7 +121,7 @@ public record ImageFingerprint(int width, int height, float[] thumbnail, long[] 
             }
         }
         double[] sorted = coeff.clone();
-        java.util.Arrays.sort(sorted);
+        Arrays.sort(sorted);
         double median = sorted[sorted.length / 2];
         long hash = 0;
         for (int k = 0; k < coeff.length; k++) {

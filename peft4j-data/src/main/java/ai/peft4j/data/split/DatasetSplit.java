@@ -67,6 +67,45 @@ public record DatasetSplit(List<String> train, List<String> val, List<String> te
         return new DatasetSplit(tr, va, te);
     }
 
+    /**
+     * Splits groups of ids (e.g. the copies of one photo) so that each group lands whole in one list: the groups,
+     * named by their first id, are drawn by {@link #of}'s rule, so the ratios count groups, not ids. Each list is in
+     * id order.
+     */
+    public static DatasetSplit grouped(List<List<String>> groups, SplitRatios ratios, long seed) {
+        Map<String, List<String>> byName = new LinkedHashMap<>();
+        for (List<String> group : groups) {
+            if (group.isEmpty()) {
+                throw new IllegalArgumentException("a group to split is empty");
+            }
+            List<String> members = new ArrayList<>(group);
+            members.sort(null);
+            if (byName.put(members.get(0), members) != null) {
+                throw new IllegalArgumentException("sample id '" + members.get(0) + "' is in two groups");
+            }
+        }
+        DatasetSplit byGroup = of(new ArrayList<>(byName.keySet()), ratios, seed);
+        List<List<String>> expanded = new ArrayList<>();
+        for (List<String> names : List.of(byGroup.train, byGroup.val, byGroup.test)) {
+            List<String> ids = new ArrayList<>();
+            for (String name : names) {
+                ids.addAll(byName.get(name));
+            }
+            ids.sort(null);
+            expanded.add(ids);
+        }
+        if (new HashSet<>(concat(expanded)).size() != concat(expanded).size()) {
+            throw new IllegalArgumentException("groups to split overlap: a sample id is in two groups");
+        }
+        return new DatasetSplit(expanded.get(0), expanded.get(1), expanded.get(2));
+    }
+
+    private static List<String> concat(List<List<String>> lists) {
+        List<String> all = new ArrayList<>();
+        lists.forEach(all::addAll);
+        return all;
+    }
+
     /** Train and val together in id order, as the published {@code trainval.txt}. */
     public List<String> trainval() {
         List<String> all = new ArrayList<>(train.size() + val.size());

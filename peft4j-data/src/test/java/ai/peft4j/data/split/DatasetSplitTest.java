@@ -113,4 +113,31 @@ class DatasetSplitTest {
         assertThrows(IllegalArgumentException.class, () -> SplitRatios.parse("a:b:c"));
         assertThrows(IllegalArgumentException.class, () -> SplitRatios.parse("0:2:2"));
     }
+
+    @Test
+    void grouped_keepsEachGroupInOneListAndDrawsGroupsByThePublishedRule() {
+        List<List<String>> groups = new ArrayList<>();
+        for (int g = 0; g < 40; g++) {
+            List<String> members = new ArrayList<>();
+            for (int k = 0; k <= g % 4; k++) {
+                members.add(String.format("%03d-%d", g, k));
+            }
+            groups.add(members);
+        }
+        DatasetSplit split = DatasetSplit.grouped(groups, SplitRatios.published(), 7);
+        // Groups are named by their first id and drawn as DatasetSplit.of draws ids.
+        List<String> names = groups.stream().map(m -> m.get(0)).toList();
+        DatasetSplit byName = DatasetSplit.of(names, SplitRatios.published(), 7);
+        for (List<String> members : groups) {
+            List<String> home = byName.train().contains(members.get(0)) ? split.train()
+                    : byName.val().contains(members.get(0)) ? split.val() : split.test();
+            assertEquals(true, home.containsAll(members), members + " whole in one list");
+        }
+        int all = split.train().size() + split.val().size() + split.test().size();
+        assertEquals(groups.stream().mapToInt(List::size).sum(), all);
+        assertEquals(all, new HashSet<>(split.trainval()).size() + split.test().size());
+        assertEquals(split.train().stream().sorted().toList(), split.train());
+        assertThrows(IllegalArgumentException.class, () -> DatasetSplit.grouped(
+                List.of(List.of("a", "b"), List.of("b")), SplitRatios.published(), 0));
+    }
 }

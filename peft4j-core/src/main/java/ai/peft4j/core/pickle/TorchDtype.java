@@ -6,11 +6,13 @@ import ai.djl.ndarray.types.DataType;
 public enum TorchDtype {
     FLOAT32("FloatStorage", 4, DataType.FLOAT32),
     FLOAT16("HalfStorage", 2, DataType.FLOAT16),
-    BFLOAT16("BFloat16Storage", 2, DataType.BFLOAT16),
+    // The PyTorch build under DJL 0.35.1 aborts the JVM on bfloat16 and int16 arrays, so these two are widened
+    // (exactly) when they become NDArrays.
+    BFLOAT16("BFloat16Storage", 2, DataType.FLOAT32),
     FLOAT64("DoubleStorage", 8, DataType.FLOAT64),
     INT64("LongStorage", 8, DataType.INT64),
     INT32("IntStorage", 4, DataType.INT32),
-    INT16("ShortStorage", 2, DataType.INT16),
+    INT16("ShortStorage", 2, DataType.INT32),
     INT8("CharStorage", 1, DataType.INT8),
     UINT8("ByteStorage", 1, DataType.UINT8),
     BOOL("BoolStorage", 1, DataType.BOOLEAN);
@@ -34,6 +36,7 @@ public enum TorchDtype {
         return bytes;
     }
 
+    /** The type of the NDArray it becomes: its own, or the exact widening for bfloat16 and int16. */
     public DataType dataType() {
         return dataType;
     }

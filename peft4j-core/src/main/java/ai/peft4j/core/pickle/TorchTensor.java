@@ -122,13 +122,30 @@ public final class TorchTensor {
         return out;
     }
 
-    /** A contiguous NDArray of this tensor in {@code manager}, named {@code key}. */
+    /**
+     * A contiguous NDArray of this tensor in {@code manager}, named {@code key}; bfloat16 becomes float32 and int16
+     * becomes int32, exactly (see {@link TorchDtype#dataType()}).
+     */
     public NDArray toNDArray(NDManager manager, String key) throws IOException {
-        ByteBuffer data = contiguousBytes(key);
+        ByteBuffer data = widened(contiguousBytes(key));
         NDArray a = numel() == 0 ? manager.create(shape(), dtype().dataType())
                 : manager.create(data, shape(), dtype().dataType());
         a.setName(key);
         return a;
+    }
+
+    private ByteBuffer widened(ByteBuffer in) {
+        if (dtype() != TorchDtype.BFLOAT16 && dtype() != TorchDtype.INT16) {
+            return in;
+        }
+        int n = in.capacity() / 2;
+        ByteBuffer out = ByteBuffer.allocateDirect(n * 4).order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < n; i++) {
+            short v = in.getShort(2 * i);
+            // bfloat16 is the upper half of a float32; int16 sign-extends.
+            out.putInt(4 * i, dtype() == TorchDtype.BFLOAT16 ? (v & 0xffff) << 16 : v);
+        }
+        return out;
     }
 
     private boolean isContiguous() {

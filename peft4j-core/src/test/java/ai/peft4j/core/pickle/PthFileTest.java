@@ -207,12 +207,12 @@ class PthFileTest {
             Map<String, NDArray> t = pth.readStateDict(m);
             assertEquals(DataType.FLOAT64, t.get("f64").getDataType());
             assertArrayEquals(new double[] {1.5, -2.25}, t.get("f64").toDoubleArray());
-            assertEquals(DataType.BFLOAT16, t.get("bf16").getDataType());
-            assertArrayEquals(new float[] {1.5f, -2.25f}, t.get("bf16").toType(DataType.FLOAT32, false)
-                    .toFloatArray());
+            // The engine cannot hold bfloat16 or int16: they arrive widened, with the same values.
+            assertEquals(DataType.FLOAT32, t.get("bf16").getDataType());
+            assertArrayEquals(new float[] {1.5f, -2.25f}, t.get("bf16").toFloatArray());
             assertArrayEquals(new int[] {-7, 65536}, t.get("i32").toIntArray());
-            assertEquals(DataType.INT16, t.get("i16").getDataType());
-            assertArrayEquals(storages.get("i16"), t.get("i16").toByteArray());
+            assertEquals(DataType.INT32, t.get("i16").getDataType());
+            assertArrayEquals(new int[] {-3, 300}, t.get("i16").toIntArray());
             assertEquals(DataType.INT8, t.get("i8").getDataType());
             assertArrayEquals(new byte[] {-128, 127}, t.get("i8").toByteArray());
             assertEquals(DataType.UINT8, t.get("u8").getDataType());

@@ -1,10 +1,9 @@
 package ai.peft4j.app;
 
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.peft4j.core.engine.EngineSetup;
 import ai.peft4j.core.nn.Module;
-import ai.peft4j.core.state.SafetensorsFile;
+import ai.peft4j.app.run.Weights;
 import ai.peft4j.core.state.StateDictException;
 import ai.peft4j.core.tensor.Resize;
 import ai.peft4j.data.ImageDataset;
@@ -27,7 +26,6 @@ import ai.peft4j.train.distill.FeatureModel;
 import ai.peft4j.train.distill.FeaturePair;
 import ai.peft4j.train.distill.ModuleOutputs;
 import ai.peft4j.train.loop.BatchSource;
-import ai.peft4j.train.loop.Checkpoint;
 import ai.peft4j.train.loop.Trainer;
 import ai.peft4j.train.loop.TrainerConfig;
 import ai.peft4j.train.loop.TrainingResult;
@@ -38,7 +36,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -266,14 +263,12 @@ final class DistillCommand implements Callable<Integer> {
     }
 
     private static void loadTeacher(Module model, Path file, NDManager manager, String what) throws IOException {
-        SafetensorsFile.Contents c = SafetensorsFile.read(file, manager);
-        Map<String, NDArray> weights = Checkpoint.FORMAT.equals(c.metadata().get("format"))
-                ? Checkpoint.read(file, manager).modelWeights() : c.tensors();
+        Weights weights = Weights.read(file, manager).forModel(model);
         try {
-            model.loadStateDict(weights, true);
+            model.loadStateDict(weights.tensors(), true);
         } catch (StateDictException e) {
             throw new IllegalArgumentException("teacher checkpoint " + file + " does not fit the " + what
-                    + ": " + e.getMessage(), e);
+                    + ": " + e.getMessage() + weights.layoutNote(), e);
         }
     }
 }

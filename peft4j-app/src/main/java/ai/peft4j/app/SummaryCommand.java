@@ -9,7 +9,7 @@ import ai.peft4j.core.nn.Layer;
 import ai.peft4j.core.nn.Module;
 import ai.peft4j.core.nn.Parameter;
 import ai.peft4j.core.state.LoadReport;
-import ai.peft4j.core.state.SafetensorsFile;
+import ai.peft4j.app.run.Weights;
 import ai.peft4j.models.ModelSpec;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -85,9 +85,10 @@ final class SummaryCommand implements Callable<Integer> {
                 if (!Files.isRegularFile(weights)) {
                     throw new IllegalArgumentException("weights file " + weights + " does not exist");
                 }
-                SafetensorsFile.Contents c = SafetensorsFile.read(weights, manager);
-                LoadReport report = net.loadStateDict(c.tensors(), false);
-                out.println("Weights        " + weights + ": " + report.describe().replace("\n", "\n               "));
+                Weights w = Weights.read(weights, manager).forModel(net);
+                LoadReport report = net.loadStateDict(w.tensors(), false);
+                out.println("Weights        " + weights + ": " + (report.describe() + w.layoutNote())
+                        .replace("\n", "\n               "));
             }
             String methodLine = null;
             if (method != null && method.chosen()) {

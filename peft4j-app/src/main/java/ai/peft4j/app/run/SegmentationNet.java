@@ -44,21 +44,27 @@ public final class SegmentationNet {
     }
 
     /** Loads every tensor of the model from {@code w}; a mismatch fails with the keys and a hint. */
-    public static void loadStrict(Module model, Weights w) {
+    public static void loadStrict(Module model, Weights file) {
+        Weights w = file.forModel(model);
         LoadReport r = model.loadStateDict(w.tensors(), false);
         if (!r.isClean()) {
-            throw new IllegalArgumentException(w.file() + ": does not fit this model (" + r.describe() + ")\n"
+            throw new IllegalArgumentException(w.file() + ": does not fit this model (" + r.describe()
+                    + w.layoutNote() + ")\n"
                     + "Check model.name, model.backbone and the class count; a finetune run's own checkpoints hold "
                     + "the adapter too: evaluate the base checkpoint with --adapter RUN/adapter instead.");
         }
     }
 
-    /** Loads what matches (e.g. a pretrained backbone) and says what did not. */
-    public static LoadReport loadLenient(Module model, Weights w) {
+    /**
+     * Loads what matches (e.g. a pretrained backbone, such as a published Swin ImageNet checkpoint whose keys go under
+     * {@code swin_backbone.}) and says what did not.
+     */
+    public static LoadReport loadLenient(Module model, Weights file) {
+        Weights w = file.forModel(model);
         LoadReport r = model.loadStateDict(w.tensors(), false);
         if (r.loaded().isEmpty()) {
             throw new IllegalArgumentException(w.file() + ": no tensor matches this model by name and shape ("
-                    + r.describe() + ")");
+                    + r.describe() + w.layoutNote() + ")");
         }
         return r;
     }

@@ -1,9 +1,9 @@
 package ai.peft4j.app;
 
 import ai.djl.ndarray.NDManager;
+import ai.peft4j.app.run.Weights;
 import ai.peft4j.core.engine.EngineSetup;
 import ai.peft4j.core.nn.Module;
-import ai.peft4j.app.run.Weights;
 import ai.peft4j.core.state.StateDictException;
 import ai.peft4j.core.tensor.Resize;
 import ai.peft4j.data.ImageDataset;
@@ -56,7 +56,7 @@ import picocli.CommandLine.Option;
                 + "history.csv and curves.png to --out; run the same command again to resume."})
 final class DistillCommand implements Callable<Integer> {
     @Option(names = "--teacher", required = true, paramLabel = "CKPT", description = "The trained teacher: a "
-            + "peft4j training checkpoint or a safetensors state dict of --teacher-model.")
+            + "peft4j training checkpoint, a safetensors state dict or a PyTorch .pth/.pt of --teacher-model.")
     Path teacher;
 
     @Option(names = "--teacher-model", defaultValue = "fastsegformer-teacher", description = "fastsegformer-teacher "

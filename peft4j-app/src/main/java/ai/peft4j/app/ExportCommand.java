@@ -52,8 +52,9 @@ final class ExportCommand implements Callable<Integer> {
             + "swin-fixture.")
     String backbone;
 
-    @Option(names = "--checkpoint", description = "Weights: a peft4j training checkpoint or a safetensors state "
-            + "dict with PyTorch names. Without it the model is exported with fresh random weights.")
+    @Option(names = "--checkpoint", description = "Weights: a peft4j training checkpoint, a safetensors state "
+            + "dict with PyTorch names or a PyTorch .pth/.pt. "
+            + "Without it the model is exported with fresh random weights.")
     Path checkpoint;
 
     @Option(names = "--onnx", required = true, description = "The ONNX file to write.")

@@ -93,8 +93,9 @@ final class StreamPredictCommand implements Callable<Integer> {
             + "first, for the statistics (default: background, class1, class2, ...).")
     List<String> classNames;
 
-    @Option(names = "--checkpoint", paramLabel = "FILE", description = "Weights: a peft4j training checkpoint or a "
-            + "safetensors state dict. Without it the model has random weights (to try the pipeline only).")
+    @Option(names = "--checkpoint", paramLabel = "FILE", description = "Weights: a peft4j training checkpoint, a "
+            + "safetensors state dict or a PyTorch .pth/.pt. "
+            + "Without it the model has random weights (to try the pipeline only).")
     Path checkpoint;
 
     @Option(names = "--onnx", paramLabel = "FILE", description = "Run a graph written by 'peft4j export' on ONNX "

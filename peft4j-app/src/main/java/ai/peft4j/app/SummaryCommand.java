@@ -2,6 +2,7 @@ package ai.peft4j.app;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import ai.peft4j.app.run.Weights;
 import ai.peft4j.core.engine.EngineSetup;
 import ai.peft4j.core.flops.MacCounter;
 import ai.peft4j.core.nn.Buffer;
@@ -9,7 +10,6 @@ import ai.peft4j.core.nn.Layer;
 import ai.peft4j.core.nn.Module;
 import ai.peft4j.core.nn.Parameter;
 import ai.peft4j.core.state.LoadReport;
-import ai.peft4j.app.run.Weights;
 import ai.peft4j.models.ModelSpec;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -48,7 +48,8 @@ final class SummaryCommand implements Callable<Integer> {
             + "compute count (default: ${DEFAULT-VALUE}).")
     int inputSize;
 
-    @Option(names = "--weights", description = "A safetensors state dict to load first; the load is reported.")
+    @Option(names = "--weights", description = "A state dict to load first (safetensors, or a PyTorch .pth/.pt "
+            + "checkpoint); the load is reported.")
     Path weights;
 
     @Option(names = "--no-flops", description = "Skip the compute count (it runs one forward pass).")

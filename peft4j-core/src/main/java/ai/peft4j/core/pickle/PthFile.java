@@ -18,6 +18,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Enumeration;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -132,10 +133,18 @@ public final class PthFile implements Closeable {
     /** The state dict's tensors in {@code manager}, by their names in the state dict. */
     public Map<String, NDArray> readStateDict(NDManager manager) throws IOException {
         StateDict sd = stateDict();
+        // A storage's bytes are dropped once the last tensor that views it is copied out, so that the peak is about
+        // one model's weights plus the largest storage, not twice the model.
+        Map<TorchStorage, Integer> uses = new IdentityHashMap<>();
+        sd.tensors().values().forEach(t -> uses.merge(t.storage(), 1, Integer::sum));
         Map<String, NDArray> out = new LinkedHashMap<>();
         try {
             for (Map.Entry<String, TorchTensor> e : sd.tensors().entrySet()) {
+                TorchStorage s = e.getValue().storage();
                 out.put(e.getKey(), e.getValue().toNDArray(manager, e.getKey()));
+                if (uses.merge(s, -1, Integer::sum) == 0) {
+                    s.release();
+                }
             }
         } finally {
             storages.forEach(TorchStorage::release);

@@ -103,11 +103,14 @@ public final class TorchTensor {
         checkBounds(key);
         int es = dtype().bytes();
         int n = (int) numel();
-        ByteBuffer out = ByteBuffer.allocateDirect(n * es).order(ByteOrder.LITTLE_ENDIAN);
         if (n == 0) {
-            return out;
+            return ByteBuffer.allocateDirect(0);
         }
         ByteBuffer src = storage.bytes();
+        if (offset == 0 && isContiguous() && (long) n * es == src.capacity() && !storage.bigEndian()) {
+            return src.order(ByteOrder.LITTLE_ENDIAN); // the whole storage as it is: no copy
+        }
+        ByteBuffer out = ByteBuffer.allocateDirect(n * es).order(ByteOrder.LITTLE_ENDIAN);
         if (isContiguous()) {
             ByteBuffer slice = src.duplicate();
             slice.position((int) (offset * es)).limit((int) ((offset + n) * es));

@@ -1,13 +1,12 @@
 package ai.peft4j.app;
 
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.peft4j.app.run.RunData;
 import ai.peft4j.app.run.RunFolderLock;
 import ai.peft4j.app.run.RunSettings;
+import ai.peft4j.app.run.Weights;
 import ai.peft4j.core.engine.EngineSetup;
 import ai.peft4j.core.nn.Module;
-import ai.peft4j.core.state.SafetensorsFile;
 import ai.peft4j.core.state.StateDictException;
 import ai.peft4j.core.tensor.Resize;
 import ai.peft4j.data.ImageDataset;
@@ -30,7 +29,6 @@ import ai.peft4j.train.distill.FeatureModel;
 import ai.peft4j.train.distill.FeaturePair;
 import ai.peft4j.train.distill.ModuleOutputs;
 import ai.peft4j.train.loop.BatchSource;
-import ai.peft4j.train.loop.Checkpoint;
 import ai.peft4j.train.loop.Trainer;
 import ai.peft4j.train.loop.TrainerConfig;
 import ai.peft4j.train.loop.TrainingResult;
@@ -63,7 +61,7 @@ import picocli.CommandLine.Option;
                 + "history.csv and curves.png to --out; run the same command again to resume."})
 final class DistillCommand implements Callable<Integer> {
     @Option(names = "--teacher", required = true, paramLabel = "CKPT", description = "The trained teacher: a "
-            + "peft4j training checkpoint or a safetensors state dict of --teacher-model.")
+            + "peft4j training checkpoint, a safetensors state dict or a PyTorch .pth/.pt of --teacher-model.")
     Path teacher;
 
     @Option(names = "--teacher-model", defaultValue = "fastsegformer-teacher", description = "fastsegformer-teacher "
@@ -299,14 +297,12 @@ final class DistillCommand implements Callable<Integer> {
     }
 
     private static void loadTeacher(Module model, Path file, NDManager manager, String what) throws IOException {
-        SafetensorsFile.Contents c = SafetensorsFile.read(file, manager);
-        Map<String, NDArray> weights = Checkpoint.FORMAT.equals(c.metadata().get("format"))
-                ? Checkpoint.read(file, manager).modelWeights() : c.tensors();
+        Weights weights = Weights.read(file, manager).forModel(model);
         try {
-            model.loadStateDict(weights, true);
+            model.loadStateDict(weights.tensors(), true);
         } catch (StateDictException e) {
             throw new IllegalArgumentException("teacher checkpoint " + file + " does not fit the " + what
-                    + ": " + e.getMessage(), e);
+                    + ": " + e.getMessage() + weights.layoutNote(), e);
         }
     }
 }

@@ -43,7 +43,7 @@ final class EvalCommand implements Callable<Integer> {
     ConfigOptions config;
 
     @Option(names = "--checkpoint", required = true, paramLabel = "CKPT", description = "Model weights: a "
-            + "checkpoint of 'peft4j train' (or the base of an adapter), or a safetensors state dict.")
+            + "checkpoint of 'peft4j train' (or the base of an adapter), a safetensors state dict or a PyTorch .pth.")
     Path checkpoint;
 
     @Option(names = "--adapter", paramLabel = "DIR", description = "Adapter directory of 'peft4j finetune' to "

@@ -30,7 +30,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import java.util.function.Predicate;
@@ -53,8 +52,9 @@ final class ExportCommand implements Callable<Integer> {
             + "swin-fixture.")
     String backbone;
 
-    @Option(names = "--checkpoint", description = "Weights: a peft4j training checkpoint or a safetensors state "
-            + "dict with PyTorch names. Without it the model is exported with fresh random weights.")
+    @Option(names = "--checkpoint", description = "Weights: a peft4j training checkpoint, a safetensors state "
+            + "dict with PyTorch names or a PyTorch .pth/.pt. "
+            + "Without it the model is exported with fresh random weights.")
     Path checkpoint;
 
     @Option(names = "--onnx", required = true, description = "The ONNX file to write.")
@@ -139,15 +139,16 @@ final class ExportCommand implements Callable<Integer> {
         }
         PrintWriter out = spec.commandLine().getOut();
         try (NDManager manager = EngineSetup.newManager()) {
-            Map<String, NDArray> weights = checkpoint == null ? null : Weights.read(checkpoint, manager).tensors();
+            Weights weights = checkpoint == null ? null : Weights.read(checkpoint, manager);
             String head = name.equals("swin-att-unet") ? "final_conv.weight"
                     : name.equals("fastsegformer-teacher") ? "final_up_conv.1.weight" : "cnn_up.1.weight";
-            int numClasses = classes != null ? classes : weights != null && weights.containsKey(head)
-                    ? (int) weights.get(head).getShape().get(0) : name.equals("swin-att-unet") ? 6 : 4;
+            NDArray headWeight = weights == null ? null : weights.find(head);
+            int numClasses = classes != null ? classes : headWeight != null
+                    ? (int) headWeight.getShape().get(0) : name.equals("swin-att-unet") ? 6 : 4;
             ModelSpec modelSpec = ModelSpec.of(name, name.equals("swin-att-unet") ? backbone : null, numClasses);
             Module net = modelSpec.build(manager);
             if (weights != null) {
-                net.loadStateDict(weights, true);
+                net.loadStateDict(weights.forModel(net).tensors(), true);
             }
             net.eval();
             out.println("Model     " + modelSpec.describe() + (checkpoint == null ? ", random weights"

@@ -21,7 +21,8 @@ import picocli.CommandLine.Option;
 @Command(name = "peft4j", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Parameter-efficient fine-tuning for visual defect inspection.",
         subcommands = {TrainCommand.class, FinetuneCommand.class, EvalCommand.class, PredictCommand.class,
-            SummaryCommand.class, DemoCommand.class, BenchCommand.class, SplitCommand.class, CheckCommand.class,
+            SummaryCommand.class, ConvertCommand.class, DemoCommand.class, BenchCommand.class, SplitCommand.class,
+            CheckCommand.class,
             StreamPredictCommand.class, DistillCommand.class, ExportCommand.class, ClipCommand.class,
             CommandLine.HelpCommand.class})
 public final class Main implements Runnable {

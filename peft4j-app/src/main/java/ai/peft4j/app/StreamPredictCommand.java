@@ -1,6 +1,5 @@
 package ai.peft4j.app;
 
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.peft4j.app.run.Weights;
 import ai.peft4j.core.engine.EngineSetup;
@@ -94,8 +93,9 @@ final class StreamPredictCommand implements Callable<Integer> {
             + "first, for the statistics (default: background, class1, class2, ...).")
     List<String> classNames;
 
-    @Option(names = "--checkpoint", paramLabel = "FILE", description = "Weights: a peft4j training checkpoint or a "
-            + "safetensors state dict. Without it the model has random weights (to try the pipeline only).")
+    @Option(names = "--checkpoint", paramLabel = "FILE", description = "Weights: a peft4j training checkpoint, a "
+            + "safetensors state dict or a PyTorch .pth/.pt. "
+            + "Without it the model has random weights (to try the pipeline only).")
     Path checkpoint;
 
     @Option(names = "--onnx", paramLabel = "FILE", description = "Run a graph written by 'peft4j export' on ONNX "
@@ -367,11 +367,11 @@ final class StreamPredictCommand implements Callable<Integer> {
         if (!Files.isRegularFile(file)) {
             throw new IllegalArgumentException("checkpoint " + file + " does not exist");
         }
-        Map<String, NDArray> weights = Weights.read(file, manager).tensors();
-        LoadReport report = net.loadStateDict(weights, false);
+        Weights weights = Weights.read(file, manager).forModel(net);
+        LoadReport report = net.loadStateDict(weights.tensors(), false);
         if (!report.missing().isEmpty() || !report.mismatched().isEmpty()) {
             throw new IllegalArgumentException("checkpoint " + file + " does not fit the model (check --model, "
-                    + "--backbone, --classes and --method): " + report.describe());
+                    + "--backbone, --classes and --method): " + report.describe() + weights.layoutNote());
         }
         return file + ": " + report.describe();
     }

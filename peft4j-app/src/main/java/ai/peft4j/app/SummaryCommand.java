@@ -2,6 +2,7 @@ package ai.peft4j.app;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import ai.peft4j.app.run.Weights;
 import ai.peft4j.core.engine.EngineSetup;
 import ai.peft4j.core.flops.MacCounter;
 import ai.peft4j.core.nn.Buffer;
@@ -9,7 +10,6 @@ import ai.peft4j.core.nn.Layer;
 import ai.peft4j.core.nn.Module;
 import ai.peft4j.core.nn.Parameter;
 import ai.peft4j.core.state.LoadReport;
-import ai.peft4j.core.state.SafetensorsFile;
 import ai.peft4j.models.ModelSpec;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -50,7 +50,8 @@ final class SummaryCommand implements Callable<Integer> {
             + "compute count (default: ${DEFAULT-VALUE}).")
     int inputSize;
 
-    @Option(names = "--weights", description = "A safetensors state dict to load first; the load is reported.")
+    @Option(names = "--weights", description = "A state dict to load first (safetensors, or a PyTorch .pth/.pt "
+            + "checkpoint); the load is reported.")
     Path weights;
 
     @Option(names = "--no-flops", description = "Skip the compute count (it runs one forward pass).")
@@ -87,9 +88,10 @@ final class SummaryCommand implements Callable<Integer> {
                 if (!Files.isRegularFile(weights)) {
                     throw new IllegalArgumentException("weights file " + weights + " does not exist");
                 }
-                SafetensorsFile.Contents c = SafetensorsFile.read(weights, manager);
-                LoadReport report = net.loadStateDict(c.tensors(), false);
-                out.println("Weights        " + weights + ": " + report.describe().replace("\n", "\n               "));
+                Weights w = Weights.read(weights, manager).forModel(net);
+                LoadReport report = net.loadStateDict(w.tensors(), false);
+                out.println("Weights        " + weights + ": " + (report.describe() + w.layoutNote())
+                        .replace("\n", "\n               "));
             }
             String methodLine = null;
             if (method != null && method.chosen()) {

@@ -44,32 +44,36 @@ public final class SegmentationNet {
     }
 
     /** Loads every tensor of the model from {@code w}; a mismatch fails with the keys and a hint. */
-    public static void loadStrict(Module model, Weights w) {
+    public static void loadStrict(Module model, Weights file) {
+        Weights w = file.forModel(model);
         LoadReport r = model.loadStateDict(w.tensors(), false);
         if (!r.isClean()) {
-            throw new IllegalArgumentException(w.file() + ": does not fit this model (" + r.describe() + ")\n"
+            throw new IllegalArgumentException(w.file() + ": does not fit this model (" + r.describe()
+                    + w.layoutNote() + ")\n"
                     + "Check model.name, model.backbone and the class count; a finetune run's own checkpoints hold "
                     + "the adapter too: evaluate the base checkpoint with --adapter RUN/adapter instead.");
         }
     }
 
     /**
-     * Loads what matches (e.g. a pretrained backbone) and says what did not. Fails, loading nothing that matters,
-     * when fewer than half of the model's tensors and fewer than half of the file's match: a pretrained backbone
-     * matches most of its file, a checkpoint of the same model most of the model, another model's checkpoint
-     * neither.
+     * Loads what matches (e.g. a pretrained backbone, such as a published Swin ImageNet checkpoint whose keys go under
+     * {@code swin_backbone.}) and says what did not. Fails, loading nothing that matters, when fewer than half of
+     * the model's tensors and fewer than half of the file's match: a pretrained backbone matches most of its file,
+     * a checkpoint of the same model most of the model, another model's checkpoint neither.
      *
      * @param model the model, described as {@code described} in errors (e.g. "Swin-Att-UNet (swin-t backbone, ...)")
      */
-    public static LoadReport loadLenient(Module model, Weights w, String described) {
+    public static LoadReport loadLenient(Module model, Weights file, String described) {
+        Weights w = file.forModel(model);
         LoadReport r = model.loadStateDict(w.tensors(), false);
         int loaded = r.loaded().size();
         int inModel = loaded + r.missing().size() + r.mismatched().size();
         int inFile = loaded + r.unexpected().size() + r.mismatched().size();
         if (2 * loaded < inModel && 2 * loaded < inFile) {
             throw new IllegalArgumentException(w.file() + ": " + loaded + " of " + inModel + " model tensors found "
-                    + "in it (by name and shape; " + loaded + " of its " + inFile + " tensors used); is it a "
-                    + "checkpoint of this model, " + described + "? Check model.init, model.name and model.backbone");
+                    + "in it (by name and shape; " + loaded + " of its " + inFile + " tensors used" + w.layoutNote()
+                    + "); is it a checkpoint of this model, " + described + "? Check model.init, model.name and "
+                    + "model.backbone");
         }
         return r;
     }

@@ -71,7 +71,8 @@ public final class SegmentationNet {
         int inFile = loaded + r.unexpected().size() + r.mismatched().size();
         if (2 * loaded < inModel && 2 * loaded < inFile) {
             throw new IllegalArgumentException(w.file() + ": " + loaded + " of " + inModel + " model tensors found "
-                    + "in it (by name and shape; " + loaded + " of its " + inFile + " tensors used" + w.layoutNote()
+                    + "in it (by name and shape; " + loaded + " of its " + inFile + " tensors used"
+                    + (w.layout() != null && w.layout().layout().isAsSaved() ? "" : w.layoutNote())
                     + "); is it a checkpoint of this model, " + described + "? Check model.init, model.name and "
                     + "model.backbone");
         }

@@ -7,8 +7,6 @@ import ai.peft4j.core.nn.TokenGrid;
 import ai.peft4j.peft.Attachment;
 import ai.peft4j.peft.segmenter.SegmenterLayout;
 import ai.peft4j.peft.segmenter.SegmenterMethod;
-import java.util.LinkedHashMap;
-import java.util.Map;
 
 /**
  * TP-LoRA on a Swin-Att-UNet: text-prompted low-rank adapters in the chosen blocks ({@code attn.tp_lora_q},
@@ -31,8 +29,13 @@ public final class TpLora extends SegmenterMethod {
         return new TpLora(SegmenterLayout.swinAttUNet(), config, prompt);
     }
 
+    @Override
     public TpLoraConfig config() {
         return config;
+    }
+
+    public TextPrompt prompt() {
+        return prompt;
     }
 
     /** The prompt tensor {@code [1, seq, width]} of the last attach. */
@@ -46,22 +49,8 @@ public final class TpLora extends SegmenterMethod {
     }
 
     @Override
-    public Map<String, Object> settings() {
-        Map<String, Object> s = new LinkedHashMap<>();
-        s.put("mlp_ratio", config.mlpRatio());
-        s.put("rank", config.rank());
-        s.put("act", config.act().name());
-        s.put("in_location", config.in().name());
-        s.put("out_location", config.out().name());
-        s.put("prompt_tokens", prompt.seq());
-        s.put("prompt_width", prompt.width());
-        return s;
-    }
-
-    @Override
-    public Attachment attach(ai.peft4j.core.nn.Module model) {
-        promptArray = prompt.toArray(managerOf(model));
-        return super.attach(model);
+    protected void attachBackbone(Attachment a, NDManager m, java.util.List<SegmenterLayout.Block> blocks) {
+        promptArray = prompt.toArray(managerOf(a.model()));
     }
 
     private TextPromptedLora adapter(NDManager m, int dim) {

@@ -48,6 +48,10 @@ final class EvalCommand implements Callable<Integer> {
             + "attach to the checkpoint.")
     Path adapter;
 
+    @Option(names = "--force-base", description = "Attach the adapter even when the checkpoint is not the base it "
+            + "was trained on (its base fingerprint differs).")
+    boolean forceBase;
+
     @Option(names = "--out", paramLabel = "DIR", description = "Report folder (default: the run file's output "
             + "folder + /eval).")
     Path out;
@@ -68,7 +72,7 @@ final class EvalCommand implements Callable<Integer> {
         Palette palette = RunData.palette(c.data());
         String what = checkpoint + (adapter == null ? "" : " + adapter " + adapter);
         try (NDManager m = EngineSetup.newManager()) {
-            TrainedModel tm = TrainedModel.load(c.model(), test.numClasses(), checkpoint, adapter, m);
+            TrainedModel tm = TrainedModel.load(c.model(), test.numClasses(), checkpoint, adapter, forceBase, m);
             if (tm.classes() != test.numClasses()) {
                 throw new IllegalArgumentException(what + " predicts " + tm.classes() + " classes but "
                         + test.name() + " has " + test.numClasses() + " " + test.classNames());

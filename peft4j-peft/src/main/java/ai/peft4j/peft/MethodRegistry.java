@@ -191,6 +191,13 @@ public final class MethodRegistry {
         return fromJson(e.name(), tree);
     }
 
+    /** The names of {@code name}'s settings (a method or preset) as files spell them. */
+    public static List<String> settingNames(String name) {
+        List<String> out = new ArrayList<>();
+        toJson(defaultConfig(name)).fieldNames().forEachRemaining(out::add);
+        return out;
+    }
+
     /** The config record as JSON, every field written. */
     public static ObjectNode toJson(Record config) {
         return JSON.valueToTree(config);

@@ -128,7 +128,8 @@ final class PredictCommand implements Callable<Integer> {
                 true);
         try (FrameSource source = StreamPredictCommand.openSource(video, null, mjpeg, camera, fps);
                 NDManager m = EngineSetup.newManager()) {
-            TrainedModel tm = TrainedModel.load(c.model(), c.data().classNames().size(), checkpoint, adapter, forceBase, m);
+            TrainedModel tm = TrainedModel.load(c.model(), c.data().classNames().size(), checkpoint, adapter,
+                    forceBase, m);
             List<String> names = c.data().classNames().size() == tm.classes() ? c.data().classNames()
                     : StreamPredictCommand.classNames(null, tm.classes());
             try (ModuleFrameModel frameModel = new ModuleFrameModel(tm.model())) {

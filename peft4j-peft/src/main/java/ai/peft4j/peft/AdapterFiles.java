@@ -152,13 +152,6 @@ public final class AdapterFiles {
         return a;
     }
 
-    /** The method name of the adapter in {@code dir}: the registry name, or HF's {@code peft_type}. */
-    public static String methodName(Path dir) throws IOException {
-        JsonNode config = JSON.readTree(dir.resolve(CONFIG).toFile());
-        return FORMAT.equals(config.path("format").asText()) ? config.path("method").asText()
-                : config.path("peft_type").asText();
-    }
-
     private static void checkFits(Path dir, Map<String, NDArray> own, Map<String, NDArray> tensors) {
         List<String> problems = new ArrayList<>();
         for (Map.Entry<String, NDArray> e : own.entrySet()) {

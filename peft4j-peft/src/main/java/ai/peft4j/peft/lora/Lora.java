@@ -54,8 +54,9 @@ public final class Lora extends PeftMethod {
 
     @Override
     protected void check(Module model, List<String> targets) {
+        List<String> toSave = savedModules(model);
         for (String name : config.modulesToSave()) {
-            if (savedModules(model).stream().noneMatch(p -> p.equals(name) || p.endsWith("." + name))) {
+            if (toSave.stream().noneMatch(p -> p.equals(name) || p.endsWith("." + name))) {
                 throw new IllegalArgumentException("modules_to_save entry '" + name + "' matches no module of this "
                         + model.getClass().getSimpleName() + " (top-level modules: " + model.children().keySet()
                         + ")");

@@ -7,6 +7,7 @@ import ai.peft4j.core.nn.TokenGrid;
 import ai.peft4j.peft.Attachment;
 import ai.peft4j.peft.segmenter.SegmenterLayout;
 import ai.peft4j.peft.segmenter.SegmenterMethod;
+import java.util.List;
 
 /**
  * TP-LoRA on a Swin-Att-UNet: text-prompted low-rank adapters in the chosen blocks ({@code attn.tp_lora_q},
@@ -34,10 +35,6 @@ public final class TpLora extends SegmenterMethod {
         return config;
     }
 
-    public TextPrompt prompt() {
-        return prompt;
-    }
-
     /** The prompt tensor {@code [1, seq, width]} of the last attach. */
     public ai.djl.ndarray.NDArray promptArray() {
         return promptArray;
@@ -48,8 +45,9 @@ public final class TpLora extends SegmenterMethod {
         return "tplora";
     }
 
+    /** The prompt tensor goes into the model's manager first: every adapter added after it reads it. */
     @Override
-    protected void attachBackbone(Attachment a, NDManager m, java.util.List<SegmenterLayout.Block> blocks) {
+    protected void attachBackbone(Attachment a, NDManager m, List<SegmenterLayout.Block> blocks) {
         promptArray = prompt.toArray(managerOf(a.model()));
     }
 

@@ -6,7 +6,8 @@ import ai.peft4j.core.state.AtomicFiles;
 import ai.peft4j.models.unet.SwinAttUNet;
 import ai.peft4j.models.unet.SwinAttUNetConfig;
 import ai.peft4j.peft.Attachment;
-import ai.peft4j.peft.MethodCatalog;
+import ai.peft4j.peft.MethodInputs;
+import ai.peft4j.peft.MethodRegistry;
 import ai.peft4j.peft.tplora.TextPrompt;
 import ai.peft4j.train.bench.TrainStepBenchmark;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -86,7 +87,8 @@ final class BenchCommand implements Runnable {
                 EngineSetup.seed(0);
                 SwinAttUNet model = new SwinAttUNet(m, SwinAttUNetConfig.published(backbone, classes));
                 for (String name : methods) {
-                    Attachment a = MethodCatalog.create(name, null, TextPrompt.zeros(48, TextPrompt.BERT_BASE_WIDTH))
+                    Attachment a = MethodRegistry.create(name,
+                            MethodInputs.prompt(TextPrompt.zeros(48, TextPrompt.BERT_BASE_WIDTH)))
                             .attach(model);
                     trainable.put(name, model.trainableParameterCount());
                     out.printf(Locale.ROOT, "%-12s %,d trainable ... ", name, model.trainableParameterCount());

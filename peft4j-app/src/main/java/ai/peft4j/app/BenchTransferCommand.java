@@ -10,7 +10,7 @@ import ai.peft4j.data.split.SplitRatios;
 import ai.peft4j.data.voc.VocConfig;
 import ai.peft4j.data.voc.VocDataset;
 import ai.peft4j.models.unet.SwinAttUNetConfig;
-import ai.peft4j.peft.MethodCatalog;
+import ai.peft4j.peft.MethodRegistry;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -124,9 +124,9 @@ final class BenchTransferCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--size must be a multiple of 16, got " + size);
         }
         for (String m : methodLr.keySet()) {
-            if (!MethodCatalog.NAMES.contains(m)) {
+            if (!MethodRegistry.TABLE.contains(m)) {
                 throw new IllegalArgumentException("--method-lr names '" + m + "', which is not a method (known: "
-                        + String.join(", ", MethodCatalog.NAMES) + ")");
+                        + String.join(", ", MethodRegistry.TABLE) + ")");
             }
         }
         PrintStream console = new PrintStream(System.out, true, StandardCharsets.UTF_8);

@@ -50,6 +50,10 @@ final class EvalCommand implements Callable<Integer> {
             + "attach to the checkpoint.")
     Path adapter;
 
+    @Option(names = "--force-base", description = "Attach the adapter even when the checkpoint is not the base it "
+            + "was trained on (its base fingerprint differs).")
+    boolean forceBase;
+
     @Option(names = "--out", paramLabel = "DIR", description = "Report folder (default: the run file's output "
             + "folder + /eval).")
     Path out;
@@ -81,7 +85,7 @@ final class EvalCommand implements Callable<Integer> {
             inputs.refuseOverwrite(dir.resolve(name), "choose an --out folder away from the data and the model");
         }
         try (NDManager m = EngineSetup.newManager()) {
-            TrainedModel tm = TrainedModel.load(c.model(), test.numClasses(), checkpoint, adapter, m);
+            TrainedModel tm = TrainedModel.load(c.model(), test.numClasses(), checkpoint, adapter, forceBase, m);
             if (tm.classes() != test.numClasses()) {
                 throw new IllegalArgumentException(what + " predicts " + tm.classes() + " classes but "
                         + test.name() + " has " + test.numClasses() + " " + test.classNames());

@@ -12,15 +12,23 @@ import ai.peft4j.app.run.SegmentationNet;
 import ai.peft4j.app.run.Weights;
 import ai.peft4j.core.engine.EngineSetup;
 import ai.peft4j.core.nn.Module;
+import ai.peft4j.core.state.AtomicFiles;
 import ai.peft4j.data.ImageDataset;
 import ai.peft4j.peft.AdapterFiles;
 import ai.peft4j.peft.Attachment;
+import ai.peft4j.peft.BaseFingerprint;
 import ai.peft4j.peft.PeftMethod;
 import ai.peft4j.peft.segmenter.SegmenterMethod;
 import ai.peft4j.train.loop.Checkpoint;
+import ai.peft4j.train.loop.Trainer;
 import ai.peft4j.train.loop.TrainingResult;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -44,15 +52,23 @@ final class FinetuneCommand implements Callable<Integer> {
     ConfigOptions config;
 
     @Option(names = "--method", description = "Fine-tuning method (--set method.name=NAME): full, classify, "
-            + "bitfit, adapter, adaptformer, lora, convpass, tplora, tplora-readme.")
+            + "bitfit, adapter, adaptformer, lora, convpass, vpt, tplora, tplora-readme (a preset), hf-lora, "
+            + "adalora; method.options set the method's config fields and bn_stats (frozen or update).")
     String method;
 
     @Option(names = "--base", paramLabel = "CKPT", description = "The base model's checkpoint (--set "
             + "model.init=CKPT), e.g. runs/neu-seg/best.safetensors.")
     Path base;
 
+    @Option(names = "--force-base", description = "Continue a run even when --base is not the checkpoint the run "
+            + "started from (its base fingerprint differs from the run's base.json).")
+    boolean forceBase;
+
     @Mixin
     TrainingFlags flags;
+
+    /** The run folder's record of the base it fine-tunes, checked when a rerun continues the run. */
+    static final String BASE_RECORD = "base.json";
 
     @Override
     public Integer call() throws Exception {
@@ -97,6 +113,7 @@ final class FinetuneCommand implements Callable<Integer> {
             // The lock before the check: the settings compared must be those of the run that continues.
             try (RunFolderLock lock = RunFolderLock.take(out, console)) {
                 RunTraining.checkResumable(out, c, RunTraining.trainerConfig(c.training(), classes));
+                checkBase(out, w.file(), a.baseFingerprint());
                 rc.writeResolved(out, "finetune");
                 RunSummary.model(console, pm.name() + " on " + SegmentationNet.spec(c.model(), baseClasses)
                         .describe() + " from " + w.file() + ", " + classes + " classes", model);
@@ -115,5 +132,31 @@ final class FinetuneCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /**
+     * Refuses to continue a run on another base than the one it started from, unless forced: the checkpoint's
+     * adapter weights were trained for that base. Records the base of a fresh (or forced) run.
+     */
+    private void checkBase(Path out, Path baseFile, String fingerprint) throws IOException {
+        Path record = out.resolve(BASE_RECORD);
+        ObjectMapper json = new ObjectMapper();
+        if (Files.isRegularFile(out.resolve(Trainer.LAST)) && Files.isRegularFile(record)) {
+            JsonNode r = json.readTree(record.toFile());
+            String before = r.path("fingerprint").asText();
+            if (!before.equals(fingerprint) && !forceBase) {
+                throw new IllegalArgumentException(out + " was started on base " + BaseFingerprint.shorten(before)
+                        + " (" + r.path("checkpoint").asText() + ", see " + record + ") but --base " + baseFile
+                        + " is " + BaseFingerprint.shorten(fingerprint) + "; give the run's base, a new output "
+                        + "folder, or --force-base");
+            }
+            if (before.equals(fingerprint)) {
+                return;
+            }
+        }
+        ObjectNode r = json.createObjectNode();
+        r.put("checkpoint", baseFile.toString()).put("fingerprint", fingerprint);
+        AtomicFiles.write(record, o -> o.write(r.toPrettyString().getBytes(
+                StandardCharsets.UTF_8)));
     }
 }

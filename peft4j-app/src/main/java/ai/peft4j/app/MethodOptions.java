@@ -1,21 +1,21 @@
 package ai.peft4j.app;
 
 import ai.djl.ndarray.NDManager;
-import ai.peft4j.peft.MethodCatalog;
+import ai.peft4j.app.run.MethodFactory;
+import ai.peft4j.peft.MethodRegistry;
 import ai.peft4j.peft.PeftMethod;
-import ai.peft4j.peft.segmenter.SegmenterLayout;
 import ai.peft4j.peft.tplora.TextPrompt;
-import ai.peft4j.peft.tplora.TpLoraConfig;
-import ai.peft4j.peft.vpt.Vpt;
-import ai.peft4j.peft.vpt.VptConfig;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import picocli.CommandLine.Option;
 
 /** The options that choose a fine-tuning method, shared by every command that attaches one. */
 final class MethodOptions {
     @Option(names = "--method", description = "Fine-tuning method: full, classify, bitfit, adapter, adaptformer, "
-            + "lora, convpass, vpt (224x224 inputs), tplora (paper configuration), tplora-readme.")
+            + "lora (published q/v LoRA), convpass, vpt (224x224 inputs), tplora (paper configuration), "
+            + "tplora-readme (preset: tplora with in ATT), hf-lora (HF PEFT's LoRA on qkv), adalora.")
     String method;
 
     @Option(names = "--prompt", description = "TP-LoRA text prompt: BERT token embeddings [seq, 768] as "
@@ -62,27 +62,27 @@ final class MethodOptions {
         } else if (promptOptional) {
             p = TextPrompt.zeros(48, TextPrompt.BERT_BASE_WIDTH);
         }
+        Map<String, Object> settings = new LinkedHashMap<>();
+        putIf(settings, "in", tpIn);
+        putIf(settings, "out", tpOut);
+        putIf(settings, "act", tpAct);
+        putIf(settings, "rank", tpRank);
+        putIf(settings, "mlp_ratio", tpMlpRatio);
+        if (!settings.isEmpty() && !"tplora".equals(MethodRegistry.methodOf(method))) {
+            throw new IllegalArgumentException("--tp-* options apply to --method tplora only");
+        }
         if (vptSize != null) {
-            if (!"vpt".equalsIgnoreCase(method)) {
+            if (!"vpt".equals(MethodRegistry.methodOf(method))) {
                 throw new IllegalArgumentException("--vpt-size applies to --method vpt only");
             }
-            VptConfig published = VptConfig.published();
-            return new Vpt(SegmenterLayout.swinAttUNet(), new VptConfig(published.tokens(), published.dropout(),
-                    vptSize));
+            settings.put("input_size", vptSize);
         }
-        return MethodCatalog.create(method, tpConfig(), p);
+        return MethodFactory.create(method, settings, p, "--method " + method);
     }
 
-    private TpLoraConfig tpConfig() {
-        if (tpIn == null && tpOut == null && tpAct == null && tpRank == null && tpMlpRatio == null) {
-            return null;
+    private static void putIf(Map<String, Object> settings, String key, Object value) {
+        if (value != null) {
+            settings.put(key, value);
         }
-        TpLoraConfig base = method != null && method.toLowerCase(java.util.Locale.ROOT).endsWith("readme")
-                ? TpLoraConfig.readme() : TpLoraConfig.paper();
-        return new TpLoraConfig(tpMlpRatio != null ? tpMlpRatio : base.mlpRatio(),
-                tpRank != null ? tpRank : base.rank(),
-                tpAct != null ? TpLoraConfig.Act.parse(tpAct) : base.act(),
-                tpIn != null ? TpLoraConfig.In.parse(tpIn) : base.in(),
-                tpOut != null ? TpLoraConfig.Out.parse(tpOut) : base.out());
     }
 }

@@ -77,6 +77,10 @@ final class PredictCommand implements Callable<Integer> {
     @Option(names = "--adapter", paramLabel = "DIR", description = "Adapter directory of 'peft4j finetune'.")
     Path adapter;
 
+    @Option(names = "--force-base", description = "Attach the adapter even when the checkpoint is not the base it "
+            + "was trained on (its base fingerprint differs).")
+    boolean forceBase;
+
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output folder.")
     Path out;
 
@@ -113,7 +117,7 @@ final class PredictCommand implements Callable<Integer> {
         Palette palette = RunData.palette(c.data());
         int fallback = c.data().classNames().size();
         try (NDManager m = EngineSetup.newManager()) {
-            TrainedModel tm = TrainedModel.load(c.model(), fallback, checkpoint, adapter, m);
+            TrainedModel tm = TrainedModel.load(c.model(), fallback, checkpoint, adapter, forceBase, m);
             List<String> names = c.data().classNames().size() == tm.classes() ? c.data().classNames() : null;
             try (Predictor p = Predictor.builder().setModel(SegmentationNet.layer(tm.model()))
                     .setInputSize(c.model().imageSize()).build()) {
@@ -153,7 +157,8 @@ final class PredictCommand implements Callable<Integer> {
                 true);
         try (FrameSource source = StreamPredictCommand.openSource(video, null, mjpeg, camera, fps);
                 NDManager m = EngineSetup.newManager()) {
-            TrainedModel tm = TrainedModel.load(c.model(), c.data().classNames().size(), checkpoint, adapter, m);
+            TrainedModel tm = TrainedModel.load(c.model(), c.data().classNames().size(), checkpoint, adapter,
+                    forceBase, m);
             List<String> names = c.data().classNames().size() == tm.classes() ? c.data().classNames()
                     : StreamPredictCommand.classNames(null, tm.classes());
             try (ModuleFrameModel frameModel = new ModuleFrameModel(tm.model())) {

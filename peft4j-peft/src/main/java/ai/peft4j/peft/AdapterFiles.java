@@ -7,13 +7,11 @@ import ai.peft4j.core.nn.Module;
 import ai.peft4j.core.nn.Parameter;
 import ai.peft4j.core.state.AtomicFiles;
 import ai.peft4j.core.state.SafetensorsFile;
-import ai.peft4j.peft.segmenter.SegmenterLayout;
+import ai.peft4j.peft.hf.HfAdaLoraDirectory;
+import ai.peft4j.peft.hf.HfAdapterDirectory;
 import ai.peft4j.peft.segmenter.SegmenterMethod;
 import ai.peft4j.peft.tplora.TextPrompt;
 import ai.peft4j.peft.tplora.TpLora;
-import ai.peft4j.peft.tplora.TpLoraConfig;
-import ai.peft4j.peft.vpt.Vpt;
-import ai.peft4j.peft.vpt.VptConfig;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -21,74 +19,140 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
- * An adapter on disk, in the layout HF PEFT uses: a directory with {@code adapter_config.json} (method, settings,
- * classes, and a fingerprint of the base model it was trained on) and {@code adapter_model.safetensors} (only the
- * adapter's tensors under their names in the model, plus TP-LoRA's text prompt). LoRA on the full Swin-T-Att-UNet
- * is 0.7 MB against the model's 175 MB.
+ * An adapter on disk, in the layout HF PEFT uses: a directory with {@code adapter_config.json} and
+ * {@code adapter_model.safetensors}. peft4j's own directories record the method by its registry name with its
+ * whole config record, the head's classes, the BatchNorm choice and the content fingerprint of the base model it
+ * was trained on; the weights file holds only the adapter's tensors under their names in the model (trained base
+ * parameters, moved BatchNorm statistics with {@code bn_stats: update}, TP-LoRA's text prompt). LoRA on the full
+ * Swin-T-Att-UNet is 0.7 MB against the model's 175 MB. {@link #load} also reads HF PEFT's LoRA and AdaLoRA
+ * directories, told apart by the config's content.
  */
 public final class AdapterFiles {
     public static final String CONFIG = "adapter_config.json";
     public static final String WEIGHTS = "adapter_model.safetensors";
+    /** The layout of {@code adapter_config.json}; version 1 did not record settings or the base's content. */
+    public static final int VERSION = 2;
+    private static final String FORMAT = "peft4j-adapter";
     private static final String PROMPT_KEY = "peft4j.tplora.prompt";
     private static final ObjectMapper JSON = new ObjectMapper();
+
+    /**
+     * How to load.
+     *
+     * @param forceBase load even when the model's weights are not those the adapter was trained on
+     * @param inputs what the method needs besides its settings (block expansion's block factory)
+     */
+    public record LoadOptions(boolean forceBase, MethodInputs inputs) {
+        public static LoadOptions defaults() {
+            return new LoadOptions(false, MethodInputs.none());
+        }
+
+        public static LoadOptions forced(boolean force) {
+            return new LoadOptions(force, MethodInputs.none());
+        }
+    }
 
     private AdapterFiles() {}
 
     /** Writes the active adapter to {@code dir} (created if needed); both files are written atomically. */
     public static void save(Attachment a, Path dir) throws IOException {
         Files.createDirectories(dir);
+        PeftMethod method = a.method();
         ObjectNode config = JSON.createObjectNode();
-        config.put("format", "peft4j-adapter").put("version", 1).put("method", a.method().name());
-        ObjectNode settings = config.putObject("settings");
-        a.method().settings().forEach((k, v) -> settings.putPOJO(k, v));
-        if (a.method() instanceof SegmenterMethod sm) {
+        config.put("format", FORMAT).put("version", VERSION).put("method", method.name());
+        config.set("config", MethodRegistry.toJson(method.config()));
+        if (method instanceof SegmenterMethod sm) {
             config.put("classes", sm.classes());
         }
-        config.put("base_fingerprint", fingerprint(a.model(), a));
+        config.put("bn_stats", method.bnStats().fileName());
+        config.put("base_fingerprint", a.baseFingerprint());
         config.put("base_parameters", a.baseParameterCount());
         Map<String, NDArray> tensors = new LinkedHashMap<>(a.stateDict());
-        if (a.method() instanceof TpLora tp) {
+        if (method instanceof TpLora tp) {
             tensors.put(PROMPT_KEY, tp.promptArray());
         }
-        SafetensorsFile.write(dir.resolve(WEIGHTS), tensors, Map.of("format", "peft4j-adapter"));
+        SafetensorsFile.write(dir.resolve(WEIGHTS), tensors, Map.of("format", FORMAT));
         AtomicFiles.write(dir.resolve(CONFIG), out -> out.write(
                 config.toPrettyString().getBytes(StandardCharsets.UTF_8)));
     }
 
-    /**
-     * Attaches the adapter stored in {@code dir} to {@code model} and loads its weights. Fails, naming the files
-     * and the differences, when the adapter was made for another base model.
-     */
+    /** {@link #load(Path, Module, NDManager, LoadOptions)} refusing another base. */
     public static Attachment load(Path dir, Module model, NDManager manager) throws IOException {
+        return load(dir, model, manager, LoadOptions.defaults());
+    }
+
+    /**
+     * Attaches the adapter stored in {@code dir} to {@code model} and loads its weights: a peft4j adapter, or an
+     * HF PEFT LoRA or AdaLoRA adapter. Fails, naming the files and the differences and leaving the model as it
+     * was, when the adapter does not fit the model, or when it was trained on a base with other weights (unless
+     * {@code options.forceBase()}).
+     */
+    public static Attachment load(Path dir, Module model, NDManager manager, LoadOptions options)
+            throws IOException {
         Path configFile = dir.resolve(CONFIG);
         Path weightsFile = dir.resolve(WEIGHTS);
         if (!Files.isRegularFile(configFile) || !Files.isRegularFile(weightsFile)) {
             throw new IOException(dir + ": not an adapter directory (needs " + CONFIG + " and " + WEIGHTS + ")");
         }
         JsonNode config = JSON.readTree(configFile.toFile());
-        if (!"peft4j-adapter".equals(config.path("format").asText())) {
-            throw new IOException(configFile + ": not a peft4j adapter (an HF PEFT adapter loads with the hf "
-                    + "format reader)");
+        if (!FORMAT.equals(config.path("format").asText())) {
+            String type = config.path("peft_type").asText("");
+            switch (type) {
+                case "LORA": return HfAdapterDirectory.load(dir, model).attachment();
+                case "ADALORA": return HfAdaLoraDirectory.load(dir, model).attachment();
+                default: throw new IOException(configFile + ": neither a peft4j adapter nor an HF PEFT LORA or "
+                        + "ADALORA adapter (format '" + config.path("format").asText() + "', peft_type '" + type
+                        + "')");
+            }
+        }
+        int version = config.path("version").asInt(1);
+        if (version != VERSION) {
+            throw new IOException(configFile + ": adapter format version " + version + ", this peft4j reads "
+                    + VERSION + (version < VERSION ? "; version 1 did not record the method's settings or its base: "
+                    + "train the adapter again with 'peft4j finetune'" : "; update peft4j"));
         }
         Map<String, NDArray> tensors = SafetensorsFile.read(weightsFile, manager).tensors();
-        PeftMethod method = method(config, tensors.remove(PROMPT_KEY), configFile);
+        PeftMethod method = method(config, tensors.remove(PROMPT_KEY), configFile, options.inputs());
         long baseParams = config.path("base_parameters").asLong(-1);
         if (baseParams >= 0 && baseParams != model.parameterCount()) {
             throw new IllegalArgumentException(dir + ": adapter made for a base model with " + baseParams
                     + " parameters; this model has " + model.parameterCount());
         }
+        Map<String, Boolean> trainable = new LinkedHashMap<>();
+        model.namedParameters().forEach((k, p) -> trainable.put(k, p.isTrainable()));
         Attachment a = method.attach(model);
-        Map<String, NDArray> own = a.stateDict();
+        try {
+            checkFits(dir, a.stateDict(), tensors);
+            String expected = config.path("base_fingerprint").asText();
+            String actual = a.baseFingerprint();
+            if (!expected.equals(actual) && !options.forceBase()) {
+                throw new IllegalArgumentException(dir + ": adapter trained on another base model (base "
+                        + BaseFingerprint.shorten(expected) + " in " + configFile.getFileName() + ", this model "
+                        + BaseFingerprint.shorten(actual) + "); load it onto the checkpoint it was trained on, or "
+                        + "force it (--force-base) knowing its outputs will not be those it was validated with");
+            }
+            if (!expected.equals(actual)) {
+                org.slf4j.LoggerFactory.getLogger(AdapterFiles.class).warn("{}: loaded onto another base model "
+                        + "(base {} in the adapter, this model {}), as forced", dir,
+                        BaseFingerprint.shorten(expected), BaseFingerprint.shorten(actual));
+            }
+        } catch (RuntimeException e) {
+            a.deactivate();
+            Map<String, Parameter> params = model.namedParameters();
+            trainable.forEach((k, on) -> params.get(k).setTrainable(on));
+            throw e;
+        }
+        a.loadStateDict(tensors);
+        return a;
+    }
+
+    private static void checkFits(Path dir, Map<String, NDArray> own, Map<String, NDArray> tensors) {
         List<String> problems = new ArrayList<>();
         for (Map.Entry<String, NDArray> e : own.entrySet()) {
             NDArray t = tensors.get(e.getKey());
@@ -105,60 +169,33 @@ public final class AdapterFiles {
             }
         }
         if (!problems.isEmpty()) {
-            a.deactivate();
-            throw new IllegalArgumentException(dir + ": adapter does not fit this base model ("
-                    + problems.size() + " differences):\n  " + String.join("\n  ", problems.subList(0,
-                    Math.min(20, problems.size()))));
+            throw new IllegalArgumentException(dir + ": adapter does not fit this base model (" + problems.size()
+                    + " differences):\n  " + String.join("\n  ", problems.subList(0, Math.min(20, problems.size()))));
         }
-        Map<String, Parameter> params = model.namedParameters();
-        for (Map.Entry<String, NDArray> e : tensors.entrySet()) {
-            params.get(e.getKey()).replace(e.getValue());
-        }
-        if (!config.path("base_fingerprint").asText().equals(fingerprint(model, a))) {
-            org.slf4j.LoggerFactory.getLogger(AdapterFiles.class).warn("{}: the base model's layout differs from "
-                    + "the one the adapter was trained on (fingerprint); outputs may not be what it was trained for",
-                    dir);
-        }
-        return a;
     }
 
-    private static PeftMethod method(JsonNode config, NDArray prompt, Path file) {
+    private static PeftMethod method(JsonNode config, NDArray prompt, Path file, MethodInputs inputs) {
         String name = config.path("method").asText();
-        JsonNode s = config.path("settings");
-        TextPrompt tp = null;
-        TpLoraConfig tpc = null;
-        if ("tplora".equals(name)) {
-            if (prompt == null) {
-                throw new IllegalArgumentException(file + ": TP-LoRA adapter without its text prompt");
-            }
-            Shape sh = prompt.getShape();
-            tp = new TextPrompt(prompt.toFloatArray(), (int) sh.get(1), (int) sh.get(2));
-            tpc = new TpLoraConfig((float) s.path("mlp_ratio").asDouble(), s.path("rank").asInt(),
-                    TpLoraConfig.Act.parse(s.path("act").asText()), TpLoraConfig.In.parse(s.path("in_location").asText()),
-                    TpLoraConfig.Out.parse(s.path("out_location").asText()));
+        Record settings;
+        try {
+            settings = MethodRegistry.fromJson(name, config.path("config"));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
         }
-        PeftMethod m = "vpt".equals(name) ? new Vpt(SegmenterLayout.swinAttUNet(), new VptConfig(
-                s.path("tokens").asInt(), (float) s.path("dropout").asDouble(), s.path("input_size").asInt()))
-                : MethodCatalog.create(name, tpc, tp);
+        if (prompt != null) {
+            Shape sh = prompt.getShape();
+            inputs = new MethodInputs(new TextPrompt(prompt.toFloatArray(), (int) sh.get(1), (int) sh.get(2)),
+                    inputs.freshBlock());
+        } else if (settings instanceof ai.peft4j.peft.tplora.TpLoraConfig) {
+            throw new IllegalArgumentException(file + ": TP-LoRA adapter without its text prompt");
+        }
+        PeftMethod m = MethodRegistry.create(name, settings, inputs);
         if (m instanceof SegmenterMethod sm && config.path("classes").asInt(0) > 0) {
             sm.withClasses(config.path("classes").asInt());
         }
-        return m;
-    }
-
-    /** A digest of the names and shapes of the base parameters the adapter does not own. */
-    private static String fingerprint(Module model, Attachment a) {
-        Set<String> own = Set.copyOf(a.ownParameterNames());
-        try {
-            MessageDigest md = MessageDigest.getInstance("SHA-256");
-            for (Map.Entry<String, Parameter> e : model.namedParameters().entrySet()) {
-                if (!own.contains(e.getKey())) {
-                    md.update((e.getKey() + e.getValue().shape() + "\n").getBytes(StandardCharsets.UTF_8));
-                }
-            }
-            return HexFormat.of().formatHex(md.digest());
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
+        if (config.has("bn_stats")) {
+            m.withBnStats(BnStats.parse(config.path("bn_stats").asText()));
         }
+        return m;
     }
 }

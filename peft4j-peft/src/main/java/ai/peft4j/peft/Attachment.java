@@ -1,6 +1,8 @@
 package ai.peft4j.peft;
 
 import ai.djl.ndarray.NDArray;
+import ai.peft4j.core.nn.BatchNorm2d;
+import ai.peft4j.core.nn.Buffer;
 import ai.peft4j.core.nn.ForwardHook;
 import ai.peft4j.core.nn.ForwardPreHook;
 import ai.peft4j.core.nn.Module;
@@ -20,6 +22,9 @@ import java.util.function.Predicate;
  * the adapter's own copies (a task head with other classes), and which base parameters train. It can be
  * deactivated and activated again, which removes and restores all of that without touching the base weights, so
  * several adapters share one base model and switch in microseconds.
+ *
+ * <p>The base's BatchNorm layers are held in eval mode while the adapter is active ({@link BnStats#FROZEN}), or
+ * their running statistics belong to the adapter like trained base parameters ({@link BnStats#UPDATE}).
  */
 public final class Attachment {
     private final Module model;
@@ -31,6 +36,11 @@ public final class Attachment {
     private final List<Predicate<String>> trainsBase = new ArrayList<>();
     /** Values of trained base parameters: the adapter's own while inactive, the originals while active. */
     private final Map<String, NDArray> parked = new LinkedHashMap<>();
+    /** The base's BatchNorm layers kept in eval mode while active ({@link BnStats#FROZEN}). */
+    private final List<Module> heldInEval = new ArrayList<>();
+    /** Running statistics of base BatchNorm layers that belong to the adapter ({@link BnStats#UPDATE}). */
+    private final List<String> trainedBuffers = new ArrayList<>();
+    private String baseFingerprint;
     private boolean active;
     private volatile boolean enabled = true;
 
@@ -185,8 +195,9 @@ public final class Attachment {
     }
 
     /**
-     * The tensors an adapter file holds: the parameters of this adapter's modules and the trained base parameters,
-     * keyed by their names in the model. Live tensors, not copies.
+     * The tensors an adapter file holds: the parameters of this adapter's modules, the trained base parameters and,
+     * with {@link BnStats#UPDATE}, the base's BatchNorm statistics, keyed by their names in the model. Live
+     * tensors, not copies.
      */
     public Map<String, NDArray> stateDict() {
         requireActive();
@@ -197,7 +208,45 @@ public final class Attachment {
                 out.put(name, p.data());
             }
         });
+        Map<String, Buffer> buffers = model.namedBuffers();
+        for (String name : trainedBuffers) {
+            out.put(name, buffers.get(name).data());
+        }
         return out;
+    }
+
+    /** Copies {@code tensors} (checked against {@link #stateDict()}'s names and shapes) into the model. */
+    public void loadStateDict(Map<String, NDArray> tensors) {
+        requireActive();
+        Map<String, Parameter> params = model.namedParameters();
+        Map<String, Buffer> buffers = model.namedBuffers();
+        for (Map.Entry<String, NDArray> e : tensors.entrySet()) {
+            Parameter p = params.get(e.getKey());
+            if (p != null) {
+                p.replace(e.getValue());
+            } else {
+                buffers.get(e.getKey()).replace(e.getValue());
+            }
+        }
+    }
+
+    /**
+     * The content fingerprint of the base model this adapter sits on, as it is without the adapter (see
+     * {@link BaseFingerprint}). Computed once per attachment: the adapter is taken off for the hash and put back.
+     */
+    public String baseFingerprint() {
+        if (baseFingerprint == null) {
+            boolean wasActive = active;
+            deactivate();
+            try {
+                baseFingerprint = BaseFingerprint.of(model);
+            } finally {
+                if (wasActive) {
+                    activate();
+                }
+            }
+        }
+        return baseFingerprint;
     }
 
     /** Parameters of the base model alone: as it is when this adapter is not active. */
@@ -240,6 +289,9 @@ public final class Attachment {
             return;
         }
         exchangeBaseValues();
+        for (Module m : heldInEval) {
+            m.holdEval(false);
+        }
         for (Hooked h : hooks) {
             h.handle.remove();
         }
@@ -285,30 +337,82 @@ public final class Attachment {
         for (Hooked h : hooks) {
             h.handle = h.install.apply(model.module(h.path));
         }
+        for (Module m : heldInEval) {
+            m.holdEval(true);
+        }
         exchangeBaseValues();
         active = true;
     }
 
-    /** Keeps a copy of the current values of the base parameters this method trains (called on attach). */
-    public void parkBaseValues() {
+    /**
+     * The last step of the attach template: holds the base's BatchNorm layers in eval mode or takes over their
+     * statistics, keeps a copy of the base values the adapter will change, and freezes the rest.
+     */
+    void complete() {
+        Map<String, Module> modules = model.namedModules();
+        for (Map.Entry<String, Module> e : modules.entrySet()) {
+            if (!(e.getValue() instanceof BatchNorm2d bn) || !isBase(e.getKey())) {
+                continue;
+            }
+            if (method.bnStats() == BnStats.FROZEN) {
+                bn.holdEval(true);
+                heldInEval.add(bn);
+            } else {
+                bn.namedBuffers().forEach((k, b) -> {
+                    if (b.isPersistent()) {
+                        trainedBuffers.add(join(e.getKey(), k));
+                    }
+                });
+            }
+        }
         Set<String> own = Set.copyOf(ownParameterNames());
         model.namedParameters().forEach((name, p) -> {
             if (!own.contains(name) && trainsBaseParameter(name)) {
                 parked.put(name, p.data().duplicate());
             }
         });
+        Map<String, Buffer> buffers = model.namedBuffers();
+        for (String name : trainedBuffers) {
+            parked.put(name, buffers.get(name).data().duplicate());
+        }
+        markTrainable();
     }
 
-    /** Swaps the live values of trained base parameters with the parked ones. */
+    /** Whether the module at {@code path} belongs to the base model rather than to this adapter. */
+    private boolean isBase(String path) {
+        for (Added a : added) {
+            String p = join(a.owner, a.name);
+            if (path.equals(p) || path.startsWith(p + ".")) {
+                return false;
+            }
+        }
+        for (Swapped s : swapped) {
+            if (path.equals(s.path)) {
+                return false;
+            }
+            if (path.startsWith(s.path + ".") && s.own.test(path.substring(s.path.length() + 1) + ".weight")) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Swaps the live values of trained base parameters and statistics with the parked ones. */
     private void exchangeBaseValues() {
         if (parked.isEmpty()) {
             return;
         }
         Map<String, Parameter> params = model.namedParameters();
+        Map<String, Buffer> buffers = model.namedBuffers();
         for (Map.Entry<String, NDArray> e : parked.entrySet()) {
             Parameter p = params.get(e.getKey());
-            NDArray live = p.data().duplicate();
-            p.replace(e.getValue());
+            Buffer b = p == null ? buffers.get(e.getKey()) : null;
+            NDArray live = (p != null ? p.data() : b.data()).duplicate();
+            if (p != null) {
+                p.replace(e.getValue());
+            } else {
+                b.replace(e.getValue());
+            }
             e.getValue().close();
             e.setValue(live);
         }

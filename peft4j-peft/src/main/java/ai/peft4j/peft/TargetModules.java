@@ -1,6 +1,8 @@
 package ai.peft4j.peft;
 
 import ai.peft4j.core.nn.Module;
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonValue;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -29,6 +31,24 @@ public record TargetModules(List<String> names, String regex) implements Predica
         if (regex != null) {
             Pattern.compile(regex);
         }
+    }
+
+    /** As HF's {@code target_modules} in JSON: a list of names, or one regular expression as a string. */
+    @JsonCreator(mode = JsonCreator.Mode.DELEGATING)
+    public static TargetModules fromJson(Object value) {
+        if (value instanceof String regex) {
+            return matching(regex);
+        }
+        if (value instanceof List<?> list) {
+            return new TargetModules(list.stream().map(String::valueOf).toList(), null);
+        }
+        throw new IllegalArgumentException("target_modules must be a list of names or a regular expression, got "
+                + value);
+    }
+
+    @JsonValue
+    public Object toJson() {
+        return regex != null ? regex : names;
     }
 
     /** Modules whose path is one of {@code names} or ends with {@code "." + name}. */

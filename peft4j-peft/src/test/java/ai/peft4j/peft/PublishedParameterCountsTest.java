@@ -41,8 +41,8 @@ class PublishedParameterCountsTest {
             long baseTotal = model.parameterCount();
             for (String row : ROWS) {
                 JsonNode expected = counts.path(row + "/" + key);
-                String name = row.equals("base") ? "full" : row;
-                Attachment a = MethodCatalog.create(name, null, prompt).attach(model);
+                String name = row.equals("base") ? "full" : row.equals("tplora-paper") ? "tplora" : row;
+                Attachment a = MethodRegistry.create(name, MethodInputs.prompt(prompt)).attach(model);
                 assertEquals(expected.path("total").asLong(), model.parameterCount(), row + " total on " + backbone);
                 assertEquals(expected.path("trainable").asLong(), model.trainableParameterCount(),
                         row + " trainable on " + backbone);
@@ -50,7 +50,7 @@ class PublishedParameterCountsTest {
                 assertEquals(baseTotal, model.parameterCount(), "detaching " + row + " restores the base model");
             }
             // "Classify": only the 1x1 head trains, 64 x 6 + 6.
-            Attachment head = MethodCatalog.create("classify", null, prompt).attach(model);
+            Attachment head = MethodRegistry.create("classify", MethodInputs.prompt(prompt)).attach(model);
             assertEquals(390L, model.trainableParameterCount());
             head.deactivate();
         }

@@ -6,12 +6,12 @@ import java.util.Map;
 /**
  * The fine-tuning method {@code finetune} attaches.
  *
- * @param name a method of the TP-LoRA comparison ({@code full}, {@code classify}, {@code bitfit}, {@code adapter},
- *     {@code adaptformer}, {@code lora}, {@code convpass}, {@code tplora}, {@code tplora-readme}); empty when the
- *     command line names it
- * @param options the method's options; TP-LoRA takes {@code in}, {@code out}, {@code act}, {@code rank},
- *     {@code mlp_ratio}, {@code prompt} (a file), {@code prompt_size}, {@code prompt_dataset}; the other methods
- *     run with their published settings and take none
+ * @param name a method of the registry ({@code full}, {@code classify}, {@code bitfit}, {@code vpt}, {@code adapter},
+ *     {@code adaptformer}, {@code lora}, {@code convpass}, {@code tplora}, {@code hf-lora}, {@code adalora}) or the
+ *     preset {@code tplora-readme}; empty when the command line names it
+ * @param options the fields of the method's config record (e.g. {@code rank}; TP-LoRA's {@code in}, {@code out},
+ *     {@code act}, {@code rank}, {@code mlp_ratio}), TP-LoRA's {@code prompt} (a file), {@code prompt_size},
+ *     {@code prompt_dataset}, and {@code bn_stats} ({@code frozen} or {@code update}) for every method
  */
 public record MethodSection(String name, Map<String, Object> options) {
     public MethodSection {

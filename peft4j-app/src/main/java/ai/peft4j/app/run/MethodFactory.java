@@ -1,77 +1,92 @@
 package ai.peft4j.app.run;
 
 import ai.djl.ndarray.NDManager;
-import ai.peft4j.peft.MethodCatalog;
+import ai.peft4j.peft.BnStats;
+import ai.peft4j.peft.MethodInputs;
+import ai.peft4j.peft.MethodRegistry;
 import ai.peft4j.peft.PeftMethod;
 import ai.peft4j.peft.tplora.TextPrompt;
-import ai.peft4j.peft.tplora.TpLoraConfig;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import java.util.TreeSet;
 
 /**
- * The fine-tuning method of a run's {@code method} section. Only TP-LoRA takes options: the other methods run with
- * their published settings, which is also what their adapter directories record and reload.
+ * The fine-tuning method of a run's {@code method} section, through {@link MethodRegistry}: {@code options} are the
+ * fields of the method's config record (e.g. {@code rank} for {@code lora}, TP-LoRA's {@code in}, {@code out},
+ * {@code act}, {@code rank}, {@code mlp_ratio}), plus {@code bn_stats} (frozen or update) for every method and
+ * TP-LoRA's prompt ({@code prompt} file, {@code prompt_size}, {@code prompt_dataset}). Adapter files record the
+ * whole config, so what trains is what reloads.
  */
 public final class MethodFactory {
-    /** TP-LoRA's options as run files spell them. */
-    public static final List<String> TPLORA_OPTIONS = List.of("in", "out", "act", "rank", "mlp_ratio", "prompt",
-            "prompt_size", "prompt_dataset");
+    /** Options of every method besides its config's fields. */
+    public static final String BN_STATS = "bn_stats";
+    /** TP-LoRA's prompt options, which are data rather than settings. */
+    public static final List<String> PROMPT_OPTIONS = List.of("prompt", "prompt_size", "prompt_dataset");
 
     private MethodFactory() {}
 
-    public static PeftMethod create(String name, Map<String, Object> options, NDManager manager)
-            throws IOException {
-        String n = name.toLowerCase(Locale.ROOT);
-        boolean tp = n.startsWith("tplora");
-        if (!tp && !options.isEmpty()) {
-            throw new IllegalArgumentException("method.options: method '" + name + "' takes no options (it runs "
-                    + "with its published settings); got " + new TreeSet<>(options.keySet()));
-        }
-        if (!tp) {
-            return MethodCatalog.create(n, null, null);
-        }
-        for (String k : options.keySet()) {
-            if (!TPLORA_OPTIONS.contains(k)) {
-                throw new IllegalArgumentException("method.options: unknown TP-LoRA option '" + k + "' (known: "
-                        + String.join(", ", TPLORA_OPTIONS) + ")");
+    /** The method of a run file's section; reads TP-LoRA's prompt file, 48 zero tokens when none is named. */
+    public static PeftMethod create(String name, Map<String, Object> options, NDManager manager) throws IOException {
+        String method = MethodRegistry.methodOf(name);
+        Map<String, Object> settings = new LinkedHashMap<>(options);
+        Map<String, Object> prompt = new LinkedHashMap<>();
+        for (String k : PROMPT_OPTIONS) {
+            if (settings.containsKey(k)) {
+                prompt.put(k, settings.remove(k));
             }
         }
-        TpLoraConfig base = n.endsWith("readme") ? TpLoraConfig.readme() : TpLoraConfig.paper();
-        TpLoraConfig config = new TpLoraConfig(
-                options.containsKey("mlp_ratio") ? number(options, "mlp_ratio").floatValue() : base.mlpRatio(),
-                options.containsKey("rank") ? number(options, "rank").intValue() : base.rank(),
-                options.containsKey("act") ? TpLoraConfig.Act.parse(text(options, "act")) : base.act(),
-                options.containsKey("in") ? TpLoraConfig.In.parse(text(options, "in")) : base.in(),
-                options.containsKey("out") ? TpLoraConfig.Out.parse(text(options, "out")) : base.out());
-        TextPrompt prompt;
-        if (options.containsKey("prompt")) {
-            prompt = TextPrompt.read(Path.of(text(options, "prompt")), TextPrompt.BERT_BASE_WIDTH,
-                    options.containsKey("prompt_size") ? text(options, "prompt_size") : "LARGE",
-                    options.containsKey("prompt_dataset") ? text(options, "prompt_dataset") : "Orange-Navel", manager);
-        } else {
+        if (!prompt.isEmpty() && !method.equals("tplora")) {
+            throw new IllegalArgumentException("method.options: " + prompt.keySet() + " apply to tplora only, not "
+                    + name);
+        }
+        TextPrompt p = null;
+        if (prompt.containsKey("prompt")) {
+            p = TextPrompt.read(Path.of(String.valueOf(prompt.get("prompt"))), TextPrompt.BERT_BASE_WIDTH,
+                    String.valueOf(prompt.getOrDefault("prompt_size", "LARGE")),
+                    String.valueOf(prompt.getOrDefault("prompt_dataset", "Orange-Navel")), manager);
+        } else if (method.equals("tplora")) {
             // Without a sentence embedding the text branch sees zeros: TP-LoRA then trains as a LoRA variant.
-            prompt = TextPrompt.zeros(48, TextPrompt.BERT_BASE_WIDTH);
+            p = TextPrompt.zeros(48, TextPrompt.BERT_BASE_WIDTH);
         }
-        return MethodCatalog.create(n, config, prompt);
+        return create(name, settings, p, "method.options");
     }
 
-    private static Number number(Map<String, Object> options, String key) {
-        Object v = options.get(key);
-        if (v instanceof Number num) {
-            return num;
+    /**
+     * The method {@code name} (or preset) with {@code settings} overriding its defaults by their file names, and
+     * {@code bn_stats} if given; {@code where} prefixes error messages.
+     */
+    public static PeftMethod create(String name, Map<String, Object> settings, TextPrompt prompt, String where) {
+        Map<String, Object> s = new LinkedHashMap<>(settings);
+        Object bn = s.remove(BN_STATS);
+        List<String> known = new ArrayList<>(MethodRegistry.settingNames(name));
+        List<String> unknown = new ArrayList<>();
+        for (String k : s.keySet()) {
+            if (!known.contains(k)) {
+                unknown.add(k);
+            }
         }
+        if (!unknown.isEmpty()) {
+            known.add(BN_STATS);
+            if (MethodRegistry.methodOf(name).equals("tplora")) {
+                known.addAll(PROMPT_OPTIONS);
+            }
+            throw new IllegalArgumentException(where + ": unknown option" + (unknown.size() > 1 ? "s " : " ")
+                    + String.join(", ", unknown) + " of method " + name + " (known: " + String.join(", ", known)
+                    + ")");
+        }
+        PeftMethod m;
         try {
-            return Double.valueOf(String.valueOf(v));
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("method.options." + key + ": expected a number, got '" + v + "'");
+            m = MethodRegistry.create(MethodRegistry.methodOf(name), MethodRegistry.configWith(name, s),
+                    MethodInputs.prompt(prompt));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(where + ": " + e.getMessage(), e);
         }
-    }
-
-    private static String text(Map<String, Object> options, String key) {
-        return String.valueOf(options.get(key));
+        if (bn != null) {
+            m.withBnStats(BnStats.parse(String.valueOf(bn)));
+        }
+        return m;
     }
 }

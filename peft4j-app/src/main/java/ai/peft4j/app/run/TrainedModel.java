@@ -22,9 +22,10 @@ public record TrainedModel(Module model, int classes, Attachment adapter) {
     /**
      * @param fallbackClasses the class count when neither the checkpoint nor the model section gives one (the data
      *     set's)
+     * @param forceBase attach the adapter even when the checkpoint is not the base it was trained on
      */
     public static TrainedModel load(ModelSection section, int fallbackClasses, Path checkpoint, Path adapterDir,
-            NDManager manager) throws IOException {
+            boolean forceBase, NDManager manager) throws IOException {
         Weights w = Weights.read(checkpoint, manager);
         int classes = w.classes() > 0 ? w.classes() : section.classes() > 0 ? section.classes() : fallbackClasses;
         Module model = SegmentationNet.build(section, classes, manager);
@@ -35,7 +36,7 @@ public record TrainedModel(Module model, int classes, Attachment adapter) {
         if (!Files.isDirectory(adapterDir)) {
             throw new IllegalArgumentException(adapterDir + ": adapter directory not found");
         }
-        Attachment a = AdapterFiles.load(adapterDir, model, manager);
+        Attachment a = AdapterFiles.load(adapterDir, model, manager, AdapterFiles.LoadOptions.forced(forceBase));
         int own = a.method() instanceof SegmenterMethod sm && sm.classes() > 0 ? sm.classes() : classes;
         return new TrainedModel(model, own, a);
     }

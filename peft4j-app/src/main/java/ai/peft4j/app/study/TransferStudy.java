@@ -17,7 +17,8 @@ import ai.peft4j.models.unet.SwinAttUNet;
 import ai.peft4j.models.unet.SwinAttUNetConfig;
 import ai.peft4j.peft.AdapterFiles;
 import ai.peft4j.peft.Attachment;
-import ai.peft4j.peft.MethodCatalog;
+import ai.peft4j.peft.MethodInputs;
+import ai.peft4j.peft.MethodRegistry;
 import ai.peft4j.peft.PeftMethod;
 import ai.peft4j.peft.segmenter.SegmenterMethod;
 import ai.peft4j.peft.tplora.TextPrompt;
@@ -53,7 +54,7 @@ public final class TransferStudy {
      * @param pretrainLr Adam learning rate for pretraining
      * @param adaptLr Adam learning rate for adaptation, for every method not in {@code methodLr}
      * @param loss the pretraining loss, e.g. {@code ce+dice}
-     * @param methods method names (see {@link MethodCatalog})
+     * @param methods method names (see {@link MethodRegistry})
      * @param seed seeds loaders, initialisation and training
      * @param defectWeight cross-entropy weight of every class but background while adapting (1: unweighted); small
      *     defects on a large background otherwise pull every method to predicting background only
@@ -159,8 +160,8 @@ public final class TransferStudy {
                     SwinAttUNet model = new SwinAttUNet(m, withClasses(source.train().numClasses()));
                     Map<String, NDArray> weights = Checkpoint.read(base, m).modelState();
                     model.loadStateDict(weights, true);
-                    PeftMethod method = MethodCatalog.create(name, null, TextPrompt.zeros(48,
-                            TextPrompt.BERT_BASE_WIDTH));
+                    PeftMethod method = MethodRegistry.create(name, MethodInputs.prompt(TextPrompt.zeros(48,
+                            TextPrompt.BERT_BASE_WIDTH)));
                     if (method instanceof SegmenterMethod sm) {
                         sm.withClasses(target.train().numClasses());
                     }

@@ -27,6 +27,7 @@ public abstract class Module {
     private final List<ForwardHook> hooks = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final List<ForwardPreHook> preHooks = new java.util.concurrent.CopyOnWriteArrayList<>();
     private boolean training = true;
+    private boolean heldInEval;
 
     // ---------------------------------------------------------------- registration
 
@@ -147,6 +148,10 @@ public abstract class Module {
 
     public final boolean hasForwardHooks() {
         return !hooks.isEmpty();
+    }
+
+    public final boolean hasForwardPreHooks() {
+        return !preHooks.isEmpty();
     }
 
     /** Runs this module's hooks over its output; modules with several inputs call this last in their forward. */
@@ -363,9 +368,12 @@ public abstract class Module {
         return training;
     }
 
-    /** Sets training mode (dropout, drop path, batch statistics) here and below. */
+    /**
+     * Sets training mode (dropout, drop path, batch statistics) here and below; a module held in eval mode (see
+     * {@link #holdEval}) stays there.
+     */
     public final Module train(boolean on) {
-        training = on;
+        training = on && !heldInEval;
         for (Module m : children.values()) {
             m.train(on);
         }
@@ -374,6 +382,21 @@ public abstract class Module {
 
     public final Module eval() {
         return train(false);
+    }
+
+    /**
+     * Keeps this module (not its children) in eval mode whatever {@link #train} later asks, or releases it: how a
+     * fine-tuning method keeps a frozen base's BatchNorm statistics fixed while the rest of the model trains.
+     */
+    public final void holdEval(boolean hold) {
+        heldInEval = hold;
+        if (hold) {
+            training = false;
+        }
+    }
+
+    public final boolean isHeldInEval() {
+        return heldInEval;
     }
 
     /** Freezes or unfreezes every parameter whose dotted name the predicate accepts; returns how many changed. */

@@ -85,6 +85,24 @@ class ModuleTest {
     }
 
     @Test
+    void heldInEval_staysInEvalThroughTrainAndKeepsItsStatisticsUntilReleased() {
+        Net net = new Net(manager);
+        Module bn = net.module("features.1");
+        bn.holdEval(true);
+        net.train(true);
+        assertTrue(net.module("head").isTraining());
+        assertFalse(bn.isTraining());
+        NDArray mean = bn.buffer("running_mean").data().duplicate();
+        net.forward(manager.randomNormal(2f, 1f, new Shape(2, 2, 5, 5), ai.djl.ndarray.types.DataType.FLOAT32));
+        assertEquals(0.0, ai.peft4j.core.testing.Tensors.maxAbsDiff(mean, bn.buffer("running_mean").data()), 0.0);
+        bn.holdEval(false);
+        net.train(true);
+        assertTrue(bn.isTraining());
+        net.forward(manager.randomNormal(2f, 1f, new Shape(2, 2, 5, 5), ai.djl.ndarray.types.DataType.FLOAT32));
+        assertTrue(ai.peft4j.core.testing.Tensors.maxAbsDiff(mean, bn.buffer("running_mean").data()) > 0);
+    }
+
+    @Test
     void forwardPreHook_replacesTheInputOfTheCalledLayerAndOutputHooksSeeIt() {
         Net net = new Net(manager);
         net.eval();

@@ -5,7 +5,6 @@ import ai.peft4j.peft.Attachment;
 import ai.peft4j.peft.bottleneck.Bottleneck;
 import ai.peft4j.peft.segmenter.SegmenterLayout;
 import ai.peft4j.peft.segmenter.SegmenterMethod;
-import java.util.Map;
 
 /**
  * AdaptFormer as the TP-LoRA comparison runs it: {@code mlp(y) + 0.1 * adapter(y)} in every block (width 64, ReLU,
@@ -26,13 +25,13 @@ public final class AdaptFormer extends SegmenterMethod {
     }
 
     @Override
-    public String name() {
-        return "adaptformer";
+    public AdaptFormerConfig config() {
+        return new AdaptFormerConfig(width, scale);
     }
 
     @Override
-    public Map<String, Object> settings() {
-        return Map.of("width", width, "scale", scale);
+    public String name() {
+        return "adaptformer";
     }
 
     @Override

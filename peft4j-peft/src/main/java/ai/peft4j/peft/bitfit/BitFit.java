@@ -3,7 +3,6 @@ package ai.peft4j.peft.bitfit;
 import ai.peft4j.peft.Attachment;
 import ai.peft4j.peft.segmenter.SegmenterLayout;
 import ai.peft4j.peft.segmenter.SegmenterMethod;
-import java.util.Map;
 
 /**
  * BitFit as the TP-LoRA comparison runs it: every parameter whose name contains {@code bias} trains, plus the head.
@@ -19,13 +18,13 @@ public final class BitFit extends SegmenterMethod {
     }
 
     @Override
-    public String name() {
-        return "bitfit";
+    public BitFitConfig config() {
+        return new BitFitConfig();
     }
 
     @Override
-    public Map<String, Object> settings() {
-        return Map.of();
+    public String name() {
+        return "bitfit";
     }
 
     @Override

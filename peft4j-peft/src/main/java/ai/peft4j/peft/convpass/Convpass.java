@@ -7,7 +7,6 @@ import ai.peft4j.core.nn.TokenGrid;
 import ai.peft4j.peft.Attachment;
 import ai.peft4j.peft.segmenter.SegmenterLayout;
 import ai.peft4j.peft.segmenter.SegmenterMethod;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -30,13 +29,13 @@ public final class Convpass extends SegmenterMethod {
     }
 
     @Override
-    public String name() {
-        return "convpass";
+    public ConvpassConfig config() {
+        return new ConvpassConfig(dim, scale);
     }
 
     @Override
-    public Map<String, Object> settings() {
-        return Map.of("dim", dim, "scale", scale);
+    public String name() {
+        return "convpass";
     }
 
     @Override

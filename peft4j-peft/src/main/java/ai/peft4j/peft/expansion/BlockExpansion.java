@@ -9,7 +9,6 @@ import ai.peft4j.peft.Attachment;
 import ai.peft4j.peft.PeftMethod;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -25,7 +24,7 @@ import java.util.function.UnaryOperator;
  * <p>The method does not know the block class, so it is given a function that makes a fresh block shaped like a
  * given one (for the ViT: {@code b -> vit.newBlock()}); the weights are then copied in by name.
  */
-public final class BlockExpansion implements PeftMethod {
+public final class BlockExpansion extends PeftMethod {
     private final BlockExpansionConfig config;
     private final UnaryOperator<Module> freshBlock;
 
@@ -40,27 +39,32 @@ public final class BlockExpansion implements PeftMethod {
     }
 
     @Override
-    public Map<String, Object> settings() {
-        Map<String, Object> s = new LinkedHashMap<>();
-        s.put("stack", config.stack());
-        s.put("split", config.split());
-        s.put("zeroed", config.zeroed());
-        s.put("also_train", config.alsoTrain());
-        return s;
+    public BlockExpansionConfig config() {
+        return config;
     }
 
     @Override
-    public Attachment attach(Module model) {
-        String path = findStack(model);
-        ModuleList<?> original = (ModuleList<?>) model.module(path);
-        int n = original.size();
+    protected List<String> findTargets(Module model) {
+        return List.of(findStack(model));
+    }
+
+    @Override
+    protected void check(Module model, List<String> targets) {
+        String path = targets.get(0);
+        int n = ((ModuleList<?>) model.module(path)).size();
         if (config.split() > n) {
             throw new IllegalArgumentException("split " + config.split() + " exceeds the " + n + " blocks of '" + path
                     + "': no block would be added");
         }
+    }
+
+    @Override
+    protected void addTo(Attachment attachment, List<String> targets) {
+        String path = targets.get(0);
+        ModuleList<?> original = (ModuleList<?>) attachment.model().module(path);
         ModuleList<Module> expanded = new ModuleList<>(Module.class);
         Set<String> added = new HashSet<>();
-        for (int i = 0; i < n; i++) {
+        for (int i = 0; i < original.size(); i++) {
             Module block = original.get(i);
             expanded.add(block);
             if ((i + 1) % config.split() == 0) {
@@ -68,14 +72,11 @@ public final class BlockExpansion implements PeftMethod {
                 expanded.add(identityCopy(block, i));
             }
         }
-        Attachment attachment = new Attachment(model, this);
         Predicate<String> newBlock = name -> added.contains(name.substring(0, name.indexOf('.')));
         attachment.swapModule(path, expanded, newBlock);
         if (!config.alsoTrain().isEmpty()) {
             attachment.trainBase(NamePattern.anyOf(config.alsoTrain().toArray(String[]::new)));
         }
-        attachment.markTrainable();
-        return attachment;
     }
 
     private String findStack(Module model) {

@@ -1,9 +1,9 @@
 package ai.peft4j.peft.full;
 
 import ai.peft4j.peft.Attachment;
+import ai.peft4j.peft.BnStats;
 import ai.peft4j.peft.segmenter.SegmenterLayout;
 import ai.peft4j.peft.segmenter.SegmenterMethod;
-import java.util.Map;
 
 /** Every parameter trains: the baseline the others are measured against. */
 public final class FullFineTuning extends SegmenterMethod {
@@ -16,13 +16,19 @@ public final class FullFineTuning extends SegmenterMethod {
     }
 
     @Override
+    public FullConfig config() {
+        return new FullConfig();
+    }
+
+    @Override
     public String name() {
         return "full";
     }
 
+    /** The whole network trains, BatchNorm statistics included; they are saved with the weights. */
     @Override
-    public Map<String, Object> settings() {
-        return Map.of();
+    protected BnStats defaultBnStats() {
+        return BnStats.UPDATE;
     }
 
     @Override

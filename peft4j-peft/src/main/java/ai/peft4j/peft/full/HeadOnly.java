@@ -2,7 +2,6 @@ package ai.peft4j.peft.full;
 
 import ai.peft4j.peft.segmenter.SegmenterLayout;
 import ai.peft4j.peft.segmenter.SegmenterMethod;
-import java.util.Map;
 
 /** Only the classifier trains (the "Classify" row of the TP-LoRA comparison). */
 public final class HeadOnly extends SegmenterMethod {
@@ -15,12 +14,12 @@ public final class HeadOnly extends SegmenterMethod {
     }
 
     @Override
-    public String name() {
-        return "classify";
+    public ClassifyConfig config() {
+        return new ClassifyConfig();
     }
 
     @Override
-    public Map<String, Object> settings() {
-        return Map.of();
+    public String name() {
+        return "classify";
     }
 }

@@ -6,7 +6,6 @@ import ai.peft4j.peft.Attachment;
 import ai.peft4j.peft.bottleneck.Bottleneck;
 import ai.peft4j.peft.segmenter.SegmenterLayout;
 import ai.peft4j.peft.segmenter.SegmenterMethod;
-import java.util.Map;
 
 /**
  * The "Adapter" row of the TP-LoRA comparison: in each block a residual bottleneck {@code Adapter2} after window
@@ -29,13 +28,13 @@ public final class HoulsbyAdapter extends SegmenterMethod {
     }
 
     @Override
-    public String name() {
-        return "adapter";
+    public HoulsbyConfig config() {
+        return new HoulsbyConfig(ratio);
     }
 
     @Override
-    public Map<String, Object> settings() {
-        return Map.of("ratio", ratio);
+    public String name() {
+        return "adapter";
     }
 
     private int hidden(int dim) {

@@ -14,54 +14,47 @@ import java.util.Map;
 /**
  * LoRA (and DoRA, rsLoRA) as HF PEFT defines it, on any model: each module named by {@code target_modules} gets
  * {@code y + scaling * B(A(dropout(x)))}; {@code modules_to_save} are replaced by trained copies; everything else
- * is frozen.
+ * is frozen. Its name is {@code hf-lora}.
  */
-public final class Lora implements PeftMethod {
+public final class Lora extends PeftMethod {
+    public static final String NAME = "hf-lora";
     private final LoraConfig config;
+    /** The layers and saved modules of the last attach, for {@link #apply}. */
+    private Map<String, LoraLayer> lastLayers = Map.of();
+    private List<String> lastSaved = List.of();
 
     public Lora(LoraConfig config) {
         this.config = config;
     }
 
+    @Override
     public LoraConfig config() {
         return config;
     }
 
+    /**
+     * {@code hf-lora} whatever the options (DoRA and rsLoRA are options of it): {@code lora} is the published q/v
+     * LoRA of the TP-LoRA comparison.
+     */
     @Override
     public String name() {
-        return config.useDora() ? "dora" : "lora";
-    }
-
-    @Override
-    public Map<String, Object> settings() {
-        Map<String, Object> s = new LinkedHashMap<>();
-        s.put("r", config.r());
-        s.put("lora_alpha", config.loraAlpha());
-        s.put("lora_dropout", config.loraDropout());
-        s.put("target_modules", config.targetModules().toString());
-        s.put("modules_to_save", config.modulesToSave());
-        s.put("rank_pattern", config.rankPattern());
-        s.put("alpha_pattern", config.alphaPattern());
-        s.put("use_rslora", config.useRslora());
-        s.put("use_dora", config.useDora());
-        s.put("init_lora_weights", config.initLoraWeights().name().toLowerCase(java.util.Locale.ROOT));
-        return s;
-    }
-
-    @Override
-    public Attachment attach(Module model) {
-        return apply(model).attachment();
+        return NAME;
     }
 
     /** Attaches to {@code model} and returns the adapter, with its layers and merging. */
     public LoraAdapter apply(Module model) {
-        List<String> targets = config.targetModules().require(model, "LoRA", Linear.class, Conv2d.class);
-        List<String> toSave = new ArrayList<>();
-        for (String path : model.namedModules().keySet()) {
-            if (!path.isEmpty() && config.savesModule(path)) {
-                toSave.add(path);
-            }
-        }
+        Attachment attachment = attach(model);
+        return new LoraAdapter(config, attachment, lastLayers, lastSaved);
+    }
+
+    @Override
+    protected List<String> findTargets(Module model) {
+        return config.targetModules().require(model, "LoRA", Linear.class, Conv2d.class);
+    }
+
+    @Override
+    protected void check(Module model, List<String> targets) {
+        List<String> toSave = savedModules(model);
         for (String name : config.modulesToSave()) {
             if (toSave.stream().noneMatch(p -> p.equals(name) || p.endsWith("." + name))) {
                 throw new IllegalArgumentException("modules_to_save entry '" + name + "' matches no module of this "
@@ -77,22 +70,32 @@ public final class Lora implements PeftMethod {
                         + " to those");
             }
         }
-        Attachment attachment = new Attachment(model, this);
+    }
+
+    @Override
+    protected void addTo(Attachment attachment, List<String> targets) {
+        Module model = attachment.model();
         Map<String, LoraLayer> layers = new LinkedHashMap<>();
-        try {
-            for (String path : targets) {
-                layers.put(path, LoraLayer.attach(attachment, path, config.rankFor(path), config.scalingFor(path),
-                        (float) config.loraDropout(), config.useDora(), config.initLoraWeights()));
-            }
-            for (String path : toSave) {
-                attachment.swapModule(path, trainedCopy(path, model.module(path)));
-            }
-        } catch (RuntimeException e) {
-            attachment.deactivate(); // no half-attached adapter stays behind
-            throw e;
+        for (String path : targets) {
+            layers.put(path, LoraLayer.attach(attachment, path, config.rankFor(path), config.scalingFor(path),
+                    (float) config.loraDropout(), config.useDora(), config.initLoraWeights()));
         }
-        attachment.markTrainable();
-        return new LoraAdapter(config, attachment, layers, toSave);
+        List<String> toSave = savedModules(model);
+        for (String path : toSave) {
+            attachment.swapModule(path, trainedCopy(path, model.module(path)));
+        }
+        lastLayers = layers;
+        lastSaved = toSave;
+    }
+
+    private List<String> savedModules(Module model) {
+        List<String> toSave = new ArrayList<>();
+        for (String path : model.namedModules().keySet()) {
+            if (!path.isEmpty() && config.savesModule(path)) {
+                toSave.add(path);
+            }
+        }
+        return toSave;
     }
 
     /** A copy with the same weights that the adapter owns and trains (HF's {@code ModulesToSaveWrapper}). */

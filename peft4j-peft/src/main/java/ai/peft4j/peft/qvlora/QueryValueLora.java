@@ -5,7 +5,6 @@ import ai.peft4j.peft.Attachment;
 import ai.peft4j.peft.bottleneck.Bottleneck;
 import ai.peft4j.peft.segmenter.SegmenterLayout;
 import ai.peft4j.peft.segmenter.SegmenterMethod;
-import java.util.Map;
 
 /**
  * LoRA as the TP-LoRA comparison runs it: in every window attention, rank-r updates {@code lora_q}, {@code lora_v}
@@ -28,13 +27,13 @@ public final class QueryValueLora extends SegmenterMethod {
     }
 
     @Override
-    public String name() {
-        return "lora";
+    public QueryValueLoraConfig config() {
+        return new QueryValueLoraConfig(rank);
     }
 
     @Override
-    public Map<String, Object> settings() {
-        return Map.of("rank", rank);
+    public String name() {
+        return "lora";
     }
 
     @Override

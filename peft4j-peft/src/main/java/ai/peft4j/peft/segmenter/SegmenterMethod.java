@@ -19,7 +19,7 @@ import java.util.List;
  * decoder block and per attention gate, and the head always trains. Subclasses say what; this class walks the
  * layout and wires the hooks.
  */
-public abstract class SegmenterMethod implements PeftMethod {
+public abstract class SegmenterMethod extends PeftMethod {
     /** Standard deviation of a fresh head's weights, as the published {@code weights_init} draws them. */
     public static final float FRESH_HEAD_STD = 0.02f;
 
@@ -46,10 +46,16 @@ public abstract class SegmenterMethod implements PeftMethod {
         return numClasses;
     }
 
+    /** The transformer blocks of the layout; fails naming the model's modules when it is not a Swin-Att-UNet. */
     @Override
-    public Attachment attach(Module model) {
+    protected List<String> findTargets(Module model) {
         layout.check(model);
-        Attachment a = new Attachment(model, this);
+        return layout.findBlocks(model).stream().map(SegmenterLayout.Block::path).toList();
+    }
+
+    @Override
+    protected final void addTo(Attachment a, List<String> targets) {
+        Module model = a.model();
         NDManager manager = managerOf(model);
         List<SegmenterLayout.Block> blocks = layout.findBlocks(model);
         attachBackbone(a, manager, blocks);
@@ -68,9 +74,6 @@ public abstract class SegmenterMethod implements PeftMethod {
         }
         a.swapModule(layout.head(), ownHead(model, manager));
         trainBase(a);
-        a.parkBaseValues();
-        a.markTrainable();
-        return a;
     }
 
     /**

@@ -7,8 +7,7 @@ import ai.peft4j.core.nn.TokenGrid;
 import ai.peft4j.peft.Attachment;
 import ai.peft4j.peft.segmenter.SegmenterLayout;
 import ai.peft4j.peft.segmenter.SegmenterMethod;
-import java.util.LinkedHashMap;
-import java.util.Map;
+import java.util.List;
 
 /**
  * TP-LoRA on a Swin-Att-UNet: text-prompted low-rank adapters in the chosen blocks ({@code attn.tp_lora_q},
@@ -31,6 +30,7 @@ public final class TpLora extends SegmenterMethod {
         return new TpLora(SegmenterLayout.swinAttUNet(), config, prompt);
     }
 
+    @Override
     public TpLoraConfig config() {
         return config;
     }
@@ -45,23 +45,10 @@ public final class TpLora extends SegmenterMethod {
         return "tplora";
     }
 
+    /** The prompt tensor goes into the model's manager first: every adapter added after it reads it. */
     @Override
-    public Map<String, Object> settings() {
-        Map<String, Object> s = new LinkedHashMap<>();
-        s.put("mlp_ratio", config.mlpRatio());
-        s.put("rank", config.rank());
-        s.put("act", config.act().name());
-        s.put("in_location", config.in().name());
-        s.put("out_location", config.out().name());
-        s.put("prompt_tokens", prompt.seq());
-        s.put("prompt_width", prompt.width());
-        return s;
-    }
-
-    @Override
-    public Attachment attach(ai.peft4j.core.nn.Module model) {
-        promptArray = prompt.toArray(managerOf(model));
-        return super.attach(model);
+    protected void attachBackbone(Attachment a, NDManager m, List<SegmenterLayout.Block> blocks) {
+        promptArray = prompt.toArray(managerOf(a.model()));
     }
 
     private TextPromptedLora adapter(NDManager m, int dim) {

@@ -1,6 +1,7 @@
 package ai.peft4j.peft.tplora;
 
 import ai.peft4j.core.nn.Activation;
+import com.fasterxml.jackson.annotation.JsonCreator;
 import java.util.Locale;
 
 /**
@@ -24,6 +25,7 @@ public record TpLoraConfig(float mlpRatio, int rank, Act act, In in, Out out) {
             this.kind = kind;
         }
 
+        @JsonCreator
         public static Act parse(String s) {
             switch (s.toUpperCase(Locale.ROOT)) {
                 case "LORA": case "IDENTITY": case "NONE": return LORA;
@@ -38,6 +40,7 @@ public record TpLoraConfig(float mlpRatio, int rank, Act act, In in, Out out) {
     public enum In {
         ATT, MLP, ATT_MLP;
 
+        @JsonCreator
         public static In parse(String s) {
             switch (s.toUpperCase(Locale.ROOT).replace('+', '_').replace('-', '_')) {
                 case "ATT": return ATT;
@@ -61,6 +64,7 @@ public record TpLoraConfig(float mlpRatio, int rank, Act act, In in, Out out) {
     public enum Out {
         ALL, DEEP, BASE;
 
+        @JsonCreator
         public static Out parse(String s) {
             try {
                 return valueOf(s.toUpperCase(Locale.ROOT));

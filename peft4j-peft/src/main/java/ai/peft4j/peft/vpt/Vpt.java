@@ -53,6 +53,7 @@ public final class Vpt extends SegmenterMethod {
         return new Vpt(SegmenterLayout.swinAttUNet(), VptConfig.published());
     }
 
+    @Override
     public VptConfig config() {
         return config;
     }
@@ -63,21 +64,10 @@ public final class Vpt extends SegmenterMethod {
     }
 
     @Override
-    public Map<String, Object> settings() {
-        Map<String, Object> s = new LinkedHashMap<>();
-        s.put("tokens", config.tokens());
-        s.put("dropout", config.dropout());
-        s.put("input_size", config.inputSize());
-        return s;
-    }
-
-    @Override
-    public Attachment attach(Module model) {
-        layout.check(model);
+    protected void check(Module model, List<String> targets) {
         levelOneChannels = layout.decoderChannels(model, layout.decoderBlocks().get(0));
         levelOneGateChannels = layout.gateChannels(model, layout.gates().get(0));
         stagePrompts.clear();
-        return super.attach(model);
     }
 
     /**

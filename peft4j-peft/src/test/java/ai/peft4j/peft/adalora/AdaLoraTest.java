@@ -223,6 +223,11 @@ class AdaLoraTest {
                 assertEquals(4f, loaded.layers().get("blocks.0.attn.qkv").ranknum());
                 Tensors.assertClose(masked, fresh.forward(), 1e-6, "output of the reloaded pruned adapter");
             }
+            // The one entry point tells an HF AdaLoRA directory by its peft_type.
+            FixtureVit other = FixtureVit.load(manager);
+            ai.peft4j.peft.Attachment viaLoad = ai.peft4j.peft.AdapterFiles.load(tmp, other.model, manager);
+            assertEquals("adalora", viaLoad.method().name());
+            Tensors.assertClose(masked, other.forward(), 1e-6, "output through AdapterFiles.load");
         }
     }
 

@@ -36,6 +36,18 @@ class HfAdapterDirectoryTest {
         checkAdapter("peft_dora", "dora");
     }
 
+    @Test
+    void adapterFilesLoad_recognisesAnHfLoraDirectoryByItsContent() throws Exception {
+        try (NDManager manager = EngineSetup.newManager()) {
+            FixtureVit vit = FixtureVit.load(manager);
+            ai.peft4j.peft.Attachment a = ai.peft4j.peft.AdapterFiles.load(FixtureVit.adapterDir("peft_dora"),
+                    vit.model, manager);
+            assertEquals("hf-lora", a.method().name());
+            assertEquals(HfAdapterDirectory.readConfig(FixtureVit.adapterDir("peft_dora")), a.method().config());
+            Tensors.assertClose(vit.expected("dora/output"), vit.forward(), TOL, "dora/output");
+        }
+    }
+
     private static void checkAdapter(String dir, String tag) throws Exception {
         try (NDManager manager = EngineSetup.newManager()) {
             FixtureVit vit = FixtureVit.load(manager);

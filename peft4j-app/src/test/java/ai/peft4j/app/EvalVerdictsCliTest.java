@@ -37,7 +37,10 @@ class EvalVerdictsCliTest {
     @TempDir
     Path tmp;
 
-    /** 32x32 pairs; d and f are defect-free, the others carry a band or a spot of class 1. */
+    /**
+     * 32x32 pairs; d and f are defect-free, the others carry a band or a spot of class 1. The run trains once with
+     * the losses for rare pixels.
+     */
     @BeforeAll
     static void trainOnce() throws Exception {
         data = shared.resolve("data");
@@ -64,12 +67,19 @@ class EvalVerdictsCliTest {
                 training:
                   epochs: 1
                   batch: 3
+                  loss: dice-present+topk-ce:0.2+lovasz
                   workers: 1
                 output: %s
                 """.formatted(data, run));
         CliRun train = CliRun.of("train", "--config", config.toString());
         assertEquals(0, train.code(), train.err() + train.out());
         checkpoint = run.resolve("best.safetensors");
+        // The losses for rare pixels train from the run file: a finite loss in the history.
+        List<String> history = Files.readAllLines(run.resolve("history.csv"));
+        int column = List.of(history.get(0).split(",")).indexOf("train_loss");
+        double loss = Double.parseDouble(history.get(1).split(",")[column]);
+        assertTrue(Double.isFinite(loss) && loss > 0, String.join("\n", history));
+        assertTrue(Files.readString(run.resolve("config.yaml")).contains("loss: dice-present+topk-ce:0.2+lovasz"));
     }
 
     @Test
@@ -136,10 +146,16 @@ class EvalVerdictsCliTest {
     }
 
     @Test
-    void evalHelp_describesTheVerdictThreshold() {
+    void help_describesTheVerdictThresholdAndTheLossNames() {
         CliRun r = CliRun.of("eval", "--help");
         assertEquals(0, r.code());
         assertTrue(r.out().contains("--verdict-threshold") && r.out().contains("0.1%)"), r.out());
+        CliRun t = CliRun.of("train", "--help");
+        assertEquals(0, t.code());
+        // picocli wraps lines anywhere, even inside a name: compare without white space.
+        String help = t.out().replaceAll("\\s+", "");
+        assertTrue(help.contains("training.losstakesce,focal,dice,dice-present,topk-ce[:K],lovasz,lovasz-image"),
+                t.out());
     }
 
     /** An image with class 1 on pixels {@code [from, to)} of its mask. */

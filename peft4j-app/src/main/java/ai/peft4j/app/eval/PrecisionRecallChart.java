@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import javax.imageio.ImageIO;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
@@ -30,22 +31,33 @@ public final class PrecisionRecallChart {
         chart.getStyler().setXAxisMax(1.0);
         chart.getStyler().setYAxisMin(0.0);
         chart.getStyler().setYAxisMax(1.0);
+        // Each point's precision holds from the previous point's recall to its own: the area under these steps is
+        // the average precision.
+        List<Double> stepRecall = new ArrayList<>(List.of(0.0));
+        List<Double> stepPrecision = new ArrayList<>(List.of(s.curve().isEmpty() ? 0.0
+                : s.curve().get(0).precision()));
         List<Double> recall = new ArrayList<>();
         List<Double> precision = new ArrayList<>();
         for (VerdictScores.Point p : s.curve()) {
+            stepRecall.add(stepRecall.get(stepRecall.size() - 1));
+            stepPrecision.add(p.precision());
+            stepRecall.add(p.recall());
+            stepPrecision.add(p.precision());
             recall.add(p.recall());
             precision.add(p.precision());
         }
-        if (recall.isEmpty()) {
-            recall.add(0.0);
-            precision.add(0.0);
+        Color blue = new Color(30, 90, 200);
+        XYSeries curve = chart.addSeries(Double.isNaN(s.averagePrecision()) ? "no defective part"
+                : String.format(Locale.ROOT, "AP %.3f", s.averagePrecision()), stepRecall, stepPrecision);
+        curve.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Line);
+        curve.setLineColor(blue);
+        curve.setMarker(SeriesMarkers.NONE);
+        if (!recall.isEmpty() && recall.size() <= 200) {
+            XYSeries points = chart.addSeries("thresholds", recall, precision);
+            points.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
+            points.setMarker(SeriesMarkers.CIRCLE);
+            points.setMarkerColor(blue);
         }
-        XYSeries curve = chart.addSeries(String.format(java.util.Locale.ROOT, "AP %.3f", s.averagePrecision()),
-                recall, precision);
-        curve.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Step);
-        curve.setLineColor(new Color(30, 90, 200));
-        curve.setMarkerColor(new Color(30, 90, 200));
-        curve.setMarker(recall.size() <= 50 ? SeriesMarkers.CIRCLE : SeriesMarkers.NONE);
         XYSeries used = chart.addSeries("threshold " + s.threshold(), List.of(s.recall()), List.of(s.precision()));
         used.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
         used.setMarker(SeriesMarkers.DIAMOND);

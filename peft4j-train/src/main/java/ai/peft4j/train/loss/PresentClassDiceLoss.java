@@ -32,7 +32,8 @@ public final class PresentClassDiceLoss implements SegmentationLoss {
         NDArray targetSum = Reductions.sum(target, 0, 2, 3);
         NDArray score = Scalars.mul(tp, 2f).add(SMOOTH).div(Reductions.sum(probs, 0, 2, 3).add(targetSum)
                 .add(SMOOTH));
-        // Presence is a selection, not a function to differentiate: argmax and counts carry no gradient.
+        // Presence is a selection, not a function to differentiate: argmax and counts carry no gradient. The argmax
+        // is the prediction's (the first class of a tie), not every maximal class.
         NDArray predicted = OneHot.of(logits.argMax(1).toType(DataType.INT32, false), numClasses).mul(valid);
         NDArray present = Reductions.sum(predicted, 0, 2, 3).add(targetSum).gt(0).toType(DataType.FLOAT32, false);
         return score.mul(present).sum().div(present.sum()).neg().add(1);

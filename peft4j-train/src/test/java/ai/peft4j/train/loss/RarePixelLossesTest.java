@@ -100,7 +100,8 @@ class RarePixelLossesTest {
     @Test
     void dicePresent_leavesOutAClassAbsentFromTargetAndPrediction() {
         // A third class with logit 0 holds probability mass everywhere but is never the argmax and never a target:
-        // it takes no part. Its mass lowers the others' probabilities: p_c = e^l_c / (1 + e^l_1 + 1) per pixel.
+        // it takes no part (at pixel 1 it ties with class 0, and the argmax, as torch's, takes the first). Its mass
+        // lowers the others' probabilities: p_c = e^l_c / (1 + e^l_1 + 1) per pixel.
         NDArray x = logits(0f);
         double s = 1e-5;
         double[] tp = new double[2];

@@ -30,7 +30,8 @@ public interface SegmentationLoss {
             int colon = part.indexOf(':');
             String name = colon < 0 ? part : part.substring(0, colon).trim();
             String arg = colon < 0 ? null : part.substring(colon + 1).trim();
-            if (arg != null && !name.equals("topk-ce")) {
+            if (arg != null && List.of("ce", "cross-entropy", "focal", "dice", "dice-present", "lovasz",
+                    "lovasz-image").contains(name)) {
                 throw new IllegalArgumentException("loss '" + name + "' in '" + spec + "' takes no ':' argument "
                         + "(only topk-ce:K does)");
             }
@@ -58,7 +59,7 @@ public interface SegmentationLoss {
                     terms.add(new LovaszSoftmaxLoss(numClasses, true));
                     break;
                 default:
-                    throw new IllegalArgumentException("unknown loss '" + part + "' in '" + spec + "' (known: "
+                    throw new IllegalArgumentException("unknown loss '" + name + "' in '" + spec + "' (known: "
                             + KNOWN + ")");
             }
         }

@@ -24,9 +24,8 @@ public final class ImageVerdicts {
     private final long[] hit;
 
     public ImageVerdicts(int numClasses, VerdictThreshold threshold) {
-        if (numClasses < 2) {
-            throw new IllegalArgumentException("image verdicts need background and a defect class, got "
-                    + numClasses + " class(es)");
+        if (numClasses < 1) {
+            throw new IllegalArgumentException("image verdicts need at least one class, got " + numClasses);
         }
         this.n = numClasses;
         this.threshold = threshold;

@@ -227,5 +227,8 @@ class RarePixelLossesTest {
                 + "(0, 1], e.g. topk-ce:0.1", e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> SegmentationLoss.parse("dice:2", 2, null));
         assertEquals("loss 'dice' in 'dice:2' takes no ':' argument (only topk-ce:K does)", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> SegmentationLoss.parse("ce+ohem:0.1", 2, null));
+        assertEquals("unknown loss 'ohem' in 'ce+ohem:0.1' (known: ce, focal, dice, dice-present, topk-ce[:K], "
+                + "lovasz, lovasz-image, and sums such as ce+dice)", e.getMessage());
     }
 }

@@ -2,6 +2,7 @@ package ai.peft4j.app;
 
 import ai.peft4j.app.config.ConfigOverride;
 import ai.peft4j.app.config.RunConfigFile;
+import ai.peft4j.train.loss.SegmentationLoss;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,7 +16,8 @@ final class ConfigOptions {
 
     @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Change one key of the run file, e.g. "
             + "--set training.lr=1e-3 or --set data.class_names=[bg,crack]; repeatable, a later one wins. Named "
-            + "options such as --epochs are applied after all --set.")
+            + "options such as --epochs are applied after all --set. training.loss takes "
+            + SegmentationLoss.KNOWN + "; for rare defect pixels e.g. ce+topk-ce:0.1, dice-present or ce+lovasz.")
     List<String> sets = new ArrayList<>();
 
     /** The run file with the {@code --set} overrides, then {@code named} (named options win). */

@@ -4,6 +4,7 @@ import ai.peft4j.app.study.TransferStudy;
 import ai.peft4j.data.synthetic.CitrusDomain;
 import ai.peft4j.data.synthetic.SyntheticCitrus;
 import ai.peft4j.models.unet.SwinAttUNetConfig;
+import ai.peft4j.train.loss.SegmentationLoss;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -59,8 +60,8 @@ final class DemoCommand implements Callable<Integer> {
             + "pretrain/last.safetensors of an earlier run with the same --size and --seed).")
     Path base;
 
-    @Option(names = "--loss", defaultValue = "ce+dice", description = "Loss: ce, dice, focal or a sum such as "
-            + "ce+dice (default: ${DEFAULT-VALUE}; the defects are small, so Dice keeps them from drowning). If a "
+    @Option(names = "--loss", defaultValue = "ce+dice", description = "Loss: " + SegmentationLoss.KNOWN + " "
+            + "(default: ${DEFAULT-VALUE}; the defects are small, so Dice keeps them from drowning). If a "
             + "method ends predicting background everywhere (mPA 33.3), adapt with dice alone.")
     String loss;
 

@@ -6,6 +6,7 @@ import ai.peft4j.app.eval.ClassScoreChart;
 import ai.peft4j.app.eval.ConfusionMatrixImage;
 import ai.peft4j.app.eval.EvalReport;
 import ai.peft4j.app.eval.OverlayGrid;
+import ai.peft4j.app.eval.PrecisionRecallChart;
 import ai.peft4j.app.eval.TestSetPredictions;
 import ai.peft4j.app.run.RunData;
 import ai.peft4j.app.run.SegmentationNet;
@@ -16,7 +17,10 @@ import ai.peft4j.data.ImageDataset;
 import ai.peft4j.data.image.Palette;
 import ai.peft4j.infer.predict.Predictor;
 import ai.peft4j.train.loop.Trainer;
+import ai.peft4j.train.metrics.ImageVerdicts;
 import ai.peft4j.train.metrics.SegmentationScores;
+import ai.peft4j.train.metrics.VerdictScores;
+import ai.peft4j.train.metrics.VerdictThreshold;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -35,6 +39,10 @@ import picocli.CommandLine.Option;
         description = {"Score a trained model on the run file's test split as the published get_miou.py does: "
             + "each image predicted at its own size (letterbox, softmax, crop, bilinear back, argmax), metrics from "
             + "the pixel confusion matrix (mIoU, mPA, mPrecision, Dice, accuracy, per class).",
+            "Pass/fail per part: a part is defective when the predicted area of some defect class exceeds "
+                + "--verdict-threshold; precision, recall, F1, the precision-recall curve with its average "
+                + "precision, the F1-maximising threshold and per-class instance recall go into metrics.json "
+                + "(image_level) and the report (pr_curve.png).",
             "Writes metrics.json, report.md, report.html, class_scores.png, confusion_matrix.png/.csv, overlays.png "
                 + "(the first test images: ground truth and prediction over the image), curves.png when the run "
                 + "left one, and every prediction as an index PNG under predictions/."})
@@ -61,12 +69,20 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--split", description = "Split to score (default: data.test_split of the run file).")
     String split;
 
+    @Option(names = "--verdict-threshold", defaultValue = "0", paramLabel = "AREA", description = "A part is "
+            + "called defective when the predicted area of some defect class exceeds this: pixels (e.g. 50) or a "
+            + "percentage of the image (e.g. 0.1%%). Default: ${DEFAULT-VALUE}, any defect pixel. The report also "
+            + "gives the F1-maximising threshold on the scored split; choose it on validation (--split val) and "
+            + "pass it here for the test split.")
+    String verdictThreshold;
+
     @Option(names = "--overlays", defaultValue = "8", description = "Test images shown in overlays.png "
             + "(default: ${DEFAULT-VALUE}).")
     int overlays;
 
     @Override
     public Integer call() throws Exception {
+        VerdictThreshold threshold = VerdictThreshold.parse(verdictThreshold);
         RunConfig c = config.require("eval", List.of()).config();
         PrintStream console = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         ImageDataset test = RunData.open(c.data(), split != null ? split : c.data().testSplit());
@@ -81,7 +97,7 @@ final class EvalCommand implements Callable<Integer> {
         InputFiles inputs = InputFiles.of(read);
         // Before any work: a report file must not replace a file the command reads (e.g. --out is a data folder).
         for (String name : List.of(EvalReport.METRICS, EvalReport.MARKDOWN, EvalReport.HTML, EvalReport.MATRIX_CSV,
-                EvalReport.MATRIX_PNG, EvalReport.CLASS_CHART, EvalReport.OVERLAYS)) {
+                EvalReport.MATRIX_PNG, EvalReport.CLASS_CHART, EvalReport.OVERLAYS, EvalReport.PR_CURVE)) {
             inputs.refuseOverwrite(dir.resolve(name), "choose an --out folder away from the data and the model");
         }
         try (NDManager m = EngineSetup.newManager()) {
@@ -91,27 +107,32 @@ final class EvalCommand implements Callable<Integer> {
                         + test.name() + " has " + test.numClasses() + " " + test.classNames());
             }
             TestSetPredictions.Result res;
+            ImageVerdicts verdicts = new ImageVerdicts(test.numClasses(), threshold);
             try (Predictor p = Predictor.builder().setModel(SegmentationNet.layer(tm.model()))
                     .setInputSize(c.model().imageSize()).build()) {
                 res = TestSetPredictions.run(p, test, palette, dir.resolve("predictions"), inputs, overlays,
-                        console);
+                        verdicts, console);
             }
             boolean hasCurves = Files.isRegularFile(curves);
             Files.createDirectories(dir);
             if (hasCurves) {
                 Files.copy(curves, dir.resolve(EvalReport.CURVES), StandardCopyOption.REPLACE_EXISTING);
             }
-            new EvalReport(what, test.name(), test.size(), test.classNames(), res.matrix(), hasCurves).write(dir);
+            VerdictScores v = verdicts.scores();
+            new EvalReport(what, test.name(), test.size(), test.classNames(), res.matrix(), hasCurves, v)
+                    .write(dir);
+            PrecisionRecallChart.write(dir.resolve(EvalReport.PR_CURVE), v, "Pass/fail per part, " + test.name());
             ClassScoreChart.write(dir.resolve(EvalReport.CLASS_CHART), test.classNames(), res.matrix().scores(),
                     "Per-class scores, " + test.name());
             ConfusionMatrixImage.write(dir.resolve(EvalReport.MATRIX_PNG), res.matrix(), test.classNames());
             OverlayGrid.write(dir.resolve(EvalReport.OVERLAYS), res.shown(), palette);
-            print(console, test, res.matrix().scores(), dir);
+            print(console, test, res.matrix().scores(), v, dir);
         }
         return 0;
     }
 
-    private static void print(PrintStream console, ImageDataset test, SegmentationScores s, Path dir) {
+    private static void print(PrintStream console, ImageDataset test, SegmentationScores s, VerdictScores v,
+            Path dir) {
         console.printf(Locale.ROOT, "%s, %d images: mIoU %.2f  mPA %.2f  mPrecision %.2f  Dice %.2f  accuracy %.2f"
                 + " (%%)%n", test.name(), test.size(), 100 * s.meanIou(), 100 * s.meanRecall(),
                 100 * s.meanPrecision(), 100 * s.meanDice(), 100 * s.accuracy());
@@ -119,6 +140,9 @@ final class EvalCommand implements Callable<Integer> {
             console.printf(Locale.ROOT, "  %-16s IoU %6.2f  PA %6.2f%n", test.classNames().get(i), 100 * s.iou()[i],
                     100 * s.recall()[i]);
         }
+        console.printf(Locale.ROOT, "Parts (defective above %s): precision %.2f  recall %.2f  F1 %.2f  AP %.2f;"
+                + " best F1 %.2f above %s on this split (%%)%n", v.threshold(), 100 * v.precision(),
+                100 * v.recall(), 100 * v.f1(), 100 * v.averagePrecision(), 100 * v.bestF1(), v.bestF1Threshold());
         console.printf("Report    %s%n", dir.resolve(EvalReport.HTML));
     }
 }

@@ -14,7 +14,8 @@ import java.util.Locale;
  * @param weightDecay weight decay (0 as published for Adam)
  * @param momentum Adam's beta1, or SGD's momentum
  * @param schedule {@code cos} (warm-up cosine), {@code step} or {@code constant}
- * @param loss {@code ce}, {@code dice}, {@code focal} or a sum such as {@code ce+dice}
+ * @param loss {@code ce}, {@code dice}, {@code focal}, {@code dice-present}, {@code topk-ce[:K]}, {@code lovasz},
+ *     {@code lovasz-image} or a sum such as {@code ce+dice} (see {@code SegmentationLoss.parse})
  * @param valEvery validate every this many epochs (and after the last)
  * @param bestMetric what makes the best checkpoint: {@code miou} or {@code val_loss} (the published choice)
  * @param seed seeds initialisation, shuffling, augmentation and training

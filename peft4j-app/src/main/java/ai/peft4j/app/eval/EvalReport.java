@@ -4,6 +4,8 @@ import ai.peft4j.core.state.AtomicFiles;
 import ai.peft4j.core.text.CsvRow;
 import ai.peft4j.train.metrics.ConfusionMatrix;
 import ai.peft4j.train.metrics.SegmentationScores;
+import ai.peft4j.train.metrics.VerdictScores;
+import ai.peft4j.train.metrics.VerdictThreshold;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
@@ -20,7 +22,8 @@ import java.util.Map;
  * The files of an evaluation: {@code metrics.json} (means and per-class scores as fractions, the confusion
  * matrix), {@code confusion_matrix.csv}, and {@code report.md} and {@code report.html} showing the same numbers with
  * the pictures beside them (training curves when the run left them, per-class bars, the confusion matrix, the
- * overlay grid).
+ * overlay grid), and the image-level verdicts ({@code image_level} in the JSON, the precision-recall curve as
+ * {@code pr_curve.png}).
  *
  * @param what the model evaluated, e.g. the checkpoint and adapter
  * @param split the data set and split, e.g. {@code neu-seg/test}
@@ -28,9 +31,10 @@ import java.util.Map;
  * @param classNames class names by id
  * @param matrix pixel counts, ground truth by row
  * @param curves whether {@code curves.png} is in the report's folder
+ * @param verdicts pass/fail per image
  */
 public record EvalReport(String what, String split, int images, List<String> classNames, ConfusionMatrix matrix,
-        boolean curves) {
+        boolean curves, VerdictScores verdicts) {
     public static final String METRICS = "metrics.json";
     public static final String MARKDOWN = "report.md";
     public static final String HTML = "report.html";
@@ -39,6 +43,7 @@ public record EvalReport(String what, String split, int images, List<String> cla
     public static final String CLASS_CHART = "class_scores.png";
     public static final String OVERLAYS = "overlays.png";
     public static final String CURVES = "curves.png";
+    public static final String PR_CURVE = "pr_curve.png";
 
     public void write(Path dir) throws IOException {
         Files.createDirectories(dir);
@@ -84,7 +89,81 @@ public record EvalReport(String what, String split, int images, List<String> cla
         }
         m.put("per_class", classes);
         m.put("confusion_matrix", matrix.toArray());
+        m.put("image_level", imageLevel());
         return m;
+    }
+
+    private Map<String, Object> imageLevel() {
+        VerdictScores v = verdicts;
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("rule", "a part is defective when the predicted area of some defect class exceeds the threshold; "
+                + "truly defective when its ground truth has a defect pixel");
+        m.put("threshold", v.threshold().value());
+        m.put("threshold_unit", unit(v.threshold()));
+        m.put("images", v.images());
+        m.put("defective", v.defective());
+        m.put("true_positives", v.truePositives());
+        m.put("false_positives", v.falsePositives());
+        m.put("precision", v.precision());
+        m.put("recall", v.recall());
+        m.put("f1", v.f1());
+        m.put("ap", finite(v.averagePrecision()));
+        m.put("ap_convention", "sklearn average_precision_score: sum of (R_k - R_k-1) P_k over the curve, "
+                + "score = largest predicted defect area");
+        m.put("best_f1_threshold", v.bestF1Threshold().value());
+        m.put("best_f1", v.bestF1());
+        m.put("best_f1_chosen_on", split);
+        List<Map<String, Object>> classes = new ArrayList<>();
+        for (int c = 1; c < classNames.size(); c++) {
+            Map<String, Object> k = new LinkedHashMap<>();
+            k.put("name", classNames.get(c));
+            k.put("instances", v.instances()[c]);
+            k.put("hit", v.instancesHit()[c]);
+            k.put("recall", finite(v.instanceRecall()[c]));
+            classes.add(k);
+        }
+        m.put("per_class_instance_recall", classes);
+        List<Map<String, Object>> points = new ArrayList<>();
+        for (VerdictScores.Point p : v.curve()) {
+            Map<String, Object> k = new LinkedHashMap<>();
+            k.put("area_at_least", p.atLeast());
+            k.put("threshold", p.threshold());
+            k.put("precision", p.precision());
+            k.put("recall", p.recall());
+            points.add(k);
+        }
+        m.put("pr_curve", points);
+        return m;
+    }
+
+    private static String unit(VerdictThreshold t) {
+        return t.share() ? "share" : "pixels";
+    }
+
+    /** JSON has no NaN: an undefined score is null. */
+    private static Double finite(double v) {
+        return Double.isNaN(v) ? null : v;
+    }
+
+    /** The image-level paragraph, the same words in both reports. */
+    private String verdictText() {
+        VerdictScores v = verdicts;
+        return String.format(Locale.ROOT, "A part is called defective when the predicted area of some defect class "
+                + "exceeds %s; %d of %d images are defective in truth. At that threshold: precision %.2f, recall "
+                + "%.2f, F1 %.2f (%d true, %d false rejections). Average precision %s (sklearn's step-wise sum "
+                + "over the curve, scored by the largest predicted defect area). The F1-maximising threshold, chosen "
+                + "on this split itself and so optimistic, is %s (F1 %.2f): choose it on a validation split before "
+                + "using it on a line.", v.threshold(), v.defective(), v.images(), 100 * v.precision(),
+                100 * v.recall(), 100 * v.f1(), v.truePositives(), v.falsePositives(),
+                Double.isNaN(v.averagePrecision()) ? "undefined (no defective image)"
+                        : String.format(Locale.ROOT, "%.2f", 100 * v.averagePrecision()), v.bestF1Threshold(),
+                100 * v.bestF1());
+    }
+
+    private String instanceRecall(int c) {
+        VerdictScores v = verdicts;
+        return Double.isNaN(v.instanceRecall()[c]) ? "-" : String.format(Locale.ROOT, "%.2f (%d of %d)",
+                100 * v.instanceRecall()[c], v.instancesHit()[c], v.instances()[c]);
     }
 
     private String markdown(SegmentationScores s) {
@@ -100,6 +179,13 @@ public record EvalReport(String what, String split, int images, List<String> cla
                     100 * s.iou()[i], 100 * s.recall()[i], 100 * s.precision()[i], 100 * s.dice()[i]));
         }
         md.append("\nAll figures in percent. Means are over all classes, background included, as published.\n\n");
+        md.append("## Pass/fail per part\n\n").append(verdictText()).append("\n\n");
+        md.append("| defect class | instances found (8-connected regions hit by a pixel of their class) |\n"
+                + "|---|---:|\n");
+        for (int c = 1; c < classNames.size(); c++) {
+            md.append("| ").append(classNames.get(c)).append(" | ").append(instanceRecall(c)).append(" |\n");
+        }
+        md.append("\n![precision-recall curve](").append(PR_CURVE).append(")\n\n");
         if (curves) {
             md.append("## Training curves\n\n![training curves](").append(CURVES).append(")\n\n");
         }
@@ -131,6 +217,13 @@ public record EvalReport(String what, String split, int images, List<String> cla
                     100 * s.precision()[i], 100 * s.dice()[i]));
         }
         h.append("</table>\n<p>All figures in percent. Means are over all classes, background included.</p>\n");
+        h.append("<h2>Pass/fail per part</h2><p>").append(esc(verdictText())).append("</p>\n");
+        h.append("<table><tr><th>defect class</th><th>instances found</th></tr>\n");
+        for (int c = 1; c < classNames.size(); c++) {
+            h.append("<tr><td>").append(esc(classNames.get(c))).append("</td><td>").append(instanceRecall(c))
+                    .append("</td></tr>\n");
+        }
+        h.append("</table>\n<img src=\"").append(PR_CURVE).append("\" alt=\"precision-recall curve\">\n");
         if (curves) {
             h.append("<h2>Training curves</h2><img src=\"").append(CURVES).append("\" alt=\"training curves\">\n");
         }

@@ -9,6 +9,7 @@ import ai.peft4j.data.image.Palette;
 import ai.peft4j.infer.predict.Prediction;
 import ai.peft4j.infer.predict.Predictor;
 import ai.peft4j.train.metrics.ConfusionMatrix;
+import ai.peft4j.train.metrics.ImageVerdicts;
 import ai.peft4j.train.report.ProgressBar;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -45,9 +46,10 @@ public final class TestSetPredictions {
     /**
      * @param inputs the files the command reads ({@link #files} at least): a prediction that would replace one of
      *     them is refused
+     * @param verdicts gets each image's final class map and ground truth
      */
     public static Result run(Predictor predictor, ImageDataset data, Palette palette, Path predictionsDir,
-            InputFiles inputs, int show, PrintStream console) throws IOException {
+            InputFiles inputs, int show, ImageVerdicts verdicts, PrintStream console) throws IOException {
         ConfusionMatrix matrix = new ConfusionMatrix(data.numClasses());
         List<Shown> shown = new ArrayList<>();
         List<Path> files = new ArrayList<>();
@@ -57,6 +59,7 @@ public final class TestSetPredictions {
                 LabelledImage pair = data.read(i);
                 Prediction p = predictor.predict(pair.image());
                 matrix.add(pair.mask(), p.mask());
+                verdicts.add(pair.mask(), p.mask(), p.width());
                 Path file = ContainedPath.resolve(predictionsDir, pair.id(), ".png", "sample id");
                 // The output folder may be, or link to, the data folder: never replace a mask or an image.
                 inputs.refuseOverwrite(file, "choose an --out folder whose predictions/ is not a data folder");

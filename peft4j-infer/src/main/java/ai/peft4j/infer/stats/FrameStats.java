@@ -1,5 +1,6 @@
 package ai.peft4j.infer.stats;
 
+import ai.peft4j.train.metrics.ClassRegions;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -31,48 +32,11 @@ public record FrameStats(long frame, String name, double seconds, int width, int
             }
             pixels[v]++;
         }
-        List<Component> components = new ArrayList<>();
-        boolean[] seen = new boolean[c.length];
-        int[] stack = new int[c.length];
-        for (int start = 0; start < c.length; start++) {
-            int cls = c[start];
-            if (cls == 0 || seen[start]) {
-                continue;
-            }
-            // Flood fill with an explicit stack: recursion would overflow on a large region.
-            int top = 0;
-            stack[top++] = start;
-            seen[start] = true;
-            int count = 0;
-            int x0 = w;
-            int y0 = h;
-            int x1 = -1;
-            int y1 = -1;
-            while (top > 0) {
-                int p = stack[--top];
-                int x = p % w;
-                int y = p / w;
-                count++;
-                x0 = Math.min(x0, x);
-                x1 = Math.max(x1, x);
-                y0 = Math.min(y0, y);
-                y1 = Math.max(y1, y);
-                for (int dy = -1; dy <= 1; dy++) {
-                    int ny = y + dy;
-                    if (ny < 0 || ny >= h) {
-                        continue;
-                    }
-                    for (int dx = -1; dx <= 1; dx++) {
-                        int nx = x + dx;
-                        int q = ny * w + nx;
-                        if (nx >= 0 && nx < w && !seen[q] && c[q] == cls) {
-                            seen[q] = true;
-                            stack[top++] = q;
-                        }
-                    }
-                }
-            }
-            components.add(new Component(cls, count, x0, y0, x1, y1));
+        ClassRegions regions = ClassRegions.of(c, w, h, 1, numClasses);
+        List<Component> components = new ArrayList<>(regions.count());
+        for (int k = 0; k < regions.count(); k++) {
+            components.add(new Component(regions.classId(k), regions.pixels(k), regions.x0(k), regions.y0(k),
+                    regions.x1(k), regions.y1(k)));
         }
         // Found in raster order of their first pixel; a stable sort by class keeps that order within a class.
         components.sort(Comparator.comparingInt(Component::classId));

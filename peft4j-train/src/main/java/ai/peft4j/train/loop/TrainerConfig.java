@@ -25,7 +25,9 @@ import java.util.Map;
  * @param momentum Adam's beta1, or SGD's momentum
  * @param nesterov Nesterov momentum for SGD (the published SGD uses it)
  * @param schedule {@code cos}, {@code step} or {@code constant}
- * @param loss {@code ce}, {@code focal}, {@code dice} or a sum such as {@code ce+dice}
+ * @param loss a name of {@link SegmentationLoss#parse}: {@code ce}, {@code focal}, {@code dice},
+ *     {@code dice-present}, {@code topk-ce[:K]}, {@code lovasz}, {@code lovasz-image}, or a sum such as
+ *     {@code ce+dice}
  * @param classWeights per-class loss weights, or an empty list for all ones
  * @param evalPeriod validate every this many epochs, and after the last
  * @param gradClipNorm clip gradients to this global L2 norm; 0 for no clipping (published)

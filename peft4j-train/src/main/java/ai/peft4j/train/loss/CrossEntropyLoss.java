@@ -36,6 +36,10 @@ public final class CrossEntropyLoss implements SegmentationLoss {
         return weighted.mul(logits.logSoftmax(1)).sum(new int[] {1}).neg();
     }
 
+    int numClasses() {
+        return numClasses;
+    }
+
     @Override
     public String toString() {
         return "ce";

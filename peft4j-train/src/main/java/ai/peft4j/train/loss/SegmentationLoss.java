@@ -15,15 +15,27 @@ public interface SegmentationLoss {
     NDArray compute(NDArray logits, NDArray labels);
 
     /**
-     * A loss by name, as configuration files give it: {@code ce}, {@code focal}, {@code dice}, or a sum such as
-     * {@code ce+dice} (the published code's {@code dice_loss=True}) or {@code focal+dice}.
+     * A loss by name, as configuration files give it: {@code ce}, {@code focal}, {@code dice} (the published Dice),
+     * {@code dice-present} (per-class Dice over the classes present in the batch), {@code topk-ce} or
+     * {@code topk-ce:K} (mean cross-entropy of the hardest fraction K of pixels, default 0.1), {@code lovasz}
+     * (Lovasz-softmax over the batch) or {@code lovasz-image} (per image), or a sum such as {@code ce+dice} (the
+     * published code's {@code dice_loss=True}), {@code focal+dice} or {@code topk-ce:0.05+lovasz}.
      *
-     * @param classWeights per-class weights for cross-entropy and focal, or null for all ones
+     * @param classWeights per-class weights for cross-entropy, focal and top-k cross-entropy, or null for all ones
      */
     static SegmentationLoss parse(String spec, int numClasses, float[] classWeights) {
         List<SegmentationLoss> terms = new ArrayList<>();
-        for (String part : spec.toLowerCase(Locale.ROOT).split("\\+")) {
-            switch (part.trim()) {
+        for (String raw : spec.toLowerCase(Locale.ROOT).split("\\+")) {
+            String part = raw.trim();
+            int colon = part.indexOf(':');
+            String name = colon < 0 ? part : part.substring(0, colon).trim();
+            String arg = colon < 0 ? null : part.substring(colon + 1).trim();
+            if (arg != null && List.of("ce", "cross-entropy", "focal", "dice", "dice-present", "lovasz",
+                    "lovasz-image").contains(name)) {
+                throw new IllegalArgumentException("loss '" + name + "' in '" + spec + "' takes no ':' argument "
+                        + "(only topk-ce:K does)");
+            }
+            switch (name) {
                 case "ce":
                 case "cross-entropy":
                     terms.add(new CrossEntropyLoss(numClasses, classWeights));
@@ -34,11 +46,42 @@ public interface SegmentationLoss {
                 case "dice":
                     terms.add(new DiceLoss(numClasses));
                     break;
+                case "dice-present":
+                    terms.add(new PresentClassDiceLoss(numClasses));
+                    break;
+                case "topk-ce":
+                    terms.add(new TopKCrossEntropyLoss(numClasses, classWeights, fraction(arg, spec)));
+                    break;
+                case "lovasz":
+                    terms.add(new LovaszSoftmaxLoss(numClasses, false));
+                    break;
+                case "lovasz-image":
+                    terms.add(new LovaszSoftmaxLoss(numClasses, true));
+                    break;
                 default:
-                    throw new IllegalArgumentException("unknown loss '" + part.trim() + "' in '" + spec
-                            + "' (known: ce, focal, dice, and sums such as ce+dice)");
+                    throw new IllegalArgumentException("unknown loss '" + name + "' in '" + spec + "' (known: "
+                            + KNOWN + ")");
             }
         }
         return terms.size() == 1 ? terms.get(0) : new CombinedLoss(terms);
+    }
+
+    /** The names {@link #parse} knows, for help texts and errors. */
+    String KNOWN = "ce, focal, dice, dice-present, topk-ce[:K], lovasz, lovasz-image, and sums such as ce+dice";
+
+    private static double fraction(String arg, String spec) {
+        if (arg == null) {
+            return TopKCrossEntropyLoss.DEFAULT_FRACTION;
+        }
+        try {
+            double k = Double.parseDouble(arg);
+            if (k > 0 && k <= 1) {
+                return k;
+            }
+        } catch (NumberFormatException e) {
+            // Explained below.
+        }
+        throw new IllegalArgumentException("loss 'topk-ce:" + arg + "' in '" + spec + "': K is the fraction of "
+                + "hardest pixels to average, in (0, 1], e.g. topk-ce:0.1");
     }
 }

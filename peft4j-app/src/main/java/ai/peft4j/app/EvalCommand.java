@@ -1,6 +1,7 @@
 package ai.peft4j.app;
 
 import ai.djl.ndarray.NDManager;
+import ai.peft4j.app.config.ConfigOverride;
 import ai.peft4j.app.config.RunConfig;
 import ai.peft4j.app.eval.ClassScoreChart;
 import ai.peft4j.app.eval.ConfusionMatrixImage;
@@ -8,6 +9,7 @@ import ai.peft4j.app.eval.EvalReport;
 import ai.peft4j.app.eval.OverlayGrid;
 import ai.peft4j.app.eval.TestSetPredictions;
 import ai.peft4j.app.run.RunData;
+import ai.peft4j.app.run.RunTraining;
 import ai.peft4j.app.run.SegmentationNet;
 import ai.peft4j.app.run.TrainedModel;
 import ai.peft4j.core.engine.EngineSetup;
@@ -15,6 +17,7 @@ import ai.peft4j.core.io.InputFiles;
 import ai.peft4j.data.ImageDataset;
 import ai.peft4j.data.image.Palette;
 import ai.peft4j.infer.predict.Predictor;
+import ai.peft4j.infer.segment.SlidingWindow;
 import ai.peft4j.train.loop.Trainer;
 import ai.peft4j.train.metrics.SegmentationScores;
 import java.io.PrintStream;
@@ -34,7 +37,8 @@ import picocli.CommandLine.Option;
 @Command(name = "eval", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Score a trained model on the run file's test split as the published get_miou.py does: "
             + "each image predicted at its own size (letterbox, softmax, crop, bilinear back, argmax), metrics from "
-            + "the pixel confusion matrix (mIoU, mPA, mPrecision, Dice, accuracy, per class).",
+            + "the pixel confusion matrix (mIoU, mPA, mPrecision, Dice, accuracy, per class). A model trained on "
+            + "crops (data.sampling: crops) predicts each image by sliding windows of the crop size instead.",
             "Writes metrics.json, report.md, report.html, class_scores.png, confusion_matrix.png/.csv, overlays.png "
                 + "(the first test images: ground truth and prediction over the image), curves.png when the run "
                 + "left one, and every prediction as an index PNG under predictions/."})
@@ -61,9 +65,22 @@ final class EvalCommand implements Callable<Integer> {
             + "(default: ${DEFAULT-VALUE}).")
     int overlays;
 
+    @Option(names = "--tile-overlap", paramLabel = "SHARE", description = "For a model trained on crops: the share "
+            + "of a tile that neighbouring tiles share (--set data.tile_overlap=SHARE; default: the run file's).")
+    Double tileOverlap;
+
+    @Option(names = "--tile-batch", defaultValue = "4", paramLabel = "N", description = "For a model trained on "
+            + "crops: tiles per forward pass (default: ${DEFAULT-VALUE}).")
+    int tileBatch;
+
     @Override
     public Integer call() throws Exception {
-        RunConfig c = config.require("eval", List.of()).config();
+        List<ConfigOverride> named = tileOverlap == null ? List.of()
+                : List.of(ConfigOverride.ofOption("data.tile_overlap", "--tile-overlap", tileOverlap));
+        RunConfig c = config.require("eval", named).config();
+        if (tileBatch < 1) {
+            throw new IllegalArgumentException("--tile-batch must be at least 1, got " + tileBatch);
+        }
         PrintStream console = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         ImageDataset test = RunData.open(c.data(), split != null ? split : c.data().testSplit());
         Path dir = out != null ? out : Path.of(c.output()).resolve("eval");
@@ -87,8 +104,15 @@ final class EvalCommand implements Callable<Integer> {
                         + test.name() + " has " + test.numClasses() + " " + test.classNames());
             }
             TestSetPredictions.Result res;
-            try (Predictor p = Predictor.builder().setModel(SegmentationNet.layer(tm.model()))
-                    .setInputSize(c.model().imageSize()).build()) {
+            String inference;
+            Predictor.Builder pb = Predictor.builder().setModel(SegmentationNet.layer(tm.model()))
+                    .setInputSize(c.model().imageSize());
+            if (c.data().crops()) {
+                pb.optSlidingWindow(RunTraining.slidingWindow(c.data(), c.model().imageSize(), tileBatch));
+            }
+            try (Predictor p = pb.build()) {
+                inference = inference(p);
+                console.println("Inference " + inference);
                 res = TestSetPredictions.run(p, test, palette, dir.resolve("predictions"), inputs, overlays,
                         console);
             }
@@ -97,7 +121,8 @@ final class EvalCommand implements Callable<Integer> {
             if (hasCurves) {
                 Files.copy(curves, dir.resolve(EvalReport.CURVES), StandardCopyOption.REPLACE_EXISTING);
             }
-            new EvalReport(what, test.name(), test.size(), test.classNames(), res.matrix(), hasCurves).write(dir);
+            new EvalReport(what, test.name(), test.size(), test.classNames(), res.matrix(), hasCurves,
+                    inference).write(dir);
             ClassScoreChart.write(dir.resolve(EvalReport.CLASS_CHART), test.classNames(), res.matrix().scores(),
                     "Per-class scores, " + test.name());
             ConfusionMatrixImage.write(dir.resolve(EvalReport.MATRIX_PNG), res.matrix(), test.classNames());
@@ -105,6 +130,16 @@ final class EvalCommand implements Callable<Integer> {
             print(console, test, res.matrix().scores(), dir);
         }
         return 0;
+    }
+
+    /** How the predictor reads an image, for the console and the report. */
+    static String inference(Predictor p) {
+        SlidingWindow w = p.slidingWindow();
+        if (w == null) {
+            return "letterbox " + p.letterbox().width() + "x" + p.letterbox().height();
+        }
+        return String.format(Locale.ROOT, "sliding windows %dx%d, overlap %s, scale %s, Hann-blended logits",
+                w.tile(), w.tile(), w.overlap(), w.scale());
     }
 
     private static void print(PrintStream console, ImageDataset test, SegmentationScores s, Path dir) {

@@ -103,21 +103,27 @@ public final class RunTraining {
     public static CropSampler cropSampler(ImageDataset train, DataSection data, int imageSize, boolean augment,
             long seed, PrintStream console) {
         int side = data.cropSide(imageSize);
-        CropConfig crops = new CropConfig(side, data.scale(), data.defectShare(), augment, data.rotate90());
+        return cropSampler(train, new CropConfig(side, data.scale(), data.defectShare(), augment, data.rotate90()),
+                seed, console);
+    }
+
+    /** As above, with the crops described directly (the distill command's options). */
+    public static CropSampler cropSampler(ImageDataset train, CropConfig crops, long seed, PrintStream console) {
+        int side = crops.size();
         long t0 = System.nanoTime();
         DefectIndex index = DefectIndex.build(train, seed);
         int[] present = index.presentClasses();
         List<String> names = Arrays.stream(present).mapToObj(c -> train.classNames().get(c)).toList();
         console.printf(Locale.ROOT, "Crops     %dx%d at scale %s, %.0f%% centred on a defect of %s; defect pixels "
-                + "of %d images indexed in %.1f s%n", side, side, data.scale(), 100 * data.defectShare(),
+                + "of %d images indexed in %.1f s%n", side, side, crops.scale(), 100 * crops.defectShare(),
                 names.isEmpty() ? "(none: no defect pixel in the training masks, every crop lies at random)"
                         : String.join(", ", names) + " (each class equally often)", index.size(),
                 (System.nanoTime() - t0) / 1e9);
-        List<String> small = index.smallerThan(side, data.scale());
+        List<String> small = index.smallerThan(side, crops.scale());
         if (!small.isEmpty()) {
             console.printf(Locale.ROOT, "Padding   %d of %d training images are smaller than a %dx%d crop at scale "
                     + "%s and are padded with grey, the padding ignored by the loss: %s%s%n", small.size(),
-                    index.size(), side, side, data.scale(), String.join(", ", small.subList(0, Math.min(3,
+                    index.size(), side, side, crops.scale(), String.join(", ", small.subList(0, Math.min(3,
                     small.size()))), small.size() > 3 ? ", ..." : "");
         }
         return new CropSampler(train, index, crops, seed);

@@ -2,6 +2,8 @@ package ai.peft4j.app;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.peft4j.app.run.RunTraining;
+import ai.peft4j.app.run.SlidingWindowValidation;
 import ai.peft4j.core.engine.EngineSetup;
 import ai.peft4j.core.nn.Module;
 import ai.peft4j.core.state.SafetensorsFile;
@@ -17,8 +19,6 @@ import ai.peft4j.data.transform.PairTransform;
 import ai.peft4j.data.transform.TrainAugmentation;
 import ai.peft4j.data.voc.VocConfig;
 import ai.peft4j.data.voc.VocDataset;
-import ai.peft4j.app.run.RunTraining;
-import ai.peft4j.app.run.SlidingWindowValidation;
 import ai.peft4j.infer.segment.SlidingWindow;
 import ai.peft4j.models.ModelSpec;
 import ai.peft4j.models.fastsegformer.FastSegFormer;

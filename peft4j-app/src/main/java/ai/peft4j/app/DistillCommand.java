@@ -170,6 +170,10 @@ final class DistillCommand implements Callable<Integer> {
         CropConfig cropping = null;
         SlidingWindow window = null;
         if (crops != null) {
+            if (crops % 32 != 0 || crops < 32) {
+                throw new IllegalArgumentException("--crops must be a positive multiple of 32 (the student's "
+                        + "input), got " + crops);
+            }
             try {
                 cropping = new CropConfig(crops, scale, defectShare, true, rotate90);
                 window = new SlidingWindow(crops, tileOverlap, batch, scale);

@@ -5,18 +5,23 @@ import ai.peft4j.app.run.RunData;
 import ai.peft4j.app.run.RunFolderLock;
 import ai.peft4j.app.run.RunSettings;
 import ai.peft4j.app.run.Weights;
+import ai.peft4j.app.run.RunTraining;
+import ai.peft4j.app.run.SlidingWindowValidation;
 import ai.peft4j.core.engine.EngineSetup;
 import ai.peft4j.core.nn.Module;
 import ai.peft4j.core.state.StateDictException;
 import ai.peft4j.core.tensor.Resize;
 import ai.peft4j.data.ImageDataset;
 import ai.peft4j.data.ImageSubset;
+import ai.peft4j.data.crop.CropConfig;
 import ai.peft4j.data.loader.BatchLoader;
 import ai.peft4j.data.loader.LoaderConfig;
 import ai.peft4j.data.transform.Letterbox;
+import ai.peft4j.data.transform.PairTransform;
 import ai.peft4j.data.transform.TrainAugmentation;
 import ai.peft4j.data.voc.VocConfig;
 import ai.peft4j.data.voc.VocDataset;
+import ai.peft4j.infer.segment.SlidingWindow;
 import ai.peft4j.models.ModelSpec;
 import ai.peft4j.models.fastsegformer.FastSegFormer;
 import ai.peft4j.models.fastsegformer.FastSegFormerConfig;
@@ -142,8 +147,43 @@ final class DistillCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "0", description = "(default: ${DEFAULT-VALUE})")
     long seed;
 
+    @Option(names = "--crops", paramLabel = "SIZE", description = "Train on SIZE x SIZE crops at native resolution "
+            + "instead of whole letterboxed images: the student sees the crop (SIZE replaces --size), the teacher the "
+            + "same crop resized to --teacher-size; validation scores whole images by sliding windows.")
+    Integer crops;
+
+    @Option(names = "--scale", defaultValue = "1", paramLabel = "X", description = "With --crops: resize images by X "
+            + "before cropping and tiling (default: ${DEFAULT-VALUE}).")
+    double scale;
+
+    @Option(names = "--defect-share", defaultValue = "0.5", paramLabel = "SHARE", description = "With --crops: share "
+            + "of crops centred on a defect pixel, each defect class equally often (default: ${DEFAULT-VALUE}).")
+    double defectShare;
+
+    @Option(names = "--rotate90", description = "With --crops: turn each crop by a random multiple of 90 degrees.")
+    boolean rotate90;
+
+    @Option(names = "--tile-overlap", defaultValue = "0.25", paramLabel = "SHARE", description = "With --crops: "
+            + "overlap of the validation tiles (default: ${DEFAULT-VALUE}).")
+    double tileOverlap;
+
     @Override
     public Integer call() throws Exception {
+        CropConfig cropping = null;
+        SlidingWindow window = null;
+        if (crops != null) {
+            if (crops % 32 != 0 || crops < 32) {
+                throw new IllegalArgumentException("--crops must be a positive multiple of 32 (the student's "
+                        + "input), got " + crops);
+            }
+            try {
+                cropping = new CropConfig(crops, scale, defectShare, true, rotate90);
+                window = new SlidingWindow(crops, tileOverlap, batch, scale);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("--crops " + crops + ": " + e.getMessage(), e);
+            }
+            size = crops;
+        }
         FastSegFormerConfig.Backbone backbone = backbone(student);
         boolean publishedTeacher = teacherModel(teacherModel);
         int teacherMultiple = publishedTeacher ? 32 : 16;
@@ -172,7 +212,8 @@ final class DistillCommand implements Callable<Integer> {
                 ? VocDataset.open(data, valSplit, voc) : null;
         RunData.requireReadable(train, val);
         // Images load at the larger of the two sides; whichever model takes the smaller one gets the batch resized.
-        int loadSide = Math.max(size, teacherSize);
+        // With crops the crop is what both see: the student at its size, the teacher resized to its own.
+        int loadSide = cropping != null ? size : Math.max(size, teacherSize);
         PrintStream console = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         RunSettings settings = settings(backbone, pairs);
         try (RunFolderLock lock = RunFolderLock.take(out, console); NDManager manager = EngineSetup.newManager()) {
@@ -213,12 +254,17 @@ final class DistillCommand implements Callable<Integer> {
                     nfdWeight == 0 && logitWeight == 0 ? " alone" : " from " + teacher, teacherSize, teacherSize,
                     size, size, pairs, train.size(), val == null ? " (no " + valSplit + ".txt: no validation)"
                     : ", " + val.size() + " " + valSplit + " images");
-            try (BatchLoader trainLoader = new BatchLoader(train, TrainAugmentation.published(loadSide),
-                    LoaderConfig.training(batch).withSeed(seed).withWorkers(workers));
-                    BatchLoader valLoader = val == null ? null : new BatchLoader(val, Letterbox.square(loadSide),
-                            LoaderConfig.evaluation(batch).withWorkers(workers))) {
+            LoaderConfig trainLoading = LoaderConfig.training(batch).withSeed(seed).withWorkers(workers);
+            try (BatchLoader trainLoader = cropping == null ? new BatchLoader(train,
+                    TrainAugmentation.published(loadSide), trainLoading) : new BatchLoader(train.name(), train.size(),
+                    RunTraining.cropSampler(train, cropping, seed, console), trainLoading);
+                    BatchLoader valLoader = val == null ? null : cropping == null ? new BatchLoader(val,
+                            Letterbox.square(loadSide), LoaderConfig.evaluation(batch).withWorkers(workers))
+                            : new BatchLoader(val, PairTransform.identity(), LoaderConfig.evaluation(1)
+                                    .withWorkers(workers))) {
                 Trainer.Builder b = Trainer.builder().setModel(s).setConfig(config)
-                        .setTrainData(BatchSource.of(trainLoader)).setOutputDir(out).optObjective(objective)
+                        .setTrainData(BatchSource.of(trainLoader)).setOutputDir(out)
+                        .optObjective(window == null ? objective : new SlidingWindowValidation(objective, window))
                         .optConsole(console).optClassNames(classes)
                         .optMetadata(Map.of(RunSettings.METADATA_KEY, settings.toJson()));
                 if (valLoader != null) {
@@ -260,6 +306,11 @@ final class DistillCommand implements Callable<Integer> {
         o.put("--logit-weight", logitWeight);
         o.put("--eval-period", evalPeriod);
         o.put("--seed", seed);
+        // Crop settings shape what the student learns from; an older run without them read as letterbox.
+        o.put("--crops", crops == null ? "" : crops);
+        o.put("--scale", scale);
+        o.put("--defect-share", defectShare);
+        o.put("--rotate90", rotate90);
         return RunSettings.ofOptions(o);
     }
 

@@ -1,6 +1,7 @@
 package ai.peft4j.app;
 
 import ai.djl.ndarray.NDManager;
+import ai.peft4j.app.config.ConfigOverride;
 import ai.peft4j.app.config.RunConfig;
 import ai.peft4j.app.eval.ClassScoreChart;
 import ai.peft4j.app.eval.ConfusionMatrixImage;
@@ -9,6 +10,7 @@ import ai.peft4j.app.eval.OverlayGrid;
 import ai.peft4j.app.eval.PrecisionRecallChart;
 import ai.peft4j.app.eval.TestSetPredictions;
 import ai.peft4j.app.run.RunData;
+import ai.peft4j.app.run.RunTraining;
 import ai.peft4j.app.run.SegmentationNet;
 import ai.peft4j.app.run.TrainedModel;
 import ai.peft4j.core.engine.EngineSetup;
@@ -16,6 +18,7 @@ import ai.peft4j.core.io.InputFiles;
 import ai.peft4j.data.ImageDataset;
 import ai.peft4j.data.image.Palette;
 import ai.peft4j.infer.predict.Predictor;
+import ai.peft4j.infer.segment.SlidingWindow;
 import ai.peft4j.train.loop.Trainer;
 import ai.peft4j.train.metrics.ImageVerdicts;
 import ai.peft4j.train.metrics.SegmentationScores;
@@ -38,7 +41,8 @@ import picocli.CommandLine.Option;
 @Command(name = "eval", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Score a trained model on the run file's test split as the published get_miou.py does: "
             + "each image predicted at its own size (letterbox, softmax, crop, bilinear back, argmax), metrics from "
-            + "the pixel confusion matrix (mIoU, mPA, mPrecision, Dice, accuracy, per class).",
+            + "the pixel confusion matrix (mIoU, mPA, mPrecision, Dice, accuracy, per class). A model trained on "
+            + "crops (data.sampling: crops) predicts each image by sliding windows of the crop size instead.",
             "Pass/fail per part: a part is defective when the predicted area of some defect class exceeds "
                 + "--verdict-threshold; precision, recall, F1, the precision-recall curve with its average "
                 + "precision, the F1-maximising threshold and per-class instance recall go into metrics.json "
@@ -80,10 +84,23 @@ final class EvalCommand implements Callable<Integer> {
             + "(default: ${DEFAULT-VALUE}).")
     int overlays;
 
+    @Option(names = "--tile-overlap", paramLabel = "SHARE", description = "For a model trained on crops: the share "
+            + "of a tile that neighbouring tiles share (--set data.tile_overlap=SHARE; default: the run file's).")
+    Double tileOverlap;
+
+    @Option(names = "--tile-batch", defaultValue = "4", paramLabel = "N", description = "For a model trained on "
+            + "crops: tiles per forward pass (default: ${DEFAULT-VALUE}).")
+    int tileBatch;
+
     @Override
     public Integer call() throws Exception {
         VerdictThreshold threshold = VerdictThreshold.parse(verdictThreshold);
-        RunConfig c = config.require("eval", List.of()).config();
+        List<ConfigOverride> named = tileOverlap == null ? List.of()
+                : List.of(ConfigOverride.ofOption("data.tile_overlap", "--tile-overlap", tileOverlap));
+        RunConfig c = config.require("eval", named).config();
+        if (tileBatch < 1) {
+            throw new IllegalArgumentException("--tile-batch must be at least 1, got " + tileBatch);
+        }
         PrintStream console = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         ImageDataset test = RunData.open(c.data(), split != null ? split : c.data().testSplit());
         Path dir = out != null ? out : Path.of(c.output()).resolve("eval");
@@ -108,8 +125,15 @@ final class EvalCommand implements Callable<Integer> {
             }
             TestSetPredictions.Result res;
             ImageVerdicts verdicts = new ImageVerdicts(test.numClasses(), threshold);
-            try (Predictor p = Predictor.builder().setModel(SegmentationNet.layer(tm.model()))
-                    .setInputSize(c.model().imageSize()).build()) {
+            String inference;
+            Predictor.Builder pb = Predictor.builder().setModel(SegmentationNet.layer(tm.model()))
+                    .setInputSize(c.model().imageSize());
+            if (c.data().crops()) {
+                pb.optSlidingWindow(RunTraining.slidingWindow(c.data(), c.model().imageSize(), tileBatch));
+            }
+            try (Predictor p = pb.build()) {
+                inference = inference(p);
+                console.println("Inference " + inference);
                 res = TestSetPredictions.run(p, test, palette, dir.resolve("predictions"), inputs, overlays,
                         verdicts, console);
             }
@@ -119,7 +143,7 @@ final class EvalCommand implements Callable<Integer> {
                 Files.copy(curves, dir.resolve(EvalReport.CURVES), StandardCopyOption.REPLACE_EXISTING);
             }
             VerdictScores v = verdicts.scores();
-            new EvalReport(what, test.name(), test.size(), test.classNames(), res.matrix(), hasCurves, v)
+            new EvalReport(what, test.name(), test.size(), test.classNames(), res.matrix(), hasCurves, v, inference)
                     .write(dir);
             PrecisionRecallChart.write(dir.resolve(EvalReport.PR_CURVE), v, "Pass/fail per part, " + test.name());
             ClassScoreChart.write(dir.resolve(EvalReport.CLASS_CHART), test.classNames(), res.matrix().scores(),
@@ -129,6 +153,16 @@ final class EvalCommand implements Callable<Integer> {
             print(console, test, res.matrix().scores(), v, dir);
         }
         return 0;
+    }
+
+    /** How the predictor reads an image, for the console and the report. */
+    static String inference(Predictor p) {
+        SlidingWindow w = p.slidingWindow();
+        if (w == null) {
+            return "letterbox " + p.letterbox().width() + "x" + p.letterbox().height();
+        }
+        return String.format(Locale.ROOT, "sliding windows %dx%d, overlap %s, scale %s, Hann-blended logits",
+                w.tile(), w.tile(), w.overlap(), w.scale());
     }
 
     private static void print(PrintStream console, ImageDataset test, SegmentationScores s, VerdictScores v,

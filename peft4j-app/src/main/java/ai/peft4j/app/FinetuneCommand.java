@@ -119,8 +119,8 @@ final class FinetuneCommand implements Callable<Integer> {
                         .describe() + " from " + w.file() + ", " + classes + " classes", model);
                 console.printf(Locale.ROOT, "Data      %s: %d training images%s%n", c.data().root(), train.size(),
                         val == null ? ", no validation" : ", " + val.size() + " validation images");
-                TrainingResult r = RunTraining.fit(model, c.training(), c.model().imageSize(), train, val, out,
-                        console);
+                TrainingResult r = RunTraining.fit(model, c.training(), c.model().imageSize(), c.data(), train, val,
+                        out, console);
                 AdapterFiles.save(a, out.resolve("adapter"));
                 if (r.bestCheckpoint() != null) {
                     model.loadStateDict(Checkpoint.read(r.bestCheckpoint(), m).modelState(), true);

@@ -1,9 +1,11 @@
 package ai.peft4j.app;
 
 import ai.djl.ndarray.NDManager;
+import ai.peft4j.app.config.ConfigOverride;
 import ai.peft4j.app.config.RunConfig;
 import ai.peft4j.app.config.RunConfigFile;
 import ai.peft4j.app.run.RunData;
+import ai.peft4j.app.run.RunTraining;
 import ai.peft4j.app.run.SegmentationNet;
 import ai.peft4j.app.run.TrainedModel;
 import ai.peft4j.core.engine.EngineSetup;
@@ -18,6 +20,8 @@ import ai.peft4j.infer.predict.Prediction;
 import ai.peft4j.infer.predict.Predictor;
 import ai.peft4j.infer.render.Overlay;
 import ai.peft4j.infer.segment.ModuleFrameModel;
+import ai.peft4j.infer.segment.SlidingWindow;
+import ai.peft4j.infer.segment.TiledFrameModel;
 import ai.peft4j.infer.video.FrameSource;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -45,7 +49,8 @@ import picocli.CommandLine.Parameters;
                 + "the palette gives the colours) and overlays/<name>.png (the class colours over the image at "
                 + "alpha 0.6).",
             "The model comes from a run file: --config, or else the config.yaml that train/finetune left beside "
-                + "the adapter's run or the checkpoint."})
+                + "the adapter's run or the checkpoint. A model trained on crops (data.sampling: crops) predicts by "
+                + "sliding windows of the crop size at the run's scale."})
 final class PredictCommand implements Callable<Integer> {
     private static final List<String> IMAGE_EXTENSIONS = List.of(".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif",
             ".tiff");
@@ -84,12 +89,23 @@ final class PredictCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output folder.")
     Path out;
 
+    @Option(names = "--tile-overlap", paramLabel = "SHARE", description = "For a model trained on crops: the share "
+            + "of a tile that neighbouring tiles share (--set data.tile_overlap=SHARE; default: the run file's).")
+    Double tileOverlap;
+
+    @Option(names = "--tile-batch", defaultValue = "4", paramLabel = "N", description = "For a model trained on "
+            + "crops: tiles per forward pass (default: ${DEFAULT-VALUE}).")
+    int tileBatch;
+
     @Mixin
     ConfigOptions config;
 
     @Override
     public Integer call() throws Exception {
         RunConfig c = runConfig();
+        if (tileBatch < 1) {
+            throw new IllegalArgumentException("--tile-batch must be at least 1, got " + tileBatch);
+        }
         long streams = java.util.stream.Stream.of(video, mjpeg, camera).filter(java.util.Objects::nonNull).count();
         if (streams > 1) {
             throw new IllegalArgumentException("give one of --video, --mjpeg and --camera");
@@ -119,8 +135,13 @@ final class PredictCommand implements Callable<Integer> {
         try (NDManager m = EngineSetup.newManager()) {
             TrainedModel tm = TrainedModel.load(c.model(), fallback, checkpoint, adapter, forceBase, m);
             List<String> names = c.data().classNames().size() == tm.classes() ? c.data().classNames() : null;
-            try (Predictor p = Predictor.builder().setModel(SegmentationNet.layer(tm.model()))
-                    .setInputSize(c.model().imageSize()).build()) {
+            Predictor.Builder pb = Predictor.builder().setModel(SegmentationNet.layer(tm.model()))
+                    .setInputSize(c.model().imageSize());
+            if (c.data().crops()) {
+                pb.optSlidingWindow(RunTraining.slidingWindow(c.data(), c.model().imageSize(), tileBatch));
+            }
+            try (Predictor p = pb.build()) {
+                console.println("Inference " + EvalCommand.inference(p));
                 for (Path file : images) {
                     RgbImage image;
                     try {
@@ -161,10 +182,18 @@ final class PredictCommand implements Callable<Integer> {
                     forceBase, m);
             List<String> names = c.data().classNames().size() == tm.classes() ? c.data().classNames()
                     : StreamPredictCommand.classNames(null, tm.classes());
-            try (ModuleFrameModel frameModel = new ModuleFrameModel(tm.model())) {
-                StreamPredictCommand.inspect(source, frameModel, 1, c.model().imageSize(), names,
-                        RunData.palette(c.data()), new StreamPredictCommand.Outputs(out, 4, false, true, true),
-                        console);
+            StreamPredictCommand.Outputs outputs = new StreamPredictCommand.Outputs(out, 4, false, true, true);
+            if (c.data().crops()) {
+                SlidingWindow w = RunTraining.slidingWindow(c.data(), c.model().imageSize(), tileBatch);
+                try (TiledFrameModel frameModel = new TiledFrameModel(tm.model(), w)) {
+                    StreamPredictCommand.inspect(source, frameModel, 1, (frame, image) -> w.prepare(image), names,
+                            RunData.palette(c.data()), outputs, console);
+                }
+            } else {
+                try (ModuleFrameModel frameModel = new ModuleFrameModel(tm.model())) {
+                    StreamPredictCommand.inspect(source, frameModel, 1, c.model().imageSize(), names,
+                            RunData.palette(c.data()), outputs, console);
+                }
             }
         }
         return 0;
@@ -172,8 +201,10 @@ final class PredictCommand implements Callable<Integer> {
 
     /** The given run file, else the one a training run left beside the adapter or the checkpoint. */
     private RunConfig runConfig() {
+        List<ConfigOverride> named = tileOverlap == null ? List.of()
+                : List.of(ConfigOverride.ofOption("data.tile_overlap", "--tile-overlap", tileOverlap));
         if (config.config != null) {
-            return config.resolve(List.of()).config();
+            return config.resolve(named).config();
         }
         List<Path> candidates = new ArrayList<>();
         if (adapter != null) {
@@ -183,7 +214,7 @@ final class PredictCommand implements Callable<Integer> {
         for (Path f : candidates) {
             if (Files.isRegularFile(f)) {
                 config.config = f;
-                return config.resolve(List.of()).config();
+                return config.resolve(named).config();
             }
         }
         throw new IllegalArgumentException("which model is in " + checkpoint + "? No " + RunConfigFile.RESOLVED

@@ -8,6 +8,7 @@ import ai.peft4j.core.io.InputFiles;
 import ai.peft4j.core.nn.Module;
 import ai.peft4j.core.state.AtomicFiles;
 import ai.peft4j.core.state.LoadReport;
+import ai.peft4j.data.image.RgbImage;
 import ai.peft4j.data.transform.Letterbox;
 import ai.peft4j.infer.onnx.OnnxFrameModel;
 import ai.peft4j.infer.onnx.OnnxPredictor;
@@ -15,10 +16,13 @@ import ai.peft4j.infer.segment.FrameModel;
 import ai.peft4j.infer.segment.LetterboxPreprocess;
 import ai.peft4j.infer.segment.ModelInput;
 import ai.peft4j.infer.segment.ModuleFrameModel;
+import ai.peft4j.infer.segment.SlidingWindow;
+import ai.peft4j.infer.segment.TiledFrameModel;
 import ai.peft4j.infer.stats.ClassMap;
 import ai.peft4j.infer.stats.InspectionSink;
 import ai.peft4j.infer.stream.StreamException;
 import ai.peft4j.infer.stream.StreamPipeline;
+import ai.peft4j.infer.stream.Stage;
 import ai.peft4j.infer.stream.StreamReport;
 import ai.peft4j.infer.video.CameraSource;
 import ai.peft4j.infer.video.FrameSource;
@@ -119,6 +123,22 @@ final class StreamPredictCommand implements Callable<Integer> {
             + "sees (default: ${DEFAULT-VALUE}).")
     int inputSize;
 
+    @Option(names = "--tile", paramLabel = "SIZE", description = "For a model trained on crops: predict each frame "
+            + "by sliding windows of SIZE x SIZE tiles at native resolution instead of the letterbox.")
+    Integer tile;
+
+    @Option(names = "--tile-overlap", defaultValue = "0.25", paramLabel = "SHARE", description = "With --tile: the "
+            + "share of a tile that neighbouring tiles share (default: ${DEFAULT-VALUE}).")
+    double tileOverlap;
+
+    @Option(names = "--tile-batch", defaultValue = "4", paramLabel = "N", description = "With --tile: tiles per "
+            + "forward pass (default: ${DEFAULT-VALUE}).")
+    int tileBatch;
+
+    @Option(names = "--scale", defaultValue = "1", paramLabel = "X", description = "With --tile: the training scale, "
+            + "frames are resized by X before tiling (default: ${DEFAULT-VALUE}).")
+    double scale;
+
     @Option(names = "--out", defaultValue = "runs/stream", description = "Output folder (default: ${DEFAULT-VALUE}).")
     Path out;
 
@@ -152,6 +172,21 @@ final class StreamPredictCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--input-size must be at least 16, got " + inputSize);
         }
         Outputs outputs = new Outputs(out, queue, dropFrames, !noVideo, !noPng);
+        SlidingWindow window = null;
+        if (tile != null) {
+            if (onnx != null) {
+                throw new IllegalArgumentException("--tile runs the model on the training engine (--checkpoint); "
+                        + "an ONNX graph (--onnx) is letterboxed");
+            }
+            if (tile < 16) {
+                throw new IllegalArgumentException("--tile must be at least 16, got " + tile);
+            }
+            try {
+                window = new SlidingWindow(tile, tileOverlap, tileBatch, scale);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("--tile " + tile + ": " + e.getMessage(), e);
+            }
+        }
         if (onnx != null) {
             return callOnnx(outputs, console);
         }
@@ -172,6 +207,14 @@ final class StreamPredictCommand implements Callable<Integer> {
                 console.println("Weights   none given: random weights, the output shows the pipeline only");
             }
             console.println("Model     " + modelSpec.describe());
+            if (window != null) {
+                SlidingWindow w = window;
+                try (TiledFrameModel frameModel = new TiledFrameModel(net, w)) {
+                    inspect(source, frameModel, 1, (frame, image) -> w.prepare(image), names,
+                            ai.peft4j.data.image.Palette.voc(), outputs, console);
+                }
+                return 0;
+            }
             try (ModuleFrameModel frameModel = new ModuleFrameModel(net)) {
                 inspect(source, frameModel, 1, inputSize, names, ai.peft4j.data.image.Palette.voc(), outputs, console);
             }
@@ -259,6 +302,14 @@ final class StreamPredictCommand implements Callable<Integer> {
      */
     static void inspect(FrameSource source, FrameModel model, int workers, int inputSize, List<String> names,
             ai.peft4j.data.image.Palette palette, Outputs outputs, PrintWriter console) throws java.io.IOException {
+        inspect(source, model, workers, new LetterboxPreprocess(Letterbox.square(inputSize)), names, palette,
+                outputs, console);
+    }
+
+    /** As above with any preprocessing, e.g. a sliding window's for a model trained on crops. */
+    static void inspect(FrameSource source, FrameModel model, int workers, Stage<RgbImage, ModelInput> preprocess,
+            List<String> names, ai.peft4j.data.image.Palette palette, Outputs outputs, PrintWriter console)
+            throws java.io.IOException {
         console.println("Source    " + source.describe());
         if (source instanceof ImageFolderSource folder) {
             refuseOverwritingInputs(folder, outputs);
@@ -266,7 +317,7 @@ final class StreamPredictCommand implements Callable<Integer> {
         InspectionSink.Config config = new InspectionSink.Config(outputs.dir(), names, palette, 0.6, outputs.video(),
                 outputs.pngs(), source.fps());
         StreamPipeline<ModelInput, ClassMap> pipeline = StreamPipeline.<ModelInput, ClassMap>builder()
-                .setSource(source).setPreprocess(new LetterboxPreprocess(Letterbox.square(inputSize)))
+                .setSource(source).setPreprocess(preprocess)
                 .setInference(model).setSink(new InspectionSink(config)).optQueueCapacity(outputs.queue())
                 .optInferenceWorkers(model.concurrent() ? workers : 1)
                 .optDropFrames(outputs.dropFrames()).build();

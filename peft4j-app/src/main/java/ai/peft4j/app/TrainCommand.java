@@ -66,8 +66,8 @@ final class TrainCommand implements Callable<Integer> {
                 }
                 console.printf(Locale.ROOT, "Data      %s: %d training images%s%n", c.data().root(), train.size(),
                         val == null ? ", no validation" : ", " + val.size() + " validation images");
-                TrainingResult r = RunTraining.fit(model, c.training(), c.model().imageSize(), train, val, out,
-                        console);
+                TrainingResult r = RunTraining.fit(model, c.training(), c.model().imageSize(), c.data(), train, val,
+                        out, console);
                 RunSummary.result(console, r, out);
             }
         }

@@ -29,6 +29,14 @@ final class TrainingFlags {
     @Option(names = "--size", description = "Network input side (--set model.image_size=N).")
     Integer size;
 
+    @Option(names = "--crops", paramLabel = "SIZE", description = "Train on SIZE x SIZE crops at native resolution "
+            + "and predict by sliding windows (--set data.sampling=crops --set data.crop_size=SIZE).")
+    Integer crops;
+
+    @Option(names = "--scale", paramLabel = "X", description = "Resize images by X before cropping and tiling "
+            + "(--set data.scale=X).")
+    Double scale;
+
     List<ConfigOverride> overrides() {
         List<ConfigOverride> o = new ArrayList<>();
         if (out != null) {
@@ -40,6 +48,11 @@ final class TrainingFlags {
         add(o, "training.seed", "--seed", seed);
         add(o, "training.workers", "--workers", workers);
         add(o, "model.image_size", "--size", size);
+        if (crops != null) {
+            o.add(new ConfigOverride("data.sampling", "crops", "--crops " + crops));
+        }
+        add(o, "data.crop_size", "--crops", crops);
+        add(o, "data.scale", "--scale", scale);
         return o;
     }
 

@@ -138,6 +138,31 @@ class DistillCommandTest {
     }
 
     @Test
+    void distillOnCrops_teacherSeesTheCropAtItsSize_validationSlidesWindows(@TempDir Path dir) throws Exception {
+        new SyntheticCitrus(CitrusDomain.ORANGE, 6, 64, 1).writeVoc(dir.resolve("voc"));
+        Path ckpt = dir.resolve("unet.safetensors");
+        try (NDManager m = EngineSetup.newManager()) {
+            SafetensorsFile.write(ckpt, new SwinAttUNet(m, SwinAttUNetConfig.fixture(4)).stateDict(), Map.of());
+        }
+        Path out = dir.resolve("kd");
+        CliRun r = CliRun.of("distill", "--teacher", ckpt.toString(), "--teacher-model", "swin-att-unet",
+                "--teacher-backbone", "swin-fixture", "--student", "fastsegformer-p", "--data",
+                dir.resolve("voc").toString(), "--out", out.toString(), "--epochs", "1", "--batch", "2", "--crops",
+                "32", "--teacher-size", "64", "--workers", "1", "--rotate90");
+        assertEquals(0, r.code(), r.err() + r.out());
+        assertTrue(r.out().contains("Crops     32x32 at scale 1.0, 50% centred on a defect of"), r.out());
+        assertTrue(r.out().contains("teacher 64x64, student 32x32"), r.out());
+        assertTrue(Files.exists(out.resolve(Trainer.LAST)));
+
+        CliRun bad = CliRun.of("distill", "--teacher", ckpt.toString(), "--teacher-model", "swin-att-unet",
+                "--student", "fastsegformer-p", "--data", dir.resolve("voc").toString(), "--out",
+                dir.resolve("bad").toString(), "--crops", "32", "--defect-share", "-0.1");
+        assertEquals(2, bad.code());
+        assertEquals("error: --crops 32: defect share must be between 0 and 1, got -0.1\n", bad.err());
+        assertTrue(!Files.exists(dir.resolve("bad")));
+    }
+
+    @Test
     void swinAttUNetTeacherOfAnotherSize_namesTheModelItExpected(@TempDir Path dir) throws Exception {
         new SyntheticCitrus(CitrusDomain.ORANGE, 5, 64, 1).writeVoc(dir.resolve("voc"));
         Path ckpt = dir.resolve("unet.safetensors");

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
 import ai.peft4j.core.engine.EngineSetup;
+import ai.peft4j.core.nn.Layer;
 import ai.peft4j.core.nn.Module;
 import ai.peft4j.core.state.SafetensorsFile;
 import ai.peft4j.core.testing.SharedFiles;
@@ -13,6 +14,7 @@ import ai.peft4j.data.image.ImageDecoder;
 import ai.peft4j.data.image.ImageEncoder;
 import ai.peft4j.data.image.RgbImage;
 import ai.peft4j.infer.onnx.OnnxExporter;
+import ai.peft4j.infer.segment.SlidingWindow;
 import ai.peft4j.infer.video.Mp4Writer;
 import ai.peft4j.models.ModelSpec;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -90,6 +92,45 @@ class StreamPredictCommandTest {
         assertEquals(3, report.path("frames_written").asInt());
         assertEquals(3, report.path("stages").path("inference").path("frames").asInt());
         assertTrue(report.path("fps").asDouble() > 0);
+    }
+
+    @Test
+    void tiles_predictEachFrameBySlidingWindowsAsTheLibraryDoes() throws Exception {
+        List<String> ids = neuFrames(2);
+        Path folder = tmp.resolve("frames");
+        Path weights = tmp.resolve("w.safetensors");
+        try (NDManager m = EngineSetup.newManager()) {
+            SafetensorsFile.write(weights, ModelSpec.of("swin-att-unet", "swin-fixture", 4).build(m).stateDict(),
+                    Map.of());
+        }
+        Path out = tmp.resolve("out");
+        CliRun r = CliRun.of("stream", "--folder", folder.toString(), "--model", "swin-att-unet", "--backbone",
+                "swin-fixture", "--classes", "4", "--checkpoint", weights.toString(), "--tile", "64", "--scale",
+                "0.5", "--tile-batch", "2", "--no-video", "--out", out.toString());
+        assertEquals(0, r.code(), r.err() + r.out());
+        List<String> csv = Files.readAllLines(out.resolve("stats.csv"));
+        List<String> header = Arrays.asList(csv.get(0).split(","));
+        List<String> sorted = ids.stream().map(String::strip).sorted().toList();
+        try (NDManager m = EngineSetup.newManager()) {
+            Module net = ModelSpec.of("swin-att-unet", "swin-fixture", 4).build(m);
+            net.loadStateDict(SafetensorsFile.read(weights, m).tensors(), true);
+            net.eval();
+            Layer layer = (Layer) net;
+            SlidingWindow w = new SlidingWindow(64, 0.25, 2, 0.5);
+            for (int i = 0; i < 2; i++) {
+                String[] row = csv.get(i + 1).split(",");
+                assertEquals("200", row[header.indexOf("width")]);
+                RgbImage image = ImageDecoder.readRgb(folder.resolve(sorted.get(i) + ".jpg"));
+                int[] classes = w.classes(image, layer::forward).classes();
+                long background = Arrays.stream(classes).filter(c -> c == 0).count();
+                assertEquals(background, Long.parseLong(row[header.indexOf("background_pixels")]), csv.get(i + 1));
+            }
+        }
+        CliRun onnx = CliRun.of("stream", "--folder", folder.toString(), "--onnx", weights.toString(), "--tile",
+                "64", "--out", tmp.resolve("o2").toString());
+        assertEquals(2, onnx.code());
+        assertEquals("error: --tile runs the model on the training engine (--checkpoint); an ONNX graph (--onnx) is "
+                + "letterboxed\n", onnx.err());
     }
 
     @Test

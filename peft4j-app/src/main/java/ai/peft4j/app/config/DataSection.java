@@ -25,11 +25,24 @@ import java.util.Locale;
  * @param imagesFolder sub-folder of a class folder holding the pairs, empty for the class folder itself
  * @param defectFree folder classes whose images hold no defect
  * @param maskThreshold grey mask values at or above this are defect ({@code folder} only)
+ * @param sampling {@code letterbox} (each image letterboxed whole into {@code model.image_size}, the published way)
+ *     or {@code crops} (square crops at native resolution for training; validation, {@code eval}, {@code predict}
+ *     score whole images by sliding windows of the crop size)
+ * @param cropSize side of a training crop and of an inference tile; 0 for {@code model.image_size}
+ * @param scale factor images are resized by before cropping and tiling (bicubic; masks nearest); 1 keeps native
+ *     pixels
+ * @param defectShare share of crops centred on a random defect pixel (the class drawn first, uniformly among the
+ *     defect classes in the data, so rare classes come as often as common ones); the rest lie anywhere
+ * @param tileOverlap share of a tile that neighbouring tiles share at inference, in [0, 1)
+ * @param rotate90 turn each crop by a random multiple of 90 degrees (on top of the flip and HSV jitter of
+ *     {@code training.augment})
  */
 public record DataSection(String layout, String root, String trainSplit, String valSplit, String testSplit, String lists,
         List<String> classNames, List<List<Integer>> palette, String outOfRange, boolean colourMasks,
-        String folderPrefix, String imagesFolder, List<String> defectFree, int maskThreshold) {
+        String folderPrefix, String imagesFolder, List<String> defectFree, int maskThreshold, String sampling,
+        int cropSize, double scale, double defectShare, double tileOverlap, boolean rotate90) {
     public static final List<String> LAYOUTS = List.of("voc", "folder");
+    public static final List<String> SAMPLINGS = List.of("letterbox", "crops");
 
     public DataSection {
         layout = layout == null ? "" : layout.toLowerCase(Locale.ROOT);
@@ -51,5 +64,35 @@ public record DataSection(String layout, String root, String trainSplit, String 
             throw new IllegalArgumentException("data.out_of_range must be error or ignore, got '" + outOfRange + "'");
         }
         defectFree = defectFree == null ? List.of() : List.copyOf(defectFree);
+        sampling = sampling == null ? "letterbox" : sampling.toLowerCase(Locale.ROOT);
+        if (!SAMPLINGS.contains(sampling)) {
+            throw new IllegalArgumentException("data.sampling must be letterbox or crops, got '" + sampling + "'");
+        }
+        if (cropSize != 0 && (cropSize < 16 || cropSize % 16 != 0)) {
+            throw new IllegalArgumentException("data.crop_size must be 0 (model.image_size) or a multiple of 16 "
+                    + "(the decoders start at 1/16 of the input), got " + cropSize);
+        }
+        if (!(scale > 0) || Double.isInfinite(scale)) {
+            throw new IllegalArgumentException("data.scale must be a positive factor (1 keeps native pixels), got "
+                    + scale);
+        }
+        if (!(defectShare >= 0 && defectShare <= 1)) {
+            throw new IllegalArgumentException("data.defect_share must be between 0 and 1 (a share of the crops), "
+                    + "got " + defectShare);
+        }
+        if (!(tileOverlap >= 0 && tileOverlap < 1)) {
+            throw new IllegalArgumentException("data.tile_overlap is a share of the tile, at least 0 and smaller "
+                    + "than 1 (e.g. 0.25), got " + tileOverlap);
+        }
+    }
+
+    /** Whether training cuts crops (and inference slides windows) rather than letterboxing whole images. */
+    public boolean crops() {
+        return sampling.equals("crops");
+    }
+
+    /** The crop and tile side: {@code crop_size}, or the model's input side when it is 0. */
+    public int cropSide(int imageSize) {
+        return cropSize > 0 ? cropSize : imageSize;
     }
 }

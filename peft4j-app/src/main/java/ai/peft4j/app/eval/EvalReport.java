@@ -32,9 +32,10 @@ import java.util.Map;
  * @param matrix pixel counts, ground truth by row
  * @param curves whether {@code curves.png} is in the report's folder
  * @param verdicts pass/fail per image
+ * @param inference how each image was predicted: the letterbox, or sliding windows for a model trained on crops
  */
 public record EvalReport(String what, String split, int images, List<String> classNames, ConfusionMatrix matrix,
-        boolean curves, VerdictScores verdicts) {
+        boolean curves, VerdictScores verdicts, String inference) {
     public static final String METRICS = "metrics.json";
     public static final String MARKDOWN = "report.md";
     public static final String HTML = "report.html";
@@ -72,6 +73,7 @@ public record EvalReport(String what, String split, int images, List<String> cla
         m.put("model", what);
         m.put("split", split);
         m.put("images", images);
+        m.put("inference", inference);
         m.put("miou", s.meanIou());
         m.put("mpa", s.meanRecall());
         m.put("mprecision", s.meanPrecision());
@@ -169,7 +171,8 @@ public record EvalReport(String what, String split, int images, List<String> cla
     private String markdown(SegmentationScores s) {
         StringBuilder md = new StringBuilder();
         md.append("# Evaluation of ").append(what).append("\n\n");
-        md.append(String.format(Locale.ROOT, "%s, %d images, metrics at each image's own size.%n%n", split, images));
+        md.append(String.format(Locale.ROOT, "%s, %d images, metrics at each image's own size; %s.%n%n", split,
+                images, inference));
         md.append("| mIoU | mPA | mPrecision | Dice | accuracy |\n|---:|---:|---:|---:|---:|\n");
         md.append(String.format(Locale.ROOT, "| %.2f | %.2f | %.2f | %.2f | %.2f |%n%n", 100 * s.meanIou(),
                 100 * s.meanRecall(), 100 * s.meanPrecision(), 100 * s.meanDice(), 100 * s.accuracy()));
@@ -204,8 +207,8 @@ public record EvalReport(String what, String split, int images, List<String> cla
                         + "text-align:right}td:first-child,th:first-child{text-align:left}img{max-width:100%}"
                         + "</style></head><body>\n");
         h.append("<h1>Evaluation of ").append(esc(what)).append("</h1>\n");
-        h.append(String.format(Locale.ROOT, "<p>%s, %d images, metrics at each image's own size.</p>%n",
-                esc(split), images));
+        h.append(String.format(Locale.ROOT, "<p>%s, %d images, metrics at each image's own size; %s.</p>%n",
+                esc(split), images, esc(inference)));
         h.append("<table><tr><th>mIoU</th><th>mPA</th><th>mPrecision</th><th>Dice</th><th>accuracy</th></tr>");
         h.append(String.format(Locale.ROOT, "<tr><td>%.2f</td><td>%.2f</td><td>%.2f</td><td>%.2f</td><td>%.2f</td>"
                 + "</tr></table>%n", 100 * s.meanIou(), 100 * s.meanRecall(), 100 * s.meanPrecision(),

@@ -2,16 +2,22 @@ package ai.peft4j.app.run;
 
 import ai.peft4j.app.config.RunConfig;
 import ai.peft4j.app.config.RunConfigFile;
+import ai.peft4j.app.config.DataSection;
 import ai.peft4j.app.config.TrainingSection;
 import ai.peft4j.core.nn.Module;
 import ai.peft4j.data.ImageDataset;
+import ai.peft4j.data.crop.CropConfig;
+import ai.peft4j.data.crop.CropSampler;
+import ai.peft4j.data.crop.DefectIndex;
 import ai.peft4j.data.loader.BatchLoader;
 import ai.peft4j.data.loader.LoaderConfig;
 import ai.peft4j.data.transform.Letterbox;
 import ai.peft4j.data.transform.PairTransform;
 import ai.peft4j.data.transform.TrainAugmentation;
+import ai.peft4j.infer.segment.SlidingWindow;
 import ai.peft4j.train.loop.BatchSource;
 import ai.peft4j.train.loop.BestBy;
+import ai.peft4j.train.loop.Objective;
 import ai.peft4j.train.loop.Trainer;
 import ai.peft4j.train.loop.TrainerConfig;
 import ai.peft4j.train.loop.TrainingResult;
@@ -19,11 +25,15 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
 
 /**
  * Trains a model on a run's data with its training section: loaders (the published augmentation or the letterbox
- * for training, the letterbox for validation), the trainer's configuration, and checkpoints in the run directory,
- * from whose last checkpoint a rerun of the same command continues.
+ * for training, the letterbox for validation; or, with {@code data.sampling: crops}, crops for training and whole
+ * images scored by sliding windows for validation), the trainer's configuration, and checkpoints in the run
+ * directory, from whose last checkpoint a rerun of the same command continues.
  */
 public final class RunTraining {
     private RunTraining() {}
@@ -43,29 +53,82 @@ public final class RunTraining {
 
     /**
      * Trains {@code model} (its trainable parameters) on {@code train}, validating on {@code val} when it is not
-     * null, into {@code out}.
+     * null, into {@code out}; {@code data} says whether images are letterboxed or cropped.
      */
-    public static TrainingResult fit(Module model, TrainingSection t, int imageSize, ImageDataset train,
-            ImageDataset val, Path out, PrintStream console) throws IOException {
+    public static TrainingResult fit(Module model, TrainingSection t, int imageSize, DataSection data,
+            ImageDataset train, ImageDataset val, Path out, PrintStream console) throws IOException {
         TrainerConfig config = trainerConfig(t, train.numClasses());
-        PairTransform trainTransform = t.augment() ? TrainAugmentation.published(imageSize)
-                : Letterbox.square(imageSize);
         LoaderConfig trainLoading = LoaderConfig.training(t.batch()).withSeed(t.seed()).withWorkers(t.workers());
         if (train.size() < t.batch()) {
             throw new IllegalArgumentException(train.name() + ": " + train.size() + " training images, fewer than "
                     + "one batch of " + t.batch() + " (training drops the last partial batch); lower training.batch");
         }
+        Trainer.Builder b = Trainer.builder().setModel(SegmentationNet.layer(model)).setConfig(config)
+                .setOutputDir(out).optConsole(console).optClassNames(train.classNames());
+        if (data.crops()) {
+            CropSampler sampler = cropSampler(train, data, imageSize, t.augment(), t.seed(), console);
+            b.optObjective(new SlidingWindowValidation(Objective.supervised(SegmentationNet.layer(model),
+                    config.newLoss()), slidingWindow(data, imageSize, t.batch())));
+            // Validation images keep their own sizes, so they cannot share a batch.
+            try (BatchLoader trainLoader = new BatchLoader(train.name(), train.size(), sampler, trainLoading);
+                    BatchLoader valLoader = val == null ? null : new BatchLoader(val, PairTransform.identity(),
+                            LoaderConfig.evaluation(1).withWorkers(t.workers()))) {
+                b.setTrainData(BatchSource.of(trainLoader));
+                if (valLoader != null) {
+                    b.optValidationData(BatchSource.of(valLoader));
+                }
+                return b.build().fit();
+            }
+        }
+        PairTransform trainTransform = t.augment() ? TrainAugmentation.published(imageSize)
+                : Letterbox.square(imageSize);
         try (BatchLoader trainLoader = new BatchLoader(train, trainTransform, trainLoading);
                 BatchLoader valLoader = val == null ? null : new BatchLoader(val, Letterbox.square(imageSize),
                         LoaderConfig.evaluation(t.batch()).withWorkers(t.workers()))) {
-            Trainer.Builder b = Trainer.builder().setModel(SegmentationNet.layer(model)).setConfig(config)
-                    .setTrainData(BatchSource.of(trainLoader)).setOutputDir(out).optConsole(console)
-                    .optClassNames(train.classNames());
+            b.setTrainData(BatchSource.of(trainLoader));
             if (valLoader != null) {
                 b.optValidationData(BatchSource.of(valLoader));
             }
             return b.build().fit();
         }
+    }
+
+    /** The sliding windows of a run trained on crops: tiles of the crop size, the run's overlap and scale. */
+    public static SlidingWindow slidingWindow(DataSection data, int imageSize, int tileBatch) {
+        return new SlidingWindow(data.cropSide(imageSize), data.tileOverlap(), tileBatch, data.scale());
+    }
+
+    /**
+     * The crops of {@code train}, after one pass over its masks to index the defect pixels; says once what was
+     * found and which images are smaller than a crop at the scale (they are padded, the padding ignored).
+     */
+    public static CropSampler cropSampler(ImageDataset train, DataSection data, int imageSize, boolean augment,
+            long seed, PrintStream console) {
+        int side = data.cropSide(imageSize);
+        return cropSampler(train, new CropConfig(side, data.scale(), data.defectShare(), augment, data.rotate90()),
+                seed, console);
+    }
+
+    /** As above, with the crops described directly (the distill command's options). */
+    public static CropSampler cropSampler(ImageDataset train, CropConfig crops, long seed, PrintStream console) {
+        int side = crops.size();
+        long t0 = System.nanoTime();
+        DefectIndex index = DefectIndex.build(train, seed);
+        int[] present = index.presentClasses();
+        List<String> names = Arrays.stream(present).mapToObj(c -> train.classNames().get(c)).toList();
+        console.printf(Locale.ROOT, "Crops     %dx%d at scale %s, %.0f%% centred on a defect of %s; defect pixels "
+                + "of %d images indexed in %.1f s%n", side, side, crops.scale(), 100 * crops.defectShare(),
+                names.isEmpty() ? "(none: no defect pixel in the training masks, every crop lies at random)"
+                        : String.join(", ", names) + " (each class equally often)", index.size(),
+                (System.nanoTime() - t0) / 1e9);
+        List<String> small = index.smallerThan(side, crops.scale());
+        if (!small.isEmpty()) {
+            console.printf(Locale.ROOT, "Padding   %d of %d training images are smaller than a %dx%d crop at scale "
+                    + "%s and are padded with grey, the padding ignored by the loss: %s%s%n", small.size(),
+                    index.size(), side, side, crops.scale(), String.join(", ", small.subList(0, Math.min(3,
+                    small.size()))), small.size() > 3 ? ", ..." : "");
+        }
+        return new CropSampler(train, index, crops, seed);
     }
 
     /**

@@ -233,5 +233,23 @@ class RunConfigFileTest {
         Path data = ai.peft4j.core.testing.SharedFiles.require("data");
         assertTrue(Files.isDirectory(data.resolve("neu-seg/JPEGImages")));
         assertTrue(Files.isDirectory(data.resolve("magnetic-tile/MT_Crack/Imgs")));
+        RunConfig crops = RunConfigFile.read(repo.resolve("configs/magnetic-tile-crops.yaml"), List.of()).config();
+        assertTrue(crops.data().crops());
+        assertEquals(224, crops.data().cropSide(crops.model().imageSize()));
+        assertEquals(1.0, crops.data().scale());
+        assertEquals(mt.data().root(), crops.data().root());
+        assertEquals(mt.data().lists(), crops.data().lists());
+    }
+
+    @Test
+    void cropKeys_defaultToTheLetterbox_andCropSizeZeroMeansTheImageSize() {
+        RunConfig c = RunConfigFile.defaultsWith(List.of()).config();
+        assertEquals("letterbox", c.data().sampling());
+        assertTrue(!c.data().crops());
+        assertEquals(c.model().imageSize(), c.data().cropSide(c.model().imageSize()));
+        assertEquals(1.0, c.data().scale());
+        assertEquals(0.5, c.data().defectShare());
+        assertEquals(0.25, c.data().tileOverlap());
+        assertTrue(!c.data().rotate90());
     }
 }

@@ -23,7 +23,7 @@ class EvalReportTest {
         m.add(new int[] {0, 0, 1, 2, 2}, new int[] {0, 1, 1, 2, 0});
         ImageVerdicts v = new ImageVerdicts(3, VerdictThreshold.ANY_PIXEL);
         v.add(new int[] {0, 0, 1, 2, 2}, new int[] {0, 1, 1, 2, 0}, 5);
-        new EvalReport("model", "test", 1, names, m, false, v.scores()).write(tmp);
+        new EvalReport("model", "test", 1, names, m, false, v.scores(), "letterbox 8x8").write(tmp);
         List<List<String>> rows = Files.readAllLines(tmp.resolve(EvalReport.MATRIX_CSV)).stream()
                 .map(CsvRow::parse).toList();
         assertEquals(List.of(List.of("ground_truth\\prediction", "background", "dent, deep", "scratch \"long\""),

@@ -42,9 +42,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * A worker's failure reaches the consumer at the batch it belongs to: a {@link DataException} naming the file.
  */
 public final class BatchLoader implements AutoCloseable {
-    /** Produces the sample at a data set index for an epoch. */
+    /** Produces the sample at a data set index for an epoch (e.g. a crop sampler). */
     @FunctionalInterface
-    interface SampleSource {
+    public interface SampleSource {
         Sample load(int index, int epoch);
     }
 
@@ -91,7 +91,8 @@ public final class BatchLoader implements AutoCloseable {
         this(dataset.name(), dataset.size(), (index, epoch) -> dataset.get(index), config);
     }
 
-    BatchLoader(String datasetName, int size, SampleSource source, LoaderConfig config) {
+    /** Loads {@code size} samples per epoch from {@code source}; they must all have one size to be stacked. */
+    public BatchLoader(String datasetName, int size, SampleSource source, LoaderConfig config) {
         this.datasetName = datasetName;
         this.size = size;
         this.source = source;

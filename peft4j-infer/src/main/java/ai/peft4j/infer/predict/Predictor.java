@@ -14,13 +14,16 @@ import ai.peft4j.core.tensor.Resize;
 import ai.peft4j.data.LabelledImage;
 import ai.peft4j.data.image.RgbImage;
 import ai.peft4j.data.transform.Letterbox;
+import ai.peft4j.infer.segment.SlidingWindow;
 import java.util.SplittableRandom;
 
 /**
  * Turns one image into a class map at the image's own size, as the published {@code get_miou_png}: letterbox to the
  * input size (bicubic onto grey), forward in eval mode with gradients off, softmax over classes, crop the region the
  * image occupies in the letterbox, resize those probabilities bilinearly (half-pixel centres, as OpenCV's
- * {@code INTER_LINEAR}) to the original size, argmax.
+ * {@code INTER_LINEAR}) to the original size, argmax. A model trained on crops predicts by sliding windows instead
+ * ({@link Builder#optSlidingWindow}): tiles of the crop size over the image at native resolution (or the training
+ * scale), their logits blended.
  *
  * <p>Calls are serialised, so one predictor may be shared, but it is meant for one worker thread: the model is not
  * copied, and libtorch's no-gradient mode is set per thread around each forward. Each call's tensors live in a
@@ -30,12 +33,14 @@ public final class Predictor implements AutoCloseable {
     private final Module module;
     private final Layer layer;
     private final Letterbox letterbox;
+    private final SlidingWindow window;
     private final NDManager manager;
 
     private Predictor(Builder b) {
         this.module = b.module;
         this.layer = b.layer;
         this.letterbox = b.letterbox;
+        this.window = b.window;
         this.manager = EngineSetup.newManager();
         module.eval();
     }
@@ -49,8 +54,19 @@ public final class Predictor implements AutoCloseable {
         return letterbox;
     }
 
+    /** The sliding windows of a model trained on crops, or null when images are letterboxed. */
+    public SlidingWindow slidingWindow() {
+        return window;
+    }
+
     /** The class map of {@code image} at its own size. */
     public synchronized Prediction predict(RgbImage image) {
+        if (window != null) {
+            if (module.isTraining()) {
+                module.eval();
+            }
+            return new Prediction(image.width(), image.height(), window.classes(image, layer::forward).classes());
+        }
         Letterbox.Placement p = letterbox.placement(image.width(), image.height());
         LabelledImage boxed = letterbox.apply(new LabelledImage("", image, new int[image.width() * image.height()]),
                 new SplittableRandom(0));
@@ -89,6 +105,7 @@ public final class Predictor implements AutoCloseable {
         private Module module;
         private Layer layer;
         private Letterbox letterbox;
+        private SlidingWindow window;
 
         /** The model (with any adapter already attached): images {@code [1, 3, H, W]} in [0, 1] to logits. */
         public <M extends Module & Layer> Builder setModel(M model) {
@@ -106,6 +123,18 @@ public final class Predictor implements AutoCloseable {
         /** A network input of any shape. */
         public Builder setLetterbox(Letterbox letterbox) {
             this.letterbox = letterbox;
+            return this;
+        }
+
+        /**
+         * Sliding windows instead of the letterbox, for a model trained on crops; the letterbox size is then not
+         * needed (the tile size is the crop size).
+         */
+        public Builder optSlidingWindow(SlidingWindow window) {
+            this.window = window;
+            if (letterbox == null && window != null) {
+                letterbox = Letterbox.square(window.tile());
+            }
             return this;
         }
 

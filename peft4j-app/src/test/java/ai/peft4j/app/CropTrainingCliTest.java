@@ -1,0 +1,201 @@
+package ai.peft4j.app;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.peft4j.data.image.ImageDecoder;
+import ai.peft4j.data.image.ImageEncoder;
+import ai.peft4j.data.image.MaskRaster;
+import ai.peft4j.data.image.Palette;
+import ai.peft4j.data.image.RgbImage;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Crop training on large images, then eval and predict by sliding windows at the images' own size. */
+class CropTrainingCliTest {
+    @TempDir
+    Path tmp;
+
+    private static final int WIDTH = 384;
+    private static final int HEIGHT = 256;
+
+    /**
+     * A VOC folder of 384x256 grey-textured images, each with two dark lines one or two pixels wide (class 1,
+     * crack): defects that a 32x32 letterbox would shrink below a pixel. Images are PNG, so the lines stay crisp.
+     */
+    private Path cracks(int train, int val, int test) throws Exception {
+        Path root = tmp.resolve("cracks");
+        Files.createDirectories(root.resolve("JPEGImages"));
+        Files.createDirectories(root.resolve("SegmentationClass"));
+        Files.createDirectories(root.resolve("ImageSets/Segmentation"));
+        Random r = new Random(5);
+        int[] counts = {train, val, test};
+        String[] splits = {"train", "val", "test"};
+        int n = 0;
+        for (int s = 0; s < 3; s++) {
+            List<String> ids = new ArrayList<>();
+            for (int k = 0; k < counts[s]; k++) {
+                String id = "img" + n++;
+                byte[] p = new byte[3 * WIDTH * HEIGHT];
+                int[] mask = new int[WIDTH * HEIGHT];
+                for (int i = 0; i < WIDTH * HEIGHT; i++) {
+                    int v = 170 + r.nextInt(30);
+                    p[3 * i] = (byte) v;
+                    p[3 * i + 1] = (byte) v;
+                    p[3 * i + 2] = (byte) v;
+                }
+                int row = 20 + r.nextInt(HEIGHT - 40);
+                int col = 20 + r.nextInt(WIDTH - 40);
+                for (int x = 0; x < WIDTH; x++) {
+                    for (int t = 0; t < 2; t++) {
+                        int i = (row + t) * WIDTH + x;
+                        mask[i] = 1;
+                        p[3 * i] = p[3 * i + 1] = p[3 * i + 2] = 40;
+                    }
+                }
+                for (int y = 0; y < HEIGHT; y++) {
+                    int i = y * WIDTH + col;
+                    mask[i] = 1;
+                    p[3 * i] = p[3 * i + 1] = p[3 * i + 2] = 40;
+                }
+                ImageEncoder.writePng(new RgbImage(WIDTH, HEIGHT, p), root.resolve("JPEGImages/" + id + ".png"));
+                ImageEncoder.writeIndexPng(mask, WIDTH, HEIGHT, Palette.voc(), root.resolve("SegmentationClass/"
+                        + id + ".png"));
+                ids.add(id);
+            }
+            Files.write(root.resolve("ImageSets/Segmentation/" + splits[s] + ".txt"), ids);
+        }
+        return root;
+    }
+
+    private Path runFile(Path data, Path out, String extra) throws Exception {
+        Path f = tmp.resolve("cracks.yaml");
+        Files.writeString(f, """
+                model:
+                  name: swin-att-unet
+                  backbone: swin-fixture
+                  image_size: 32
+                data:
+                  layout: voc
+                  root: %s
+                  class_names: [background, crack]
+                %s
+                training:
+                  epochs: 1
+                  batch: 2
+                  lr: 2.0e-3
+                  val_every: 1
+                  workers: 1
+                output: %s
+                """.formatted(data, extra, out));
+        return f;
+    }
+
+    @Test
+    void trainOnCrops_thenEvalAndPredictBySlidingWindowsAtTheOriginalSize() throws Exception {
+        Path data = cracks(4, 1, 2);
+        Path run = tmp.resolve("runs/cracks");
+        Path config = runFile(data, run, "");
+        CliRun train = CliRun.of("train", "--config", config.toString(), "--crops", "64");
+        assertEquals(0, train.code(), train.err() + train.out());
+        assertTrue(train.out().contains("Crops     64x64 at scale 1.0, 50% centred on a defect of crack (each class "
+                + "equally often); defect pixels of 4 images indexed in"), train.out());
+        assertFalse(train.out().contains("Padding"), train.out());
+        String resolved = Files.readString(run.resolve("config.yaml"));
+        assertTrue(resolved.contains("#   --crops 64") && resolved.contains("sampling: crops")
+                && resolved.contains("crop_size: 64"), resolved);
+
+        Path eval = tmp.resolve("eval");
+        CliRun ev = CliRun.of("eval", "--config", run.resolve("config.yaml").toString(), "--checkpoint",
+                run.resolve("last.safetensors").toString(), "--out", eval.toString(), "--tile-overlap", "0.5");
+        assertEquals(0, ev.code(), ev.err() + ev.out());
+        assertTrue(ev.out().contains("Inference sliding windows 64x64, overlap 0.5, scale 1.0"), ev.out());
+        JsonNode json = new ObjectMapper().readTree(eval.resolve("metrics.json").toFile());
+        assertEquals("sliding windows 64x64, overlap 0.5, scale 1.0, Hann-blended logits",
+                json.path("inference").asText());
+        for (String id : List.of("img5", "img6")) {
+            MaskRaster pred = ImageDecoder.readMask(eval.resolve("predictions/" + id + ".png"));
+            assertEquals(WIDTH, pred.width());
+            assertEquals(HEIGHT, pred.height());
+        }
+
+        // predict finds config.yaml beside the checkpoint and slides windows too.
+        Path out = tmp.resolve("predict");
+        CliRun pr = CliRun.of("predict", data.resolve("JPEGImages/img5.png").toString(), "--checkpoint",
+                run.resolve("last.safetensors").toString(), "--out", out.toString(), "--tile-overlap", "0.5",
+                "--tile-batch", "4");
+        assertEquals(0, pr.code(), pr.err() + pr.out());
+        assertTrue(pr.out().contains("Inference sliding windows 64x64, overlap 0.5, scale 1.0"), pr.out());
+        MaskRaster mask = ImageDecoder.readMask(out.resolve("masks/img5.png"));
+        assertEquals(WIDTH, mask.width());
+        assertEquals(HEIGHT, mask.height());
+        // The same model, tiles and batches give the same class map in eval and predict.
+        assertArrayEquals(ImageDecoder.readMask(eval.resolve("predictions/img5.png")).values(), mask.values());
+        assertTrue(Files.isRegularFile(out.resolve("overlays/img5.png")));
+    }
+
+    @Test
+    void imagesSmallerThanACropAtTheScale_arePaddedAndNamedOnce() throws Exception {
+        Path data = cracks(2, 0, 0);
+        Path run = tmp.resolve("runs/small");
+        Path config = runFile(data, run, "  val_split: \"\"");
+        CliRun train = CliRun.of("train", "--config", config.toString(), "--crops", "64", "--scale", "0.2");
+        assertEquals(0, train.code(), train.err() + train.out());
+        String out = train.out();
+        assertTrue(out.contains("Padding   2 of 2 training images are smaller than a 64x64 crop at scale 0.2 and are "
+                + "padded with grey, the padding ignored by the loss: img0 (384x256, 77x51 at scale 0.2), img1 "
+                + "(384x256, 77x51 at scale 0.2)"), out);
+        assertEquals(out.indexOf("Padding"), out.lastIndexOf("Padding"), out);
+    }
+
+    @Test
+    void badCropSettings_exitTwoWithOneLineNamingTheKey_andWriteNothing() throws Exception {
+        Path data = cracks(2, 0, 0);
+        Path run = tmp.resolve("runs/bad");
+        Path config = runFile(data, run, "  sampling: crops\n  defect_share: 1.5");
+        CliRun share = CliRun.of("train", "--config", config.toString());
+        assertEquals(2, share.code());
+        assertEquals("error: " + config + ": data.defect_share must be between 0 and 1 (a share of the crops), got "
+                + "1.5\n", share.err());
+        config = runFile(data, run, "  sampling: crops");
+        String[][] cases = {
+            {"--set", "data.scale=0", "error: --set data.scale=0: data.scale must be a positive factor (1 keeps "
+                + "native pixels), got 0.0\n"},
+            {"--scale", "-0.5", "error: --scale -0.5: data.scale must be a positive factor (1 keeps native pixels), "
+                + "got -0.5\n"},
+            {"--set", "data.tile_overlap=1", "error: --set data.tile_overlap=1: data.tile_overlap is a share of the "
+                + "tile, at least 0 and smaller than 1 (e.g. 0.25), got 1.0\n"},
+            {"--crops", "40", "error: --crops 40: data.crop_size must be 0 (model.image_size) or a multiple of 16 "
+                + "(the decoders start at 1/16 of the input), got 40\n"},
+            {"--set", "data.sampling=tiles", "error: --set data.sampling=tiles: data.sampling must be letterbox or "
+                + "crops, got 'tiles'\n"},
+        };
+        for (String[] c : cases) {
+            CliRun r = CliRun.of("train", "--config", config.toString(), c[0], c[1]);
+            assertEquals(2, r.code(), r.err());
+            assertEquals(c[2], r.err());
+        }
+        assertFalse(Files.exists(run), "nothing is written for a refused setting");
+    }
+
+    @Test
+    void evalTileOverlapOfOne_isRefusedNamingTheOption() throws Exception {
+        Path data = cracks(0, 0, 1);
+        Path config = runFile(data, tmp.resolve("runs/x"), "  sampling: crops");
+        Path ckpt = tmp.resolve("none.safetensors");
+        CliRun r = CliRun.of("eval", "--config", config.toString(), "--checkpoint", ckpt.toString(),
+                "--tile-overlap", "1.0");
+        assertEquals(2, r.code());
+        assertEquals("error: --tile-overlap 1.0: data.tile_overlap is a share of the tile, at least 0 and smaller "
+                + "than 1 (e.g. 0.25), got 1.0\n", r.err());
+    }
+}

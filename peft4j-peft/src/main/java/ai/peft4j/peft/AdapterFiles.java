@@ -140,6 +140,9 @@ public final class AdapterFiles {
         PeftMethod m = "vpt".equals(name) ? new Vpt(SegmenterLayout.swinAttUNet(), new VptConfig(
                 s.path("tokens").asInt(), (float) s.path("dropout").asDouble(), s.path("input_size").asInt()))
                 : MethodCatalog.create(name, tpc, tp);
+        if (m instanceof TpLora t && s.hasNonNull("prompt_text")) {
+            t.withPromptSource(s.path("prompt_text").asText(), s.path("text_encoder").asText());
+        }
         if (m instanceof SegmenterMethod sm && config.path("classes").asInt(0) > 0) {
             sm.withClasses(config.path("classes").asInt());
         }

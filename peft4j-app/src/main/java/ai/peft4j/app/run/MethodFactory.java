@@ -19,12 +19,18 @@ import java.util.TreeSet;
 public final class MethodFactory {
     /** TP-LoRA's options as run files spell them. */
     public static final List<String> TPLORA_OPTIONS = List.of("in", "out", "act", "rank", "mlp_ratio", "prompt",
-            "prompt_size", "prompt_dataset");
+            "prompt_size", "prompt_dataset", "prompt_text", "text_encoder");
 
     private MethodFactory() {}
 
     public static PeftMethod create(String name, Map<String, Object> options, NDManager manager)
             throws IOException {
+        return create(name, options, manager, new TextPromptSource(null));
+    }
+
+    /** As {@link #create(String, Map, NDManager)}, with TP-LoRA's sentence encoded (or read back) by {@code text}. */
+    public static PeftMethod create(String name, Map<String, Object> options, NDManager manager,
+            TextPromptSource text) throws IOException {
         String n = name.toLowerCase(Locale.ROOT);
         boolean tp = n.startsWith("tplora");
         if (!tp && !options.isEmpty()) {
@@ -47,8 +53,10 @@ public final class MethodFactory {
                 options.containsKey("act") ? TpLoraConfig.Act.parse(text(options, "act")) : base.act(),
                 options.containsKey("in") ? TpLoraConfig.In.parse(text(options, "in")) : base.in(),
                 options.containsKey("out") ? TpLoraConfig.Out.parse(text(options, "out")) : base.out());
-        TextPrompt prompt;
-        if (options.containsKey("prompt")) {
+        TextPrompt prompt = text.resolve(options, TextPrompt.BERT_BASE_WIDTH, manager);
+        if (prompt != null) {
+            // A sentence encoded by BERT here (prompt_text, text_encoder): see TextPromptSource.
+        } else if (options.containsKey("prompt")) {
             prompt = TextPrompt.read(Path.of(text(options, "prompt")), TextPrompt.BERT_BASE_WIDTH,
                     options.containsKey("prompt_size") ? text(options, "prompt_size") : "LARGE",
                     options.containsKey("prompt_dataset") ? text(options, "prompt_dataset") : "Orange-Navel", manager);
@@ -56,7 +64,9 @@ public final class MethodFactory {
             // Without a sentence embedding the text branch sees zeros: TP-LoRA then trains as a LoRA variant.
             prompt = TextPrompt.zeros(48, TextPrompt.BERT_BASE_WIDTH);
         }
-        return MethodCatalog.create(n, config, prompt);
+        PeftMethod method = MethodCatalog.create(n, config, prompt);
+        text.describe(method);
+        return method;
     }
 
     private static Number number(Map<String, Object> options, String key) {

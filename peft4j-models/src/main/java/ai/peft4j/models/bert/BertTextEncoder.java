@@ -42,35 +42,58 @@ public final class BertTextEncoder implements AutoCloseable {
     public record Embeddings(float[] values, int seq, int width, WordPieceTokenizer.Tokens tokens) {}
 
     /**
-     * Loads the checkpoint at {@code path} (a folder or a {@code .safetensors} file) into {@code manager}, with the
-     * vocabulary beside it. Errors name the file and what to give instead.
+     * The files of a BERT checkpoint, with content fingerprints: which encoder made a prompt, whatever its path.
+     *
+     * @param weights the {@code .safetensors} file
+     * @param config its {@code config.json}, or null when there is none (sizes then come from the tensors)
+     * @param vocab its {@code vocab.txt} or {@code tokenizer.json}
+     * @param fingerprint SHA-256 of the weights and config.json bytes
+     * @param vocabFingerprint SHA-256 of the vocabulary's bytes
      */
+    public record Checkpoint(Path weights, Path config, Path vocab, String fingerprint, String vocabFingerprint) {
+        /**
+         * The files of the checkpoint at {@code path}, a Hugging Face model folder or a {@code .safetensors} file
+         * with its vocabulary (and config.json) beside it; reads every byte for the fingerprints. Errors name the
+         * file and what to give instead.
+         */
+        public static Checkpoint locate(Path path) throws IOException {
+            if (!Files.exists(path)) {
+                throw new IOException(path + ": BERT checkpoint not found (a Hugging Face model folder or its "
+                        + "model.safetensors)");
+            }
+            Path dir = Files.isDirectory(path) ? path : path.toAbsolutePath().getParent();
+            Path weights = Files.isDirectory(path) ? path.resolve("model.safetensors") : path;
+            if (!Files.isRegularFile(weights)) {
+                String why = Files.isRegularFile(dir.resolve("pytorch_model.bin"))
+                        ? " (pytorch_model.bin is a pickle, which is not read: save the model with safetensors)" : "";
+                throw new IOException(path + ": no model.safetensors in the BERT checkpoint folder" + why);
+            }
+            if (!weights.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".safetensors")) {
+                throw new IOException(weights + ": a BERT checkpoint must be a .safetensors file");
+            }
+            Path vocab = vocabBeside(dir);
+            if (vocab == null) {
+                throw new IOException(weights + ": no vocab.txt or tokenizer.json beside the BERT checkpoint (in "
+                        + dir + "); put the vocabulary of the checkpoint there");
+            }
+            Path config = Files.isRegularFile(dir.resolve("config.json")) ? dir.resolve("config.json") : null;
+            return new Checkpoint(weights, config, vocab, config == null ? digest(weights) : digest(config, weights),
+                    digest(vocab));
+        }
+    }
+
+    /** Loads the checkpoint at {@code path} (see {@link Checkpoint#locate}) into {@code manager}. */
     public static BertTextEncoder load(Path path, NDManager manager) throws IOException {
-        Path dir = Files.isDirectory(path) ? path : path.toAbsolutePath().getParent();
-        Path weights = Files.isDirectory(path) ? path.resolve("model.safetensors") : path;
-        if (!Files.exists(path)) {
-            throw new IOException(path + ": BERT checkpoint not found (a Hugging Face model folder or its "
-                    + "model.safetensors)");
-        }
-        if (!Files.isRegularFile(weights)) {
-            String why = Files.isRegularFile(dir.resolve("pytorch_model.bin"))
-                    ? " (pytorch_model.bin is a pickle, which is not read: save the model with safetensors)" : "";
-            throw new IOException(path + ": no model.safetensors in the BERT checkpoint folder" + why);
-        }
-        if (!weights.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".safetensors")) {
-            throw new IOException(weights + ": a BERT checkpoint must be a .safetensors file");
-        }
-        Path vocab = vocabBeside(dir);
-        if (vocab == null) {
-            throw new IOException(weights + ": no vocab.txt or tokenizer.json beside the BERT checkpoint (in " + dir
-                    + "); put the vocabulary of the checkpoint there");
-        }
-        Path configFile = dir.resolve("config.json");
-        WordPieceTokenizer tokenizer = WordPieceTokenizer.read(vocab);
+        return load(Checkpoint.locate(path), manager);
+    }
+
+    /** Loads a located checkpoint into {@code manager}, frozen and in eval mode. */
+    public static BertTextEncoder load(Checkpoint files, NDManager manager) throws IOException {
+        Path weights = files.weights();
+        WordPieceTokenizer tokenizer = WordPieceTokenizer.read(files.vocab());
         try {
             Map<String, Shape> shapes = SafetensorsFile.readShapes(weights);
-            BertConfig config = Files.isRegularFile(configFile) ? BertConfig.read(configFile) : inferred(shapes,
-                    weights);
+            BertConfig config = files.config() != null ? BertConfig.read(files.config()) : inferred(shapes, weights);
             boolean pooler = shapes.keySet().stream().anyMatch(k -> k.endsWith("pooler.dense.weight"));
             BertModel model = new BertModel(manager, config.withPooler(pooler));
             try (NDManager scope = manager.newSubManager()) {
@@ -80,16 +103,16 @@ public final class BertTextEncoder implements AutoCloseable {
                         false));
                 model.loadStateDict(tensors, true);
             } catch (StateDictException e) {
-                throw new IOException(weights + ": does not fit the BERT of " + (Files.isRegularFile(configFile)
-                        ? configFile : "its tensor shapes") + ": " + e.getMessage(), e);
+                throw new IOException(weights + ": does not fit the BERT of " + (files.config() != null
+                        ? files.config() : "its tensor shapes") + ": " + e.getMessage(), e);
             }
             if (tokenizer.vocabSize() > config.vocabSize()) {
-                throw new IOException(vocab + ": " + tokenizer.vocabSize() + " pieces, but the checkpoint embeds "
-                        + config.vocabSize() + "; give the vocabulary that belongs to " + weights);
+                throw new IOException(files.vocab() + ": " + tokenizer.vocabSize() + " pieces, but the checkpoint "
+                        + "embeds " + config.vocabSize() + "; give the vocabulary that belongs to " + weights);
             }
             model.eval();
             model.setTrainable(name -> true, false);
-            return new BertTextEncoder(model, tokenizer, weights, digest(configFile, weights));
+            return new BertTextEncoder(model, tokenizer, weights, files.fingerprint());
         } catch (IOException | RuntimeException e) {
             tokenizer.close();
             throw e;
@@ -140,7 +163,7 @@ public final class BertTextEncoder implements AutoCloseable {
         return model.config().hidden();
     }
 
-    /** SHA-256 of the checkpoint's weights and config.json bytes: which encoder made a prompt. */
+    /** See {@link Checkpoint#fingerprint()}. */
     public String fingerprint() {
         return fingerprint;
     }
@@ -174,10 +197,8 @@ public final class BertTextEncoder implements AutoCloseable {
             MessageDigest md = MessageDigest.getInstance("SHA-256");
             byte[] buf = new byte[1 << 16];
             for (Path f : files) {
-                if (!Files.isRegularFile(f)) {
-                    continue;
-                }
-                md.update((f.getFileName() + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                // Each file's length first, so two files cannot run into one another; the names do not count.
+                md.update((Files.size(f) + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
                 try (InputStream in = new DigestInputStream(Files.newInputStream(f), md)) {
                     while (in.read(buf) >= 0) {
                         // the digest sees every byte read

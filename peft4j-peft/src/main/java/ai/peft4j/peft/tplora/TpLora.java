@@ -20,6 +20,8 @@ public final class TpLora extends SegmenterMethod {
     private final TpLoraConfig config;
     private final TextPrompt prompt;
     private NDArray promptArray;
+    private String promptText;
+    private String textEncoder;
 
     public TpLora(SegmenterLayout layout, TpLoraConfig config, TextPrompt prompt) {
         super(layout);
@@ -40,6 +42,26 @@ public final class TpLora extends SegmenterMethod {
         return promptArray;
     }
 
+    /**
+     * Records which sentence and which BERT (its content fingerprint) the prompt was computed from, so the adapter
+     * file says so; the encoder itself is never part of the adapter.
+     */
+    public TpLora withPromptSource(String text, String encoderFingerprint) {
+        this.promptText = text;
+        this.textEncoder = encoderFingerprint;
+        return this;
+    }
+
+    /** The sentence of the prompt, when it was encoded here (else null). */
+    public String promptText() {
+        return promptText;
+    }
+
+    /** The content fingerprint of the BERT that encoded the prompt, when it was encoded here (else null). */
+    public String textEncoder() {
+        return textEncoder;
+    }
+
     @Override
     public String name() {
         return "tplora";
@@ -55,6 +77,10 @@ public final class TpLora extends SegmenterMethod {
         s.put("out_location", config.out().name());
         s.put("prompt_tokens", prompt.seq());
         s.put("prompt_width", prompt.width());
+        if (promptText != null) {
+            s.put("prompt_text", promptText);
+            s.put("text_encoder", textEncoder);
+        }
         return s;
     }
 

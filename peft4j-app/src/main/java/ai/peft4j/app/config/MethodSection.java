@@ -10,8 +10,9 @@ import java.util.Map;
  *     {@code adaptformer}, {@code lora}, {@code convpass}, {@code tplora}, {@code tplora-readme}); empty when the
  *     command line names it
  * @param options the method's options; TP-LoRA takes {@code in}, {@code out}, {@code act}, {@code rank},
- *     {@code mlp_ratio}, {@code prompt} (a file), {@code prompt_size}, {@code prompt_dataset}; the other methods
- *     run with their published settings and take none
+ *     {@code mlp_ratio}, {@code prompt} (a file, or a published sentence's name), {@code prompt_size},
+ *     {@code prompt_dataset}, {@code prompt_text} (a sentence encoded by BERT) and {@code text_encoder} (the BERT
+ *     checkpoint folder); the other methods run with their published settings and take none
  */
 public record MethodSection(String name, Map<String, Object> options) {
     public MethodSection {

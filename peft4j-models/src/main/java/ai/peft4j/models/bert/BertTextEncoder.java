@@ -119,7 +119,7 @@ public final class BertTextEncoder implements AutoCloseable {
         }
     }
 
-    /** The vocabulary in a checkpoint folder: {@code vocab.txt} (what the published code reads), else tokenizer.json. */
+    /** The vocabulary in a checkpoint folder: {@code vocab.txt} (what the published code reads), else its JSON. */
     public static Path vocabBeside(Path dir) {
         for (String name : new String[] {"vocab.txt", "tokenizer.json"}) {
             if (Files.isRegularFile(dir.resolve(name))) {

@@ -9,6 +9,7 @@ import ai.peft4j.app.run.RunData;
 import ai.peft4j.app.run.RunFolderLock;
 import ai.peft4j.app.run.RunTraining;
 import ai.peft4j.app.run.SegmentationNet;
+import ai.peft4j.app.run.TextPromptSource;
 import ai.peft4j.app.run.Weights;
 import ai.peft4j.core.engine.EngineSetup;
 import ai.peft4j.core.nn.Module;
@@ -64,6 +65,16 @@ final class FinetuneCommand implements Callable<Integer> {
             + "started from (its base fingerprint differs from the run's base.json).")
     boolean forceBase;
 
+    @Option(names = "--prompt-text", paramLabel = "TEXT", description = "TP-LoRA: the sentence describing the "
+            + "product line (--set method.options.prompt_text=TEXT), or a published one by name, e.g. "
+            + "LARGE/ORANGE-NAVEL; encoded once by --text-encoder and kept in the run directory.")
+    String promptText;
+
+    @Option(names = "--text-encoder", paramLabel = "DIR", description = "TP-LoRA: the BERT checkpoint folder "
+            + "(model.safetensors, config.json, vocab.txt; e.g. bert-base-uncased) that encodes --prompt-text "
+            + "(--set method.options.text_encoder=DIR). It never trains and is not part of the adapter.")
+    Path textEncoder;
+
     @Mixin
     TrainingFlags flags;
 
@@ -78,6 +89,14 @@ final class FinetuneCommand implements Callable<Integer> {
         }
         if (base != null) {
             named.add(ConfigOverride.ofOption("model.init", "--base", base));
+        }
+        if (promptText != null) {
+            // Quoted, so a sentence with ': ' or a leading '[' stays text rather than becoming YAML structure.
+            named.add(new ConfigOverride("method.options.prompt_text", new ObjectMapper().writeValueAsString(
+                    promptText), "--prompt-text " + promptText));
+        }
+        if (textEncoder != null) {
+            named.add(ConfigOverride.ofOption("method.options.text_encoder", "--text-encoder", textEncoder));
         }
         named.addAll(flags.overrides());
         RunConfigFile rc = config.require("finetune", named);
@@ -100,7 +119,8 @@ final class FinetuneCommand implements Callable<Integer> {
             EngineSetup.seed(c.training().seed());
             Module model = SegmentationNet.build(c.model(), baseClasses, m);
             SegmentationNet.loadStrict(model, w);
-            PeftMethod pm = MethodFactory.create(c.method().name(), c.method().options(), m);
+            TextPromptSource prompts = new TextPromptSource(out);
+            PeftMethod pm = MethodFactory.create(c.method().name(), c.method().options(), m, prompts);
             if (pm instanceof SegmenterMethod sm) {
                 sm.withClasses(classes);
             } else if (baseClasses != classes) {
@@ -114,9 +134,14 @@ final class FinetuneCommand implements Callable<Integer> {
             try (RunFolderLock lock = RunFolderLock.take(out, console)) {
                 RunTraining.checkResumable(out, c, RunTraining.trainerConfig(c.training(), classes));
                 checkBase(out, w.file(), a.baseFingerprint());
+                prompts.store();
                 rc.writeResolved(out, "finetune");
                 RunSummary.model(console, pm.name() + " on " + SegmentationNet.spec(c.model(), baseClasses)
                         .describe() + " from " + w.file() + ", " + classes + " classes", model);
+                if (prompts.encoded() != null) {
+                    console.printf(Locale.ROOT, "Prompt    %d BERT tokens of \"%s\"%n",
+                            prompts.encoded().prompt().seq(), prompts.encoded().text());
+                }
                 console.printf(Locale.ROOT, "Data      %s: %d training images%s%n", c.data().root(), train.size(),
                         val == null ? ", no validation" : ", " + val.size() + " validation images");
                 TrainingResult r = RunTraining.fit(model, c.training(), c.model().imageSize(), c.data(), train, val,

@@ -76,6 +76,10 @@ public final class AdapterFiles {
         Map<String, NDArray> tensors = new LinkedHashMap<>(a.stateDict());
         if (method instanceof TpLora tp) {
             tensors.put(PROMPT_KEY, tp.promptArray());
+            if (tp.promptText() != null) {
+                // Which sentence and which BERT made the prompt; the encoder itself never enters the adapter.
+                config.putObject("prompt_source").put("text", tp.promptText()).put("text_encoder", tp.textEncoder());
+            }
         }
         SafetensorsFile.write(dir.resolve(WEIGHTS), tensors, Map.of("format", FORMAT));
         AtomicFiles.write(dir.resolve(CONFIG), out -> out.write(
@@ -190,6 +194,10 @@ public final class AdapterFiles {
             throw new IllegalArgumentException(file + ": TP-LoRA adapter without its text prompt");
         }
         PeftMethod m = MethodRegistry.create(name, settings, inputs);
+        if (m instanceof TpLora t && config.hasNonNull("prompt_source")) {
+            JsonNode ps = config.path("prompt_source");
+            t.withPromptSource(ps.path("text").asText(), ps.path("text_encoder").asText());
+        }
         if (m instanceof SegmenterMethod sm && config.path("classes").asInt(0) > 0) {
             sm.withClasses(config.path("classes").asInt());
         }

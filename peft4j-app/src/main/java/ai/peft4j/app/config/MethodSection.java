@@ -10,8 +10,10 @@ import java.util.Map;
  *     {@code adaptformer}, {@code lora}, {@code convpass}, {@code tplora}, {@code hf-lora}, {@code adalora}) or the
  *     preset {@code tplora-readme}; empty when the command line names it
  * @param options the fields of the method's config record (e.g. {@code rank}; TP-LoRA's {@code in}, {@code out},
- *     {@code act}, {@code rank}, {@code mlp_ratio}), TP-LoRA's {@code prompt} (a file), {@code prompt_size},
- *     {@code prompt_dataset}, and {@code bn_stats} ({@code frozen} or {@code update}) for every method
+ *     {@code act}, {@code rank}, {@code mlp_ratio}), TP-LoRA's {@code prompt} (a file, or a published sentence's
+ *     name), {@code prompt_size}, {@code prompt_dataset}, {@code prompt_text} (a sentence encoded by BERT) and
+ *     {@code text_encoder} (the BERT checkpoint folder), and {@code bn_stats} ({@code frozen} or {@code update})
+ *     for every method
  */
 public record MethodSection(String name, Map<String, Object> options) {
     public MethodSection {

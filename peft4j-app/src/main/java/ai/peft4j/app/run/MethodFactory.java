@@ -17,19 +17,30 @@ import java.util.Map;
  * The fine-tuning method of a run's {@code method} section, through {@link MethodRegistry}: {@code options} are the
  * fields of the method's config record (e.g. {@code rank} for {@code lora}, TP-LoRA's {@code in}, {@code out},
  * {@code act}, {@code rank}, {@code mlp_ratio}), plus {@code bn_stats} (frozen or update) for every method and
- * TP-LoRA's prompt ({@code prompt} file, {@code prompt_size}, {@code prompt_dataset}). Adapter files record the
- * whole config, so what trains is what reloads.
+ * TP-LoRA's prompt ({@code prompt} file or published sentence name, {@code prompt_size}, {@code prompt_dataset},
+ * or {@code prompt_text} encoded by the BERT at {@code text_encoder}). Adapter files record the whole config, so
+ * what trains is what reloads.
  */
 public final class MethodFactory {
     /** Options of every method besides its config's fields. */
     public static final String BN_STATS = "bn_stats";
     /** TP-LoRA's prompt options, which are data rather than settings. */
-    public static final List<String> PROMPT_OPTIONS = List.of("prompt", "prompt_size", "prompt_dataset");
+    public static final List<String> PROMPT_OPTIONS = List.of("prompt", "prompt_size", "prompt_dataset",
+            "prompt_text", "text_encoder");
 
     private MethodFactory() {}
 
     /** The method of a run file's section; reads TP-LoRA's prompt file, 48 zero tokens when none is named. */
     public static PeftMethod create(String name, Map<String, Object> options, NDManager manager) throws IOException {
+        return create(name, options, manager, new TextPromptSource(null));
+    }
+
+    /**
+     * As {@link #create(String, Map, NDManager)}, with TP-LoRA's sentence encoded (or read back from the run
+     * folder) by {@code text}, which also records the sentence and the encoder in the method.
+     */
+    public static PeftMethod create(String name, Map<String, Object> options, NDManager manager,
+            TextPromptSource text) throws IOException {
         String method = MethodRegistry.methodOf(name);
         Map<String, Object> settings = new LinkedHashMap<>(options);
         Map<String, Object> prompt = new LinkedHashMap<>();
@@ -42,8 +53,10 @@ public final class MethodFactory {
             throw new IllegalArgumentException("method.options: " + prompt.keySet() + " apply to tplora only, not "
                     + name);
         }
-        TextPrompt p = null;
-        if (prompt.containsKey("prompt")) {
+        TextPrompt p = text.resolve(prompt, TextPrompt.BERT_BASE_WIDTH, manager);
+        if (p != null) {
+            // A sentence encoded by BERT here (prompt_text, text_encoder, or a published sentence's name).
+        } else if (prompt.containsKey("prompt")) {
             p = TextPrompt.read(Path.of(String.valueOf(prompt.get("prompt"))), TextPrompt.BERT_BASE_WIDTH,
                     String.valueOf(prompt.getOrDefault("prompt_size", "LARGE")),
                     String.valueOf(prompt.getOrDefault("prompt_dataset", "Orange-Navel")), manager);
@@ -51,7 +64,9 @@ public final class MethodFactory {
             // Without a sentence embedding the text branch sees zeros: TP-LoRA then trains as a LoRA variant.
             p = TextPrompt.zeros(48, TextPrompt.BERT_BASE_WIDTH);
         }
-        return create(name, settings, p, "method.options");
+        PeftMethod m = create(name, settings, p, "method.options");
+        text.describe(m);
+        return m;
     }
 
     /**

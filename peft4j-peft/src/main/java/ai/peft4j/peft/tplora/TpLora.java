@@ -19,6 +19,8 @@ public final class TpLora extends SegmenterMethod {
     private final TpLoraConfig config;
     private final TextPrompt prompt;
     private NDArray promptArray;
+    private String promptText;
+    private String textEncoder;
 
     public TpLora(SegmenterLayout layout, TpLoraConfig config, TextPrompt prompt) {
         super(layout);
@@ -38,6 +40,26 @@ public final class TpLora extends SegmenterMethod {
     /** The prompt tensor {@code [1, seq, width]} of the last attach. */
     public ai.djl.ndarray.NDArray promptArray() {
         return promptArray;
+    }
+
+    /**
+     * Records which sentence and which BERT (its content fingerprint) the prompt was computed from, so the adapter
+     * file says so; the encoder itself is never part of the adapter.
+     */
+    public TpLora withPromptSource(String text, String encoderFingerprint) {
+        this.promptText = text;
+        this.textEncoder = encoderFingerprint;
+        return this;
+    }
+
+    /** The sentence of the prompt, when it was encoded here (else null). */
+    public String promptText() {
+        return promptText;
+    }
+
+    /** The content fingerprint of the BERT that encoded the prompt, when it was encoded here (else null). */
+    public String textEncoder() {
+        return textEncoder;
     }
 
     @Override

@@ -1,0 +1,210 @@
+package ai.peft4j.app;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.peft4j.app.config.ModelSection;
+import ai.peft4j.app.run.SegmentationNet;
+import ai.peft4j.app.run.TextPromptSource;
+import ai.peft4j.core.engine.EngineSetup;
+import ai.peft4j.core.init.ClosedFormWeights;
+import ai.peft4j.core.state.SafetensorsFile;
+import ai.peft4j.core.testing.SharedFiles;
+import ai.peft4j.data.synthetic.CitrusDomain;
+import ai.peft4j.data.synthetic.SyntheticCitrus;
+import ai.peft4j.models.bert.BertConfig;
+import ai.peft4j.models.bert.BertModel;
+import ai.peft4j.models.bert.BertTextEncoder;
+import ai.peft4j.peft.AdapterFiles;
+import ai.peft4j.peft.tplora.PublishedPrompts;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code finetune --method tplora --prompt-text ... --text-encoder BERT}: the prompt made here, and its errors. */
+class TextPromptCliTest {
+    private static final ModelSection FIXTURE = new ModelSection("swin-att-unet", "swin-fixture", 0, 32, "");
+
+    @TempDir
+    Path tmp;
+
+    /**
+     * A BERT folder as transformers saves one: 768 wide as TP-LoRA's text MLP needs, one layer so it stays small,
+     * the fixture vocabulary, closed-form weights.
+     */
+    private Path bert(String name, int hidden, int heads) throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve(name));
+        Files.writeString(dir.resolve("config.json"), """
+                {"model_type": "bert", "vocab_size": 62, "hidden_size": %d, "num_hidden_layers": 1,
+                 "num_attention_heads": %d, "intermediate_size": 32, "max_position_embeddings": 128,
+                 "type_vocab_size": 2, "hidden_act": "gelu", "layer_norm_eps": 1e-12}
+                """.formatted(hidden, heads));
+        Files.copy(SharedFiles.require("fixtures/bert/bert_vocab.txt"), dir.resolve("vocab.txt"));
+        try (NDManager m = EngineSetup.newManager()) {
+            BertModel model = new BertModel(m, BertConfig.read(dir.resolve("config.json")));
+            ClosedFormWeights.fill(model);
+            SafetensorsFile.write(dir.resolve("model.safetensors"), model.stateDict(), Map.of("format", "pt"));
+        }
+        return dir;
+    }
+
+    private Path runFile(Path out) throws Exception {
+        Path data = tmp.resolve("lemon");
+        if (!Files.isDirectory(data)) {
+            new SyntheticCitrus(CitrusDomain.LEMON, 10, 32, 0).writeVoc(data);
+        }
+        Path f = tmp.resolve("lemon.yaml");
+        Files.writeString(f, """
+                model:
+                  name: swin-att-unet
+                  backbone: swin-fixture
+                  image_size: 32
+                data:
+                  layout: voc
+                  root: %s
+                  class_names: [background, flaw, illness]
+                  out_of_range: ignore
+                training:
+                  epochs: 1
+                  batch: 2
+                  val_every: 1
+                  workers: 1
+                  loss: ce
+                output: %s
+                """.formatted(data, out));
+        return f;
+    }
+
+    private Path base() throws Exception {
+        Path weights = tmp.resolve("base.safetensors");
+        try (NDManager m = EngineSetup.newManager()) {
+            SafetensorsFile.write(weights, SegmentationNet.build(FIXTURE, 3, m).stateDict(), Map.of());
+        }
+        return weights;
+    }
+
+    /** Every file under the test's folder except {@code out}, with a digest of each. */
+    private Map<Path, String> outside(Path out) throws Exception {
+        Map<Path, String> seen = new TreeMap<>();
+        MessageDigest sha = MessageDigest.getInstance("SHA-256");
+        try (Stream<Path> all = Files.walk(tmp)) {
+            for (Path p : all.filter(p -> !p.startsWith(out)).toList()) {
+                seen.put(p, Files.isDirectory(p) ? "folder"
+                        : HexFormat.of().formatHex(sha.digest(Files.readAllBytes(p))));
+            }
+        }
+        return seen;
+    }
+
+    private static String oneLineError(CliRun r) {
+        assertEquals(2, r.code(), r.err() + r.out());
+        assertFalse(r.err().contains("\tat ") || r.err().contains("Exception:"), "no stack trace: " + r.err());
+        List<String> lines = r.err().lines().filter(l -> !l.startsWith("warning: ")).toList();
+        assertEquals(1, lines.size(), r.err());
+        assertTrue(lines.get(0).startsWith("error: "), r.err());
+        return lines.get(0).substring("error: ".length());
+    }
+
+    @Test
+    void finetune_withPublishedPromptName_encodesOnceKeepsItInTheRunAndRecordsItInTheAdapter() throws Exception {
+        Path bert = bert("bert", 768, 12);
+        Path weights = base();
+        Path out = tmp.resolve("runs/tp");
+        Path config = runFile(out);
+        Map<Path, String> before = outside(out.getParent());
+        CliRun r = CliRun.of("finetune", "--config", config.toString(), "--method", "tplora", "--base",
+                weights.toString(), "--prompt-text", "LARGE/LEMON", "--text-encoder", bert.toString());
+        assertEquals(0, r.code(), r.err() + r.out());
+        String sentence = PublishedPrompts.all().get("LARGE/LEMON");
+        int tokens = new ObjectMapper().readTree(SharedFiles.require("fixtures/bert/bert_small.json").toFile())
+                .path("prompts").path("LARGE/LEMON").path("ids").size();
+        assertTrue(r.out().contains("Prompt    " + tokens + " BERT tokens of \"" + sentence + "\""), r.out());
+        assertEquals(before, outside(out.getParent()));
+
+        JsonNode settings = new ObjectMapper().readTree(out.resolve("adapter/" + AdapterFiles.CONFIG).toFile())
+                .path("settings");
+        assertEquals(sentence, settings.path("prompt_text").asText());
+        assertEquals(BertTextEncoder.Checkpoint.locate(bert).fingerprint(), settings.path("text_encoder").asText());
+        assertEquals(tokens, settings.path("prompt_tokens").asInt());
+        // The prompt the adapter holds is the library's encoding of the sentence, and the one kept in the run.
+        List<Path> cached;
+        try (Stream<Path> files = Files.list(out.resolve(TextPromptSource.CACHE_DIR))) {
+            cached = files.toList();
+        }
+        assertEquals(1, cached.size());
+        try (NDManager m = EngineSetup.newManager()) {
+            Map<String, NDArray> adapter = SafetensorsFile.read(out.resolve("adapter/" + AdapterFiles.WEIGHTS), m)
+                    .tensors();
+            assertFalse(adapter.keySet().stream().anyMatch(k -> k.contains("word_embeddings")
+                    || k.contains("attention.self")), "BERT is not in the adapter: " + adapter.keySet());
+            float[] stored = adapter.get("peft4j.tplora.prompt").toFloatArray();
+            assertArrayEquals(TextPromptSource.encode(sentence, bert, 768, m).prompt().values(), stored);
+            assertArrayEquals(SafetensorsFile.read(cached.get(0), m).tensors().get("prompt").toFloatArray(), stored);
+        }
+
+        // The encoder's weights change under the same path: the run is not continued with another prompt.
+        Path bertWeights = bert.resolve("model.safetensors");
+        byte[] bytes = Files.readAllBytes(bertWeights);
+        bytes[bytes.length - 1] ^= 1;
+        Files.write(bertWeights, bytes);
+        byte[] last = Files.readAllBytes(out.resolve("last.safetensors"));
+        CliRun again = CliRun.of("finetune", "--config", config.toString(), "--method", "tplora", "--base",
+                weights.toString(), "--prompt-text", "LARGE/LEMON", "--text-encoder", bert.toString());
+        assertEquals(out + " holds a run trained with a text prompt made by another BERT or vocabulary ("
+                + out.relativize(cached.get(0)) + "); the text encoder's files changed since. Use a new output "
+                + "directory (--out), or restore the encoder it was trained with", oneLineError(again));
+        assertArrayEquals(last, Files.readAllBytes(out.resolve("last.safetensors")));
+    }
+
+    @Test
+    void promptTextErrors_exit2NamingWhatToGiveAndWriteNothing() throws Exception {
+        Path weights = base();
+        Path out = tmp.resolve("runs/bad");
+        Path config = runFile(out);
+        Path narrow = bert("narrow", 64, 2);
+        Path noVocab = bert("novocab", 768, 12);
+        Files.delete(noVocab.resolve("vocab.txt"));
+        Path noSpecials = bert("nospecials", 768, 12);
+        List<String> vocab = Files.readAllLines(noSpecials.resolve("vocab.txt"));
+        Files.write(noSpecials.resolve("vocab.txt"), vocab.stream().map(v -> v.equals("[SEP]") ? "[SPE]" : v)
+                .toList());
+        Map<Path, String> before = outside(out);
+        String[] common = {"finetune", "--config", config.toString(), "--method", "tplora", "--base",
+            weights.toString(), "--prompt-text", "A lemon defect dataset."};
+
+        assertEquals("method.options.prompt_text needs method.options.text_encoder (--text-encoder DIR): the BERT "
+                + "checkpoint folder (model.safetensors, config.json, vocab.txt) whose token embeddings TP-LoRA "
+                + "takes, e.g. bert-base-uncased", oneLineError(CliRun.of(common)));
+        assertEquals(narrow.resolve("model.safetensors") + ": this BERT makes 64-wide token embeddings, but "
+                + "TP-LoRA's text MLP takes 768 (bert-base); give a checkpoint of that width as "
+                + "method.options.text_encoder (--text-encoder)", oneLineError(CliRun.of(with(common,
+                "--text-encoder", narrow.toString()))));
+        assertEquals(noVocab.resolve("model.safetensors") + ": no vocab.txt or tokenizer.json beside the BERT "
+                + "checkpoint (in " + noVocab + "); put the vocabulary of the checkpoint there",
+                oneLineError(CliRun.of(with(common, "--text-encoder", noVocab.toString()))));
+        assertEquals(noSpecials.resolve("vocab.txt") + ": vocabulary lacks BERT's special token [SEP]; give the "
+                + "vocab.txt or tokenizer.json of the BERT checkpoint", oneLineError(CliRun.of(with(common,
+                "--text-encoder", noSpecials.resolve("model.safetensors").toString()))));
+        assertFalse(Files.exists(out));
+        assertEquals(before, outside(out));
+    }
+
+    private static String[] with(String[] common, String... more) {
+        String[] all = java.util.Arrays.copyOf(common, common.length + more.length);
+        System.arraycopy(more, 0, all, common.length, more.length);
+        return all;
+    }
+}

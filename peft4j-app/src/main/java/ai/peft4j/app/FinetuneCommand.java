@@ -34,6 +34,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -132,7 +133,9 @@ final class FinetuneCommand implements Callable<Integer> {
             RunData.createRunDirectory(out);
             // The lock before the check: the settings compared must be those of the run that continues.
             try (RunFolderLock lock = RunFolderLock.take(out, console)) {
-                RunTraining.checkResumable(out, c, RunTraining.trainerConfig(c.training(), classes));
+                // The base is compared by its content (base.json) rather than by the path of model.init.
+                RunTraining.checkResumable(out, c, RunTraining.trainerConfig(c.training(), classes),
+                        Set.of("model.init"));
                 checkBase(out, w.file(), a.baseFingerprint());
                 prompts.store();
                 rc.writeResolved(out, "finetune");

@@ -134,11 +134,10 @@ class TextPromptCliTest {
         assertTrue(r.out().contains("Prompt    " + tokens + " BERT tokens of \"" + sentence + "\""), r.out());
         assertEquals(before, outside(out.getParent()));
 
-        JsonNode settings = new ObjectMapper().readTree(out.resolve("adapter/" + AdapterFiles.CONFIG).toFile())
-                .path("settings");
-        assertEquals(sentence, settings.path("prompt_text").asText());
-        assertEquals(BertTextEncoder.Checkpoint.locate(bert).fingerprint(), settings.path("text_encoder").asText());
-        assertEquals(tokens, settings.path("prompt_tokens").asInt());
+        JsonNode source = new ObjectMapper().readTree(out.resolve("adapter/" + AdapterFiles.CONFIG).toFile())
+                .path("prompt_source");
+        assertEquals(sentence, source.path("text").asText());
+        assertEquals(BertTextEncoder.Checkpoint.locate(bert).fingerprint(), source.path("text_encoder").asText());
         // The prompt the adapter holds is the library's encoding of the sentence, and the one kept in the run.
         List<Path> cached;
         try (Stream<Path> files = Files.list(out.resolve(TextPromptSource.CACHE_DIR))) {

@@ -70,6 +70,13 @@ public record RunSettings(Map<String, String> values) {
         return new RunSettings(v);
     }
 
+    /** These settings less {@code keys} (settings a command checks in another way). */
+    public RunSettings without(Set<String> keys) {
+        Map<String, String> v = new TreeMap<>(values);
+        v.keySet().removeAll(keys);
+        return new RunSettings(v);
+    }
+
     /** A JSON object of the settings, for a checkpoint's metadata. */
     public String toJson() {
         return JSON.valueToTree(values).toString();

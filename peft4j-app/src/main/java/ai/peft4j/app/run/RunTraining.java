@@ -28,6 +28,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 
 /**
  * Trains a model on a run's data with its training section: loaders (the published augmentation or the letterbox
@@ -139,14 +140,23 @@ public final class RunTraining {
      * {@link RunFolderLock} first.
      */
     public static void checkResumable(Path out, RunConfig run, TrainerConfig config) throws IOException {
+        checkResumable(out, run, config, Set.of());
+    }
+
+    /**
+     * As {@link #checkResumable(Path, RunConfig, TrainerConfig)}, leaving out {@code checkedElsewhere} (e.g.
+     * {@code model.init} of a fine-tuning run, whose base is compared by content rather than by path).
+     */
+    public static void checkResumable(Path out, RunConfig run, TrainerConfig config, Set<String> checkedElsewhere)
+            throws IOException {
         if (!RunSettings.resumable(out)) {
             return;
         }
         Path resolved = out.resolve(RunConfigFile.RESOLVED);
         String remedy = "Use a new output directory (--out), or resume with the saved settings: --config " + resolved;
         if (Files.isRegularFile(resolved)) {
-            RunSettings.requireSame(out, RunSettings.readResolved(resolved), resolved.toString(), RunSettings.of(run),
-                    remedy);
+            RunSettings.requireSame(out, RunSettings.readResolved(resolved).without(checkedElsewhere),
+                    resolved.toString(), RunSettings.of(run).without(checkedElsewhere), remedy);
         }
         String saved = SafetensorsHeader.metadata(out.resolve(Trainer.LAST)).get("config");
         if (saved != null && !saved.equals(config.toJson())) {

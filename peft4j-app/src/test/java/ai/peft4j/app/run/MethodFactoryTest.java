@@ -42,7 +42,7 @@ class MethodFactoryTest {
         IllegalArgumentException tp = assertThrows(IllegalArgumentException.class,
                 () -> MethodFactory.create("tplora", Map.of("rnak", 4), null));
         assertEquals("method.options: unknown option rnak of method tplora (known: mlp_ratio, rank, act, in, out, "
-                + "bn_stats, prompt, prompt_size, prompt_dataset)", tp.getMessage());
+                + "bn_stats, prompt, prompt_size, prompt_dataset, prompt_text, text_encoder)", tp.getMessage());
         IllegalArgumentException name = assertThrows(IllegalArgumentException.class,
                 () -> MethodFactory.create("lorax", Map.of(), null));
         assertTrue(name.getMessage().startsWith("unknown method 'lorax' (known: full, classify, bitfit, vpt, "),

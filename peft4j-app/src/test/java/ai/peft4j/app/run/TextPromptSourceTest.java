@@ -18,6 +18,7 @@ import ai.peft4j.models.bert.BertModel;
 import ai.peft4j.peft.PeftMethod;
 import ai.peft4j.peft.tplora.PublishedPrompts;
 import ai.peft4j.peft.tplora.TextPrompt;
+import ai.peft4j.peft.tplora.TpLora;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -59,8 +60,8 @@ class TextPromptSourceTest {
             PeftMethod method = MethodFactory.create("tplora", Map.of("prompt", "tiny/lemon", "text_encoder",
                     bert.toString()), m, source);
             String sentence = PublishedPrompts.all().get("TINY/LEMON");
-            assertEquals(sentence, method.settings().get("prompt_text"));
-            assertEquals(7, method.settings().get("prompt_tokens"));
+            assertEquals(sentence, ((TpLora) method).promptText());
+            assertEquals(7, source.encoded().prompt().seq());
             assertArrayEquals(TextPromptSource.encode(sentence, bert, 768, m).prompt().values(),
                     source.encoded().prompt().values());
         }

@@ -68,17 +68,7 @@ public final class ImageDecoder {
      * @return the image's width and height
      */
     public static int[] probe(Path file) {
-        byte[] bytes;
-        try {
-            bytes = Files.readAllBytes(file);
-        } catch (NoSuchFileException e) {
-            throw new DataException(file, "file not found");
-        } catch (IOException e) {
-            throw new DataException(file, "cannot be read: " + e.getMessage(), e);
-        }
-        if (bytes.length == 0) {
-            throw new DataException(file, "file is empty");
-        }
+        byte[] bytes = readBytes(file);
         try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(bytes))) {
             Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
             if (readers.hasNext()) {
@@ -197,8 +187,8 @@ public final class ImageDecoder {
                 + " colour space; expected one channel of class ids (an 8-bit index or grey PNG)");
     }
 
-    /** Decodes a file with the reader its content calls for, treating decoder warnings as errors. */
-    public static BufferedImage decode(Path file) {
+    /** The whole file; a missing, unreadable or empty file is a {@link DataException} naming it. */
+    private static byte[] readBytes(Path file) {
         byte[] bytes;
         try {
             bytes = Files.readAllBytes(file);
@@ -210,6 +200,12 @@ public final class ImageDecoder {
         if (bytes.length == 0) {
             throw new DataException(file, "file is empty");
         }
+        return bytes;
+    }
+
+    /** Decodes a file with the reader its content calls for, treating decoder warnings as errors. */
+    public static BufferedImage decode(Path file) {
+        byte[] bytes = readBytes(file);
         return decode(bytes, file);
     }
 

@@ -22,7 +22,8 @@ import picocli.CommandLine.Option;
         description = "Parameter-efficient fine-tuning for visual defect inspection.",
         subcommands = {TrainCommand.class, FinetuneCommand.class, EvalCommand.class, PredictCommand.class,
             SummaryCommand.class, DemoCommand.class, BenchCommand.class, SplitCommand.class, StreamPredictCommand.class,
-            DistillCommand.class, ExportCommand.class, ClipCommand.class, CommandLine.HelpCommand.class})
+            DistillCommand.class, ExportCommand.class, ClipCommand.class, ExplainCommand.class,
+            CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     @Option(names = {"-v", "--verbose"}, description = "Show engine messages and stack traces of errors.",

@@ -85,7 +85,7 @@ final class PredictCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        RunConfig c = runConfig();
+        RunConfig c = runConfig(config, checkpoint, adapter);
         long streams = java.util.stream.Stream.of(video, mjpeg, camera).filter(java.util.Objects::nonNull).count();
         if (streams > 1) {
             throw new IllegalArgumentException("give one of --video, --mjpeg and --camera");
@@ -93,7 +93,7 @@ final class PredictCommand implements Callable<Integer> {
         if (streams == 1) {
             return predictStream(c);
         }
-        List<Path> images = images();
+        List<Path> images = images(inputs);
         // Output names come from input file names; every one stays in its folder and replaces no input (--out may
         // be the images' own folder, or hold them in masks/).
         List<Path> read = new ArrayList<>(images);
@@ -166,7 +166,7 @@ final class PredictCommand implements Callable<Integer> {
     }
 
     /** The given run file, else the one a training run left beside the adapter or the checkpoint. */
-    private RunConfig runConfig() {
+    static RunConfig runConfig(ConfigOptions config, Path checkpoint, Path adapter) {
         if (config.config != null) {
             return config.resolve(List.of()).config();
         }
@@ -186,7 +186,7 @@ final class PredictCommand implements Callable<Integer> {
                 + "with --config");
     }
 
-    private List<Path> images() throws IOException {
+    static List<Path> images(List<Path> inputs) throws IOException {
         if (inputs == null || inputs.isEmpty()) {
             throw new IllegalArgumentException("nothing to predict: give images, folders of images, --video FILE, "
                     + "--mjpeg FILE or --camera N");
@@ -213,7 +213,7 @@ final class PredictCommand implements Callable<Integer> {
             Path other = byStem.put(stem(f), f);
             if (other != null) {
                 throw new IllegalArgumentException(f + " and " + other + " would both be written as " + stem(f)
-                        + ".png; predict them into different --out folders");
+                        + ".png; give them in separate runs with different --out folders");
             }
         }
         return files;
@@ -224,7 +224,7 @@ final class PredictCommand implements Callable<Integer> {
         return IMAGE_EXTENSIONS.stream().anyMatch(n::endsWith);
     }
 
-    private static String stem(Path f) {
+    static String stem(Path f) {
         String n = f.getFileName().toString();
         int dot = n.lastIndexOf('.');
         return dot > 0 ? n.substring(0, dot) : n;

@@ -28,7 +28,8 @@ import java.util.Map;
  * runs in eval mode and is left as it was found.
  *
  * <pre>{@code
- * try (ClassActivationMaps cams = ClassActivationMaps.of(model, CamMethod.LAYERCAM, List.of("conv*", "final_conv"))) {
+ * List<String> modules = List.of("re:conv[1-4]", "final_conv");
+ * try (ClassActivationMaps cams = ClassActivationMaps.of(model, CamMethod.LAYERCAM, modules)) {
  *     Explanation e = cams.explain(images, 1, null);
  * }
  * }</pre>
@@ -62,7 +63,8 @@ public final class ClassActivationMaps implements AutoCloseable {
 
     /**
      * Hooks the modules of {@code model} whose dotted names match any of {@code patterns} ({@link NamePattern}
-     * globs such as {@code conv*}, {@code *.adapter_up}, {@code final_conv}, or {@code re:} expressions).
+     * globs such as {@code *.adapter_up} or {@code final_conv}, or {@code re:} expressions such as
+     * {@code re:conv[1-4]}).
      *
      * @throws IllegalArgumentException when a pattern matches no module
      */

@@ -227,7 +227,7 @@ final class ExplainCommand implements Callable<Integer> {
             }
             Path grid = folder.resolve("grid.png");
             inputFiles.refuseOverwrite(grid, "choose an --out folder that holds no inputs");
-            ExplanationGrid.write(grid, image, Overlay.blend(image, inImage, palette),
+            ExplanationGrid.write(grid, image, Overlay.blendDefects(image, inImage, palette, Overlay.ALPHA),
                     explained.stream().map(names::get).toList(), rows, shown);
         }
         return written;

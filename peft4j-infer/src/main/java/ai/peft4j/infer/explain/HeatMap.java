@@ -21,22 +21,25 @@ public record HeatMap(int width, int height, float[] values) {
 
     /**
      * The part of a module's map that covers the image inside the letterbox, resized to the image's own size
-     * (bilinear, half-pixel centres, sampled in place as the predictor's class maps are).
+     * (bilinear, half-pixel centres), as the predictor crops its probabilities and resizes them: samples stay
+     * inside the crop, so the grey bands of the letterbox do not bleed into the image's edges.
      */
     public static HeatMap onImage(ModuleMap map, Letterbox.Placement p, int imageWidth, int imageHeight) {
         int w = map.inputWidth();
-        int h = map.inputHeight();
+        int lastRow = p.top() + p.scaledHeight() - 1;
+        int lastColumn = p.left() + p.scaledWidth() - 1;
         float[] in = map.map();
         float[] out = new float[imageWidth * imageHeight];
         for (int y = 0; y < imageHeight; y++) {
-            double gy = Math.max(0, Math.min(h - 1, p.top() + (y + 0.5) * p.scaledHeight() / imageHeight - 0.5));
+            double gy = Math.max(p.top(), Math.min(lastRow, p.top() + (y + 0.5) * p.scaledHeight() / imageHeight - 0.5));
             int y0 = (int) gy;
-            int y1 = Math.min(h - 1, y0 + 1);
+            int y1 = Math.min(lastRow, y0 + 1);
             double wy = gy - y0;
             for (int x = 0; x < imageWidth; x++) {
-                double gx = Math.max(0, Math.min(w - 1, p.left() + (x + 0.5) * p.scaledWidth() / imageWidth - 0.5));
+                double gx = Math.max(p.left(), Math.min(lastColumn, p.left() + (x + 0.5) * p.scaledWidth() / imageWidth
+                        - 0.5));
                 int x0 = (int) gx;
-                int x1 = Math.min(w - 1, x0 + 1);
+                int x1 = Math.min(lastColumn, x0 + 1);
                 double wx = gx - x0;
                 double top = in[y0 * w + x0] + (in[y0 * w + x1] - in[y0 * w + x0]) * wx;
                 double bottom = in[y1 * w + x0] + (in[y1 * w + x1] - in[y1 * w + x0]) * wx;

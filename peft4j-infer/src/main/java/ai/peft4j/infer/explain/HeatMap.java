@@ -31,7 +31,8 @@ public record HeatMap(int width, int height, float[] values) {
         float[] in = map.map();
         float[] out = new float[imageWidth * imageHeight];
         for (int y = 0; y < imageHeight; y++) {
-            double gy = Math.max(p.top(), Math.min(lastRow, p.top() + (y + 0.5) * p.scaledHeight() / imageHeight - 0.5));
+            double gy = Math.max(p.top(), Math.min(lastRow, p.top() + (y + 0.5) * p.scaledHeight() / imageHeight
+                    - 0.5));
             int y0 = (int) gy;
             int y1 = Math.min(lastRow, y0 + 1);
             double wy = gy - y0;

@@ -22,8 +22,8 @@ import picocli.CommandLine.Option;
         description = "Parameter-efficient fine-tuning for visual defect inspection.",
         subcommands = {TrainCommand.class, FinetuneCommand.class, EvalCommand.class, PredictCommand.class,
             SummaryCommand.class, ConvertCommand.class, DemoCommand.class, BenchCommand.class, SplitCommand.class,
-            CheckCommand.class,
-            StreamPredictCommand.class, DistillCommand.class, ExportCommand.class, ClipCommand.class,
+            CheckCommand.class, StreamPredictCommand.class, DistillCommand.class, ExportCommand.class,
+            ClipCommand.class, ExplainCommand.class,
             CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 

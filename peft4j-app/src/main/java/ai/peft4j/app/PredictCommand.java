@@ -102,7 +102,9 @@ final class PredictCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        RunConfig c = runConfig();
+        List<ConfigOverride> named = tileOverlap == null ? List.of()
+                : List.of(ConfigOverride.ofOption("data.tile_overlap", "--tile-overlap", tileOverlap));
+        RunConfig c = runConfig(config, checkpoint, adapter, named);
         if (tileBatch < 1) {
             throw new IllegalArgumentException("--tile-batch must be at least 1, got " + tileBatch);
         }
@@ -113,7 +115,7 @@ final class PredictCommand implements Callable<Integer> {
         if (streams == 1) {
             return predictStream(c);
         }
-        List<Path> images = images();
+        List<Path> images = images(inputs);
         // Output names come from input file names; every one stays in its folder and replaces no input (--out may
         // be the images' own folder, or hold them in masks/).
         List<Path> read = new ArrayList<>(images);
@@ -200,9 +202,12 @@ final class PredictCommand implements Callable<Integer> {
     }
 
     /** The given run file, else the one a training run left beside the adapter or the checkpoint. */
-    private RunConfig runConfig() {
-        List<ConfigOverride> named = tileOverlap == null ? List.of()
-                : List.of(ConfigOverride.ofOption("data.tile_overlap", "--tile-overlap", tileOverlap));
+    static RunConfig runConfig(ConfigOptions config, Path checkpoint, Path adapter) {
+        return runConfig(config, checkpoint, adapter, List.of());
+    }
+
+    /** As above, with {@code named} overrides applied to the run file. */
+    static RunConfig runConfig(ConfigOptions config, Path checkpoint, Path adapter, List<ConfigOverride> named) {
         if (config.config != null) {
             return config.resolve(named).config();
         }
@@ -222,7 +227,7 @@ final class PredictCommand implements Callable<Integer> {
                 + "with --config");
     }
 
-    private List<Path> images() throws IOException {
+    static List<Path> images(List<Path> inputs) throws IOException {
         if (inputs == null || inputs.isEmpty()) {
             throw new IllegalArgumentException("nothing to predict: give images, folders of images, --video FILE, "
                     + "--mjpeg FILE or --camera N");
@@ -249,7 +254,7 @@ final class PredictCommand implements Callable<Integer> {
             Path other = byStem.put(stem(f), f);
             if (other != null) {
                 throw new IllegalArgumentException(f + " and " + other + " would both be written as " + stem(f)
-                        + ".png; predict them into different --out folders");
+                        + ".png; give them in separate runs with different --out folders");
             }
         }
         return files;
@@ -260,7 +265,7 @@ final class PredictCommand implements Callable<Integer> {
         return IMAGE_EXTENSIONS.stream().anyMatch(n::endsWith);
     }
 
-    private static String stem(Path f) {
+    static String stem(Path f) {
         String n = f.getFileName().toString();
         int dot = n.lastIndexOf('.');
         return dot > 0 ? n.substring(0, dot) : n;

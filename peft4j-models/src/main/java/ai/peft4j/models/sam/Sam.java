@@ -5,6 +5,8 @@ import ai.djl.ndarray.NDManager;
 import ai.peft4j.core.nn.Layer;
 import ai.peft4j.core.nn.Module;
 import ai.peft4j.core.tensor.Resize;
+import ai.peft4j.models.tinyvit.TinyVit;
+import ai.peft4j.models.tinyvit.TinyVitConfig;
 
 /**
  * Segment Anything: {@code image_encoder}, {@code prompt_encoder} and {@code mask_decoder}, with segment-anything's
@@ -21,6 +23,18 @@ public class Sam extends Module {
                         config.maskInChans()),
                 new MaskDecoder(manager, config.promptEmbedDim(), config.decoder(), config.variant()),
                 config.imageSize());
+    }
+
+    /**
+     * MobileSAM as Medical-SAM-Adapter builds it ({@code -net mobile_sam}, MobileSAMv2's {@code build_sam_vit_t}): a
+     * TinyViT encoder, then segment-anything's prompt encoder (256 wide, 16 mask channels) and mask decoder, with
+     * segment-anything's names and arithmetic. Every key of the original {@code mobile_sam.pt} loads by name.
+     */
+    public static Sam mobileSam(NDManager manager, TinyVitConfig encoder, SamConfig.Decoder decoder) {
+        int dim = encoder.neckChannels();
+        return new Sam(new TinyVit(manager, encoder),
+                new PromptEncoder(manager, dim, encoder.imageSize() / 16, encoder.imageSize(), 16),
+                new MaskDecoder(manager, dim, decoder, SamVariant.ORIGINAL), encoder.imageSize());
     }
 
     /** SAM with any image encoder that maps {@code [B, 3, S, S]} to {@code [B, C, S / 16, S / 16]}. */

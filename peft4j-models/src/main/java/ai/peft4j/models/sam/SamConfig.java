@@ -83,6 +83,11 @@ public record SamConfig(int imageSize, SamVariant variant, Encoder encoder, int 
                         + numMaskTokens + " mask tokens");
             }
         }
+
+        /** segment-anything's decoder (and MobileSAM's): depth 2, 8 heads, MLP 2048, IoU head 3 x 256, 4 tokens. */
+        public static Decoder published() {
+            return new Decoder(2, 8, 2048, 3, 256, 4, 2, 1);
+        }
     }
 
     /** SAM ViT-B ({@code sam_vit_b_01ec64.pth}): dim 768, depth 12, 12 heads, global blocks 2, 5, 8, 11. */
@@ -100,13 +105,12 @@ public record SamConfig(int imageSize, SamVariant variant, Encoder encoder, int 
         return published(imageSize, variant, 1280, 32, 16, List.of(7, 15, 23, 31));
     }
 
-    // segment-anything's build_sam: patch 16, window 14, neck 256, prompt 256 with 16 mask channels, decoder depth 2,
-    // 8 heads, MLP 2048, IoU head 3 x 256, 3 + 1 mask tokens.
+    // segment-anything's build_sam: patch 16, window 14, neck 256, prompt 256 with 16 mask channels.
     private static SamConfig published(int imageSize, SamVariant variant, int dim, int depth, int heads,
             List<Integer> global) {
         return new SamConfig(imageSize, variant,
                 new Encoder(dim, depth, heads, 4f, 16, 14, global, 256, true, true, 1e-6f), 256, 16,
-                new Decoder(2, 8, 2048, 3, 256, 4, 2, 1));
+                Decoder.published());
     }
 
     /**

@@ -18,21 +18,32 @@ import java.util.List;
  * embedding, the blocks (windowed, and global at the configured indexes), then the neck (1x1 conv, LayerNorm2d,
  * 3x3 conv, LayerNorm2d, no biases) to the image embedding {@code [B, outChans, H, W]}.
  *
- * <p>{@code pos_embed} is always {@code [1, 64, 64, C]} (made for 1024 / 16) and is resized by bicubic
- * interpolation to the token grid of smaller inputs, as the published code does at run time.
+ * <p>segment-anything's {@code pos_embed} is always {@code [1, 64, 64, C]} (made for 1024 / 16) and is resized by
+ * bicubic interpolation to the token grid of smaller inputs, as the published code does at run time. EfficientSAM's
+ * encoder ({@link SamConfig.EncoderLayout#EFFICIENT_SAM}) keeps a 224 / 16 grid behind a class token instead.
  */
 public class ImageEncoderVit extends Module implements Layer {
-    private static final int POS_EMBED_GRID = 1024 / 16;
+    private final boolean efficientSam;
 
     public ImageEncoderVit(NDManager manager, SamConfig config) {
-        SamConfig.Encoder e = config.encoder();
+        this(manager, config.encoder(), config.imageSize(), config.variant());
+    }
+
+    /**
+     * @param imageSize side of the input, which sizes the global blocks' relative position tables
+     * @param variant which names the relative position tables get
+     */
+    public ImageEncoderVit(NDManager manager, SamConfig.Encoder e, int imageSize, SamVariant variant) {
         int d = e.embedDim();
-        registerParameter("pos_embed", manager.zeros(new Shape(1, 1024 / e.patchSize(), 1024 / e.patchSize(), d)));
-        registerModule("patch_embed", new PatchEmbed(manager, e.patchSize(), 3, d));
+        int p = e.patchSize();
+        efficientSam = e.layout() == SamConfig.EncoderLayout.EFFICIENT_SAM;
+        registerParameter("pos_embed", efficientSam ? manager.zeros(new Shape(1, 1 + (224 / p) * (224 / p), d))
+                : manager.zeros(new Shape(1, 1024 / p, 1024 / p, d)));
+        registerModule("patch_embed", new PatchEmbed(manager, p, 3, d, !efficientSam));
         ModuleList<Module> blocks = new ModuleList<>(Module.class);
-        int grid = config.embeddingSize();
+        int grid = imageSize / p;
         for (int i = 0; i < e.depth(); i++) {
-            blocks.add(new VitBlock(manager, e, e.windowOf(i), grid, config.variant()));
+            blocks.add(new VitBlock(manager, e, e.windowOf(i), grid, variant));
         }
         registerModule("blocks", blocks);
         registerModule("neck", new Sequential(
@@ -50,13 +61,16 @@ public class ImageEncoderVit extends Module implements Layer {
     }
 
     /**
-     * The patch embedding (before the position embedding) and each block's output, all {@code [B, H, W, C]}: the
-     * maps the published fixtures store as {@code image_encoder.patch_embed} and {@code image_encoder.blocks.i}.
+     * The patch embedding (before the position embedding) and each block's output {@code [B, H, W, C]}: the maps
+     * the published fixtures store as {@code image_encoder.patch_embed} and {@code image_encoder.blocks.i}.
      */
     public List<NDArray> trunk(NDArray images) {
         List<NDArray> out = new ArrayList<>();
         NDArray x = call("patch_embed", images);
         out.add(x);
+        if (efficientSam) {
+            x = x.transpose(0, 2, 3, 1);
+        }
         x = x.add(near(positionEmbedding(x.getShape().get(1), x.getShape().get(2)), x));
         ModuleList<?> blocks = (ModuleList<?>) child("blocks");
         for (int i = 0; i < blocks.size(); i++) {
@@ -74,6 +88,12 @@ public class ImageEncoderVit extends Module implements Layer {
     /** {@code pos_embed} at an {@code h x w} grid: as stored when it matches, else bicubic (align_corners off). */
     private NDArray positionEmbedding(long h, long w) {
         NDArray pos = parameter("pos_embed").data();
+        if (efficientSam) {
+            // Drop the class token's entry and lay the rest out as its square grid.
+            long n = pos.getShape().get(1) - 1;
+            long side = Math.round(Math.sqrt(n));
+            pos = pos.get(":, 1:, :").reshape(1, side, side, pos.getShape().get(2));
+        }
         if (pos.getShape().get(1) == h && pos.getShape().get(2) == w) {
             return pos;
         }

@@ -30,7 +30,7 @@ public class MaskDecoder extends Module {
         this.variant = variant;
         this.multimaskOutput = config.multimaskOutput();
         registerModule("transformer", new TwoWayTransformer(manager, config.depth(), dim, config.heads(),
-                config.mlpDim(), config.attentionDownsampleRate(), variant));
+                config.mlpDim(), config.attentionDownsampleRate(), variant, Activation::relu));
         registerModule("iou_token", new Embedding(manager, 1, dim));
         registerModule("mask_tokens", new Embedding(manager, numMaskTokens, dim));
         registerModule("output_upscaling", new Sequential(

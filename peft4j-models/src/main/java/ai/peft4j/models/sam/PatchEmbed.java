@@ -6,14 +6,25 @@ import ai.peft4j.core.nn.Conv2d;
 import ai.peft4j.core.nn.Layer;
 import ai.peft4j.core.nn.Module;
 
-/** Non-overlapping patches by a strided convolution {@code proj}, returned channels-last {@code [B, H, W, C]}. */
+/**
+ * Non-overlapping patches by a strided convolution {@code proj}, returned channels-last {@code [B, H, W, C]}
+ * (segment-anything) or as the convolution gives them, {@code [B, C, H, W]} (EfficientSAM).
+ */
 public class PatchEmbed extends Module implements Layer {
-    public PatchEmbed(NDManager manager, int patchSize, int inChannels, int embedDim) {
+    private final boolean channelsLast;
+
+    public PatchEmbed(NDManager manager, int patchSize, int inChannels, int embedDim, boolean channelsLast) {
+        this.channelsLast = channelsLast;
         registerModule("proj", new Conv2d(manager, inChannels, embedDim, patchSize, patchSize, 0, 1, true));
+    }
+
+    public boolean channelsLast() {
+        return channelsLast;
     }
 
     @Override
     public NDArray forward(NDArray images) {
-        return call("proj", images).transpose(0, 2, 3, 1);
+        NDArray x = call("proj", images);
+        return channelsLast ? x.transpose(0, 2, 3, 1) : x;
     }
 }

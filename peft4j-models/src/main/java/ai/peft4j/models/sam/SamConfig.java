@@ -46,9 +46,11 @@ public record SamConfig(int imageSize, SamVariant variant, Encoder encoder, int 
      * @param useRelPos whether attention adds decomposed relative positions
      * @param qkvBias whether the qkv projection has a bias
      * @param layerNormEps eps of the blocks' LayerNorms
+     * @param layout SAM's or EfficientSAM's position embedding and patch embedding output
      */
     public record Encoder(int embedDim, int depth, int heads, float mlpRatio, int patchSize, int windowSize,
-            List<Integer> globalAttnIndexes, int outChans, boolean useRelPos, boolean qkvBias, float layerNormEps) {
+            List<Integer> globalAttnIndexes, int outChans, boolean useRelPos, boolean qkvBias, float layerNormEps,
+            EncoderLayout layout) {
         public Encoder {
             if (embedDim < 1 || heads < 1 || embedDim % heads != 0) {
                 throw new IllegalArgumentException("embed dim " + embedDim + " must divide into " + heads + " heads");
@@ -56,10 +58,31 @@ public record SamConfig(int imageSize, SamVariant variant, Encoder encoder, int 
             globalAttnIndexes = List.copyOf(globalAttnIndexes);
         }
 
+        /** A SAM-layout encoder. */
+        public Encoder(int embedDim, int depth, int heads, float mlpRatio, int patchSize, int windowSize,
+                List<Integer> globalAttnIndexes, int outChans, boolean useRelPos, boolean qkvBias, float layerNormEps) {
+            this(embedDim, depth, heads, mlpRatio, patchSize, windowSize, globalAttnIndexes, outChans, useRelPos,
+                    qkvBias, layerNormEps, EncoderLayout.SAM);
+        }
+
         /** The window of block {@code i}: 0 (global) for the global blocks. */
         public int windowOf(int block) {
             return globalAttnIndexes.contains(block) ? 0 : windowSize;
         }
+    }
+
+    /** Where the ViT encoders of the SAM family differ outside their blocks. */
+    public enum EncoderLayout {
+        /**
+         * segment-anything: {@code pos_embed [1, 1024/p, 1024/p, C]}, resized to the token grid; the patch embedding
+         * returns {@code [B, H, W, C]}.
+         */
+        SAM,
+        /**
+         * EfficientSAM: {@code pos_embed [1, 1 + (224/p)^2, C]} from a 224 pretraining with a class token, which is
+         * dropped before the grid is resized; the patch embedding returns {@code [B, C, H, W]}.
+         */
+        EFFICIENT_SAM
     }
 
     /**

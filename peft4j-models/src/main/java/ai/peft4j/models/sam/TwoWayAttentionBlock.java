@@ -7,6 +7,7 @@ import ai.peft4j.core.nn.Activation;
 import ai.peft4j.core.nn.Layer;
 import ai.peft4j.core.nn.LayerNorm;
 import ai.peft4j.core.nn.Module;
+import java.util.function.Supplier;
 
 /**
  * One block of the two-way transformer: self-attention of the tokens, tokens attending to the image, an MLP on the
@@ -18,8 +19,11 @@ public class TwoWayAttentionBlock extends Module {
     private final boolean skipFirstLayerPe;
     private final SamVariant variant;
 
+    /**
+     * @param mlpAct the MLP's activation: ReLU in SAM and MobileSAM, GELU in EfficientSAM
+     */
     public TwoWayAttentionBlock(NDManager manager, int dim, int heads, int mlpDim, int downsampleRate,
-            boolean skipFirstLayerPe, SamVariant variant) {
+            boolean skipFirstLayerPe, SamVariant variant, Supplier<Activation> mlpAct) {
         this.skipFirstLayerPe = skipFirstLayerPe;
         this.variant = variant;
         registerModule("self_attn", new TokenAttention(manager, dim, heads, 1, variant));
@@ -27,9 +31,9 @@ public class TwoWayAttentionBlock extends Module {
         registerModule("cross_attn_token_to_image", new TokenAttention(manager, dim, heads, downsampleRate, variant));
         registerModule("norm2", new LayerNorm(manager, dim));
         if (variant == SamVariant.ORIGINAL) {
-            registerModule("mlp", new SamMlp(manager, dim, mlpDim, Activation.relu()));
+            registerModule("mlp", new SamMlp(manager, dim, mlpDim, mlpAct.get()));
         } else {
-            registerModule("mlp", new StackedMlp(manager, dim, mlpDim, dim, 1, Activation::relu));
+            registerModule("mlp", new StackedMlp(manager, dim, mlpDim, dim, 1, mlpAct));
         }
         registerModule("norm3", new LayerNorm(manager, dim));
         registerModule("norm4", new LayerNorm(manager, dim));

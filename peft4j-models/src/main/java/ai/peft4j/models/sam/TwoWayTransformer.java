@@ -3,9 +3,11 @@ package ai.peft4j.models.sam;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.peft4j.core.nn.Activation;
 import ai.peft4j.core.nn.LayerNorm;
 import ai.peft4j.core.nn.Module;
 import ai.peft4j.core.nn.ModuleList;
+import java.util.function.Supplier;
 
 /**
  * SAM's two-way transformer: the prompt tokens and the flattened image embedding update each other through
@@ -13,11 +15,15 @@ import ai.peft4j.core.nn.ModuleList;
  * attend to the image once more ({@code final_attn_token_to_image}, {@code norm_final_attn}).
  */
 public class TwoWayTransformer extends Module {
+    /**
+     * @param mlpAct the MLPs' activation: ReLU in SAM and MobileSAM, GELU in EfficientSAM
+     */
     public TwoWayTransformer(NDManager manager, int depth, int dim, int heads, int mlpDim, int downsampleRate,
-            SamVariant variant) {
+            SamVariant variant, Supplier<Activation> mlpAct) {
         ModuleList<TwoWayAttentionBlock> layers = new ModuleList<>(TwoWayAttentionBlock.class);
         for (int i = 0; i < depth; i++) {
-            layers.add(new TwoWayAttentionBlock(manager, dim, heads, mlpDim, downsampleRate, i == 0, variant));
+            layers.add(new TwoWayAttentionBlock(manager, dim, heads, mlpDim, downsampleRate, i == 0, variant,
+                    mlpAct));
         }
         registerModule("layers", layers);
         registerModule("final_attn_token_to_image", new TokenAttention(manager, dim, heads, downsampleRate, variant));

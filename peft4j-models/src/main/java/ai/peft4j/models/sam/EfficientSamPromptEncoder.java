@@ -39,9 +39,10 @@ public class EfficientSamPromptEncoder extends Module {
 
     /** Sparse embeddings {@code [B, N, C]} of points {@code [B, N, 2]} (input pixels) with labels {@code [B, N]}. */
     public NDArray forward(NDArray points, NDArray labels) {
-        NDArray p = Scalars.add(points.toType(DataType.FLOAT32, false), 0.5f);
-        NDArray pe = ((RandomFourierEncoding) child("pe_layer")).encodePixels(p, imageSize, imageSize);
-        NDArray lab = labels.toType(DataType.FLOAT32, false).expandDims(-1);
+        RandomFourierEncoding fourier = (RandomFourierEncoding) child("pe_layer");
+        NDArray p = Scalars.add(points.toType(fourier.dataType(), false), 0.5f);
+        NDArray pe = fourier.encodePixels(p, imageSize, imageSize);
+        NDArray lab = labels.toType(fourier.dataType(), false).expandDims(-1);
         NDArray out = pe;
         out = out.add(lab.eq(-1f).toType(pe.getDataType(), false).mul(near(table("invalid_points"), pe)));
         out = out.add(lab.eq(1f).toType(pe.getDataType(), false).mul(near(table("point_embeddings"), pe)));

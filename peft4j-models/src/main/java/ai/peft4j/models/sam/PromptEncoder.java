@@ -68,7 +68,7 @@ public class PromptEncoder extends Module {
         long batch = batchSize(prompts);
         if (sparse == null) {
             NDManager m = parameterManager();
-            sparse = m.zeros(new Shape(batch, 0, embedDim));
+            sparse = m.zeros(new Shape(batch, 0, embedDim), pe().dataType());
         }
         NDArray dense;
         if (prompts.masks() != null) {
@@ -81,12 +81,13 @@ public class PromptEncoder extends Module {
     }
 
     private NDArray embedPoints(NDArray points, NDArray labels, boolean pad) {
-        NDArray p = Scalars.add(points.toType(DataType.FLOAT32, false), 0.5f);
-        NDArray l = labels.toType(DataType.FLOAT32, false);
+        DataType type = pe().dataType();
+        NDArray p = Scalars.add(points.toType(type, false), 0.5f);
+        NDArray l = labels.toType(type, false);
         if (pad) {
             long b = p.getShape().get(0);
-            p = p.concat(p.getManager().zeros(new Shape(b, 1, 2)), 1);
-            l = l.concat(l.getManager().full(new Shape(b, 1), -1f), 1);
+            p = p.concat(p.getManager().zeros(new Shape(b, 1, 2), type), 1);
+            l = l.concat(l.getManager().full(new Shape(b, 1), -1f, type), 1);
         }
         NDArray pe = pe().encodePixels(p, imageSize, imageSize);
         NDArray lab = l.expandDims(-1);
@@ -101,7 +102,7 @@ public class PromptEncoder extends Module {
     }
 
     private NDArray embedBoxes(NDArray boxes) {
-        NDArray corners = Scalars.add(boxes.toType(DataType.FLOAT32, false), 0.5f).reshape(-1, 2, 2);
+        NDArray corners = Scalars.add(boxes.toType(pe().dataType(), false), 0.5f).reshape(-1, 2, 2);
         NDArray pe = pe().encodePixels(corners, imageSize, imageSize);
         NDArray labels = near(pointTable(2), pe).concat(near(pointTable(3), pe), 0);
         return pe.add(labels);

@@ -2,6 +2,7 @@ package ai.peft4j.models.sam;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.peft4j.core.nn.Module;
 import ai.peft4j.core.tensor.Scalars;
@@ -17,6 +18,11 @@ public class RandomFourierEncoding extends Module {
 
     public RandomFourierEncoding(NDManager manager, int numPosFeats) {
         registerBuffer(MATRIX, manager.randomNormal(new Shape(2, numPosFeats)), true);
+    }
+
+    /** The type prompts are encoded in: the matrix's (float32, or float64 after {@code Module.to}). */
+    public DataType dataType() {
+        return buffer(MATRIX).data().getDataType();
     }
 
     /** Encodes coordinates normalised to {@code [0, 1]}, {@code [..., 2]} -> {@code [..., C]}. */
@@ -44,7 +50,7 @@ public class RandomFourierEncoding extends Module {
             }
         }
         NDArray g = buffer(MATRIX).data();
-        NDArray coords = g.getManager().create(grid, new Shape(h, w, 2));
+        NDArray coords = g.getManager().create(grid, new Shape(h, w, 2)).toType(g.getDataType(), false);
         return encode(coords).transpose(2, 0, 1).expandDims(0);
     }
 }

@@ -8,8 +8,10 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
 import ai.peft4j.core.engine.EngineSetup;
 import ai.peft4j.core.init.ClosedFormWeights;
+import ai.peft4j.core.nn.Parameter;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.List;
 import java.util.Map;
@@ -55,6 +57,31 @@ class EfficientSamParityTest {
             EfficientSam sam = fixtureModel(manager, ref);
             checkPrompt(sam, ref, "box", manager.create(new float[] {20, 30, 100, 90}, new Shape(1, 2, 2)),
                     manager.create(new float[] {2, 3}, new Shape(1, 2)));
+        }
+    }
+
+    /** One backward pass of the published objective on the point prompt: the loss and every gradient. */
+    @Test
+    void efficientsamNone_objectiveAndGradientsMatchPublished() throws Exception {
+        JsonNode config = SamFixtures.config("efficientsam/none");
+        try (NDManager manager = EngineSetup.newManager()) {
+            Map<String, NDArray> ref = SamFixtures.tensors(manager, "efficientsam_small.safetensors");
+            EfficientSam sam = fixtureModel(manager, ref);
+            sam.train(true);
+            NDList prompt = EfficientSamPromptEncoder.publishedTrainingPrompt(
+                    manager.create(new float[] {45, 77}, new Shape(1, 1, 2)),
+                    manager.create(new float[] {1}, new Shape(1, 1)), 128, 128, 6);
+            sam.namedParameters().values().forEach(Parameter::attachGradient);
+            try (GradientCollector gc = EngineSetup.engine().newGradientCollector()) {
+                NDArray logits = sam.predict(sam.encodeImage(ref.get("input")), prompt.get(0), prompt.get(1), false)
+                        .masks();
+                check(ref.get("efficientsam/none/train/point/low_res_logits"), logits, "train/point/low_res_logits");
+                NDArray loss = SamFixtures.bceLoss(logits, ref.get("target"));
+                double want = config.path("loss_bce").asDouble();
+                assertEquals(want, loss.getFloat(), 1e-5 * want, "loss");
+                gc.backward(loss);
+            }
+            SamFixtures.checkGradients(sam, ref, config, "efficientsam/none/", 1e-4);
         }
     }
 

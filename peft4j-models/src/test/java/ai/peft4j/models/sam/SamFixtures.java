@@ -1,13 +1,16 @@
 package ai.peft4j.models.sam;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.peft4j.core.nn.Module;
+import ai.peft4j.core.nn.Parameter;
 import ai.peft4j.core.state.SafetensorsFile;
 import ai.peft4j.core.testing.SharedFiles;
+import ai.peft4j.core.tensor.Scalars;
 import ai.peft4j.core.testing.Tensors;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -77,6 +80,73 @@ final class SamFixtures {
         MaskPrediction out = sam.predict(embeddings, prompts, false);
         check(ref.get(p + "low_res_logits"), out.masks(), p + "low_res_logits");
         check(ref.get(p + "iou_predictions"), out.iou(), p + "iou_predictions");
+    }
+
+    /**
+     * {@code BCEWithLogitsLoss(pos_weight=2)} with mean reduction (Medical-SAM-Adapter's {@code criterion_G}), in
+     * torch's stable form {@code (1 - y) x + (1 + (w - 1) y) (log(1 + exp(-|x|)) + max(-x, 0))}.
+     */
+    static NDArray bceLoss(NDArray logits, NDArray labels) {
+        NDArray target = labels.toType(logits.getDataType(), false);
+        NDArray softplusNeg = Scalars.add(logits.abs().neg().exp(), 1f).log().add(logits.neg().maximum(0f));
+        NDArray weight = Scalars.add(target, 1f);
+        return Scalars.sub(target, 1f).neg().mul(logits).add(weight.mul(softplusNeg)).mean();
+    }
+
+    /**
+     * The published objective's gradients: every parameter the fixture lists as receiving one, in full
+     * ({@code grad/<name>}) or strided ({@code gradsub/<name>}), within 1e-4 of that tensor's largest gradient,
+     * where "largest" is at least 1e-3 of the model's largest. The floor is for tensors whose gradient is rounding
+     * noise in float32: key-projection biases (mathematically zero, since softmax ignores a shift shared by a
+     * query's logits; the fixture holds about 1e-10, a float64 run here gives 0) and the encoder's relative
+     * position tables (about 1e-7, where a float64 run differs from the fixture by 9e-5 of their size).
+     *
+     * @param encoderTolerance the bound for the image encoder's gradients (1e-4 but where float32 rounding is
+     *     measured to be larger)
+     */
+    static void checkGradients(Module model, Map<String, NDArray> ref, JsonNode config, String prefix,
+            double encoderTolerance) {
+        Map<String, Parameter> params = model.namedParameters();
+        JsonNode strides = config.path("grad_subsampled_stride");
+        JsonNode stats = config.path("grad_stats");
+        double largest = 0;
+        for (JsonNode n : config.path("receives_grad_names")) {
+            largest = Math.max(largest, stats.path(n.asText()).path("max_abs").asDouble());
+        }
+        double worst = 0;
+        String worstName = "";
+        int checked = 0;
+        for (JsonNode n : config.path("receives_grad_names")) {
+            String name = n.asText();
+            Parameter p = params.get(name);
+            assertNotNull(p, "the fixture has a gradient for " + name + ", which the model lacks");
+            NDArray g = p.gradient();
+            assertNotNull(g, "no gradient for " + name);
+            NDArray want;
+            NDArray got;
+            if (strides.has(name)) {
+                want = ref.get(prefix + "gradsub/" + name);
+                got = g.flatten().get("::" + strides.get(name).asInt());
+            } else {
+                want = ref.get(prefix + "grad/" + name);
+                got = g;
+            }
+            double scale = Math.max(stats.path(name).path("max_abs").asDouble(), 1e-3 * largest);
+            double relative = Tensors.maxAbsDiff(want, got) / scale;
+            double tolerance = name.startsWith("image_encoder.") ? encoderTolerance : 1e-4;
+            if (!(relative <= tolerance)) {
+                throw new AssertionError(prefix + " gradient of " + name + ": difference " + relative
+                        + " of its scale " + scale + ", more than " + tolerance);
+            }
+            if (relative > worst) {
+                worst = relative;
+                worstName = name;
+            }
+            checked++;
+        }
+        assertEquals(config.path("receives_grad_names").size(), checked);
+        System.out.printf(Locale.ROOT, "%s: %d gradients, worst %.3g of its scale (%s); largest gradient %.3g%n",
+                prefix, checked, worst, worstName, largest);
     }
 
     /** The model's state dict equals the fixture's, keys in order and shapes, leaving out keys under {@code skip}. */

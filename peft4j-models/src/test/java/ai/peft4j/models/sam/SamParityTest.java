@@ -10,10 +10,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.training.GradientCollector;
 import ai.peft4j.core.engine.EngineSetup;
 import ai.peft4j.core.init.ClosedFormWeights;
 import ai.peft4j.core.nn.Layer;
 import ai.peft4j.core.nn.Module;
+import ai.peft4j.core.nn.Parameter;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
 import java.util.List;
@@ -90,6 +92,28 @@ class SamParityTest {
             List<String> names = new ArrayList<>();
             config.path("parameters").forEach(n -> names.add(n.asText()));
             assertEquals(names, List.copyOf(sam.namedParameters().keySet()), "parameters in order");
+        }
+    }
+
+    /** One backward pass of the published objective on the point prompt: the loss and every gradient. */
+    @Test
+    void samVitNone_objectiveAndGradientsMatchPublished() throws Exception {
+        JsonNode config = SamFixtures.config("sam-vit/none");
+        try (NDManager manager = EngineSetup.newManager()) {
+            Map<String, NDArray> ref = SamFixtures.tensors(manager, "sam_vit_small.safetensors");
+            Sam sam = fixtureSam(manager, ref);
+            sam.train(true);
+            NDArray input = ref.get("input");
+            sam.namedParameters().values().forEach(Parameter::attachGradient);
+            try (GradientCollector gc = EngineSetup.engine().newGradientCollector()) {
+                NDArray logits = sam.predict(sam.encodeImage(input), pointPrompt(manager), false).masks();
+                check(ref.get("sam-vit/none/train/point/low_res_logits"), logits, "train/point/low_res_logits");
+                NDArray loss = SamFixtures.bceLoss(logits, ref.get("target"));
+                assertEquals(config.path("loss_bce").asDouble(), loss.getFloat(), 1e-5 * config.path("loss_bce")
+                        .asDouble(), "loss");
+                gc.backward(loss);
+            }
+            SamFixtures.checkGradients(sam, ref, config, "sam-vit/none/", 1e-4);
         }
     }
 

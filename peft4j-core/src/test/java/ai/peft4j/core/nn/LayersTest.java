@@ -148,4 +148,12 @@ class LayersTest {
         assertArrayEquals(new float[] {1.5f, 2.5f, 12.5f, 24.5f, 3.5f, 4.5f, 36.5f, 48.5f}, y.toFloatArray(),
                 1e-6f);
     }
+
+    @Test
+    void convTranspose2d_refusesOverlappingKernelsItCannotCompute() {
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> new ConvTranspose2d(manager, 4, 2, 3, 2, true));
+        assertEquals("ConvTranspose2d supports stride equal to the kernel only, got kernel 3 and stride 2",
+                e.getMessage());
+    }
 }

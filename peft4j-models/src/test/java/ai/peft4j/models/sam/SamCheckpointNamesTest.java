@@ -10,6 +10,7 @@ import ai.peft4j.core.engine.EngineSetup;
 import ai.peft4j.core.init.ClosedFormWeights;
 import ai.peft4j.core.state.LoadReport;
 import ai.peft4j.core.testing.SharedFiles;
+import ai.peft4j.models.tinyvit.TinyVitConfig;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.ArrayList;
@@ -77,6 +78,21 @@ class SamCheckpointNamesTest {
         assertEquals(texts(load.path("checkpoint_keys_not_in_model")), notInModel);
         assertEquals(texts(load.path("model_keys_not_in_checkpoint")), notInCheckpoint);
         assertEquals(load.path("loaded").asInt(), original.size() - notInModel.size());
+    }
+
+    @Test
+    void mobileSam_keysAreThoseOfTheOriginalMobileSamCheckpoint() throws Exception {
+        JsonNode naming = keyNaming();
+        Map<String, Shape> keys = new LinkedHashMap<>();
+        try (NDManager manager = EngineSetup.newManager()) {
+            Sam.mobileSam(manager, TinyVitConfig.mobileSam(1024), SamConfig.Decoder.published()).stateDict()
+                    .forEach((k, v) -> keys.put(k, v.getShape()));
+        }
+        assertEquals(naming.path("original_mobilesam_num_keys").asInt(), keys.size());
+        assertEquals(firstKeys(naming.path("original_mobilesam_first_40_keys")), first(keys, 40));
+        JsonNode load = naming.path("mobilesam_load_1024_none");
+        assertEquals(load.path("loaded").asInt(), keys.size());
+        assertEquals(0, load.path("model_keys_not_in_checkpoint").size());
     }
 
     /** convert_sam_to_hf.py's renaming as the fixture describes it, independent of the class under test. */

@@ -106,6 +106,21 @@ public final class SamCheckpointNames {
     }
 
     /**
+     * segment-anything's tensors under the names Medical-SAM-Adapter gives them ({@code attn.rel_pos_h/w ->
+     * attn.rel_h/w}, transformer {@code mlp.lin1 -> mlp.layers.0.0}, {@code mlp.lin2 -> mlp.fc}; the layers are the
+     * same). Not what the published loader does (it leaves these 32 tensors of ViT-B at their initial values): an
+     * option for a {@link SamVariant#MSA} model that should start from all of SAM's weights.
+     */
+    public static Map<String, NDArray> withMedicalSamAdapterNames(Map<String, NDArray> weights) {
+        Map<String, NDArray> out = new LinkedHashMap<>();
+        weights.forEach((k, v) -> out.put(k.replace(".attn.rel_pos_h", ".attn.rel_h")
+                .replace(".attn.rel_pos_w", ".attn.rel_w")
+                .replaceFirst("^(mask_decoder\\.transformer\\.layers\\.\\d+\\.mlp)\\.lin1\\.", "$1.layers.0.0.")
+                .replaceFirst("^(mask_decoder\\.transformer\\.layers\\.\\d+\\.mlp)\\.lin2\\.", "$1.fc."), v));
+        return out;
+    }
+
+    /**
      * Loads segment-anything or HF weights into a SAM. With {@code strict}, any key missing, unexpected or of
      * another shape fails the load and nothing changes. Without it, a {@link SamVariant#MSA} model loads as
      * Medical-SAM-Adapter's loader does: the tensors it names differently (relative positions, transformer MLPs)

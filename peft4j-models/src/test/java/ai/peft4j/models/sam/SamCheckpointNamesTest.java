@@ -81,6 +81,28 @@ class SamCheckpointNamesTest {
     }
 
     @Test
+    void msa_withMedicalSamAdapterNames_loadsEverySegmentAnythingTensor() throws Exception {
+        try (NDManager manager = EngineSetup.newManager()) {
+            Sam original = new Sam(manager, SamConfig.fixture().withVariant(SamVariant.ORIGINAL));
+            ClosedFormWeights.fill(original);
+            Sam msa = new Sam(manager, SamConfig.fixture());
+            // As published, the renamed tensors stay missing: 2 blocks x 2 tables, 2 layers x 2 Linears x 2.
+            LoadReport published = SamCheckpointNames.load(msa, original.stateDict(), false);
+            assertEquals(12, published.missing().size(), published.missing().toString());
+            assertTrue(published.missing().contains("image_encoder.blocks.1.attn.rel_w"));
+            assertTrue(published.missing().contains("mask_decoder.transformer.layers.0.mlp.layers.0.0.weight"));
+
+            LoadReport renamed = SamCheckpointNames.load(msa,
+                    SamCheckpointNames.withMedicalSamAdapterNames(original.stateDict()), true);
+            assertEquals(msa.stateDict().size(), renamed.loaded().size());
+            assertEquals(original.stateDict().get("mask_decoder.transformer.layers.1.mlp.lin2.weight"),
+                    msa.stateDict().get("mask_decoder.transformer.layers.1.mlp.fc.weight"));
+            assertEquals(original.stateDict().get("image_encoder.blocks.0.attn.rel_pos_h"),
+                    msa.stateDict().get("image_encoder.blocks.0.attn.rel_h"));
+        }
+    }
+
+    @Test
     void mobileSam_keysAreThoseOfTheOriginalMobileSamCheckpoint() throws Exception {
         JsonNode naming = keyNaming();
         Map<String, Shape> keys = new LinkedHashMap<>();

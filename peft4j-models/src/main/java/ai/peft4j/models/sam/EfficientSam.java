@@ -42,6 +42,7 @@ public class EfficientSam extends Module {
     /** Masks and IoUs for points {@code [B, N, 2]} with labels {@code [B, N]}, already in the encoder's frame. */
     public MaskPrediction predict(NDArray imageEmbeddings, NDArray points, NDArray labels, boolean multimask) {
         NDArray sparse = promptEncoder().forward(points, labels);
-        return maskDecoder().forward(imageEmbeddings, promptEncoder().densePositionalEncoding(), sparse, multimask);
+        NDArray pe = promptEncoder().densePositionalEncoding(imageEmbeddings.getManager());
+        return maskDecoder().forward(imageEmbeddings, pe, sparse, multimask);
     }
 }

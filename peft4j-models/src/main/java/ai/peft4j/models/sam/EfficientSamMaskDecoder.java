@@ -57,8 +57,9 @@ public class EfficientSamMaskDecoder extends Module {
     /** Every mask token's mask and IoU for sparse prompts {@code [B, N, C]}. */
     public MaskPrediction predictMasks(NDArray imageEmbeddings, NDArray imagePe, NDArray sparse) {
         long b = sparse.getShape().get(0);
-        NDArray output = near(((Embedding) child("iou_token")).weight().data(), sparse)
-                .concat(near(((Embedding) child("mask_tokens")).weight().data(), sparse), 0);
+        // The concatenation is a new array, so it may move to the activations' manager; the parameters may not.
+        NDArray output = near(((Embedding) child("iou_token")).weight().data()
+                .concat(((Embedding) child("mask_tokens")).weight().data(), 0), sparse);
         NDArray tokens = output.expandDims(0).broadcast(new Shape(b, 1 + numMaskTokens, dim)).concat(sparse, 1);
         NDArray src = imageEmbeddings;
         if (src.getShape().get(0) != b) {

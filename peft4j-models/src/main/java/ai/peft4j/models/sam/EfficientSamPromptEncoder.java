@@ -34,7 +34,12 @@ public class EfficientSamPromptEncoder extends Module {
 
     /** The positional encoding of the image embedding's grid, {@code [1, C, h, w]}. */
     public NDArray densePositionalEncoding() {
-        return ((RandomFourierEncoding) child("pe_layer")).dense(embeddingSize, embeddingSize);
+        return densePositionalEncoding(table("point_embeddings").getManager());
+    }
+
+    /** The same, made in {@code manager} (the activations' during a forward pass). */
+    public NDArray densePositionalEncoding(NDManager manager) {
+        return ((RandomFourierEncoding) child("pe_layer")).dense(embeddingSize, embeddingSize, manager);
     }
 
     /** Sparse embeddings {@code [B, N, C]} of points {@code [B, N, 2]} (input pixels) with labels {@code [B, N]}. */
@@ -44,11 +49,11 @@ public class EfficientSamPromptEncoder extends Module {
         NDArray pe = fourier.encodePixels(p, imageSize, imageSize);
         NDArray lab = labels.toType(fourier.dataType(), false).expandDims(-1);
         NDArray out = pe;
-        out = out.add(lab.eq(-1f).toType(pe.getDataType(), false).mul(near(table("invalid_points"), pe)));
-        out = out.add(lab.eq(1f).toType(pe.getDataType(), false).mul(near(table("point_embeddings"), pe)));
-        out = out.add(lab.eq(2f).toType(pe.getDataType(), false).mul(near(table("bbox_top_left_embeddings"), pe)));
+        out = out.add(lab.eq(-1f).toType(pe.getDataType(), false).mul(table("invalid_points")));
+        out = out.add(lab.eq(1f).toType(pe.getDataType(), false).mul(table("point_embeddings")));
+        out = out.add(lab.eq(2f).toType(pe.getDataType(), false).mul(table("bbox_top_left_embeddings")));
         return out.add(lab.eq(3f).toType(pe.getDataType(), false)
-                .mul(near(table("bbox_bottom_right_embeddings"), pe)));
+                .mul(table("bbox_bottom_right_embeddings")));
     }
 
     /**

@@ -71,7 +71,7 @@ public class ImageEncoderVit extends Module implements Layer {
         if (efficientSam) {
             x = x.transpose(0, 2, 3, 1);
         }
-        x = x.add(near(positionEmbedding(x.getShape().get(1), x.getShape().get(2)), x));
+        x = x.add(positionEmbedding(x, x.getShape().get(1), x.getShape().get(2)));
         ModuleList<?> blocks = (ModuleList<?>) child("blocks");
         for (int i = 0; i < blocks.size(); i++) {
             x = ((Layer) blocks.get(i)).forward(x);
@@ -85,18 +85,25 @@ public class ImageEncoderVit extends Module implements Layer {
         return call("neck", tokens.transpose(0, 3, 1, 2));
     }
 
-    /** {@code pos_embed} at an {@code h x w} grid: as stored when it matches, else bicubic (align_corners off). */
-    private NDArray positionEmbedding(long h, long w) {
+    /**
+     * {@code pos_embed} at an {@code h x w} grid: as stored when it matches, else bicubic (align_corners off). What
+     * is computed from the parameter moves to the manager of {@code like}; the parameter itself never does.
+     */
+    private NDArray positionEmbedding(NDArray like, long h, long w) {
         NDArray pos = parameter("pos_embed").data();
         if (efficientSam) {
             // Drop the class token's entry and lay the rest out as its square grid.
             long n = pos.getShape().get(1) - 1;
             long side = Math.round(Math.sqrt(n));
-            pos = pos.get(":, 1:, :").reshape(1, side, side, pos.getShape().get(2));
+            pos = near(pos.get(":, 1:, :"), like).reshape(1, side, side, pos.getShape().get(2));
         }
         if (pos.getShape().get(1) == h && pos.getShape().get(2) == w) {
             return pos;
         }
-        return Resize.bicubic(pos.transpose(0, 3, 1, 2), h, w, false).transpose(0, 2, 3, 1);
+        NDArray map = pos.transpose(0, 3, 1, 2);
+        if (!efficientSam) {
+            map = near(map, like);
+        }
+        return Resize.bicubic(map, h, w, false).transpose(0, 2, 3, 1);
     }
 }

@@ -52,7 +52,12 @@ public class PromptEncoder extends Module {
 
     /** The positional encoding of the image embedding's grid, {@code [1, C, h, w]} ({@code get_dense_pe}). */
     public NDArray densePositionalEncoding() {
-        return pe().dense(embeddingSize, embeddingSize);
+        return densePositionalEncoding(parameterManager());
+    }
+
+    /** The same, made in {@code manager} (the activations' during a forward pass). */
+    public NDArray densePositionalEncoding(NDManager manager) {
+        return pe().dense(embeddingSize, embeddingSize, manager);
     }
 
     /** Sparse and dense embeddings of the prompts. */
@@ -67,7 +72,7 @@ public class PromptEncoder extends Module {
         }
         long batch = batchSize(prompts);
         if (sparse == null) {
-            NDManager m = parameterManager();
+            NDManager m = prompts.masks() != null ? prompts.masks().getManager() : parameterManager();
             sparse = m.zeros(new Shape(batch, 0, embedDim), pe().dataType());
         }
         NDArray dense;
@@ -92,19 +97,20 @@ public class PromptEncoder extends Module {
         NDArray pe = pe().encodePixels(p, imageSize, imageSize);
         NDArray lab = l.expandDims(-1);
         // Masks rather than indexed writes: multiplying by 0 or 1 and adding 0 is exact, and stays differentiable.
+        // Activations come first in each product, so results stay in their manager and parameters in theirs.
         NDArray pad1 = lab.eq(-1f).toType(pe.getDataType(), false);
         NDArray neg = lab.eq(0f).toType(pe.getDataType(), false);
         NDArray pos = lab.eq(1f).toType(pe.getDataType(), false);
         NDArray out = pe.mul(Scalars.sub(pad1, 1f).neg());
-        out = out.add(pad1.mul(near(table("not_a_point_embed"), pe)));
-        out = out.add(neg.mul(near(pointTable(0), pe)));
-        return out.add(pos.mul(near(pointTable(1), pe)));
+        out = out.add(pad1.mul(table("not_a_point_embed")));
+        out = out.add(neg.mul(pointTable(0)));
+        return out.add(pos.mul(pointTable(1)));
     }
 
     private NDArray embedBoxes(NDArray boxes) {
         NDArray corners = Scalars.add(boxes.toType(pe().dataType(), false), 0.5f).reshape(-1, 2, 2);
         NDArray pe = pe().encodePixels(corners, imageSize, imageSize);
-        NDArray labels = near(pointTable(2), pe).concat(near(pointTable(3), pe), 0);
+        NDArray labels = near(pointTable(2).concat(pointTable(3), 0), pe);
         return pe.add(labels);
     }
 

@@ -27,8 +27,7 @@ public class RandomFourierEncoding extends Module {
 
     /** Encodes coordinates normalised to {@code [0, 1]}, {@code [..., 2]} -> {@code [..., C]}. */
     public NDArray encode(NDArray coords) {
-        NDArray g = near(buffer(MATRIX).data(), coords);
-        NDArray c = Scalars.sub(Scalars.mul(coords, 2f), 1f).matMul(g);
+        NDArray c = Scalars.sub(Scalars.mul(coords, 2f), 1f).matMul(buffer(MATRIX).data());
         c = Scalars.mul(c, (float) (2 * Math.PI));
         return c.sin().concat(c.cos(), -1);
     }
@@ -40,8 +39,8 @@ public class RandomFourierEncoding extends Module {
         return encode(points.div(size));
     }
 
-    /** The encoding of every cell centre of an {@code h x w} grid, {@code [1, C, h, w]}. */
-    public NDArray dense(int h, int w) {
+    /** The encoding of every cell centre of an {@code h x w} grid, {@code [1, C, h, w]}, in {@code manager}. */
+    public NDArray dense(int h, int w, NDManager manager) {
         float[] grid = new float[h * w * 2];
         for (int i = 0; i < h; i++) {
             for (int j = 0; j < w; j++) {
@@ -49,8 +48,7 @@ public class RandomFourierEncoding extends Module {
                 grid[(i * w + j) * 2 + 1] = (i + 0.5f) / h;
             }
         }
-        NDArray g = buffer(MATRIX).data();
-        NDArray coords = g.getManager().create(grid, new Shape(h, w, 2)).toType(g.getDataType(), false);
+        NDArray coords = manager.create(grid, new Shape(h, w, 2)).toType(dataType(), false);
         return encode(coords).transpose(2, 0, 1).expandDims(0);
     }
 }

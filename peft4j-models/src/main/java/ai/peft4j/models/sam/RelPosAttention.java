@@ -10,6 +10,8 @@ import ai.peft4j.core.nn.Linear;
 import ai.peft4j.core.nn.Module;
 import ai.peft4j.core.tensor.Resize;
 import ai.peft4j.core.tensor.Scalars;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * SAM's encoder attention on a map {@code [B, H, W, C]} (a window or the whole grid), with the decomposed relative
@@ -19,6 +21,8 @@ import ai.peft4j.core.tensor.Scalars;
  * mask).
  */
 public class RelPosAttention extends Module implements Layer {
+    private static final Map<Integer, float[]> SELECTIONS = new ConcurrentHashMap<>();
+
     private final int heads;
     private final int headDim;
     private final boolean useRelPos;
@@ -74,8 +78,8 @@ public class RelPosAttention extends Module implements Layer {
 
     /** {@code attn[b, (i, j), (k, l)] += q[b, i, j] . Rh[i - k] + q[b, i, j] . Rw[j - l]} (unscaled q). */
     private NDArray addRelPos(NDArray attn, NDArray q, long bh, long h, long w) {
-        NDArray rh = near(relativeRows(parameter(relH).data(), (int) h), q);
-        NDArray rw = near(relativeRows(parameter(relW).data(), (int) w), q);
+        NDArray rh = relativeRows(parameter(relH).data(), (int) h, q);
+        NDArray rw = relativeRows(parameter(relW).data(), (int) w, q);
         NDArray rq = q.reshape(bh, h, w, headDim);
         // einsum bhwc,hkc->bhwk as a batched product over the query row i, and bhwc,wkc->bhwk over the column j.
         NDArray relHeight = rq.transpose(1, 0, 2, 3).reshape(h, bh * w, headDim).matMul(rh.transpose(0, 2, 1))
@@ -89,25 +93,34 @@ public class RelPosAttention extends Module implements Layer {
     /**
      * The table rows for every (query, key) pair of one axis, {@code [size, size, headDim]}: row
      * {@code q - k + size - 1}, after resizing the table linearly to {@code 2 * size - 1} rows when it was made for
-     * another size (a global block run at another input size).
+     * another size (a global block run at another input size). Everything computed lives in the manager of
+     * {@code like}.
      */
-    static NDArray relativeRows(NDArray table, int size) {
+    static NDArray relativeRows(NDArray table, int size, NDArray like) {
         int rows = 2 * size - 1;
+        long dim = table.getShape().get(1);
         NDArray t = table;
         if (t.getShape().get(0) != rows) {
             // F.interpolate(mode='linear') along the rows: a 1 x L map resized to 1 x rows.
-            NDArray map = t.transpose(1, 0).reshape(1, t.getShape().get(1), 1, t.getShape().get(0));
-            t = Resize.bilinear(map, 1, rows, false).reshape(t.getShape().get(1), rows).transpose(1, 0);
+            NDArray map = near(t.transpose(1, 0), like).reshape(1, dim, 1, t.getShape().get(0));
+            t = Resize.bilinear(map, 1, rows, false).reshape(dim, rows).transpose(1, 0);
         }
         // A one-hot selection matrix gathers the rows exactly and keeps the gather differentiable.
+        float[] select = SELECTIONS.computeIfAbsent(size, RelPosAttention::selection);
+        NDArray sel = like.getManager().create(select, new Shape((long) size * size, rows))
+                .toType(table.getDataType(), false);
+        return sel.matMul(t).reshape(size, size, dim);
+    }
+
+    /** Row {@code i * size + j} picks table row {@code i - j + size - 1}. */
+    private static float[] selection(int size) {
+        int rows = 2 * size - 1;
         float[] select = new float[size * size * rows];
         for (int i = 0; i < size; i++) {
             for (int j = 0; j < size; j++) {
                 select[(i * size + j) * rows + (i - j + size - 1)] = 1f;
             }
         }
-        NDArray sel = t.getManager().create(select, new Shape((long) size * size, rows)).toType(t.getDataType(),
-                false);
-        return sel.matMul(t).reshape(size, size, t.getShape().get(1));
+        return select;
     }
 }

@@ -68,7 +68,8 @@ public class Sam extends Module {
     /** Low-res masks and IoUs for the prompts on already encoded images, as the decoder returns them. */
     public MaskPrediction predict(NDArray imageEmbeddings, Prompts prompts, boolean multimask) {
         PromptEmbeddings p = promptEncoder().forward(prompts);
-        return maskDecoder().forward(imageEmbeddings, promptEncoder().densePositionalEncoding(), p, multimask);
+        NDArray pe = promptEncoder().densePositionalEncoding(imageEmbeddings.getManager());
+        return maskDecoder().forward(imageEmbeddings, pe, p, multimask);
     }
 
     /**

@@ -24,6 +24,7 @@ public class TinyVitAttention extends Module implements Layer {
     private final int window;
     private final int offsets;
     private final int[] offsetOfPair;
+    private final float[] selection;
 
     public TinyVitAttention(NDManager manager, int dim, int heads, int window) {
         this.heads = heads;
@@ -40,6 +41,10 @@ public class TinyVitAttention extends Module implements Layer {
             }
         }
         this.offsets = index.size();
+        selection = new float[n * n * offsets];
+        for (int i = 0; i < n * n; i++) {
+            selection[i * offsets + offsetOfPair[i]] = 1f;
+        }
         registerParameter("attention_biases", manager.zeros(new Shape(heads, offsets)));
         registerModule("norm", new LayerNorm(manager, dim));
         registerModule("qkv", new Linear(manager, dim, 3 * dim, true));
@@ -55,7 +60,7 @@ public class TinyVitAttention extends Module implements Layer {
         NDList parts = qkv.split(new long[] {keyDim, 2L * keyDim}, 3);
         NDArray attn = Scalars.mul(parts.get(0).matMul(parts.get(1).transpose(0, 1, 3, 2)),
                 (float) Math.pow(keyDim, -0.5));
-        attn = attn.add(near(biases((int) n), attn)).softmax(-1);
+        attn = attn.add(biases((int) n, attn)).softmax(-1);
         if (MacCounter.active()) {
             MacCounter.add(MacCounter.Kind.ATTENTION_MATMUL, 2 * b * heads * n * n * keyDim);
         }
@@ -63,18 +68,17 @@ public class TinyVitAttention extends Module implements Layer {
         return call("proj", out);
     }
 
-    /** {@code attention_biases[:, idx]} as {@code [heads, N, N]}, gathered by a one-hot product (exact). */
-    private NDArray biases(int n) {
+    /**
+     * {@code attention_biases[:, idx]} as {@code [heads, N, N]}, gathered by a one-hot product (exact), in the
+     * manager of {@code like}.
+     */
+    private NDArray biases(int n, NDArray like) {
         if (n != window * window) {
             throw new IllegalArgumentException("attention made for " + window + "x" + window + " windows got " + n
                     + " tokens");
         }
-        float[] select = new float[n * n * offsets];
-        for (int i = 0; i < n * n; i++) {
-            select[i * offsets + offsetOfPair[i]] = 1f;
-        }
         NDArray table = parameter("attention_biases").data();
-        NDArray sel = table.getManager().create(select, new Shape((long) n * n, offsets))
+        NDArray sel = like.getManager().create(selection, new Shape((long) n * n, offsets))
                 .toType(table.getDataType(), false);
         return sel.matMul(table.transpose(1, 0)).transpose(1, 0).reshape(heads, n, n);
     }

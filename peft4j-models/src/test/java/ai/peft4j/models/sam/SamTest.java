@@ -94,10 +94,41 @@ class SamTest {
     void relativeRows_resizeATableMadeForAnotherSizeLinearlyThenPickRowQMinusK() {
         // Five rows (made for size 3) resized to 3 rows (size 2): sources 1/3, 2, 11/3 give 1/3, 2, 11/3.
         NDArray table = manager.create(new float[] {0, 1, 2, 3, 4}, new Shape(5, 1));
-        NDArray rows = RelPosAttention.relativeRows(table, 2);
+        NDArray rows = RelPosAttention.relativeRows(table, 2, table);
         assertEquals(new Shape(2, 2, 1), rows.getShape());
         // (q, k) reads row q - k + 1: (0, 0) -> 2, (0, 1) -> 1/3, (1, 0) -> 11/3, (1, 1) -> 2.
         assertArrayEquals(new float[] {2f, 1 / 3f, 11 / 3f, 2f}, rows.toFloatArray(), 1e-6f);
+    }
+
+    /**
+     * A forward pass whose inputs live in a sub-manager (as a predictor's per-image manager) leaves every weight in
+     * the model's manager: closing the sub-manager frees the activations only, and the next pass gives the same
+     * masks.
+     */
+    @Test
+    void forwardInASubManager_leavesTheWeightsWhereTheyAre() {
+        Sam sam = new Sam(manager, SamConfig.fixture());
+        Sam mobile = Sam.mobileSam(manager, TinyVitConfig.fixture(), new SamConfig.Decoder(2, 8, 64, 3, 32, 4, 2, 1));
+        EfficientSam efficient = new EfficientSam(manager, EfficientSamConfig.fixture());
+        for (ai.peft4j.core.nn.Module model : List.of(sam, mobile, efficient)) {
+            model.eval();
+            float[] first = masks(model);
+            model.stateDict().forEach((k, v) -> assertTrue(!v.isReleased() && v.getManager() == manager, k));
+            assertArrayEquals(first, masks(model), 0f);
+        }
+    }
+
+    private float[] masks(ai.peft4j.core.nn.Module model) {
+        try (NDManager sub = manager.newSubManager()) {
+            NDArray points = sub.create(new float[] {45, 77}, new Shape(1, 1, 2));
+            NDArray labels = sub.create(new float[] {1}, new Shape(1, 1));
+            NDArray image = sub.full(new Shape(1, 3, 128, 128), 0.25f);
+            if (model instanceof EfficientSam e) {
+                return e.predict(e.encodeImage(image), points, labels, false).masks().toFloatArray();
+            }
+            Sam s = (Sam) model;
+            return s.predict(s.encodeImage(image), Prompts.points(points, labels), false).masks().toFloatArray();
+        }
     }
 
     @Test

@@ -1,6 +1,5 @@
 package ai.peft4j.models.sam;
 
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.peft4j.core.nn.Module;
@@ -17,10 +16,5 @@ public class Embedding extends Module {
 
     public Parameter weight() {
         return parameter("weight");
-    }
-
-    /** Row {@code i} as {@code [1, dim]}. */
-    public NDArray row(int i) {
-        return weight().data().get(i + ":" + (i + 1));
     }
 }

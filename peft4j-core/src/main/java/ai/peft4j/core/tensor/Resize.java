@@ -70,6 +70,62 @@ public final class Resize {
         return bilinear(x, x.getShape().get(2) * factor, x.getShape().get(3) * factor, alignCorners);
     }
 
+    /**
+     * {@code F.interpolate(x, size=(height, width), mode='bicubic', align_corners=alignCorners)}: torch's cubic
+     * convolution (A = -0.75) over the four nearest input pixels per axis, indices clamped at the borders and no
+     * antialiasing, so shrinking samples rather than averages (SAM resizes its 64x64 position embedding this way).
+     * Computed as two matrix products, like the bilinear weights.
+     */
+    public static NDArray bicubic(NDArray x, long height, long width, boolean alignCorners) {
+        Shape s = x.getShape();
+        if (s.dimension() != 4) {
+            throw new IllegalArgumentException("bicubic resize expects an NCHW map, got shape " + s);
+        }
+        if (height < 1 || width < 1) {
+            throw new IllegalArgumentException("output size must be positive, got " + height + "x" + width);
+        }
+        if (s.get(2) == height && s.get(3) == width) {
+            return x;
+        }
+        NDArray rows = cubicWeights(x, s.get(2), height, alignCorners);
+        NDArray colsT = cubicWeights(x, s.get(3), width, alignCorners).transpose();
+        return rows.matMul(x.matMul(colsT));
+    }
+
+    private static NDArray cubicWeights(NDArray like, long in, long out, boolean alignCorners) {
+        float[] w = WEIGHTS.computeIfAbsent("cubic:" + in + ":" + out + ":" + alignCorners,
+                k -> bicubicWeights((int) in, (int) out, alignCorners));
+        return like.getManager().create(w, new Shape(out, in)).toType(like.getDataType(), false);
+    }
+
+    /** Torch's {@code upsample_bicubic2d} rule (source index without clamping, then four clamped taps), row-major. */
+    static float[] bicubicWeights(int in, int out, boolean alignCorners) {
+        final float a = -0.75f;
+        float[] w = new float[out * in];
+        float scale = alignCorners ? (out > 1 ? (float) (in - 1) / (out - 1) : 0f) : (float) in / out;
+        for (int i = 0; i < out; i++) {
+            float src = alignCorners ? scale * i : scale * (i + 0.5f) - 0.5f;
+            int i0 = Math.min((int) Math.floor(src), in - 1);
+            float t = Math.min(Math.max(src - i0, 0f), 1f);
+            float[] c = {
+                cubicFar(t + 1f, a), cubicNear(t, a), cubicNear(1f - t, a), cubicFar(2f - t, a)
+            };
+            for (int j = 0; j < 4; j++) {
+                int idx = Math.max(Math.min(i0 - 1 + j, in - 1), 0);
+                w[i * in + idx] += c[j];
+            }
+        }
+        return w;
+    }
+
+    private static float cubicNear(float x, float a) {
+        return ((a + 2) * x - (a + 3)) * x * x + 1;
+    }
+
+    private static float cubicFar(float x, float a) {
+        return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a;
+    }
+
     /** The {@code [out, in]} matrix whose row {@code i} holds the weights output pixel {@code i} gives the input. */
     private static NDArray weights(NDArray like, long in, long out, boolean alignCorners) {
         float[] w = WEIGHTS.computeIfAbsent(in + ":" + out + ":" + alignCorners,

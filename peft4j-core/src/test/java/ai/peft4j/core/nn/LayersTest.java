@@ -122,4 +122,38 @@ class LayersTest {
         assertArrayEquals(new float[] {0, 0.25f, 0.75f, 1}, new UpsampleBilinear(2, false).forward(x).get(0, 0, 0)
                 .toFloatArray(), 1e-6f);
     }
+
+    @Test
+    void layerNorm2d_normalisesEachPixelOverChannelsThenScalesPerChannel() {
+        LayerNorm2d ln = new LayerNorm2d(manager, 2);
+        ln.parameter("weight").replace(manager.create(new float[] {1f, 2f}));
+        ln.parameter("bias").replace(manager.create(new float[] {0f, 0.5f}));
+        // Pixel 0 holds channels (1, 3): mean 2, biased var 1; pixel 1 holds (5, 5): var 0, so both become 0.
+        NDArray y = ln.forward(manager.create(new float[] {1, 5, 3, 5}, new Shape(1, 2, 1, 2)));
+        double sd = Math.sqrt(1 + 1e-6);
+        assertArrayEquals(new float[] {(float) (-1 / sd), 0f, (float) (2 / sd + 0.5), 0.5f}, y.toFloatArray(),
+                1e-6f);
+    }
+
+    @Test
+    void convTranspose2d_spreadsEachPixelOverAStrideTwoBlock() {
+        ConvTranspose2d up = new ConvTranspose2d(manager, 2, 1, 2, 2, true);
+        // Weight [in 2, out 1, 2, 2]: channel 0 paints (1 2 / 3 4), channel 1 paints (10 20 / 30 40).
+        up.weight().replace(manager.create(new float[] {1, 2, 3, 4, 10, 20, 30, 40}, new Shape(2, 1, 2, 2)));
+        up.bias().replace(manager.create(new float[] {0.5f}));
+        // Input 1x2 pixels: channel 0 = (1, 2), channel 1 = (0, 1).
+        NDArray y = up.forward(manager.create(new float[] {1, 2, 0, 1}, new Shape(1, 2, 1, 2)));
+        assertEquals(new Shape(1, 1, 2, 4), y.getShape());
+        // Pixel 0 gives 1 * (1 2 / 3 4); pixel 1 gives 2 * (1 2 / 3 4) + 1 * (10 20 / 30 40); plus the bias.
+        assertArrayEquals(new float[] {1.5f, 2.5f, 12.5f, 24.5f, 3.5f, 4.5f, 36.5f, 48.5f}, y.toFloatArray(),
+                1e-6f);
+    }
+
+    @Test
+    void convTranspose2d_refusesOverlappingKernelsItCannotCompute() {
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> new ConvTranspose2d(manager, 4, 2, 3, 2, true));
+        assertEquals("ConvTranspose2d supports stride equal to the kernel only, got kernel 3 and stride 2",
+                e.getMessage());
+    }
 }

@@ -108,4 +108,25 @@ class ResizeTest {
         assertThrows(IllegalArgumentException.class, () -> Resize.bilinear(manager.zeros(new Shape(2, 2)), 3, 3,
                 true));
     }
+
+    @Test
+    void bicubic_4to2_mixesFourClampedTapsWithTorchCoefficients() {
+        NDArray x = manager.create(new float[] {1, 2, 4, 8}, new Shape(1, 1, 1, 4));
+        // Sources 0.5 and 2.5 sit halfway between taps: weights (-0.09375, 0.59375, 0.59375, -0.09375) at A = -0.75,
+        // over pixels (0, 0, 1, 2) (index -1 clamped) and (1, 2, 3, 3) (index 4 clamped).
+        NDArray y = Resize.bicubic(x, 1, 2, false);
+        assertArrayEquals(new float[] {1.3125f, 6.1875f}, y.toFloatArray(), 1e-6f);
+    }
+
+    @Test
+    void bicubic_alignCorners_keepsTheCornersAndIsExactOnLines() {
+        NDArray x = manager.create(new float[] {0, 3, 6, 9}, new Shape(1, 1, 1, 4));
+        // A cubic convolution reproduces linear data away from clamped borders; the ends are the corners.
+        NDArray y = Resize.bicubic(x, 1, 3, true);
+        float[] v = y.toFloatArray();
+        assertEquals(0f, v[0], 1e-6f);
+        assertEquals(9f, v[2], 1e-6f);
+        // Middle sample at 1.5 between 3 and 6: (-0.09375 * 0 + 0.59375 * 3 + 0.59375 * 6 - 0.09375 * 9).
+        assertEquals(4.5f, v[1], 1e-6f);
+    }
 }

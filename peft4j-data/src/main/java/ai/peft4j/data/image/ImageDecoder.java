@@ -76,6 +76,14 @@ public final class ImageDecoder {
         } catch (IOException e) {
             throw new DataException(file, "cannot be read: " + e.getMessage(), e);
         }
+        return probe(bytes, file, maxPixels());
+    }
+
+    /**
+     * As {@link #probe(Path)}, for an image held in memory (an upload), refused above {@code maxPixels} before its
+     * pixels are decoded, as a service with its own limit needs; {@code file} names it in errors.
+     */
+    public static int[] probe(byte[] bytes, Path file, long maxPixels) {
         if (bytes.length == 0) {
             throw new DataException(file, "file is empty");
         }
@@ -87,7 +95,7 @@ public final class ImageDecoder {
                     reader.setInput(in, true, true);
                     String format = reader.getFormatName().toLowerCase(Locale.ROOT);
                     int[] size = {reader.getWidth(0), reader.getHeight(0)};
-                    checkSize(file, size[0], size[1]);
+                    checkSize(file, size[0], size[1], maxPixels);
                     boolean complete = format.equals("jpeg") ? endsWithJpegEnd(bytes)
                             : format.equals("png") && endsWithPngEnd(bytes);
                     if (complete) {
@@ -125,8 +133,15 @@ public final class ImageDecoder {
     }
 
     private static void checkSize(Path file, int width, int height) {
+        checkSize(file, width, height, maxPixels());
+    }
+
+    private static void checkSize(Path file, int width, int height, long max) {
         long pixels = (long) width * height;
-        long max = maxPixels();
+        if (pixels > max && max != maxPixels()) {
+            throw new DataException(file, String.format(Locale.ROOT, "image is %dx%d (%,d pixels), more than the "
+                    + "limit of %,d pixels; send a smaller image", width, height, pixels, max));
+        }
         if (pixels > max) {
             throw new DataException(file, String.format(Locale.ROOT, "image is %dx%d (%,d pixels), more than the "
                     + "limit of %,d pixels (Pillow's decompression-bomb limit); shrink the image, or raise the limit "

@@ -79,6 +79,11 @@ public final class Predictor implements AutoCloseable {
         }
     }
 
+    /** Engine arrays this predictor holds between calls: none, unless a call leaked (a service watches this). */
+    public int liveArrays() {
+        return manager.getManagedArrays().size();
+    }
+
     @Override
     public void close() {
         manager.close();

@@ -98,7 +98,9 @@ public final class InspectionServer implements AutoCloseable {
                 }
                 error(ctx, e.status(), e.getMessage());
             });
-            c.routes.exception(HttpResponseException.class, (e, ctx) -> error(ctx, e.getStatus(), e.getMessage()));
+            c.routes.exception(HttpResponseException.class, (e, ctx) -> error(ctx, e.getStatus(),
+                    e.getStatus() == 404 ? "no such endpoint: " + ctx.method() + " " + ctx.path() + " (see "
+                    + "/openapi.json)" : e.getMessage()));
             c.routes.exception(Exception.class, (e, ctx) -> {
                 org.slf4j.LoggerFactory.getLogger(InspectionServer.class).error("request failed", e);
                 error(ctx, 500, "internal error: " + e);

@@ -146,6 +146,12 @@ final class InspectionEngine implements AutoCloseable {
         }
     }
 
+    /** Gives up a task: one still waiting leaves the queue at once, so it holds no place there. */
+    void cancel(Future<?> task) {
+        task.cancel(false);
+        worker.purge();
+    }
+
     int queueDepth() {
         return worker.getQueue().size();
     }

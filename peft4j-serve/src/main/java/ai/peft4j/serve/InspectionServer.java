@@ -404,7 +404,7 @@ public final class InspectionServer implements AutoCloseable {
         try {
             return f.get(settings.timeoutMs(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
-            f.cancel(false);
+            engine.cancel(f);
             throw new ApiException(504, "no answer within " + settings.timeoutMs() + " ms (timeout_ms) for line '"
                     + line + "'; the service is overloaded or the images are large");
         } catch (CancellationException e) {

@@ -105,13 +105,22 @@ final class ServiceFixture {
 
     /** What {@code predict --adapter} gives for {@code image} on line {@code line}: the offline class map. */
     int[] offlineMask(String line, RgbImage image) throws IOException {
+        return offlineMasks(line, List.of(image)).get(0);
+    }
+
+    /** The offline class maps of {@code images} on line {@code line}, from a model of their own. */
+    List<int[]> offlineMasks(String line, List<RgbImage> images) throws IOException {
         try (NDManager m = EngineSetup.newManager()) {
             Module model = SegmentationNet.build(section(), 3, m);
             SegmentationNet.loadStrict(model, Weights.read(checkpoint, m));
             AdapterFiles.load(adapters.resolve(line), model, m);
             try (Predictor p = Predictor.builder().setModel(SegmentationNet.layer(model)).setInputSize(SIZE)
                     .build()) {
-                return p.predict(image).mask();
+                List<int[]> out = new java.util.ArrayList<>();
+                for (RgbImage image : images) {
+                    out.add(p.predict(image).mask());
+                }
+                return out;
             }
         }
     }

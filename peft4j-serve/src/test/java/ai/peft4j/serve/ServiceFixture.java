@@ -50,6 +50,7 @@ final class ServiceFixture {
         runFile = root.resolve("run.yaml");
         adapters = root.resolve("adapters");
         foreignAdapter = root.resolve("foreign/line-x");
+        Files.createDirectories(root);
         Files.writeString(runFile, """
                 model:
                   name: swin-att-unet

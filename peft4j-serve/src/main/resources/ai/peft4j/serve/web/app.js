@@ -72,8 +72,10 @@ function showLineInfo() {
 
 async function inspectOne(file, line) {
   const url = "/v1/inspect?png=base64&line=" + encodeURIComponent(line) + "&threshold=" + threshold();
-  const response = await fetch(url, { method: "POST", headers: { "Content-Type": file.type || "application/octet-stream" },
-    body: file });
+  // Multipart, so that the service names the file in what it says about it.
+  const form = new FormData();
+  form.append("file", file, file.name);
+  const response = await fetch(url, { method: "POST", body: form });
   if (!response.ok) {
     const message = await errorText(response);
     const retry = response.headers.get("Retry-After");
@@ -98,6 +100,15 @@ async function inspect(files) {
     results.push(await inspectOne(f, line));
   }
   state.results = results;
+  // The slider reaches the largest image's whole area, so any threshold the verdict could need is on it.
+  const slider = el("threshold");
+  for (const r of results) {
+    if (!r.refused) {
+      for (const img of r.body.images) {
+        slider.max = Math.max(Number(slider.max), img.width * img.height);
+      }
+    }
+  }
   const refused = results.filter((r) => r.refused).length;
   setStatus(refused ? refused + " of " + results.length + " refused (see below)" : "Done: " + results.length +
     " inspected on " + line, refused ? "error" : "");

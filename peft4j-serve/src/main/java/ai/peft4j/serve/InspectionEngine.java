@@ -118,11 +118,13 @@ final class InspectionEngine implements AutoCloseable {
                         warnings.add(dir + ": skipped, '" + name + "' is not a plain line name");
                         continue;
                     }
-                    if (!Files.isRegularFile(dir.resolve(AdapterFiles.CONFIG))) {
+                    Path adapter = adapterIn(dir);
+                    if (adapter == null) {
+                        warnings.add(dir + ": skipped, no " + AdapterFiles.CONFIG + " in it or in its adapter/");
                         continue;
                     }
                     try {
-                        e.call(() -> e.loadLine(name, dir)).get();
+                        e.call(() -> e.loadLine(name, adapter)).get();
                     } catch (java.util.concurrent.ExecutionException ex) {
                         warnings.add(ex.getCause().getMessage() + " (line '" + name + "' skipped)");
                     }
@@ -134,6 +136,19 @@ final class InspectionEngine implements AutoCloseable {
             e.close();
             throw ex;
         }
+    }
+
+    /**
+     * The adapter directory of a line's folder: the folder itself, or its {@code adapter/} as a finetune run
+     * folder and the transfer benchmark's method folders hold it; null when neither is one.
+     */
+    static Path adapterIn(Path lineDir) {
+        for (Path d : new Path[] {lineDir, lineDir.resolve("adapter")}) {
+            if (Files.isRegularFile(d.resolve(AdapterFiles.CONFIG))) {
+                return d;
+            }
+        }
+        return null;
     }
 
     /** Runs {@code task} on the model worker; refused at once when the queue is full. */

@@ -233,10 +233,11 @@ public final class InspectionServer implements AutoCloseable {
         if (e.adapterRoot() == null) {
             throw new ApiException(409, "the service was started without an adapters folder (adapters: DIR)");
         }
-        Path dir = e.adapterRoot().resolve(name);
-        if (!Files.isDirectory(dir)) {
-            throw new ApiException(404, "no adapter folder '" + name + "' in " + e.adapterRoot() + "; upload one "
-                    + "with PUT /v1/lines/" + name + " (a zip of the adapter folder)");
+        Path dir = InspectionEngine.adapterIn(e.adapterRoot().resolve(name));
+        if (dir == null) {
+            throw new ApiException(404, "no adapter folder '" + name + "' in " + e.adapterRoot() + " (with "
+                    + "adapter_config.json in it or in its adapter/); upload one with PUT /v1/lines/" + name
+                    + " (a zip of the adapter folder)");
         }
         ProductLine line = await(e.call(() -> e.loadLine(name, dir)), ctx, name);
         json(ctx, 201, describe(line));

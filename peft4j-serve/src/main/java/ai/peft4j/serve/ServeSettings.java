@@ -20,7 +20,8 @@ import java.util.Map;
  * @param checkpoint the base model's weights (a {@code peft4j train} checkpoint)
  * @param config the run file that describes the base model (its model and data sections: architecture, input
  *     size, class names, palette)
- * @param adapters the folder of adapters, one sub-folder per product line, named for the line
+ * @param adapters the folder of adapters, one sub-folder per product line, named for the line: an adapter
+ *     directory, or a folder that holds one as {@code adapter/} (a finetune run, a transfer benchmark method)
  * @param host the address to bind: 127.0.0.1 unless the service is meant to be reached from other machines
  * @param port the TCP port; 0 picks a free one
  * @param queue requests waiting for the model at most; more are refused with 429

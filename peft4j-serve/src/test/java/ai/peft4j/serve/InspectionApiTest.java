@@ -47,9 +47,15 @@ class InspectionApiTest {
         ServeSettings s = fixture.settings();
         s = new ServeSettings(s.checkpoint(), s.config(), s.adapters(), null, 0, 8, 20_000L, 2_000_000L, 1_000_000L,
                 null, null, null);
-        server = InspectionServer.start(s, new ArrayList<>());
+        Files.createDirectories(fixture.adapters.resolve("not a line"));
+        Files.createDirectories(fixture.adapters.resolve("empty"));
+        List<String> warnings = new ArrayList<>();
+        server = InspectionServer.start(s, warnings);
         server.awaitReady();
         port = server.port();
+        assertEquals(List.of(fixture.adapters.resolve("empty") + ": skipped, no adapter_config.json in it or in its "
+                + "adapter/", fixture.adapters.resolve("not a line") + ": skipped, 'not a line' is not a plain line "
+                + "name"), warnings);
     }
 
     @AfterAll

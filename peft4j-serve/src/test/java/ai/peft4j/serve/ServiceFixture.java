@@ -68,7 +68,8 @@ final class ServiceFixture {
             Module base = SegmentationNet.build(section(), 3, m);
             SafetensorsFile.write(checkpoint, base.stateDict(), Map.of());
             adapter(base, adapters.resolve("line-a"), 11, m);
-            adapter(base, adapters.resolve("line-b"), 25, m);
+            // line-b as a finetune run folder holds it: in adapter/.
+            adapter(base, adapters.resolve("line-b").resolve("adapter"), 25, m);
             EngineSetup.seed(2);
             Module other = SegmentationNet.build(section(), 3, m);
             adapter(other, foreignAdapter, 13, m);
@@ -114,7 +115,7 @@ final class ServiceFixture {
         try (NDManager m = EngineSetup.newManager()) {
             Module model = SegmentationNet.build(section(), 3, m);
             SegmentationNet.loadStrict(model, Weights.read(checkpoint, m));
-            AdapterFiles.load(adapters.resolve(line), model, m);
+            AdapterFiles.load(InspectionEngine.adapterIn(adapters.resolve(line)), model, m);
             try (Predictor p = Predictor.builder().setModel(SegmentationNet.layer(model)).setInputSize(SIZE)
                     .build()) {
                 List<int[]> out = new java.util.ArrayList<>();

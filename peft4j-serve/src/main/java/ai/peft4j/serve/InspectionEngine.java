@@ -42,6 +42,9 @@ import java.util.stream.Stream;
  * attaches modules and hooks, no weights are copied). Every model change (load, unload) runs on the same worker.
  */
 final class InspectionEngine implements AutoCloseable {
+    /** Images per forward pass: a request's batch in passes of this many bounds the activations' memory. */
+    static final int BATCH = 8;
+
     private final NDManager manager;
     private final Module model;
     private final AdapterSet adapters;
@@ -237,8 +240,9 @@ final class InspectionEngine implements AutoCloseable {
     }
 
     /**
-     * On the worker: the images through line {@code name}'s adapter. Each image is predicted alone: the predictor
-     * letterboxes and crops per image, and its tensors live in a per-call manager closed before it returns.
+     * On the worker: the images through line {@code name}'s adapter, up to {@link #BATCH} in one forward pass
+     * (each letterboxed, cropped and resized back on its own); the tensors of a pass live in a per-call manager
+     * closed before it returns.
      *
      * @return the inspections and the adapter switch time in milliseconds
      */
@@ -253,13 +257,16 @@ final class InspectionEngine implements AutoCloseable {
         model.eval();
         double switchMs = (System.nanoTime() - t0) / 1e6;
         switchSeconds.accept(switchMs / 1000);
+        List<Prediction> predictions = new ArrayList<>();
+        for (int from = 0; from < images.size(); from += BATCH) {
+            predictions.addAll(predictor.predictAll(images.subList(from, Math.min(images.size(), from + BATCH))));
+        }
         List<Inspection> out = new ArrayList<>();
         for (int i = 0; i < images.size(); i++) {
-            RgbImage img = images.get(i);
-            Prediction p = predictor.predict(img);
+            Prediction p = predictions.get(i);
             FrameStats stats = FrameStats.of(i, imageNames.get(i), 0, new ClassMap(p.width(), p.height(), p.mask()),
                     line.classes());
-            out.add(new Inspection(imageNames.get(i), img, p.mask(), stats));
+            out.add(new Inspection(imageNames.get(i), images.get(i), p.mask(), stats));
         }
         return new Result(line, out, switchMs);
     }

@@ -162,19 +162,28 @@ class InspectionApiTest {
     }
 
     @Test
-    void multipart_inspectsEveryImage() throws Exception {
+    void multipart_inspectsEveryImageInOnePass() throws Exception {
         String boundary = "peft4jBoundary";
         ByteArrayOutputStream body = new ByteArrayOutputStream();
+        List<ai.peft4j.data.image.RgbImage> images = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
             body.write(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"img" + i
                     + ".png\"\r\nContent-Type: image/png\r\n\r\n").getBytes(StandardCharsets.UTF_8));
-            body.write(ServiceFixture.noisePng(20 + i, 24, 10 + i));
+            byte[] png = ServiceFixture.noisePng(20 + i, 24, 10 + i);
+            images.add(ServiceFixture.decode(png));
+            body.write(png);
             body.write("\r\n".getBytes(StandardCharsets.UTF_8));
         }
         body.write(("--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
-        JsonNode r = json(send(postImage(port, "/v1/inspect?line=line-a", body.toByteArray(),
+        JsonNode r = json(send(postImage(port, "/v1/inspect?png=base64&line=line-a", body.toByteArray(),
                 "multipart/form-data; boundary=" + boundary)));
         assertEquals(3, r.path("images").size(), r.toString());
+        // One forward pass for the three, each map the one predicted for its image alone.
+        List<int[]> offline = fixture.offlineMasks("line-a", images);
+        for (int i = 0; i < 3; i++) {
+            assertArrayEquals(offline.get(i), ServiceFixture.indexPng(Base64.getDecoder().decode(r.path("images")
+                    .get(i).path("mask_png").asText())), "image " + i);
+        }
         assertEquals("img2.png", r.path("images").get(2).path("name").asText());
         assertEquals(22, r.path("images").get(2).path("width").asInt());
     }

@@ -4,7 +4,9 @@ import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.IOException;
@@ -110,7 +112,7 @@ public record ServeSettings(Path checkpoint, Path config, Path adapters, String 
         }
         flags.forEach((k, v) -> {
             if (v != null) {
-                tree.putPOJO(k, v.toString());
+                tree.put(k, v.toString());
             }
         });
         String where = file == null ? "serve settings" : file.toString();
@@ -120,6 +122,15 @@ public record ServeSettings(Path checkpoint, Path config, Path adapters, String 
             throw new IllegalArgumentException(where + ": unknown key '" + e.getPropertyName() + "' (known: "
                     + "checkpoint, config, adapters, host, port, queue, timeout_ms, max_request_bytes, "
                     + "max_adapter_bytes, max_pixels, threshold, token_file)");
+        } catch (ValueInstantiationException e) {
+            // A value out of range, said by the constructor above.
+            throw e.getCause() instanceof IllegalArgumentException c ? c
+                    : new IllegalArgumentException(where + ": " + e.getOriginalMessage());
+        } catch (InvalidFormatException e) {
+            String key = e.getPath().isEmpty() ? "?" : e.getPath().get(0).getFieldName();
+            throw new IllegalArgumentException(where + ": " + key + ": '" + e.getValue() + "' is not a "
+                    + (Number.class.isAssignableFrom(e.getTargetType()) ? "whole number" : e.getTargetType()
+                    .getSimpleName()));
         } catch (JacksonException e) {
             throw new IllegalArgumentException(where + ": " + e.getOriginalMessage());
         }

@@ -183,6 +183,17 @@ class ServiceLifecycleTest {
         assertEquals(2, missing.code(), missing.err());
         assertEquals("error: " + tmp.resolve("missing.safetensors") + ": weights file not found",
                 missing.err().strip());
+        // Options win over the file, and name paths from the working folder.
+        Path flagged = tmp.resolve("flagged.safetensors");
+        Run override = cli("serve", "--settings", settings.toString(), "--checkpoint", flagged.toString(), "--port",
+                "0");
+        assertEquals(2, override.code(), override.err());
+        assertEquals("error: " + flagged + ": weights file not found", override.err().strip());
+        Run badPort = cli("serve", "--settings", settings.toString(), "--port", "70000");
+        assertEquals("error: port must be 0 to 65535, got 70000", badPort.err().strip());
+        Files.writeString(settings, "checkpoint: missing.safetensors\nqueue: many\n");
+        Run badQueue = cli("serve", "--settings", settings.toString());
+        assertEquals("error: " + settings + ": queue: 'many' is not a whole number", badQueue.err().strip());
         assertTrue(Files.isRegularFile(f.runFile));
     }
 }

@@ -60,7 +60,10 @@ public final class AdapterSet {
         return a;
     }
 
-    /** Takes the adapter {@code name} off the base for good (the base runs alone if it was active). */
+    /**
+     * Takes the adapter {@code name} off the base for good and frees its arrays (the base runs alone if it was
+     * active).
+     */
     public void remove(String name) {
         Attachment a = adapters.get(name);
         if (a == null) {
@@ -70,6 +73,7 @@ public final class AdapterSet {
             deactivateAll();
         }
         adapters.remove(name);
+        a.close();
     }
 
     /** Makes {@code name} the active adapter. */

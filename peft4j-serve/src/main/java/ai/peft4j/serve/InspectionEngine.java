@@ -56,7 +56,6 @@ final class InspectionEngine implements AutoCloseable {
     private final Path adapterRoot;
     private final ThreadPoolExecutor worker;
     private final Map<String, ProductLine> lines = new ConcurrentHashMap<>();
-    private final Map<String, NDManager> lineManagers = new ConcurrentHashMap<>();
     private final DoubleConsumer switchSeconds;
 
     private InspectionEngine(ServeSettings s, RunConfig run, DoubleConsumer switchSeconds) throws IOException {
@@ -206,20 +205,16 @@ final class InspectionEngine implements AutoCloseable {
                     + "/v1/lines/" + name + ")");
         }
         long t0 = System.nanoTime();
-        NDManager own = manager.newSubManager();
         Attachment a;
-        try {
-            a = adapters.load(name, dir, own, AdapterFiles.LoadOptions.defaults());
-        } catch (IOException | RuntimeException e) {
-            own.close();
-            throw e;
+        // The file's tensors are copied into the adapter's parameters: they go with this manager.
+        try (NDManager file = manager.newSubManager()) {
+            a = adapters.load(name, dir, file, AdapterFiles.LoadOptions.defaults());
         }
         long trainable = model.trainableParameterCount();
         int classes = a.method() instanceof SegmenterMethod sm && sm.classes() > 0 ? sm.classes() : baseClasses;
         List<String> names = classes == baseClasses ? classNames : numbered(classes);
         ProductLine line = new ProductLine(name, a.method().name(), trainable, a.baseFingerprint(), names,
                 (System.nanoTime() - t0) / 1e6);
-        lineManagers.put(name, own);
         lines.put(name, line);
         return line;
     }
@@ -232,10 +227,6 @@ final class InspectionEngine implements AutoCloseable {
                     + ")");
         }
         adapters.remove(name);
-        NDManager own = lineManagers.remove(name);
-        if (own != null) {
-            own.close();
-        }
         return line;
     }
 

@@ -258,6 +258,7 @@ class InspectionApiTest {
         assertError(400, "not a plain name", put("..", adapterZip(fixture.adapters.resolve("line-a"), "")));
 
         // A copy of line-a under a new name: loaded, inspected as line-a is, unloaded.
+        int arrays = server.engine().liveArrays();
         HttpResponse<String> up = put("line-c", adapterZip(fixture.adapters.resolve("line-a"), "x/"));
         assertEquals(201, up.statusCode(), up.body());
         assertTrue(Files.isRegularFile(fixture.adapters.resolve("line-c/adapter_model.safetensors")));
@@ -279,6 +280,7 @@ class InspectionApiTest {
         assertError(404, "no adapter folder 'line-q'", send(request(port, "/v1/lines/line-q").POST(
                 HttpRequest.BodyPublishers.noBody())));
         assertEquals(200, send(request(port, "/v1/lines/line-c").DELETE()).statusCode());
+        assertEquals(arrays, server.engine().liveArrays(), "engine arrays after two loads and unloads");
         assertNotEquals(0, listing().size());
     }
 

@@ -320,6 +320,9 @@ public final class InspectionServer implements AutoCloseable {
         } catch (ApiException ex) {
             status = ex.status();
             throw ex;
+        } catch (HttpResponseException ex) {
+            status = ex.getStatus();
+            throw ex;
         } finally {
             metrics.request(png ? "inspect.png" : "inspect", lineName, status);
         }

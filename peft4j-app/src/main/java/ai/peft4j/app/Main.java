@@ -42,6 +42,16 @@ public final class Main implements Runnable {
 
     /** Runs a command line and returns its exit code (used by tests). */
     public static int run(String... args) {
+        return run(new Object[0], args);
+    }
+
+    /**
+     * Runs a command line with more subcommands than this module's own: integrations in modules above this one
+     * (the HTTP service) add theirs, since this module cannot depend on them.
+     *
+     * @param extra picocli command objects, registered under their {@code @Command} names
+     */
+    public static int run(Object[] extra, String... args) {
         EngineSetup.configureOffline();
         for (String a : args) {
             if ("-v".equals(a) || "--verbose".equals(a)) {
@@ -49,6 +59,9 @@ public final class Main implements Runnable {
             }
         }
         CommandLine cli = new CommandLine(new Main());
+        for (Object command : extra) {
+            cli.addSubcommand(command);
+        }
         cli.setExecutionExceptionHandler(Main::handle);
         try {
             return cli.execute(args);

@@ -345,6 +345,34 @@ public final class Attachment {
     }
 
     /**
+     * Frees the engine memory of an inactive adapter that will not be used again: the arrays of the modules and
+     * parameters it added or swapped in, and the values it keeps for the base parameters it trains. A service that
+     * unloads adapters calls this, or each load would leave them behind. The base model is untouched.
+     */
+    public void close() {
+        if (active) {
+            throw new IllegalStateException("adapter " + method.name() + " is active: deactivate it before closing");
+        }
+        for (Added a : added) {
+            a.module.namedParameters().values().forEach(p -> p.data().close());
+            a.module.namedBuffers().values().forEach(b -> b.data().close());
+        }
+        for (AddedParameter p : addedParameters) {
+            p.parameter.data().close();
+        }
+        for (Swapped s : swapped) {
+            // Only its own parameters: a swapped-in module may hold the base's modules too (block expansion).
+            s.mine.namedParameters().forEach((k, p) -> {
+                if (s.own.test(k)) {
+                    p.data().close();
+                }
+            });
+        }
+        parked.values().forEach(NDArray::close);
+        parked.clear();
+    }
+
+    /**
      * The last step of the attach template: holds the base's BatchNorm layers in eval mode or takes over their
      * statistics, keeps a copy of the base values the adapter will change, and freezes the rest.
      */

@@ -150,6 +150,24 @@ class ImageDecoderTest {
     }
 
     @Test
+    void probeOfBytes_refusesAboveTheCallersLimitFromTheHeader() throws Exception {
+        Path source = Path.of("upload.png");
+        byte[] bomb = pngHeader(5000, 4000);
+        assertEquals("upload.png: image is 5000x4000 (20,000,000 pixels), more than the limit of 1,000,000 pixels; "
+                + "send a smaller image", assertThrows(DataException.class, () -> ImageDecoder.probe(bomb, source,
+                1_000_000)).getMessage());
+        // Above the default limit, the message says how to raise it.
+        assertTrue(assertThrows(DataException.class, () -> ImageDecoder.probe(pngHeader(60000, 60000), source,
+                ImageDecoder.maxPixels())).getMessage().contains("-Dpeft4j.maxImagePixels=N"));
+        Path small = dir.resolve("small.png");
+        ImageEncoder.writePng(TestImages.gradient(40, 30), small);
+        byte[] bytes = Files.readAllBytes(small);
+        assertArrayEquals(new int[] {40, 30}, ImageDecoder.probe(bytes, source, 1200));
+        assertTrue(assertThrows(DataException.class, () -> ImageDecoder.probe(bytes, source, 1199)).getMessage()
+                .contains("image is 40x30 (1,200 pixels), more than the limit of 1,199 pixels"));
+    }
+
+    @Test
     void probe_readsSizesAndRefusesExactlyWhatDecodingRefuses() throws Exception {
         Path jpeg = dir.resolve("ok.jpg");
         TestImages.jpeg(jpeg, 64, 48);

@@ -242,7 +242,7 @@ public final class Trainer {
         try (NDManager m = data.newSubManager(); NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
             NDArray x = images(m, batch);
-            NDArray y = masks(m, batch);
+            NDArray y = objective.labels(m, batch);
             double value;
             try (GradientCollector gc = EngineSetup.engine().newGradientCollector()) {
                 NDArray l = objective.loss(x, y);
@@ -285,7 +285,9 @@ public final class Trainer {
                 try (NDManager m = data.newSubManager(); NDScope scope = new NDScope()) {
                     scope.suppressNotUsedWarning();
                     NDArray logits = objective.logits(images(m, batch));
-                    lossSum += loss.compute(logits, masks(m, batch)).getFloat();
+                    NDArray labels = objective.labels(m, batch);
+                    NDArray own = objective.validationLoss(logits, labels);
+                    lossSum += (own != null ? own : loss.compute(logits, labels)).getFloat();
                     n++;
                     int[] pred = logits.argMax(1).toType(DataType.INT32, false).toIntArray();
                     cm.add(batch.masks(), pred);
@@ -344,10 +346,6 @@ public final class Trainer {
 
     private static NDArray images(NDManager m, Batch b) {
         return m.create(b.images(), new Shape(b.size(), 3, b.height(), b.width()));
-    }
-
-    private static NDArray masks(NDManager m, Batch b) {
-        return m.create(b.masks(), new Shape(b.size(), b.height(), b.width()));
     }
 
     private static void closeQuietly(AutoCloseable c) {

@@ -109,6 +109,9 @@ final class FinetuneCommand implements Callable<Integer> {
             throw new IllegalArgumentException("no base model: give --base CKPT or model.init in the run file");
         }
         PrintStream console = new PrintStream(System.out, true, StandardCharsets.UTF_8);
+        if (c.classifies()) {
+            return ClassificationRuns.finetune(rc, console);
+        }
         ImageDataset train = RunData.open(c.data(), c.data().trainSplit());
         ImageDataset val = c.data().valSplit().isEmpty() ? null : RunData.open(c.data(), c.data().valSplit());
         RunData.requireReadable(train, val);

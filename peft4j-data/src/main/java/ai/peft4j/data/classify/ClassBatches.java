@@ -19,10 +19,11 @@ public final class ClassBatches {
     private final ClassificationTransform transform;
     private final int batch;
     private final boolean training;
+    private final boolean augment;
     private final long seed;
 
     private ClassBatches(LabelledImages images, ClassificationTransform transform, int batch, boolean training,
-            long seed) {
+            boolean augment, long seed) {
         if (batch < 1) {
             throw new IllegalArgumentException("batch size must be positive, got " + batch);
         }
@@ -30,19 +31,22 @@ public final class ClassBatches {
         this.transform = transform;
         this.batch = batch;
         this.training = training;
+        this.augment = augment;
         this.seed = seed;
     }
 
-    public static ClassBatches training(LabelledImages images, ClassificationTransform t, int batch, long seed) {
+    /** Shuffled batches; {@code augment} false gives the test view of each image. */
+    public static ClassBatches training(LabelledImages images, ClassificationTransform t, int batch, boolean augment,
+            long seed) {
         if (images.size() < batch) {
             throw new IllegalArgumentException(images.name() + ": " + images.size() + " training images, fewer than "
                     + "one batch of " + batch + " (training drops the last partial batch); lower training.batch");
         }
-        return new ClassBatches(images, t, batch, true, seed);
+        return new ClassBatches(images, t, batch, true, augment, seed);
     }
 
     public static ClassBatches evaluation(LabelledImages images, ClassificationTransform t, int batch) {
-        return new ClassBatches(images, t, batch, false, 0);
+        return new ClassBatches(images, t, batch, false, false, 0);
     }
 
     public int batchesPerEpoch() {
@@ -89,7 +93,7 @@ public final class ClassBatches {
         List<String> ids = new ArrayList<>();
         for (int k = 0; k < picks.size(); k++) {
             LabelledImages.Item item = images.items().get(picks.get(k));
-            float[] view = training ? transform.train(images.read(picks.get(k)), random)
+            float[] view = augment ? transform.train(images.read(picks.get(k)), random)
                     : transform.test(images.read(picks.get(k)));
             System.arraycopy(view, 0, pixels, k * plane, plane);
             labels[k] = item.label();

@@ -109,8 +109,8 @@ class RunConfigFileTest {
         assertTrue(e.getMessage().startsWith("--set model.size=32: unknown key 'model.size'"), e.getMessage());
         IllegalArgumentException top = assertThrows(IllegalArgumentException.class,
                 () -> RunConfigFile.read(write("top.yaml", NEU + "outptu: x\n"), List.of()));
-        assertTrue(top.getMessage().contains("unknown key 'outptu' (known keys in the top level: data, method, "
-                + "model, output, training)"), top.getMessage());
+        assertTrue(top.getMessage().contains("unknown key 'outptu' (known keys in the top level: "
+                + "classification, data, method, model, output, task, training)"), top.getMessage());
     }
 
     @Test
@@ -122,7 +122,8 @@ class RunConfigFileTest {
                 + "whole number"), num.getMessage());
         IllegalArgumentException range = assertThrows(IllegalArgumentException.class,
                 () -> RunConfigFile.read(f, List.of(ConfigOverride.parse("data.layout=coco"))));
-        assertTrue(range.getMessage().contains("data.layout must be voc or folder, got 'coco'"), range.getMessage());
+        assertTrue(range.getMessage().contains("data.layout must be voc or folder (segmentation), "
+                + "image-folder or name-class (classification), got 'coco'"), range.getMessage());
         assertThrows(IllegalArgumentException.class, () -> ConfigOverride.parse("training.lr"));
         IllegalArgumentException missing = assertThrows(IllegalArgumentException.class,
                 () -> RunConfigFile.read(tmp.resolve("nope.yaml"), List.of()));

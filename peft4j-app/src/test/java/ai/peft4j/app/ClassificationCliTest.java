@@ -67,7 +67,10 @@ class ClassificationCliTest {
                 training:
                   epochs: 4
                   batch: 6
-                  lr: 1.0e-3
+                  optimizer: sgd
+                  momentum: 0.9
+                  schedule: cos-step
+                  lr: 0.01
                   val_every: 2
                   workers: 1
                 output: %s

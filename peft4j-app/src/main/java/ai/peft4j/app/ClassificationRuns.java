@@ -95,7 +95,13 @@ final class ClassificationRuns {
         return 0;
     }
 
-    static int finetune(RunConfigFile rc, PrintStream console) throws IOException {
+    /** Refuses to continue a run on another base than the one it started from (finetune's base.json). */
+    @FunctionalInterface
+    interface BaseCheck {
+        void check(Path out, Path baseFile, String fingerprint) throws IOException;
+    }
+
+    static int finetune(RunConfigFile rc, PrintStream console, BaseCheck baseCheck) throws IOException {
         RunConfig c = rc.config();
         LabelledImages train = open(c, c.data().trainSplit(), null);
         LabelledImages val = c.data().valSplit().isEmpty() ? null : open(c, c.data().valSplit(), train);
@@ -125,6 +131,7 @@ final class ClassificationRuns {
             try (RunFolderLock lock = RunFolderLock.take(out, console)) {
                 RunTraining.checkResumable(out, c, RunTraining.trainerConfig(c.training(), classes),
                         Set.of("model.init"));
+                baseCheck.check(out, w.file(), a.baseFingerprint());
                 rc.writeResolved(out, "finetune");
                 RunSummary.model(console, pm.name() + " " + MethodRegistry.toJson(pm.config()) + " on "
                         + ClassifierNet.describe(c.model(), classes) + " from " + w.file(), vit);

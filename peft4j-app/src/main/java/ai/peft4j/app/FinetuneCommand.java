@@ -110,7 +110,7 @@ final class FinetuneCommand implements Callable<Integer> {
         }
         PrintStream console = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         if (c.classifies()) {
-            return ClassificationRuns.finetune(rc, console);
+            return ClassificationRuns.finetune(rc, console, this::checkBase);
         }
         ImageDataset train = RunData.open(c.data(), c.data().trainSplit());
         ImageDataset val = c.data().valSplit().isEmpty() ? null : RunData.open(c.data(), c.data().valSplit());

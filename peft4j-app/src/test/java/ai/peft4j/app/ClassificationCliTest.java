@@ -93,6 +93,12 @@ class ClassificationCliTest {
         }
         assertEquals(5, Files.readAllLines(run.resolve("history.csv")).size(), "header and 4 epochs");
         assertTrue(Files.readString(run.resolve("config.yaml")).contains("task: classification"));
+        // The same command again continues from the last checkpoint, as segmentation runs do.
+        byte[] last = Files.readAllBytes(run.resolve("last.safetensors"));
+        CliRun again = CliRun.of("train", "--config", config.toString());
+        assertEquals(0, again.code(), again.err());
+        assertTrue(again.out().contains("Resuming " + run + " after epoch 4 of 4"), again.out());
+        assertArrayEquals(last, Files.readAllBytes(run.resolve("last.safetensors")));
 
         Path eval = tmp.resolve("eval");
         CliRun ev = CliRun.of("eval", "--config", config.toString(), "--checkpoint",

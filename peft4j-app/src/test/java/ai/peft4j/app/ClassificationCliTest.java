@@ -125,11 +125,13 @@ class ClassificationCliTest {
         assertEquals("ground_truth\\prediction,blue,green,red", matrix.get(0));
         assertTrue(Files.isRegularFile(eval.resolve("confusion_matrix.png")));
 
-        // LoRA on query and value of the trained model, then eval and predict with the adapter.
+        // LoRA on query and value of the trained model (with MixUp, CutMix and label smoothing), then eval and
+        // predict with the adapter.
         Path ft = tmp.resolve("runs/lora");
         CliRun fine = CliRun.of("finetune", "--config", config.toString(), "--base",
                 run.resolve("last.safetensors").toString(), "--method", "vit-lora", "--set", "method.options.r=4",
-                "--set", "training.epochs=1", "--set", "output=" + ft);
+                "--set", "training.epochs=1", "--set", "output=" + ft, "--set", "classification.mixup=0.8", "--set",
+                "classification.cutmix=1.0", "--set", "classification.label_smoothing=0.1");
         assertEquals(0, fine.code(), fine.err() + fine.out());
         assertTrue(fine.out().contains("vit-lora {\"r\":4,\"lora_alpha\":8.0,\"lora_dropout\":0.0}"), fine.out());
         // 6 blocks x 2 updates x (96 x 4 + 4 x 96), and the head 96 x 3 + 3.

@@ -10,11 +10,13 @@ import java.util.List;
  * @param minScale smallest share of the image area a random resized crop covers (published 0.08)
  * @param flip horizontal flips in training (published: yes)
  * @param labelSmoothing label smoothing of the soft targets (published 0)
+ * @param mixup MixUp's alpha, 0 for none (published 0)
+ * @param cutmix CutMix's alpha, 0 for none (published 0); with both, each batch takes one of them at random
  * @param newHead replace a base checkpoint's head when its class count is not the data's: a fresh head, zeroed so
  *     that it is the same at every load (peft-vit draws it at random)
  */
 public record ClassificationSection(List<Double> mean, List<Double> std, double minScale, boolean flip,
-        double labelSmoothing, boolean newHead) {
+        double labelSmoothing, double mixup, double cutmix, boolean newHead) {
     public ClassificationSection {
         mean = mean == null ? List.of(0.5, 0.5, 0.5) : List.copyOf(mean);
         std = std == null ? List.of(0.5, 0.5, 0.5) : List.copyOf(std);
@@ -29,6 +31,11 @@ public record ClassificationSection(List<Double> mean, List<Double> std, double 
         if (!(labelSmoothing >= 0 && labelSmoothing < 1)) {
             throw new SettingException("classification.label_smoothing", "classification.label_smoothing must be in "
                     + "[0, 1), got " + labelSmoothing);
+        }
+        if (mixup < 0 || cutmix < 0) {
+            throw new SettingException(mixup < 0 ? "classification.mixup" : "classification.cutmix", "classification"
+                    + (mixup < 0 ? ".mixup" : ".cutmix") + " is an alpha: 0 (off) or positive, got "
+                    + Math.min(mixup, cutmix));
         }
     }
 }

@@ -7,6 +7,7 @@ import ai.peft4j.data.classify.ClassBatches;
 import ai.peft4j.data.classify.ClassificationTransform;
 import ai.peft4j.data.classify.LabelledImages;
 import ai.peft4j.models.vit.VisionTransformer;
+import ai.peft4j.train.classify.BatchMixing;
 import ai.peft4j.train.classify.ClassificationObjective;
 import ai.peft4j.train.loop.BatchSource;
 import ai.peft4j.train.loop.Trainer;
@@ -39,7 +40,8 @@ public final class ClassifierTraining {
                 .setConfig(RunTraining.trainerConfig(c.training(), train.numClasses()))
                 .setOutputDir(out).optConsole(console).optClassNames(train.classNames())
                 .optObjective(new ClassificationObjective(ClassifierNet.layer(vit, c.classification()),
-                        train.numClasses(), c.classification().labelSmoothing()))
+                        train.numClasses(), c.classification().labelSmoothing(),
+                        new BatchMixing(c.classification().mixup(), c.classification().cutmix())))
                 .setTrainData(source(trainBatches));
         if (val != null) {
             b.optValidationData(source(ClassBatches.evaluation(val, t, c.training().batch())));

@@ -2,6 +2,7 @@ package ai.peft4j.train.classify;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -9,6 +10,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.peft4j.core.engine.EngineSetup;
 import ai.peft4j.data.Batch;
 import java.util.List;
+import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /** Soft-target cross-entropy on hand-computed values, and top-1/top-5 counting. */
@@ -55,5 +57,39 @@ class ClassificationObjectiveTest {
         assertEquals(0.75, s.topK());
         assertArrayEquals(new double[] {1, 0, 0, 0, 0, 0}, s.perClass());
         assertEquals(2, s.matrix().count(2, 0));
+    }
+
+    @Test
+    void mixup_blendsEachImageWithItsPartnerAndTheTargetsByTheSameLam() {
+        try (NDManager m = EngineSetup.newManager()) {
+            NDArray x = m.create(new float[] {0, 0, 0, 0, 1, 1, 1, 1}, new Shape(2, 1, 2, 2));
+            NDArray t = SoftTargetCrossEntropy.targets(m.create(new int[] {0, 1}), 2, 0);
+            double lam = BatchMixing.beta(0.8, new Random(5));
+            NDArray[] out = new BatchMixing(0.8, 0).apply(x, t, new Random(5));
+            // Image 0 takes (1 - lam) of image 1, which is all ones.
+            assertEquals(1 - lam, out[0].get(0).toFloatArray()[0], 1e-6);
+            assertArrayEquals(new float[] {(float) lam, (float) (1 - lam), (float) (1 - lam), (float) lam},
+                    out[1].toFloatArray(), 1e-6f);
+        }
+    }
+
+    @Test
+    void cutmix_pastesABoxOfThePartner_andItsAreaIsTheTargetShare() {
+        try (NDManager m = EngineSetup.newManager()) {
+            float[] pixels = new float[2 * 16 * 16];
+            java.util.Arrays.fill(pixels, 256, 512, 1f);
+            NDArray x = m.create(pixels, new Shape(2, 1, 16, 16));
+            NDArray t = SoftTargetCrossEntropy.targets(m.create(new int[] {0, 1}), 2, 0);
+            for (int seed = 0; seed < 5; seed++) {
+                NDArray[] out = new BatchMixing(0, 1).apply(x, t, new Random(seed));
+                float[] first = out[0].get(0).toFloatArray();
+                int pasted = 0;
+                for (float v : first) {
+                    assertTrue(v == 0f || v == 1f, "a pixel is the image's or its partner's");
+                    pasted += v == 1f ? 1 : 0;
+                }
+                assertEquals(pasted / 256.0, out[1].toFloatArray()[1], 1e-6, "seed " + seed);
+            }
+        }
     }
 }

@@ -4,8 +4,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 
 /**
- * timm's {@code SoftTargetCrossEntropy}, which peft-vit trains with: {@code mean_n sum_c -t[n, c] log_softmax(x)[n, c]},
- * and the targets of class ids with label smoothing {@code e}: {@code (1 - e) onehot + e / C}.
+ * timm's {@code SoftTargetCrossEntropy}, which peft-vit trains with:
+ * {@code mean_n sum_c -t[n, c] log_softmax(x)[n, c]}, and the targets of class ids with label smoothing {@code e}: {@code (1 - e) onehot + e / C}.
  */
 public final class SoftTargetCrossEntropy {
     private SoftTargetCrossEntropy() {}

@@ -89,7 +89,7 @@ final class ClassificationRuns {
                 }
                 printData(console, c, train, val);
                 TrainingResult r = ClassifierTraining.fit(vit, c, train, val, out, console);
-                RunSummary.result(console, r, out);
+                RunSummary.result(console, r, out, true);
             }
         }
         return 0;
@@ -145,7 +145,7 @@ final class ClassificationRuns {
                     vit.loadStateDict(Checkpoint.read(r.bestCheckpoint(), m).modelState(), true);
                     AdapterFiles.save(a, out.resolve("adapter-best"));
                 }
-                RunSummary.result(console, r, out);
+                RunSummary.result(console, r, out, true);
                 console.printf(Locale.ROOT, "Adapter   %s%s%n", out.resolve("adapter"),
                         r.bestCheckpoint() == null ? "" : ", best epoch's: " + out.resolve("adapter-best"));
             }

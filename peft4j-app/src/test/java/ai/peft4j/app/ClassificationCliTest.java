@@ -92,6 +92,8 @@ class ClassificationCliTest {
             assertTrue(Files.isRegularFile(run.resolve(f)), f + " missing; " + train.out());
         }
         assertEquals(5, Files.readAllLines(run.resolve("history.csv")).size(), "header and 4 epochs");
+        assertTrue(train.out().contains("Best      epoch "), train.out());
+        assertTrue(train.out().contains(", validation top-1 "), train.out());
         assertTrue(Files.readString(run.resolve("config.yaml")).contains("task: classification"));
         // The same command again continues from the last checkpoint, as segmentation runs do.
         byte[] last = Files.readAllBytes(run.resolve("last.safetensors"));

@@ -102,6 +102,9 @@ final class EvalCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--tile-batch must be at least 1, got " + tileBatch);
         }
         PrintStream console = new PrintStream(System.out, true, StandardCharsets.UTF_8);
+        if (c.classifies()) {
+            return ClassificationRuns.eval(c, checkpoint, adapter, forceBase, out, split, console);
+        }
         ImageDataset test = RunData.open(c.data(), split != null ? split : c.data().testSplit());
         Path dir = out != null ? out : Path.of(c.output()).resolve("eval");
         Palette palette = RunData.palette(c.data());

@@ -112,10 +112,18 @@ final class PredictCommand implements Callable<Integer> {
         if (streams > 1) {
             throw new IllegalArgumentException("give one of --video, --mjpeg and --camera");
         }
+        if (streams == 1 && c.classifies()) {
+            throw new IllegalArgumentException("a classification run predicts images, not --video, --mjpeg or "
+                    + "--camera streams");
+        }
         if (streams == 1) {
             return predictStream(c);
         }
         List<Path> images = images(inputs);
+        if (c.classifies()) {
+            return ClassificationRuns.predict(c, images, checkpoint, adapter, forceBase, out,
+                    new PrintStream(System.out, true, StandardCharsets.UTF_8));
+        }
         // Output names come from input file names; every one stays in its folder and replaces no input (--out may
         // be the images' own folder, or hold them in masks/).
         List<Path> read = new ArrayList<>(images);

@@ -21,6 +21,7 @@ import ai.peft4j.train.report.ProgressBar;
 import ai.peft4j.train.report.TrainingCurves;
 import ai.peft4j.train.report.TrainingLog;
 import ai.peft4j.train.schedule.LearningRateSchedule;
+import ai.peft4j.train.schedule.StepWarmupCosine;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -135,6 +136,13 @@ public final class Trainer {
             p.attachGradient();
         }
         LearningRateSchedule schedule = config.schedule(config.epochs());
+        int perEpoch = trainData.batchesPerEpoch();
+        if (config.perStepSchedule() && perEpoch < 1) {
+            throw new IllegalStateException("schedule cos-step needs the number of batches per epoch, which this "
+                    + "training data does not say");
+        }
+        StepWarmupCosine perStep = config.perStepSchedule()
+                ? StepWarmupCosine.over(config.learningRate(), (long) perEpoch * config.epochs()) : null;
         List<EpochRecord> history = new ArrayList<>();
         int start = 0;
         int bestEpoch = 0;
@@ -165,7 +173,9 @@ public final class Trainer {
             for (int epoch = start; epoch < config.epochs(); epoch++) {
                 long t0 = System.nanoTime();
                 EngineSetup.seed(Checkpoint.epochSeed(config.seed(), epoch));
-                double lr = schedule.learningRate(epoch);
+                // A per-step schedule reports the rate the epoch starts at.
+                double lr = perStep != null ? perStep.learningRate((long) epoch * perEpoch)
+                        : schedule.learningRate(epoch);
                 optimizer.setLearningRate(lr);
                 module.train(true);
                 objective.auxiliaryModules().values().forEach(a -> a.train(true));
@@ -178,13 +188,18 @@ public final class Trainer {
                     try {
                         while (it.hasNext()) {
                             Batch batch = it.next();
+                            double stepLr = lr;
+                            if (perStep != null) {
+                                stepLr = perStep.learningRate((long) epoch * perEpoch + n);
+                                optimizer.setLearningRate(stepLr);
+                            }
                             long s0 = System.nanoTime();
-                            double value = trainStep(data, batch, optimizer, epoch + 1, n + 1, lr, intact);
+                            double value = trainStep(data, batch, optimizer, epoch + 1, n + 1, stepLr, intact);
                             stepNanos += System.nanoTime() - s0;
                             steps++;
                             lossSum += value;
                             n++;
-                            bar.update(n, String.format(Locale.ROOT, "loss %.4f  lr %.2e", lossSum / n, lr));
+                            bar.update(n, String.format(Locale.ROOT, "loss %.4f  lr %.2e", lossSum / n, stepLr));
                         }
                     } finally {
                         if (it instanceof AutoCloseable) {
@@ -242,7 +257,7 @@ public final class Trainer {
         try (NDManager m = data.newSubManager(); NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
             NDArray x = images(m, batch);
-            NDArray y = masks(m, batch);
+            NDArray y = objective.labels(m, batch);
             double value;
             try (GradientCollector gc = EngineSetup.engine().newGradientCollector()) {
                 NDArray l = objective.loss(x, y);
@@ -285,7 +300,9 @@ public final class Trainer {
                 try (NDManager m = data.newSubManager(); NDScope scope = new NDScope()) {
                     scope.suppressNotUsedWarning();
                     NDArray logits = objective.logits(images(m, batch));
-                    lossSum += loss.compute(logits, masks(m, batch)).getFloat();
+                    NDArray labels = objective.labels(m, batch);
+                    NDArray own = objective.validationLoss(logits, labels);
+                    lossSum += (own != null ? own : loss.compute(logits, labels)).getFloat();
                     n++;
                     int[] pred = logits.argMax(1).toType(DataType.INT32, false).toIntArray();
                     cm.add(batch.masks(), pred);
@@ -344,10 +361,6 @@ public final class Trainer {
 
     private static NDArray images(NDManager m, Batch b) {
         return m.create(b.images(), new Shape(b.size(), 3, b.height(), b.width()));
-    }
-
-    private static NDArray masks(NDManager m, Batch b) {
-        return m.create(b.masks(), new Shape(b.size(), b.height(), b.width()));
     }
 
     private static void closeQuietly(AutoCloseable c) {

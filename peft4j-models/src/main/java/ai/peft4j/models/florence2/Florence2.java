@@ -64,12 +64,12 @@ public class Florence2 extends Module {
             throw new IllegalArgumentException("Florence-2 needs a square image token map, got " + h + "x" + w
                     + "; give square images");
         }
-        NDArray pos = ((ImagePositionEmbedding) child("image_pos_embed")).forward(h, w);
+        NDArray pos = ((ImagePositionEmbedding) child("image_pos_embed")).forward(h, w, map);
         NDArray frame = ((CosineTemporalEmbedding) child("visual_temporal_embed")).forward(0);
-        NDArray x = map.add(near(pos, map)).reshape(b, h * w, c).add(near(frame, map));
+        NDArray x = map.add(pos).reshape(b, h * w, c).add(near(frame, map));
         NDArray pooled = x.mean(new int[] {1}, true);
         NDArray tokens = pooled.concat(x, 1);
-        NDArray projected = tokens.matMul(near(parameter("image_projection").data(), tokens));
+        NDArray projected = tokens.matMul(parameter("image_projection").data());
         return call("image_proj_norm", projected);
     }
 

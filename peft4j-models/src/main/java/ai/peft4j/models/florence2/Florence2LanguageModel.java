@@ -31,7 +31,7 @@ public class Florence2LanguageModel extends Module {
 
     /** Logits {@code [B, T, V]} of decoder states {@code [B, T, D]}: {@code lm_head} plus the logits bias. */
     public NDArray logits(NDArray decoderStates) {
-        NDArray bias = buffer("final_logits_bias").data();
-        return call("lm_head", decoderStates).add(near(bias, decoderStates));
+        // The buffer is added, never attached to the activation's manager, so freeing activations leaves it alone.
+        return call("lm_head", decoderStates).add(buffer("final_logits_bias").data());
     }
 }

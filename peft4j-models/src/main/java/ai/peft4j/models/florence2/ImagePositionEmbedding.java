@@ -19,14 +19,14 @@ public class ImagePositionEmbedding extends Module {
         registerModule("column_embeddings", new TokenEmbedding(manager, maxPositions, dim / 2));
     }
 
-    /** The positions of an {@code h x w} map: {@code [1, h, w, dim]}. */
-    public NDArray forward(long h, long w) {
+    /** The positions of an {@code h x w} map: {@code [1, h, w, dim]}, built in {@code like}'s manager. */
+    public NDArray forward(long h, long w, NDArray like) {
         if (h > maxPositions || w > maxPositions) {
             throw new IllegalArgumentException("image token map " + h + "x" + w + " is larger than the "
                     + maxPositions + " positions per side the model has; use smaller images");
         }
-        NDArray cols = ((TokenEmbedding) child("column_embeddings")).weight().data().get("0:{}", w);
-        NDArray rows = ((TokenEmbedding) child("row_embeddings")).weight().data().get("0:{}", h);
+        NDArray cols = near(((TokenEmbedding) child("column_embeddings")).weight().data().get("0:{}", w), like);
+        NDArray rows = near(((TokenEmbedding) child("row_embeddings")).weight().data().get("0:{}", h), like);
         long cx = cols.getShape().get(1);
         long cy = rows.getShape().get(1);
         NDArray x = cols.reshape(1, w, cx).broadcast(new Shape(h, w, cx));

@@ -150,4 +150,27 @@ class Florence2ParityTest {
         Parameter shared = model.namedParameters().get("language_model.model.shared.weight");
         assertSame(shared, ((ai.peft4j.core.nn.Linear) model.module("language_model.lm_head")).weight());
     }
+
+    /**
+     * Florence-2-base has the published size, 0.23 B: 231,414,016 parameters (DaViT 90,368,000; projection and
+     * image positions 839,168; language model 140,206,848, counted by hand from the architecture), and the names of
+     * the tiny model with the base's depths (stage 3 has 9 block pairs, 6 + 6 text layers).
+     */
+    @Test
+    void basePreset_hasPublishedSizeAndNames() {
+        try (NDManager m = manager.newSubManager()) {
+            Florence2 base = new Florence2(m, Florence2Config.base());
+            assertEquals(231_414_016L, base.parameterCount());
+            Map<String, NDArray> state = base.stateDict();
+            assertEquals(new Shape(1024, 768), state.get("image_projection").getShape());
+            assertEquals(new Shape(1026, 768), state.get("language_model.model.decoder.embed_positions.weight")
+                    .getShape());
+            assertEquals(new Shape(2048, 512),
+                    state.get("vision_tower.blocks.2.8.channel_block.ffn.fn.net.fc1.weight").getShape());
+            assertEquals(new Shape(768, 768),
+                    state.get("language_model.model.encoder.layers.5.self_attn.q_proj.weight").getShape());
+            // The tiny model's keys plus 7 block pairs of 32 keys, 4 encoder layers of 16 and 4 decoder layers of 26.
+            assertEquals(fixture.path("state_dict").size() + 7 * 32 + 4 * 16 + 4 * 26, state.size());
+        }
+    }
 }

@@ -88,11 +88,25 @@ public class Florence2 extends Module {
      * (the labels shifted right after the start token, {@link #shiftRight}).
      */
     public Florence2Output forward(NDArray pixels, NDArray inputIds, NDArray decoderInputIds) {
+        return forward(pixels, inputIds, null, decoderInputIds);
+    }
+
+    /**
+     * A teacher-forced pass over a batch of padded prompts: {@code attentionMask [B, L]} is 1 on prompt tokens and
+     * 0 on padding (null: all count); image tokens always count, as the published model prepends ones for them.
+     */
+    public Florence2Output forward(NDArray pixels, NDArray inputIds, NDArray attentionMask, NDArray decoderInputIds) {
         NDArray image = encodeImage(pixels);
         NDArray text = embedTokens(inputIds);
-        List<NDArray> encoder = languageModel().model().encoder().forwardAll(encoderInput(image, text), null);
+        NDArray mask = null;
+        if (attentionMask != null) {
+            Shape s = image.getShape();
+            NDArray ones = image.getManager().ones(new Shape(s.get(0), s.get(1)), DataType.FLOAT32);
+            mask = ones.concat(attentionMask.toType(DataType.FLOAT32, false), 1);
+        }
+        List<NDArray> encoder = languageModel().model().encoder().forwardAll(encoderInput(image, text), mask);
         NDArray states = encoder.get(encoder.size() - 1);
-        NDArray decoded = languageModel().model().decoder().forward(decoderInputIds, states, null);
+        NDArray decoded = languageModel().model().decoder().forward(decoderInputIds, states, mask);
         return new Florence2Output(image, text, encoder, decoded, languageModel().logits(decoded));
     }
 

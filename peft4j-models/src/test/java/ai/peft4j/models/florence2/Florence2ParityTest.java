@@ -4,6 +4,7 @@ import static ai.peft4j.models.florence2.Florence2Fixtures.check;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -149,6 +150,26 @@ class Florence2ParityTest {
     void tiedHead_isTheSharedTableParameter() {
         Parameter shared = model.namedParameters().get("language_model.model.shared.weight");
         assertSame(shared, ((ai.peft4j.core.nn.Linear) model.module("language_model.lm_head")).weight());
+    }
+
+    @Test
+    void paddedPrompt_withAttentionMask_givesTheUnpaddedLogits() {
+        try (NDManager m = manager.newSubManager()) {
+            long[] ids = ref.get("input_ids").toLongArray();
+            long[] padded = java.util.Arrays.copyOf(ids, ids.length + 3);
+            float[] mask = new float[padded.length];
+            for (int i = 0; i < padded.length; i++) {
+                padded[i] = i < ids.length ? ids[i] : Florence2Tokenizer.PAD;
+                mask[i] = i < ids.length ? 1f : 0f;
+            }
+            NDArray out = model.forward(ref.get("pixel_values"), m.create(padded, new Shape(1, padded.length)),
+                    m.create(mask, new Shape(1, padded.length)), ref.get("decoder_input_ids")).logits();
+            check(ref.get("base/logits"), out, "padded prompt base/logits");
+            NDArray unmasked = model.forward(ref.get("pixel_values"), m.create(padded, new Shape(1, padded.length)),
+                    ref.get("decoder_input_ids")).logits();
+            assertTrue(ai.peft4j.core.testing.Tensors.maxAbsDiff(ref.get("base/logits"), unmasked) > 1e-3,
+                    "padding without a mask should change the logits");
+        }
     }
 
     /**

@@ -48,6 +48,41 @@ public class BartAttention extends Module {
         return runHooks(call("out_proj", out), x, keys, maskBias);
     }
 
+    /**
+     * Attention during generation, one step at a time: {@code x [B, T, D]} are the new tokens. Self-attention
+     * ({@code cross} false) appends their keys and values to those {@code cache} holds for this layer; cross-attention
+     * projects the encoder's states once and reuses them. No mask is needed for a single new token, which sees
+     * everything before it.
+     */
+    public NDArray forwardCached(NDArray x, NDArray keys, NDArray maskBias, DecoderCache.Entry cache,
+            boolean cross) {
+        Shape s = x.getShape();
+        long b = s.get(0);
+        long t = s.get(1);
+        NDArray q = split(Scalars.mul(call("q_proj", x), scaling), b, t);
+        NDArray k;
+        NDArray v;
+        if (cross && cache.keys != null) {
+            k = cache.keys;
+            v = cache.values;
+        } else {
+            long src = keys.getShape().get(1);
+            k = split(call("k_proj", keys), b, src);
+            v = split(call("v_proj", keys), b, src);
+            if (!cross && cache.keys != null) {
+                k = cache.keys.concat(k, 2);
+                v = cache.values.concat(v, 2);
+            }
+            cache.replace(k, v);
+        }
+        NDArray scores = q.matMul(k.transpose(0, 1, 3, 2));
+        if (maskBias != null) {
+            scores = scores.add(maskBias);
+        }
+        NDArray out = scores.softmax(-1).matMul(v).transpose(0, 2, 1, 3).reshape(b, t, (long) heads * headDim);
+        return runHooks(call("out_proj", out), x, keys, maskBias);
+    }
+
     private NDArray split(NDArray y, long b, long n) {
         return y.reshape(b, n, heads, headDim).transpose(0, 2, 1, 3);
     }

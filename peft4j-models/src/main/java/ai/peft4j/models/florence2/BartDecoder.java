@@ -7,6 +7,7 @@ import ai.peft4j.core.nn.Module;
 import ai.peft4j.core.nn.ModuleList;
 import ai.peft4j.core.nn.Parameter;
 import ai.peft4j.core.tensor.Scalars;
+import java.util.List;
 
 /**
  * BART's decoder: token embeddings ({@code embed_tokens}, tied to the shared table) plus learned positions,
@@ -46,6 +47,31 @@ public class BartDecoder extends Module {
         for (BartDecoderLayer layer : ((ModuleList<BartDecoderLayer>) child("layers")).asList()) {
             h = layer.forward(h, causal, encoder, cross);
         }
+        return h;
+    }
+
+    /**
+     * The hidden states {@code [B, T, D]} of new decoder tokens {@code ids [B, T]} that follow the
+     * {@code cache.length()} tokens already decoded, whose keys and values {@code cache} holds and extends.
+     */
+    @SuppressWarnings("unchecked")
+    public NDArray forwardCached(NDArray ids, NDArray encoder, NDArray encoderMask, DecoderCache cache) {
+        long t = ids.getShape().get(1);
+        long past = cache.length();
+        NDArray embeds = ((TokenEmbedding) child("embed_tokens")).forward(ids);
+        if (embedScale != 1f) {
+            embeds = Scalars.mul(embeds, embedScale);
+        }
+        NDArray pos = ((LearnedPositionEmbedding) child("embed_positions")).forward(past, t);
+        NDArray h = call("layernorm_embedding", embeds.add(near(pos, embeds)));
+        // New tokens see all cached ones and, among themselves, those before them.
+        NDArray causal = t == 1 ? null : BartMasks.causal(h, t, past);
+        NDArray cross = encoderMask == null ? null : BartMasks.padding(encoderMask);
+        List<BartDecoderLayer> layers = ((ModuleList<BartDecoderLayer>) child("layers")).asList();
+        for (int i = 0; i < layers.size(); i++) {
+            h = layers.get(i).forwardCached(h, causal, encoder, cross, cache.self(i), cache.cross(i));
+        }
+        cache.advance(t);
         return h;
     }
 }

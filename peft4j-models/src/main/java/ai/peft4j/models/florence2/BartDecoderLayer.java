@@ -35,4 +35,15 @@ public class BartDecoderLayer extends Module {
         NDArray f = call("fc2", call("activation_fn", call("fc1", h)));
         return runHooks(call("final_layer_norm", h.add(f)), x, selfMask, encoder, encoderMask);
     }
+
+    /** One generation step of new tokens {@code x [B, T, D]} with this layer's cached keys and values. */
+    public NDArray forwardCached(NDArray x, NDArray selfMask, NDArray encoder, NDArray encoderMask,
+            DecoderCache.Entry self, DecoderCache.Entry cross) {
+        NDArray h = call("self_attn_layer_norm",
+                x.add(((BartAttention) child("self_attn")).forwardCached(x, x, selfMask, self, false)));
+        h = call("encoder_attn_layer_norm",
+                h.add(((BartAttention) child("encoder_attn")).forwardCached(h, encoder, encoderMask, cross, true)));
+        NDArray f = call("fc2", call("activation_fn", call("fc1", h)));
+        return runHooks(call("final_layer_norm", h.add(f)), x, selfMask, encoder, encoderMask);
+    }
 }

@@ -21,12 +21,18 @@ final class BartMasks {
 
     /** A causal bias {@code [1, 1, T, T]}: position i sees positions 0..i. */
     static NDArray causal(NDArray like, long t) {
-        float[] v = new float[Math.toIntExact(t * t)];
+        return causal(like, t, 0);
+    }
+
+    /** A causal bias {@code [1, 1, T, past + T]} for T new tokens after {@code past} cached ones. */
+    static NDArray causal(NDArray like, long t, long past) {
+        long s = past + t;
+        float[] v = new float[Math.toIntExact(t * s)];
         for (int i = 0; i < t; i++) {
-            for (int j = i + 1; j < t; j++) {
-                v[(int) (i * t + j)] = -Float.MAX_VALUE;
+            for (long j = past + i + 1; j < s; j++) {
+                v[(int) (i * s + j)] = -Float.MAX_VALUE;
             }
         }
-        return like.getManager().create(v, new Shape(1, 1, t, t)).toType(like.getDataType(), false);
+        return like.getManager().create(v, new Shape(1, 1, t, s)).toType(like.getDataType(), false);
     }
 }

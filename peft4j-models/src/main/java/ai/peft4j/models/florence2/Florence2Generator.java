@@ -15,8 +15,9 @@ import java.util.Map;
  * {@code numBeams} sequences by summed log-probability and collects finished ones as transformers'
  * {@code BeamSearchScorer} does (candidates ending in {@code </s>} from the top {@code numBeams} ranks only, scores
  * divided by the generated length, early stopping). The logits processors run in transformers' order: no repeated
- * n-grams, then the forced first and last tokens. Each step reruns the decoder over the whole prefix (no key-value
- * cache): the same numbers, at a cost that grows with the answer's length.
+ * n-grams, then the forced first and last tokens. Generation keeps the decoder's keys and values
+ * ({@link DecoderCache}), so each step runs the decoder on the newest token only; {@link #nextScores} reruns it
+ * over a whole prefix, which the cached steps must agree with.
  */
 public final class Florence2Generator {
     private final Florence2 model;
@@ -117,8 +118,9 @@ public final class Florence2Generator {
 
     private long[] greedy(NDArray encoder) {
         long[] seq = {config.decoderStartTokenId()};
+        DecoderCache cache = newCache();
         while (seq.length < config.maxLength()) {
-            float[] s = nextScores(encoder, seq, false);
+            float[] s = cachedScores(encoder, cache, List.of(seq), false)[0];
             int best = 0;
             for (int i = 1; i < s.length; i++) {
                 if (s[i] > s[best]) {
@@ -133,6 +135,49 @@ public final class Florence2Generator {
         return seq;
     }
 
+    private DecoderCache newCache() {
+        return new DecoderCache(model.languageModel().config().decoderLayers());
+    }
+
+    /**
+     * The processed scores after each prefix, running the decoder on the prefixes' last tokens only: the cache
+     * holds everything before them and is extended.
+     */
+    private float[][] cachedScores(NDArray encoder, DecoderCache cache, List<long[]> prefixes,
+            boolean logProbabilities) {
+        int k = prefixes.size();
+        NDManager scope = encoder.getManager();
+        try (NDManager step = scope.newSubManager()) {
+            long past = cache.length();
+            int t = Math.toIntExact(prefixes.get(0).length - past);
+            long[] flat = new long[k * t];
+            for (int i = 0; i < k; i++) {
+                System.arraycopy(prefixes.get(i), (int) past, flat, i * t, t);
+            }
+            NDArray ids = step.create(flat, new Shape(k, t));
+            NDArray enc = encoder;
+            if (k > 1 && past == 0) {
+                // Only the first step projects the encoder's states for cross-attention; later ones use the cache.
+                enc = encoder.repeat(0, k);
+                enc.attach(step);
+            }
+            NDArray hidden = model.languageModel().model().decoder().forwardCached(ids, enc, null, cache);
+            cache.keepIn(scope);
+            NDArray last = model.languageModel().logits(hidden.get(":, -1:, :")).reshape(k, -1);
+            if (logProbabilities) {
+                last = last.logSoftmax(-1);
+            }
+            float[] all = last.toFloatArray();
+            int v = all.length / k;
+            float[][] out = new float[k][];
+            for (int i = 0; i < k; i++) {
+                out[i] = Arrays.copyOfRange(all, i * v, (i + 1) * v);
+                process(prefixes.get(i), out[i]);
+            }
+            return out;
+        }
+    }
+
     private long[] beam(NDArray encoder) {
         int k = config.numBeams();
         List<long[]> beams = new ArrayList<>();
@@ -143,10 +188,11 @@ public final class Florence2Generator {
             beamScores[b] = b == 0 ? 0f : -1e9f;
         }
         Finished finished = new Finished(k, config.lengthPenalty(), config.earlyStopping());
+        DecoderCache cache = newCache();
         boolean done = false;
         while (true) {
             int curLen = beams.get(0).length;
-            float[][] scores = nextScores(encoder, beams, true);
+            float[][] scores = cachedScores(encoder, cache, beams, true);
             int v = scores[0].length;
             int keep = 2 * k;
             float[] topScore = new float[keep];
@@ -170,6 +216,7 @@ public final class Florence2Generator {
             }
             List<long[]> next = new ArrayList<>();
             float[] nextScores = new float[k];
+            long[] sources = new long[k];
             for (int rank = 0; rank < keep && next.size() < k; rank++) {
                 int token = topIndex[rank] % v;
                 int source = topIndex[rank] / v;
@@ -179,9 +226,11 @@ public final class Florence2Generator {
                     }
                 } else {
                     nextScores[next.size()] = topScore[rank];
+                    sources[next.size()] = source;
                     next.add(append(beams.get(source), token));
                 }
             }
+            cache.reorder(sources, encoder.getManager());
             done = done || finished.isDone(topScore[0], curLen);
             beams = next;
             beamScores = nextScores;

@@ -238,10 +238,21 @@ public abstract class Module {
         }
     }
 
-    /** All parameters keyed by dotted path, in PyTorch's {@code named_parameters()} order. */
+    /**
+     * All parameters keyed by dotted path, in PyTorch's {@code named_parameters()} order. A parameter registered
+     * under several names (tied embeddings) appears once, under its first name, as PyTorch lists it, so counting,
+     * freezing and optimising see it once.
+     */
     public final Map<String, Parameter> namedParameters() {
+        Map<String, Parameter> all = new LinkedHashMap<>();
+        collectParameters("", all);
         Map<String, Parameter> out = new LinkedHashMap<>();
-        collectParameters("", out);
+        java.util.Set<Parameter> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        all.forEach((k, v) -> {
+            if (seen.add(v)) {
+                out.put(k, v);
+            }
+        });
         return out;
     }
 
@@ -301,7 +312,9 @@ public abstract class Module {
      * nothing is changed.
      */
     public final LoadReport loadStateDict(Map<String, NDArray> weights, boolean strict) {
-        Map<String, Parameter> params = namedParameters();
+        // Every name of a tied parameter, so each key of the state dict finds its tensor.
+        Map<String, Parameter> params = new LinkedHashMap<>();
+        collectParameters("", params);
         Map<String, Buffer> bufs = new LinkedHashMap<>();
         namedBuffers().forEach((k, v) -> {
             if (v.isPersistent()) {

@@ -2,6 +2,7 @@ package ai.peft4j.peft.sam;
 
 import ai.peft4j.core.nn.Module;
 import ai.peft4j.peft.Attachment;
+import ai.peft4j.peft.BnStats;
 import ai.peft4j.peft.PeftMethod;
 import ai.peft4j.peft.adalora.RankAllocator;
 import java.util.LinkedHashMap;
@@ -37,6 +38,12 @@ public final class SamAdaLora extends PeftMethod {
     public SamAdaLoraAdapter apply(Module model) {
         Attachment a = attach(model);
         return new SamAdaLoraAdapter(config, a, lastTriplets);
+    }
+
+    /** The published training runs the whole net in train mode: TinyViT's BatchNorm statistics update. */
+    @Override
+    protected BnStats defaultBnStats() {
+        return BnStats.UPDATE;
     }
 
     @Override

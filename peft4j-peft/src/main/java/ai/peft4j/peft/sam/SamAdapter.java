@@ -8,6 +8,7 @@ import ai.peft4j.core.nn.Linear;
 import ai.peft4j.core.nn.Module;
 import ai.peft4j.core.tensor.Scalars;
 import ai.peft4j.peft.Attachment;
+import ai.peft4j.peft.BnStats;
 import ai.peft4j.peft.PeftMethod;
 import ai.peft4j.peft.bottleneck.Bottleneck;
 import java.util.List;
@@ -41,6 +42,12 @@ public final class SamAdapter extends PeftMethod {
     @Override
     public SamAdapterConfig config() {
         return config;
+    }
+
+    /** The published training runs the whole net in train mode: TinyViT's BatchNorm statistics update. */
+    @Override
+    protected BnStats defaultBnStats() {
+        return BnStats.UPDATE;
     }
 
     @Override
@@ -108,7 +115,7 @@ public final class SamAdapter extends PeftMethod {
      */
     private static void padBeforeNorm(Attachment a, String block) {
         Module model = a.model();
-        NDArray beta = model.module(block + ".norm1").parameter("bias").data();
+        ai.peft4j.core.nn.Parameter beta = model.module(block + ".norm1").parameter("bias");
         long[] map = new long[3];
         a.addHook(block + ".norm1", (m, in, out) -> {
             Shape s = out.getShape();
@@ -143,7 +150,7 @@ public final class SamAdapter extends PeftMethod {
             }
             NDManager mm = x.getManager();
             NDArray pad = mm.create(mask, new Shape(1, nh * nw, size, size, 1)).toType(x.getDataType(), false);
-            NDArray b = beta.reshape(beta.getShape());
+            NDArray b = beta.data().reshape(beta.shape());
             b.attach(mm);
             NDArray shift = pad.mul(b.reshape(1, 1, 1, 1, -1));
             return x.reshape(map[0], nh * nw, size, size, s.get(3)).add(shift).reshape(s);

@@ -2,6 +2,7 @@ package ai.peft4j.peft.sam;
 
 import ai.peft4j.core.nn.Module;
 import ai.peft4j.peft.Attachment;
+import ai.peft4j.peft.BnStats;
 import ai.peft4j.peft.PeftMethod;
 import java.util.List;
 
@@ -26,6 +27,12 @@ public final class SamLora extends PeftMethod {
     @Override
     public SamLoraConfig config() {
         return config;
+    }
+
+    /** The published training runs the whole net in train mode: TinyViT's BatchNorm statistics update. */
+    @Override
+    protected BnStats defaultBnStats() {
+        return BnStats.UPDATE;
     }
 
     @Override

@@ -51,7 +51,8 @@ class SamMethodsTest {
                 NDArray adapted = seen[0];
                 a.setEnabled(false);
                 ((Layer) sam.module(attn)).forward(x);
-                float[] delta = adapted.sub(seen[0]).abs().reshape(-1, 960).max(new int[] {0}).toFloatArray(); // per row
+                float[] delta = adapted.sub(seen[0]).abs().reshape(-1, 960).max(new int[] {0})
+                        .toFloatArray(); // per row
                 int heads = 5;
                 int d = 64;
                 for (int h = 0; h < heads; h++) {

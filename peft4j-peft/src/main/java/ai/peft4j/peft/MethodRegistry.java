@@ -23,6 +23,12 @@ import ai.peft4j.peft.lora.Lora;
 import ai.peft4j.peft.lora.LoraConfig;
 import ai.peft4j.peft.qvlora.QueryValueLora;
 import ai.peft4j.peft.qvlora.QueryValueLoraConfig;
+import ai.peft4j.peft.sam.SamAdaLora;
+import ai.peft4j.peft.sam.SamAdaLoraConfig;
+import ai.peft4j.peft.sam.SamAdapter;
+import ai.peft4j.peft.sam.SamAdapterConfig;
+import ai.peft4j.peft.sam.SamLora;
+import ai.peft4j.peft.sam.SamLoraConfig;
 import ai.peft4j.peft.segmenter.SegmenterLayout;
 import ai.peft4j.peft.tplora.TextPrompt;
 import ai.peft4j.peft.transfer.FullTransfer;
@@ -123,6 +129,13 @@ public final class MethodRegistry {
         add(new Entry<>(Lora.NAME, LoraConfig.class, () -> LoraConfig.of(8, 8, "qkv"), (c, in) -> new Lora(c)));
         add(new Entry<>("adalora", AdaLoraConfig.class, () -> AdaLoraConfig.of(12, 8, 1000, "qkv"),
                 (c, in) -> new AdaLora(c)));
+        // Medical-SAM-Adapter's methods on the segment-anything encoders; see docs/methods.md for the published
+        // behaviours kept as options.
+        add(new Entry<>(SamAdapter.NAME, SamAdapterConfig.class, SamAdapterConfig::published,
+                (c, in) -> new SamAdapter(c)));
+        add(new Entry<>(SamLora.NAME, SamLoraConfig.class, SamLoraConfig::defaults, (c, in) -> new SamLora(c)));
+        add(new Entry<>(SamAdaLora.NAME, SamAdaLoraConfig.class, SamAdaLoraConfig::defaults,
+                (c, in) -> new SamAdaLora(c)));
         add(new Entry<>("block-expansion", BlockExpansionConfig.class, () -> BlockExpansionConfig.timmVit(4),
                 (c, in) -> new BlockExpansion(c, requireFreshBlock(in, "block-expansion"))));
     }

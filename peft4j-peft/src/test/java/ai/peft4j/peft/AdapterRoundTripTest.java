@@ -167,7 +167,10 @@ class AdapterRoundTripTest {
 
     @Test
     void everyRegisteredMethod_hasACase() {
-        assertEquals(MethodRegistry.names(), cases().stream().map(Case::name).toList());
+        // The SAM methods run on a SAM base: SamAdapterFilesTest round-trips them.
+        List<String> covered = new java.util.ArrayList<>(cases().stream().map(Case::name).toList());
+        covered.addAll(ai.peft4j.peft.sam.SamAdapterFilesTest.METHODS);
+        assertEquals(new java.util.TreeSet<>(MethodRegistry.names()), new java.util.TreeSet<>(covered));
     }
 
     @Test

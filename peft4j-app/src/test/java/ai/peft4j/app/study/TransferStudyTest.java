@@ -51,6 +51,15 @@ class TransferStudyTest {
         assertTrue(Files.isRegularFile(out.resolve("lemon/lora/adapter/adapter_model.safetensors")));
         assertTrue(Files.isRegularFile(out.resolve("pretrain/curves.png")));
         // LoRA trained with its own learning rate, classify with the common one.
+        // Switched off, a parameter-efficient adapter leaves the source model exactly as pretrained.
+        assertEquals(rows.get(0).miou(), rows.get(1).sourceOffMiou(), 0.0);
+        assertEquals(rows.get(0).miou(), rows.get(2).sourceOffMiou(), 0.0);
+        // Loaded from its directory onto a fresh base and switched on, the adapter scores as after training.
+        TransferStudy study = new TransferStudy(s, new PrintStream(new ByteArrayOutputStream()));
+        List<TransferStudy.Switch> switched = study.switchAdapters(orange, List.of(lemon), out, null, "lora");
+        assertEquals(rows.get(2).miou(), switched.get(0).miou(), 0.0);
+        assertEquals("off", switched.get(1).method());
+        assertEquals(rows.get(0).miou(), switched.get(1).miou(), 0.0);
         assertEquals(3.0, firstLearningRate(out.resolve("lemon/lora/history.csv"))
                 / firstLearningRate(out.resolve("lemon/classify/history.csv")), 1e-9);
 

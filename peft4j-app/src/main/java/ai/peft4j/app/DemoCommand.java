@@ -110,6 +110,12 @@ final class DemoCommand implements Callable<Integer> {
             + "(default: ${DEFAULT-VALUE}).")
     String bnStats;
 
+    @Option(names = "--head-init", defaultValue = "source", description = "A target head's first weights: source "
+            + "(background from the source head's background, each defect class from the mean of its defect "
+            + "classes, plus the published N(0, 0.02) draw) or published (the draw alone, as the demo did before) "
+            + "(default: ${DEFAULT-VALUE}).")
+    String headInit;
+
     @Option(names = "--switch", defaultValue = "lora", description = "The method whose adapters of both targets "
             + "the demo loads onto one base and switches between, or none (default: ${DEFAULT-VALUE}).")
     String switchMethod;
@@ -136,7 +142,8 @@ final class DemoCommand implements Callable<Integer> {
         }
         BnStats bn = "method".equalsIgnoreCase(bnStats) ? null : BnStats.parse(bnStats);
         TransferStudy.Settings settings = new TransferStudy.Settings(SwinAttUNetConfig.fixture(4), size,
-                pretrainEpochs, adaptEpochs, batch, pretrainLr, adaptLr, loss, methods, seed, 1, lr, adaptLoss, bn);
+                pretrainEpochs, adaptEpochs, batch, pretrainLr, adaptLr, loss, methods, seed, 1, lr, adaptLoss, bn,
+                headFromSource());
         long t0 = System.nanoTime();
         TransferStudy study = new TransferStudy(settings, console);
         List<TransferStudy.Row> rows = study.run(source, targets, out, base);
@@ -157,10 +164,22 @@ final class DemoCommand implements Callable<Integer> {
         return rows.isEmpty() ? 1 : 0;
     }
 
+    private boolean headFromSource() {
+        switch (headInit.toLowerCase(Locale.ROOT)) {
+            case "source": return true;
+            case "published": return false;
+            default: throw new IllegalArgumentException("--head-init must be source or published, got '" + headInit
+                    + "'");
+        }
+    }
+
     /** The command as typed, for the line above the table: what reproduces these figures. */
     private String command() {
+        // The parse result holds the whole command line, this subcommand's name included.
         List<String> args = spec.commandLine().getParseResult().originalArgs();
-        return "./peft4j demo" + (args.isEmpty() ? "" : " " + String.join(" ", args));
+        int at = args.indexOf(spec.name());
+        List<String> own = args.subList(at + 1, args.size());
+        return "./peft4j demo" + (own.isEmpty() ? "" : " " + String.join(" ", own));
     }
 
     /** Cores and CPU model, as the line above the table names the machine. */

@@ -65,10 +65,12 @@ public final class TransferStudy {
      * @param adaptLoss the loss while adapting
      * @param bnStats what the base's BatchNorm statistics do while adapting, or null for each method's default
      *     (frozen for parameter-efficient methods, updated by full fine-tuning)
+     * @param headFromSource whether a fresh head of another class count starts from the source head (see
+     *     {@link #headFromSource}) rather than from the published N(0, 0.02) draw alone
      */
     public record Settings(SwinAttUNetConfig unet, int imageSize, int pretrainEpochs, int adaptEpochs, int batchSize,
             double pretrainLr, double adaptLr, String loss, List<String> methods, long seed, double defectWeight,
-            Map<String, Double> methodLr, String adaptLoss, BnStats bnStats) {
+            Map<String, Double> methodLr, String adaptLoss, BnStats bnStats, boolean headFromSource) {
         public Settings {
             methodLr = Map.copyOf(methodLr);
         }
@@ -78,14 +80,14 @@ public final class TransferStudy {
                 double pretrainLr, double adaptLr, String loss, List<String> methods, long seed, double defectWeight,
                 Map<String, Double> methodLr, String adaptLoss) {
             this(unet, imageSize, pretrainEpochs, adaptEpochs, batchSize, pretrainLr, adaptLr, loss, methods, seed,
-                    defectWeight, methodLr, adaptLoss, null);
+                    defectWeight, methodLr, adaptLoss, null, false);
         }
 
         /** Settings with one adaptation learning rate for every method. */
         public Settings(SwinAttUNetConfig unet, int imageSize, int pretrainEpochs, int adaptEpochs, int batchSize,
                 double pretrainLr, double adaptLr, String loss, List<String> methods, long seed, double defectWeight) {
             this(unet, imageSize, pretrainEpochs, adaptEpochs, batchSize, pretrainLr, adaptLr, loss, methods, seed,
-                    defectWeight, Map.of(), loss, null);
+                    defectWeight, Map.of(), loss, null, false);
         }
 
         /** The adaptation learning rate of {@code method}. */
@@ -188,6 +190,9 @@ public final class TransferStudy {
                         method.withBnStats(settings.bnStats());
                     }
                     Attachment a = method.attach(model);
+                    if (settings.headFromSource()) {
+                        headFromSource(model, weights);
+                    }
                     TrainingResult r = train(model, target, settings.adaptEpochs(), settings.adaptLr(name),
                             settings.adaptLoss(), settings.defectWeight(), dir);
                     AdapterFiles.save(a, dir.resolve("adapter"));
@@ -243,6 +248,25 @@ public final class TransferStudy {
             result.add(new Switch(source.name(), "off", Double.NaN, evaluate(model, source).scores().meanIou()));
         }
         return result;
+    }
+
+    /**
+     * Starts a fresh head of another class count from the source head: background from the source's background,
+     * every defect class from the mean of the source's defect classes, each plus its own N(0, 0.02) draw to tell
+     * them apart. A head from the draw alone scores every class alike, and in a few dozen steps the cheapest way
+     * down the loss is to call every pixel background; this one starts out telling defects from background.
+     */
+    static void headFromSource(SwinAttUNet model, Map<String, NDArray> base) {
+        NDArray w = base.get(HEAD + ".weight");
+        NDArray b = base.get(HEAD + ".bias");
+        if (!(model.module(HEAD) instanceof Conv2d head) || head.outChannels() == w.getShape().get(0)) {
+            return;
+        }
+        long defects = head.outChannels() - 1;
+        NDArray weight = w.get("0:1").concat(w.get("1:").mean(new int[] {0}, true).repeat(0, defects), 0);
+        NDArray bias = b.get("0:1").concat(b.get("1:").mean(new int[] {0}, true).repeat(0, defects), 0);
+        head.weight().replace(weight.add(head.weight().data()));
+        head.bias().replace(bias.add(head.bias().data()));
     }
 
     private SwinAttUNetConfig withClasses(int classes) {

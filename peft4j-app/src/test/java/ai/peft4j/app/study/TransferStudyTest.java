@@ -3,9 +3,14 @@ package ai.peft4j.app.study;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.peft4j.core.engine.EngineSetup;
 import ai.peft4j.data.synthetic.CitrusDomain;
 import ai.peft4j.data.synthetic.SyntheticCitrus;
+import ai.peft4j.models.unet.SwinAttUNet;
 import ai.peft4j.models.unet.SwinAttUNetConfig;
+import ai.peft4j.peft.full.HeadOnly;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.ByteArrayOutputStream;
@@ -69,6 +74,35 @@ class TransferStudyTest {
         for (int i = 0; i < rows.size(); i++) {
             assertEquals(rows.get(i).miou(), again.get(i).miou(), 1e-12);
             assertEquals(rows.get(i).seconds(), again.get(i).seconds(), 1e-3);
+        }
+    }
+
+    /** A target head starts as the source head (background; defects' mean) plus the published draw. */
+    @Test
+    void headFromSource_startsFromTheSourceHeadPlusTheDraw() {
+        try (NDManager m = EngineSetup.newManager()) {
+            SwinAttUNet model = new SwinAttUNet(m, SwinAttUNetConfig.fixture(4));
+            Map<String, NDArray> base = model.stateDict();
+            float[] w = base.get("final_conv.weight").toFloatArray();
+            float[] b = base.get("final_conv.bias").toFloatArray();
+            HeadOnly.published().withClasses(3).attach(model);
+            float[] drawnW = model.stateDict().get("final_conv.weight").toFloatArray();
+            float[] drawnB = model.stateDict().get("final_conv.bias").toFloatArray();
+
+            TransferStudy.headFromSource(model, base);
+
+            float[] got = model.stateDict().get("final_conv.weight").toFloatArray();
+            float[] gotB = model.stateDict().get("final_conv.bias").toFloatArray();
+            int in = w.length / 4;
+            assertEquals(3 * in, got.length);
+            for (int i = 0; i < in; i++) {
+                assertEquals(w[i] + drawnW[i], got[i], 1e-6);
+                float defects = (w[in + i] + w[2 * in + i] + w[3 * in + i]) / 3;
+                assertEquals(defects + drawnW[in + i], got[in + i], 1e-6);
+                assertEquals(defects + drawnW[2 * in + i], got[2 * in + i], 1e-6);
+            }
+            assertEquals(b[0] + drawnB[0], gotB[0], 1e-6);
+            assertEquals((b[1] + b[2] + b[3]) / 3 + drawnB[2], gotB[2], 1e-6);
         }
     }
 

@@ -22,11 +22,9 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.TypeConversionException;
 
 /** {@code peft4j demo}: the whole workflow on generated citrus images, with no data set needed. */
 @Command(name = "demo", mixinStandardHelpOptions = true,
@@ -40,7 +38,7 @@ final class DemoCommand implements Callable<Integer> {
     static final String ADAPT_LOSS_WHY = "defects cover 2-3 %% of the pixels, and with cross-entropy in the loss "
             + "predicting background everywhere is where short runs end";
     /** Learning rates per method by default, and why (measured on the demo's sets, see docs/usage.md). */
-    static final String DEFAULT_METHOD_LR = "full=5e-4,classify=1e-2,lora=5e-3,adapter=2e-3";
+    static final String DEFAULT_METHOD_LR = "full=2e-3,classify=1e-2,lora=5e-3,adapter=2e-3";
     static final String METHOD_LR_WHY = "full fine-tuning moves every weight and takes a small step; a head or a "
             + "low-rank update alone needs a larger one to get as far in the same steps";
     private static final DateTimeFormatter DATE = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'", Locale.ROOT)
@@ -100,9 +98,9 @@ final class DemoCommand implements Callable<Integer> {
     double adaptLr;
 
     @Option(names = "--method-lr", paramLabel = "METHOD=LR", split = ",", defaultValue = DEFAULT_METHOD_LR,
-            converter = MethodLr.class, description = "Learning rates of single methods, or none for --adapt-lr "
+            description = "Learning rates of single methods, or none for --adapt-lr "
             + "everywhere as the demo did before (default: ${DEFAULT-VALUE}; " + METHOD_LR_WHY + ").")
-    List<Map.Entry<String, Double>> methodLr;
+    List<String> methodLr;
 
     @Option(names = "--bn-stats", defaultValue = "method", description = "The base's BatchNorm statistics while "
             + "adapting: frozen, update, or method: each method's own (frozen for parameter-efficient methods, so "
@@ -128,22 +126,30 @@ final class DemoCommand implements Callable<Integer> {
         if (size % 16 != 0) {
             throw new IllegalArgumentException("--size must be a multiple of 16, got " + size);
         }
+        // Every setting is checked before anything is written or trained.
+        Map<String, Double> lr = new LinkedHashMap<>();
+        for (String e : methodLr) {
+            if (!e.equalsIgnoreCase("none")) {
+                int eq = e.indexOf('=');
+                double rate = eq <= 0 ? Double.NaN : parseRate(e.substring(eq + 1).trim());
+                if (Double.isNaN(rate)) {
+                    throw new IllegalArgumentException("--method-lr: expected METHOD=LR (e.g. lora=5e-3) or none, "
+                            + "got '" + e + "'");
+                }
+                lr.put(MethodRegistry.entry(e.substring(0, eq).trim()).name(), rate);
+            }
+        }
+        BnStats bn = "method".equalsIgnoreCase(bnStats) ? null : BnStats.parse(bnStats);
+        SegmentationLoss.parse(loss, 2, null);
+        SegmentationLoss.parse(adaptLoss, 2, null);
+        TransferStudy.Settings settings = new TransferStudy.Settings(SwinAttUNetConfig.fixture(4), size,
+                pretrainEpochs, adaptEpochs, batch, pretrainLr, adaptLr, loss, methods, seed, 1, lr, adaptLoss, bn,
+                headFromSource());
         PrintStream console = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         Files.createDirectories(out);
         TransferStudy.Domain source = domain("orange", CitrusDomain.ORANGE, sourceImages, 0);
         List<TransferStudy.Domain> targets = List.of(domain("lemon", CitrusDomain.LEMON, targetImages, 1),
                 domain("grapefruit", CitrusDomain.GRAPEFRUIT, targetImages, 2));
-        Map<String, Double> lr = new LinkedHashMap<>();
-        for (Map.Entry<String, Double> e : methodLr) {
-            if (e == null) {
-                continue;
-            }
-            lr.put(MethodRegistry.entry(e.getKey()).name(), e.getValue());
-        }
-        BnStats bn = "method".equalsIgnoreCase(bnStats) ? null : BnStats.parse(bnStats);
-        TransferStudy.Settings settings = new TransferStudy.Settings(SwinAttUNetConfig.fixture(4), size,
-                pretrainEpochs, adaptEpochs, batch, pretrainLr, adaptLr, loss, methods, seed, 1, lr, adaptLoss, bn,
-                headFromSource());
         long t0 = System.nanoTime();
         TransferStudy study = new TransferStudy(settings, console);
         List<TransferStudy.Row> rows = study.run(source, targets, out, base);
@@ -199,22 +205,12 @@ final class DemoCommand implements Callable<Integer> {
         return cores + (cores == 1 ? " core" : " cores") + " (" + model + ")";
     }
 
-    /** METHOD=LR, or none. */
-    static final class MethodLr implements ITypeConverter<Map.Entry<String, Double>> {
-        @Override
-        public Map.Entry<String, Double> convert(String value) {
-            if (value.equalsIgnoreCase("none")) {
-                return null;
-            }
-            int eq = value.indexOf('=');
-            if (eq <= 0) {
-                throw new TypeConversionException("expected METHOD=LR (e.g. lora=5e-3) or none, got '" + value + "'");
-            }
-            try {
-                return Map.entry(value.substring(0, eq).trim(), Double.parseDouble(value.substring(eq + 1).trim()));
-            } catch (NumberFormatException e) {
-                throw new TypeConversionException("expected METHOD=LR with a number after '=', got '" + value + "'");
-            }
+    private static double parseRate(String s) {
+        try {
+            double rate = Double.parseDouble(s);
+            return rate > 0 ? rate : Double.NaN;
+        } catch (NumberFormatException e) {
+            return Double.NaN;
         }
     }
 
@@ -223,5 +219,4 @@ final class DemoCommand implements Callable<Integer> {
         return new TransferStudy.Domain(name, new SyntheticCitrus(d, trainCount, size, s),
                 new SyntheticCitrus(d, testImages, size, s + 500));
     }
-
 }

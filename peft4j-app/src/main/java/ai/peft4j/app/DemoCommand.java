@@ -35,9 +35,10 @@ import picocli.CommandLine.Spec;
 final class DemoCommand implements Callable<Integer> {
     /** The adaptation loss by default, and why. */
     static final String DEFAULT_ADAPT_LOSS = "dice";
-    static final String ADAPT_LOSS_WHY = "defects cover 2-3 %% of the pixels, and with cross-entropy in the loss "
-            + "predicting background everywhere is where short runs end";
-    /** Learning rates per method by default, and why (measured on the demo's sets, see docs/usage.md). */
+    static final String ADAPT_LOSS_WHY = "defects cover 2-3 %% of the pixels, and cross-entropy's pull towards "
+            + "background slows every method: in the demo's 96 steps full fine-tuning reached 63.6 lemon mIoU with "
+            + "ce+dice, 90.7 with dice";
+    /** Learning rates per method by default, and why (measured on the demo's sets: docs/usage.md). */
     static final String DEFAULT_METHOD_LR = "full=2e-3,classify=1e-2,lora=5e-3,adapter=2e-3";
     static final String METHOD_LR_WHY = "full fine-tuning moves every weight and takes a small step; a head or a "
             + "low-rank update alone needs a larger one to get as far in the same steps";

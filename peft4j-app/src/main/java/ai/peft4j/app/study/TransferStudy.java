@@ -16,7 +16,9 @@ import ai.peft4j.data.transform.PairTransform;
 import ai.peft4j.models.unet.SwinAttUNet;
 import ai.peft4j.models.unet.SwinAttUNetConfig;
 import ai.peft4j.peft.AdapterFiles;
+import ai.peft4j.peft.AdapterSet;
 import ai.peft4j.peft.Attachment;
+import ai.peft4j.peft.BnStats;
 import ai.peft4j.peft.MethodInputs;
 import ai.peft4j.peft.MethodRegistry;
 import ai.peft4j.peft.PeftMethod;
@@ -61,19 +63,31 @@ public final class TransferStudy {
      * @param methodLr learning rates of single methods (few trainable weights usually want a larger step than
      *     full fine-tuning, as HF PEFT's LoRA recipes use)
      * @param adaptLoss the loss while adapting
+     * @param bnStats what the base's BatchNorm statistics do while adapting, or null for each method's default
+     *     (frozen for parameter-efficient methods, updated by full fine-tuning)
+     * @param headFromSource whether a fresh head of another class count starts from the source head (see
+     *     {@link #headFromSource}) rather than from the published N(0, 0.02) draw alone
      */
     public record Settings(SwinAttUNetConfig unet, int imageSize, int pretrainEpochs, int adaptEpochs, int batchSize,
             double pretrainLr, double adaptLr, String loss, List<String> methods, long seed, double defectWeight,
-            Map<String, Double> methodLr, String adaptLoss) {
+            Map<String, Double> methodLr, String adaptLoss, BnStats bnStats, boolean headFromSource) {
         public Settings {
             methodLr = Map.copyOf(methodLr);
+        }
+
+        /** Settings with each method's own BatchNorm behaviour. */
+        public Settings(SwinAttUNetConfig unet, int imageSize, int pretrainEpochs, int adaptEpochs, int batchSize,
+                double pretrainLr, double adaptLr, String loss, List<String> methods, long seed, double defectWeight,
+                Map<String, Double> methodLr, String adaptLoss) {
+            this(unet, imageSize, pretrainEpochs, adaptEpochs, batchSize, pretrainLr, adaptLr, loss, methods, seed,
+                    defectWeight, methodLr, adaptLoss, null, false);
         }
 
         /** Settings with one adaptation learning rate for every method. */
         public Settings(SwinAttUNetConfig unet, int imageSize, int pretrainEpochs, int adaptEpochs, int batchSize,
                 double pretrainLr, double adaptLr, String loss, List<String> methods, long seed, double defectWeight) {
             this(unet, imageSize, pretrainEpochs, adaptEpochs, batchSize, pretrainLr, adaptLr, loss, methods, seed,
-                    defectWeight, Map.of(), loss);
+                    defectWeight, Map.of(), loss, null, false);
         }
 
         /** The adaptation learning rate of {@code method}. */
@@ -87,10 +101,17 @@ public final class TransferStudy {
 
     /**
      * One method's result on one target. {@code sourceMiou}: test mIoU on the source set of the adapted network
-     * under the source head (how much of the source task the adaptation kept); NaN where not measured.
+     * under the source head (what an active adapter costs the source task); {@code sourceOffMiou}: the same with the
+     * adapter switched off (the base model as it was, if the method keeps its weights apart).
      */
     public record Row(String target, String method, long trainable, long total, double miou, double mpa,
-            double sourceMiou, double seconds) {}
+            double sourceMiou, double sourceOffMiou, double seconds) {}
+
+    /**
+     * One adapter switched on in a base model that holds several: how long switching took on average, and its
+     * test mIoU on its own data set after the switch.
+     */
+    public record Switch(String target, String method, double micros, double miou) {}
 
     /** The Swin-Att-UNet's classifier, a 1x1 convolution. */
     private static final String HEAD = "final_conv";
@@ -146,7 +167,7 @@ public final class TransferStudy {
                 seconds = (System.nanoTime() - t0) / 1e9;
             }
             rows.add(row(source.name() + " (source)", "pretrained", model.trainableParameterCount(),
-                    model.parameterCount(), scores, scores.meanIou(), seconds));
+                    model.parameterCount(), scores, scores.meanIou(), scores.meanIou(), seconds));
             console.printf(Locale.ROOT, "   source test mIoU %.2f%%%n", 100 * scores.meanIou());
         }
         for (Domain target : targets) {
@@ -165,23 +186,87 @@ public final class TransferStudy {
                     if (method instanceof SegmenterMethod sm) {
                         sm.withClasses(target.train().numClasses());
                     }
+                    if (settings.bnStats() != null) {
+                        method.withBnStats(settings.bnStats());
+                    }
                     Attachment a = method.attach(model);
+                    if (settings.headFromSource()) {
+                        headFromSource(model, weights);
+                    }
                     TrainingResult r = train(model, target, settings.adaptEpochs(), settings.adaptLr(name),
                             settings.adaptLoss(), settings.defectWeight(), dir);
                     AdapterFiles.save(a, dir.resolve("adapter"));
                     long trainable = model.trainableParameterCount();
+                    long total = model.parameterCount();
                     double kept = sourceKept(model, weights, source, m);
-                    Row row = row(target.name(), name, trainable, model.parameterCount(), finalScores(r), kept,
+                    a.deactivate();
+                    double off = evaluate(model, source).scores().meanIou();
+                    Row row = row(target.name(), name, trainable, total, finalScores(r), kept, off,
                             trainingSeconds(r));
                     rows.add(row);
                     console.printf(Locale.ROOT, "   %s: test mIoU %.2f%%, %,d trainable parameters, source test "
-                            + "mIoU kept %.2f%%, %.0f s%n", name, 100 * row.miou(), row.trainable(),
-                            100 * row.sourceMiou(), row.seconds());
+                            + "mIoU %.2f%% with the adapter on, %.2f%% off, %.0f s%n", name, 100 * row.miou(),
+                            row.trainable(), 100 * row.sourceMiou(), 100 * row.sourceOffMiou(), row.seconds());
                 }
             }
         }
         write(rows, out);
         return rows;
+    }
+
+    /**
+     * Loads {@code method}'s adapter of every target, as the study saved them, onto one copy of the base model and
+     * scores each on its target's test set after switching to it, then the base alone on the source's. The switch
+     * time is the mean over many switches back and forth, as a service that answers each product line does.
+     *
+     * @return one entry per target, then the source with every adapter off (method {@code "off"}, micros NaN)
+     */
+    public List<Switch> switchAdapters(Domain source, List<Domain> targets, Path out, Path pretrained, String method)
+            throws IOException {
+        Path base = pretrained != null ? pretrained : out.resolve("pretrain").resolve(Trainer.LAST);
+        List<Switch> result = new ArrayList<>();
+        try (NDManager m = EngineSetup.newManager()) {
+            SwinAttUNet model = new SwinAttUNet(m, withClasses(source.train().numClasses()));
+            model.loadStateDict(Checkpoint.read(base, m).modelState(), true);
+            AdapterSet set = new AdapterSet(model);
+            for (Domain t : targets) {
+                set.load(t.name(), out.resolve(t.name()).resolve(method).resolve("adapter"), m);
+            }
+            int rounds = 500;
+            long t0 = System.nanoTime();
+            for (int i = 0; i < rounds; i++) {
+                for (Domain t : targets) {
+                    set.activate(t.name());
+                }
+            }
+            double micros = (System.nanoTime() - t0) / 1e3 / rounds / targets.size();
+            for (Domain t : targets) {
+                set.activate(t.name());
+                result.add(new Switch(t.name(), method, micros, evaluate(model, t).scores().meanIou()));
+            }
+            set.deactivateAll();
+            result.add(new Switch(source.name(), "off", Double.NaN, evaluate(model, source).scores().meanIou()));
+        }
+        return result;
+    }
+
+    /**
+     * Starts a fresh head of another class count from the source head: background from the source's background,
+     * every defect class from the mean of the source's defect classes, each plus its own N(0, 0.02) draw to tell
+     * them apart. A head from the draw alone scores every class alike, and in a few dozen steps the cheapest way
+     * down the loss is to call every pixel background; this one starts out telling defects from background.
+     */
+    static void headFromSource(SwinAttUNet model, Map<String, NDArray> base) {
+        NDArray w = base.get(HEAD + ".weight");
+        NDArray b = base.get(HEAD + ".bias");
+        if (!(model.module(HEAD) instanceof Conv2d head) || head.outChannels() == w.getShape().get(0)) {
+            return;
+        }
+        long defects = head.outChannels() - 1;
+        NDArray weight = w.get("0:1").concat(w.get("1:").mean(new int[] {0}, true).repeat(0, defects), 0);
+        NDArray bias = b.get("0:1").concat(b.get("1:").mean(new int[] {0}, true).repeat(0, defects), 0);
+        head.weight().replace(weight.add(head.weight().data()));
+        head.bias().replace(bias.add(head.bias().data()));
     }
 
     private SwinAttUNetConfig withClasses(int classes) {
@@ -229,8 +314,9 @@ public final class TransferStudy {
     }
 
     private static Row row(String target, String method, long trainable, long total, SegmentationScores s,
-            double sourceMiou, double seconds) {
-        return new Row(target, method, trainable, total, s.meanIou(), s.meanRecall(), sourceMiou, seconds);
+            double sourceMiou, double sourceOffMiou, double seconds) {
+        return new Row(target, method, trainable, total, s.meanIou(), s.meanRecall(), sourceMiou, sourceOffMiou,
+                seconds);
     }
 
     /** Seconds of training over all epochs, also those of an earlier, resumed invocation. */
@@ -257,29 +343,29 @@ public final class TransferStudy {
         }
     }
 
-    /** Writes {@code comparison.md}, {@code comparison.json} and {@code comparison.png}. */
+    /** Writes {@code comparison.md} (the table alone), {@code comparison.json} and {@code comparison.png}. */
     public static void write(List<Row> rows, Path out) throws IOException {
-        StringBuilder md = new StringBuilder();
-        md.append("| data set | method | trainable parameters | % of model | test mIoU | test mPA "
-                + "| source test mIoU kept | training seconds |\n");
-        md.append("|---|---|---:|---:|---:|---:|---:|---:|\n");
+        write(rows, ComparisonTable.of(rows), out);
+    }
+
+    /** Writes {@code table} as {@code comparison.md}, and {@code rows} as {@code comparison.json} and the chart. */
+    public static void write(List<Row> rows, ComparisonTable table, Path out) throws IOException {
         List<EfficiencyChart.Point> points = new ArrayList<>();
         StringBuilder json = new StringBuilder("[\n");
         for (int i = 0; i < rows.size(); i++) {
             Row r = rows.get(i);
-            md.append(String.format(Locale.ROOT, "| %s | %s | %,d | %.2f | %.2f | %.2f | %.2f | %.0f |%n", r.target(),
-                    r.method(), r.trainable(), 100.0 * r.trainable() / r.total(), 100 * r.miou(), 100 * r.mpa(),
-                    100 * r.sourceMiou(), r.seconds()));
             json.append(String.format(Locale.ROOT, "  {\"data\": \"%s\", \"method\": \"%s\", \"trainable\": %d, "
-                    + "\"total\": %d, \"miou\": %.6f, \"mpa\": %.6f, \"source_miou\": %.6f, \"seconds\": %.1f}%s%n",
-                    r.target(), r.method(), r.trainable(), r.total(), r.miou(), r.mpa(), r.sourceMiou(), r.seconds(),
+                    + "\"total\": %d, \"miou\": %.6f, \"mpa\": %.6f, \"source_miou\": %.6f, "
+                    + "\"source_off_miou\": %.6f, \"seconds\": %.1f}%s%n", r.target(), r.method(), r.trainable(),
+                    r.total(), r.miou(), r.mpa(), r.sourceMiou(), r.sourceOffMiou(), r.seconds(),
                     i + 1 < rows.size() ? "," : ""));
             if (!r.method().equals("pretrained")) {
                 points.add(new EfficiencyChart.Point(r.target(), r.method(), r.trainable(), r.miou()));
             }
         }
         json.append("]\n");
-        AtomicFiles.write(out.resolve("comparison.md"), o -> o.write(md.toString().getBytes(StandardCharsets.UTF_8)));
+        AtomicFiles.write(out.resolve("comparison.md"), o -> o.write(table.markdown()
+                .getBytes(StandardCharsets.UTF_8)));
         AtomicFiles.write(out.resolve("comparison.json"), o -> o.write(json.toString()
                 .getBytes(StandardCharsets.UTF_8)));
         EfficiencyChart.write(out.resolve("comparison.png"), points, "Test mIoU against trainable parameters");

@@ -88,6 +88,11 @@ public class WindowAttention extends Module implements PrefixTokenHost {
         };
     }
 
+    @Override
+    protected boolean readsOutsideParameters() {
+        return prefix != null;
+    }
+
     public int heads() {
         return heads;
     }

@@ -156,14 +156,21 @@ final class BenchCommand implements Runnable {
                     Integer.toString(classes), Integer.toString(warmup), Integer.toString(steps), method, setting));
             args.addAll(checkpoint);
             Process p = new ProcessBuilder(TrainStepProcess.command(args)).redirectErrorStream(true).start();
+            // A benchmark stopped with Ctrl-C must not leave a training step running on its own.
+            Thread stop = new Thread(p::destroyForcibly, "stop-train-step");
+            Runtime.getRuntime().addShutdownHook(stop);
             List<String> lines = new ArrayList<>();
+            int code;
             try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(),
                     StandardCharsets.UTF_8))) {
                 for (String line = r.readLine(); line != null; line = r.readLine()) {
                     lines.add(line);
                 }
+                code = p.waitFor();
+            } finally {
+                p.destroyForcibly();
+                Runtime.getRuntime().removeShutdownHook(stop);
             }
-            int code = p.waitFor();
             for (String line : lines) {
                 if (line.startsWith(TrainStepProcess.RESULT) && code == 0) {
                     return new ObjectMapper().readTree(line.substring(TrainStepProcess.RESULT.length()));

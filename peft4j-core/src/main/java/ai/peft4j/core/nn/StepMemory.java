@@ -150,11 +150,16 @@ public final class StepMemory implements AutoCloseable {
     /** Runs {@code forward} of {@code module} on {@code x} as the open step's plan says (plainly without one). */
     static NDArray run(Module module, NDArray x, UnaryOperator<NDArray> forward) {
         StepMemory s = CURRENT.get();
-        Plan p = s == null ? null : s.plans.get(module);
-        if (p == null) {
+        if (s == null) {
             return forward.apply(x);
         }
         boolean grad = JniUtils.isGradMode();
+        Plan p = s.plans.get(module);
+        if (p == null) {
+            // A module outside the tree (an objective's projection) may carry gradients into it.
+            s.gradientSeen |= grad;
+            return forward.apply(x);
+        }
         if (grad && !p.frozen()) {
             s.gradientSeen = true;
         }

@@ -96,7 +96,8 @@ class StepMemoryTest {
                 "swin_backbone\\.layers\\.[23]\\.blocks\\.\\d+\\.attn\\.qkv"))).apply(m);
         Step plain = step(StepMemory.Options.PLAIN, lateLora, 0f);
         Step checkpointed = step(CHECKPOINT_BLOCKS, lateLora, 0f);
-        // The frozen stages run without a graph, so only the 2 blocks of layers.2 are checkpointed (layers.3 feeds nothing).
+        // The frozen stages run without a graph, so only the 2 blocks of layers.2 are checkpointed (layers.3 feeds
+        // nothing).
         assertEquals(2, checkpointed.checkpointed());
         for (String k : plain.gradients().keySet()) {
             float[] a = plain.gradients().get(k);

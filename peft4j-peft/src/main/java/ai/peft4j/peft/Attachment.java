@@ -118,13 +118,34 @@ public final class Attachment {
 
     /** Hooks the output of the module at {@code path}; the hook is skipped while the adapter is disabled. */
     public void addHook(String path, ForwardHook hook) {
-        ForwardHook guarded = (m, in, out) -> enabled ? hook.apply(m, in, out) : out;
+        // A method's hook computes from the module's input and the method's weights and keeps nothing.
+        ForwardHook guarded = new ForwardHook() {
+            @Override
+            public NDArray apply(Module m, Object[] in, NDArray out) {
+                return enabled ? hook.apply(m, in, out) : out;
+            }
+
+            @Override
+            public boolean isStateless() {
+                return true;
+            }
+        };
         install(new Hooked(path, m -> m.addForwardHook(guarded)));
     }
 
     /** Hooks the input of the one-input layer at {@code path}; skipped while the adapter is disabled. */
     public void addPreHook(String path, ForwardPreHook hook) {
-        ForwardPreHook guarded = (m, in) -> enabled ? hook.apply(m, in) : in;
+        ForwardPreHook guarded = new ForwardPreHook() {
+            @Override
+            public NDArray apply(Module m, NDArray in) {
+                return enabled ? hook.apply(m, in) : in;
+            }
+
+            @Override
+            public boolean isStateless() {
+                return true;
+            }
+        };
         install(new Hooked(path, m -> m.addForwardPreHook(guarded)));
     }
 

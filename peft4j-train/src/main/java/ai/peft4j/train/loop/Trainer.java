@@ -10,6 +10,7 @@ import ai.peft4j.core.engine.EngineSetup;
 import ai.peft4j.core.nn.Layer;
 import ai.peft4j.core.nn.Module;
 import ai.peft4j.core.nn.Parameter;
+import ai.peft4j.core.nn.StepMemory;
 import ai.peft4j.data.Batch;
 import ai.peft4j.train.loss.SegmentationLoss;
 import ai.peft4j.train.metrics.ConfusionMatrix;
@@ -48,7 +49,8 @@ import java.util.function.Consumer;
  * the same loop, checkpoints and resume.
  *
  * <p>Each step runs in its own scope, so the step's arrays (activations, the graph, gradient handles) are freed
- * when it ends, and parameters are updated in place.
+ * when it ends, and parameters are updated in place; within the step a {@link StepMemory} frees what backward does
+ * not need as the forward goes.
  *
  * <pre>{@code
  * TrainingResult r = Trainer.builder()
@@ -81,6 +83,7 @@ public final class Trainer {
     private final SegmentationLoss loss;
     private final Objective objective;
     private final Map<String, String> metadata;
+    private final StepMemory.Options memory;
 
     private Trainer(Builder b) {
         this.module = b.module;
@@ -93,6 +96,7 @@ public final class Trainer {
         this.interactive = b.interactive == null ? ProgressBar.isTerminal() : b.interactive;
         this.resume = b.resume;
         this.metadata = Map.copyOf(b.metadata);
+        this.memory = b.memory;
         List<String> names = b.classNames;
         if (names == null) {
             names = new ArrayList<>();
@@ -259,14 +263,15 @@ public final class Trainer {
             NDArray x = images(m, batch);
             NDArray y = objective.labels(m, batch);
             double value;
-            try (GradientCollector gc = EngineSetup.engine().newGradientCollector()) {
+            try (StepMemory memory = StepMemory.open(module, this.memory);
+                    GradientCollector gc = EngineSetup.engine().newGradientCollector()) {
                 NDArray l = objective.loss(x, y);
                 value = l.getFloat();
                 if (!Double.isFinite(value)) {
                     throw new TrainingDivergedException("the training loss", value, epoch, step, batch.ids(), lr,
                             Objects.toString(lastCheckpoint, null));
                 }
-                gc.backward(l);
+                memory.backward(l);
             }
             // Checked every step, clipping or not: a finite loss can still give a NaN gradient, which would
             // silently turn every weight into NaN.
@@ -387,6 +392,7 @@ public final class Trainer {
         private Consumer<EpochRecord> onEpoch;
         private Objective objective;
         private Map<String, String> metadata = Map.of();
+        private StepMemory.Options memory = StepMemory.Options.DEFAULT;
 
         /** The model: a module tree whose forward maps images {@code [N, 3, H, W]} to logits. */
         public <M extends Module & Layer> Builder setModel(M model) {
@@ -461,6 +467,15 @@ public final class Trainer {
          */
         public Builder optMetadata(Map<String, String> metadata) {
             this.metadata = metadata;
+            return this;
+        }
+
+        /**
+         * How a step saves memory (see {@link StepMemory}): by default it frees intermediates and skips the graph of
+         * frozen prefixes, which changes no number; checkpointing by module name is an option.
+         */
+        public Builder optMemory(StepMemory.Options memory) {
+            this.memory = Objects.requireNonNull(memory, "memory");
             return this;
         }
 

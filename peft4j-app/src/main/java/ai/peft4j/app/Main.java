@@ -72,8 +72,11 @@ public final class Main implements Runnable {
         spec.commandLine().usage(spec.commandLine().getOut());
     }
 
-    /** Expected failures print one clear message; stack traces only with --verbose. */
-    private static int handle(Exception ex, CommandLine cli, CommandLine.ParseResult parsed) {
+    /**
+     * Expected failures print one clear message; stack traces only with --verbose. Public for the commands that live
+     * in modules above this one (peft4j-spark's batch), so every command fails the same way.
+     */
+    public static int handle(Exception ex, CommandLine cli, CommandLine.ParseResult parsed) {
         PrintWriter err = cli.getErr();
         boolean verbose = parsed.hasMatchedOption("--verbose") || parsed.subcommands().stream()
                 .anyMatch(p -> p.hasMatchedOption("--verbose"));

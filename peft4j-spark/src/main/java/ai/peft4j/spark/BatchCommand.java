@@ -139,6 +139,10 @@ public final class BatchCommand implements Callable<Integer> {
             long errors = failed.length == 0 ? 0 : results.filter(col("error").isNotNull()).count();
             console.printf(Locale.ROOT, "%d images (%d defective, %d could not be inspected) in %.1f s -> %s (%s)%n",
                     files.size(), defective, errors, seconds, out, fmt);
+            if (spark.sparkContext().isLocal() && !Double.isNaN(ExecutorModels.lastLoadSeconds())) {
+                // Local mode: the executor is this JVM, so its model load (part of the time above) is known here.
+                console.printf(Locale.ROOT, "Model load %.2f s (once per executor)%n", ExecutorModels.lastLoadSeconds());
+            }
             results.unpersist();
             if (errors > 0) {
                 throw new DataException(null, errors + " of " + files.size() + " images could not be inspected ("

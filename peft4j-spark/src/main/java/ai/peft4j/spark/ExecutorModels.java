@@ -11,6 +11,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class ExecutorModels {
     private static final Map<ModelSource, InspectionModel> MODELS = new HashMap<>();
     private static final AtomicInteger CONSTRUCTIONS = new AtomicInteger();
+    private static volatile double lastLoadSeconds = Double.NaN;
 
     private ExecutorModels() {}
 
@@ -18,7 +19,9 @@ public final class ExecutorModels {
     public static synchronized InspectionModel get(ModelSource source) {
         InspectionModel m = MODELS.get(source);
         if (m == null) {
+            long start = System.nanoTime();
             m = new InspectionModel(source);
+            lastLoadSeconds = (System.nanoTime() - start) / 1e9;
             CONSTRUCTIONS.incrementAndGet();
             MODELS.put(source, m);
         }
@@ -28,6 +31,11 @@ public final class ExecutorModels {
     /** Models constructed in this JVM so far (for tests, and the per-executor start-up cost in benchmarks). */
     public static int constructions() {
         return CONSTRUCTIONS.get();
+    }
+
+    /** Seconds the last model construction in this JVM took (an executor's start-up cost), NaN before any. */
+    public static double lastLoadSeconds() {
+        return lastLoadSeconds;
     }
 
     /** Closes and forgets this JVM's models (their native memory is freed; the next use loads again). */

@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -76,7 +77,8 @@ class BatchCommandTest {
                 folder.toString(), "--out", out.toString(), "--masks");
         assertEquals(0, b.code(), b.err() + b.out());
         assertTrue(b.out().matches("(?s)3 images \\(\\d defective, 0 could not be inspected\\) in [\\d.]+ s -> "
-                + java.util.regex.Pattern.quote(out.toString()) + " \\(parquet\\)\\s*"), b.out());
+                + Pattern.quote(out.toString()) + " \\(parquet\\)\\R(Model load [\\d.]+ s \\(once per executor\\)\\R)?"),
+                b.out());
         List<Row> rows = read("parquet", out);
         assertEquals(3, rows.size());
 

@@ -34,14 +34,17 @@ final class TinyRun {
         this.lines = lines;
     }
 
-    /** A dim image with a bright square whose corner moves with {@code i}, and its mask. */
-    private static void sample(Path root, String id, int i) throws Exception {
+    /**
+     * A dim image with a bright rectangle whose corner moves with {@code i}, and its mask: the rectangle, or (for
+     * the adapter's line) everything else. A quarter of the image is defect, so a few epochs learn to find it.
+     */
+    private static void sample(Path root, String id, int i, boolean inverted) throws Exception {
         byte[] px = new byte[3 * W * H];
         int[] mask = new int[W * H];
         for (int y = 0; y < H; y++) {
             for (int x = 0; x < W; x++) {
-                boolean inside = x >= 3 + 3 * i && x < 13 + 3 * i && y >= 6 + i && y < 16 + i;
-                mask[y * W + x] = inside ? 1 : 0;
+                boolean inside = x >= 2 + 2 * i && x < 22 + 2 * i && y >= 4 + i && y < 20 + i;
+                mask[y * W + x] = inside != inverted ? 1 : 0;
                 for (int c = 0; c < 3; c++) {
                     px[3 * (y * W + x) + c] = (byte) (inside ? 230 : 70 + (x * 7 + y * 3 + c) % 20);
                 }
@@ -71,21 +74,22 @@ final class TinyRun {
         }
     }
 
-    static TinyRun train(Path tmp) throws Exception {
-        Path data = tmp.resolve("voc");
+    private static Path voc(Path data, boolean inverted) throws Exception {
         Files.createDirectories(data.resolve("JPEGImages"));
         Files.createDirectories(data.resolve("SegmentationClass"));
         List<String> ids = new ArrayList<>();
         for (int i = 0; i < 8; i++) {
             ids.add("s" + i);
-            sample(data, "s" + i, i);
+            sample(data, "s" + i, i, inverted);
         }
         Files.createDirectories(data.resolve("ImageSets/Segmentation"));
         Files.write(data.resolve("ImageSets/Segmentation/train.txt"), ids.subList(0, 4));
         Files.write(data.resolve("ImageSets/Segmentation/val.txt"), ids.subList(4, 6));
         Files.write(data.resolve("ImageSets/Segmentation/test.txt"), ids.subList(4, 8));
-        Path run = tmp.resolve("run");
-        Path f = tmp.resolve("run.yaml");
+        return data;
+    }
+
+    private static Path runFile(Path f, Path data, Path run) throws Exception {
         Files.writeString(f, """
                 model:
                   name: swin-att-unet
@@ -105,9 +109,18 @@ final class TinyRun {
                   seed: 1
                 output: %s
                 """.formatted(data, run));
+        return f;
+    }
+
+    static TinyRun train(Path tmp) throws Exception {
+        Path data = voc(tmp.resolve("voc"), false);
+        Path run = tmp.resolve("run");
+        Path f = runFile(tmp.resolve("run.yaml"), data, run);
         require(Main.run("train", "--config", f.toString()), "train");
+        // The adapter learns the inverted masks, so its line predicts differently from the base.
+        Path cover = runFile(tmp.resolve("cover.yaml"), voc(tmp.resolve("voc-cover"), true), tmp.resolve("unused"));
         Path ft = tmp.resolve("ft");
-        require(Main.run("finetune", "--config", f.toString(), "--method", "lora", "--base",
+        require(Main.run("finetune", "--config", cover.toString(), "--method", "lora", "--base",
                 run.resolve("last.safetensors").toString(), "--out", ft.toString(), "--epochs", "2", "--lr", "3e-2"),
                 "finetune");
         Path lines = tmp.resolve("lines");

@@ -205,10 +205,12 @@ public final class InspectPartitions implements MapPartitionsFunction<Row, Row> 
                 errors[i] = e.getMessage() != null ? e.getMessage() : e.toString();
             }
         }
-        List<Prediction> predicted = model.predict(todo, todoLines);
+        List<InspectionModel.Outcome> predicted = model.predict(todo, todoLines);
         Prediction[] byRow = new Prediction[n];
         for (int k = 0; k < todoRows.size(); k++) {
-            byRow[todoRows.get(k)] = predicted.get(k);
+            int i = todoRows.get(k);
+            byRow[i] = predicted.get(k).prediction();
+            errors[i] = predicted.get(k).error() == null ? null : name(chunk.get(i)) + ": " + predicted.get(k).error();
         }
         List<Row> out = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {

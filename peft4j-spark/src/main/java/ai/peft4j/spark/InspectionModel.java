@@ -157,12 +157,16 @@ public final class InspectionModel implements AutoCloseable {
         }
     }
 
+    /** A class map, or why an image got none. */
+    public record Outcome(Prediction prediction, String error) {}
+
     /**
-     * Class maps of images, {@code lines.get(i)} choosing the adapter of {@code images.get(i)}; the images of one
-     * line run together, so a batch switches adapters at most once per line.
+     * Class maps of images, {@code lineOf.get(i)} choosing the adapter of {@code images.get(i)}; the images of one
+     * line run together, so a batch switches adapters at most once per line. An image the model cannot take (the
+     * engine refuses its shape, say) gets an error and the others go on.
      */
-    public synchronized List<Prediction> predict(List<RgbImage> images, List<String> lineOf) {
-        Prediction[] out = new Prediction[images.size()];
+    public synchronized List<Outcome> predict(List<RgbImage> images, List<String> lineOf) {
+        Outcome[] out = new Outcome[images.size()];
         Map<String, List<Integer>> byLine = new LinkedHashMap<>();
         for (int i = 0; i < images.size(); i++) {
             byLine.computeIfAbsent(lineOf.get(i) == null ? "" : lineOf.get(i), k -> new ArrayList<>()).add(i);
@@ -174,7 +178,12 @@ public final class InspectionModel implements AutoCloseable {
                 lines.activate(e.getKey());
             }
             for (int i : e.getValue()) {
-                out[i] = predictor.predict(images.get(i));
+                try {
+                    out[i] = new Outcome(predictor.predict(images.get(i)), null);
+                } catch (RuntimeException ex) {
+                    out[i] = new Outcome(null, images.get(i).width() + "x" + images.get(i).height() + " image: "
+                            + ex.getMessage());
+                }
             }
         }
         return List.of(out);

@@ -32,9 +32,11 @@ import ai.peft4j.train.metrics.VerdictScores;
 import ai.peft4j.train.metrics.VerdictThreshold;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -169,7 +171,7 @@ class DefectInspectorTest {
         Map<String, Prediction> cover = library(images, run.adapter);
         int covered = 0;
         for (Row r : rows) {
-            String path = Path.of(java.net.URI.create(r.getAs("path"))).toString();
+            String path = Path.of(URI.create(r.getAs("path"))).toString();
             if (path.endsWith("s2.png")) {
                 assertEquals("unknown line 'lid' in the line column (have: cover)", r.getAs("error"));
                 assertEquals("lid", r.getAs("line"));
@@ -178,7 +180,7 @@ class DefectInspectorTest {
             boolean isCover = path.endsWith("s1.png") || path.endsWith("s6.png");
             assertEquals(isCover ? "cover" : null, r.getAs("line"));
             assertRowEquals((isCover ? cover : base).get(path), r);
-            covered += isCover && !java.util.Arrays.equals(cover.get(path).mask(), base.get(path).mask()) ? 1 : 0;
+            covered += isCover && !Arrays.equals(cover.get(path).mask(), base.get(path).mask()) ? 1 : 0;
         }
         assertTrue(covered > 0, "the adapter changes some prediction, so the comparison tells the lines apart");
     }

@@ -20,6 +20,8 @@ import picocli.CommandLine.Option;
 /** Entry point of {@code peft4j <command>}. */
 @Command(name = "peft4j", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Parameter-efficient fine-tuning for visual defect inspection.",
+        // batch lives in peft4j-spark (Spark on its class path); the launcher runs it there.
+        footer = "%nAlso: batch  Inspect many images on Apache Spark (./peft4j batch --help).",
         subcommands = {TrainCommand.class, FinetuneCommand.class, EvalCommand.class, PredictCommand.class,
             SummaryCommand.class, ConvertCommand.class, DemoCommand.class, BenchCommand.class, SplitCommand.class,
             CheckCommand.class, StreamPredictCommand.class, DistillCommand.class, ExportCommand.class,

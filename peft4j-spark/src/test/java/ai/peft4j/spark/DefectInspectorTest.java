@@ -186,6 +186,19 @@ class DefectInspectorTest {
     }
 
     @Test
+    void transform_imageSourceStructs_equalTheLibrarysPredictionsOfTheFiles() throws Exception {
+        Dataset<Row> decoded = spark.read().format("image").load(run.data.resolve("JPEGImages").toString());
+        List<Row> rows = new DefectInspector().setCheckpoint(run.checkpoint.toString()).setImageCol("image")
+                .setWithMask(true).transform(decoded).collectAsList();
+        assertEquals(8, rows.size());
+        Map<String, Prediction> expected = library(images, null);
+        for (Row r : rows) {
+            String origin = r.getStruct(r.fieldIndex("image")).getAs("origin");
+            assertRowEquals(expected.get(Path.of(URI.create(origin)).toString()), r);
+        }
+    }
+
+    @Test
     void evaluate_equalsTheLibrarysMatrixAndPeft4jEvalOnTheSamePredictions() throws Exception {
         VocDataset test = VocDataset.open(run.data, "test", VocConfig.of("background", "defect"));
         List<Path> testImages = new ArrayList<>();

@@ -141,7 +141,8 @@ public final class BatchCommand implements Callable<Integer> {
                     files.size(), defective, errors, seconds, out, fmt);
             if (spark.sparkContext().isLocal() && !Double.isNaN(ExecutorModels.lastLoadSeconds())) {
                 // Local mode: the executor is this JVM, so its model load (part of the time above) is known here.
-                console.printf(Locale.ROOT, "Model load %.2f s (once per executor)%n", ExecutorModels.lastLoadSeconds());
+                console.printf(Locale.ROOT, "Model load %.2f s (once per executor)%n",
+                        ExecutorModels.lastLoadSeconds());
             }
             results.unpersist();
             if (errors > 0) {

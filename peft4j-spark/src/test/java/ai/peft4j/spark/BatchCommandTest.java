@@ -77,8 +77,8 @@ class BatchCommandTest {
                 folder.toString(), "--out", out.toString(), "--masks");
         assertEquals(0, b.code(), b.err() + b.out());
         assertTrue(b.out().matches("(?s)3 images \\(\\d defective, 0 could not be inspected\\) in [\\d.]+ s -> "
-                + Pattern.quote(out.toString()) + " \\(parquet\\)\\R(Model load [\\d.]+ s \\(once per executor\\)\\R)?"),
-                b.out());
+                + Pattern.quote(out.toString()) + " \\(parquet\\)\\R"
+                + "(Model load [\\d.]+ s \\(once per executor\\)\\R)?"), b.out());
         List<Row> rows = read("parquet", out);
         assertEquals(3, rows.size());
 

@@ -20,6 +20,8 @@ import picocli.CommandLine.Option;
 /** Entry point of {@code peft4j <command>}. */
 @Command(name = "peft4j", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Parameter-efficient fine-tuning for visual defect inspection.",
+        // batch lives in peft4j-spark (Spark on its class path); the launcher runs it there.
+        footer = "%nAlso: batch  Inspect many images on Apache Spark (./peft4j batch --help).",
         subcommands = {TrainCommand.class, FinetuneCommand.class, EvalCommand.class, PredictCommand.class,
             SummaryCommand.class, ConvertCommand.class, DemoCommand.class, BenchCommand.class, SplitCommand.class,
             CheckCommand.class, StreamPredictCommand.class, DistillCommand.class, ExportCommand.class,
@@ -85,8 +87,11 @@ public final class Main implements Runnable {
         spec.commandLine().usage(spec.commandLine().getOut());
     }
 
-    /** Expected failures print one clear message; stack traces only with --verbose. */
-    private static int handle(Exception ex, CommandLine cli, CommandLine.ParseResult parsed) {
+    /**
+     * Expected failures print one clear message; stack traces only with --verbose. Public for the commands that live
+     * in modules above this one (peft4j-spark's batch), so every command fails the same way.
+     */
+    public static int handle(Exception ex, CommandLine cli, CommandLine.ParseResult parsed) {
         PrintWriter err = cli.getErr();
         boolean verbose = parsed.hasMatchedOption("--verbose") || parsed.subcommands().stream()
                 .anyMatch(p -> p.hasMatchedOption("--verbose"));

@@ -175,7 +175,15 @@ public final class ImageDecoder {
      * RGB(A) file. Two-channel (grey and alpha) files and samples wider than 8 bits are refused.
      */
     public static MaskRaster readMask(Path file) {
-        BufferedImage img = decode(file);
+        return readMask(decode(file), file);
+    }
+
+    /** As {@link #readMask(Path)}, for a mask already in memory; {@code source} names it in errors. */
+    public static MaskRaster readMask(byte[] encoded, Path source) {
+        return readMask(decode(encoded, source), source);
+    }
+
+    private static MaskRaster readMask(BufferedImage img, Path file) {
         int w = img.getWidth();
         int h = img.getHeight();
         Raster raster = img.getRaster();

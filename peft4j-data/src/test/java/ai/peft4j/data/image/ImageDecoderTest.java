@@ -247,4 +247,22 @@ class ImageDecoderTest {
         assertEquals(new Palette.Colour(128, 128, 128), p.colour(7));
         assertEquals(new Palette.Colour(64, 0, 0), p.colour(8));
     }
+
+    @Test
+    void indexPngInMemory_roundTripsEveryClassIdAndEqualsTheFileOne(@TempDir Path tmp) throws Exception {
+        int[] mask = new int[7 * 3];
+        for (int i = 0; i < mask.length; i++) {
+            mask[i] = i * 12 % 256;
+        }
+        byte[] png = ImageEncoder.indexPng(mask, 7, 3, Palette.voc());
+        MaskRaster back = ImageDecoder.readMask(png, Path.of("in-memory"));
+        assertEquals(List.of(7, 3, false), List.of(back.width(), back.height(), back.colour()));
+        assertArrayEquals(mask, back.values());
+        Path file = tmp.resolve("mask.png");
+        ImageEncoder.writeIndexPng(mask, 7, 3, Palette.voc(), file);
+        assertArrayEquals(ImageDecoder.readMask(file).values(), back.values());
+        DataException e = assertThrows(DataException.class, () -> ImageDecoder.readMask(new byte[] {1, 2, 3},
+                Path.of("row 5")));
+        assertTrue(e.getMessage().startsWith("row 5: "), e.getMessage());
+    }
 }

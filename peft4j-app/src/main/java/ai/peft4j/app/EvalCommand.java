@@ -84,23 +84,15 @@ final class EvalCommand implements Callable<Integer> {
             + "(default: ${DEFAULT-VALUE}).")
     int overlays;
 
-    @Option(names = "--tile-overlap", paramLabel = "SHARE", description = "For a model trained on crops: the share "
-            + "of a tile that neighbouring tiles share (--set data.tile_overlap=SHARE; default: the run file's).")
-    Double tileOverlap;
-
-    @Option(names = "--tile-batch", defaultValue = "4", paramLabel = "N", description = "For a model trained on "
-            + "crops: tiles per forward pass (default: ${DEFAULT-VALUE}).")
-    int tileBatch;
+    @Mixin
+    TileOptions tiles;
 
     @Override
     public Integer call() throws Exception {
         VerdictThreshold threshold = VerdictThreshold.parse(verdictThreshold);
-        List<ConfigOverride> named = tileOverlap == null ? List.of()
-                : List.of(ConfigOverride.ofOption("data.tile_overlap", "--tile-overlap", tileOverlap));
+        List<ConfigOverride> named = tiles.overrides();
         RunConfig c = config.require("eval", named).config();
-        if (tileBatch < 1) {
-            throw new IllegalArgumentException("--tile-batch must be at least 1, got " + tileBatch);
-        }
+        int tileBatch = tiles.batch();
         PrintStream console = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         if (c.classifies()) {
             return ClassificationRuns.eval(c, checkpoint, adapter, forceBase, out, split, console);

@@ -89,25 +89,17 @@ final class PredictCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output folder.")
     Path out;
 
-    @Option(names = "--tile-overlap", paramLabel = "SHARE", description = "For a model trained on crops: the share "
-            + "of a tile that neighbouring tiles share (--set data.tile_overlap=SHARE; default: the run file's).")
-    Double tileOverlap;
-
-    @Option(names = "--tile-batch", defaultValue = "4", paramLabel = "N", description = "For a model trained on "
-            + "crops: tiles per forward pass (default: ${DEFAULT-VALUE}).")
-    int tileBatch;
+    @Mixin
+    TileOptions tiles;
 
     @Mixin
     ConfigOptions config;
 
     @Override
     public Integer call() throws Exception {
-        List<ConfigOverride> named = tileOverlap == null ? List.of()
-                : List.of(ConfigOverride.ofOption("data.tile_overlap", "--tile-overlap", tileOverlap));
+        List<ConfigOverride> named = tiles.overrides();
         RunConfig c = runConfig(config, checkpoint, adapter, named);
-        if (tileBatch < 1) {
-            throw new IllegalArgumentException("--tile-batch must be at least 1, got " + tileBatch);
-        }
+        int tileBatch = tiles.batch();
         long streams = java.util.stream.Stream.of(video, mjpeg, camera).filter(java.util.Objects::nonNull).count();
         if (streams > 1) {
             throw new IllegalArgumentException("give one of --video, --mjpeg and --camera");
@@ -194,7 +186,7 @@ final class PredictCommand implements Callable<Integer> {
                     : StreamPredictCommand.classNames(null, tm.classes());
             StreamPredictCommand.Outputs outputs = new StreamPredictCommand.Outputs(out, 4, false, true, true);
             if (c.data().crops()) {
-                SlidingWindow w = RunTraining.slidingWindow(c.data(), c.model().imageSize(), tileBatch);
+                SlidingWindow w = RunTraining.slidingWindow(c.data(), c.model().imageSize(), tiles.batch());
                 try (TiledFrameModel frameModel = new TiledFrameModel(tm.model(), w)) {
                     StreamPredictCommand.inspect(source, frameModel, 1, (frame, image) -> w.prepare(image), names,
                             RunData.palette(c.data()), outputs, console);

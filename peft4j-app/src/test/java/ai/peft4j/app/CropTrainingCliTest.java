@@ -183,4 +183,22 @@ class CropTrainingCliTest {
         assertEquals("error: --tile-overlap 1.0: data.tile_overlap is a share of the tile, at least 0 and smaller "
                 + "than 1 (e.g. 0.25), got 1.0\n", r.err());
     }
+
+    @Test
+    void tileBatchBelowOne_isRefusedAlikeByEvalAndPredict() throws Exception {
+        Path data = cracks(0, 0, 1);
+        Path config = runFile(cracksRun(data).data("sampling", "crops"), tmp.resolve("runs/x"));
+        Path ckpt = tmp.resolve("none.safetensors");
+        Path image = data.resolve("JPEGImages/img0.png");
+        for (String[] args : List.of(new String[] {"eval", "--config", config.toString()},
+                new String[] {"predict", image.toString(), "--config", config.toString(), "--out",
+                    tmp.resolve("pred").toString()})) {
+            List<String> line = new ArrayList<>(List.of(args));
+            line.addAll(List.of("--checkpoint", ckpt.toString(), "--tile-batch", "0"));
+            CliRun r = CliRun.of(line.toArray(String[]::new));
+            assertEquals(2, r.code(), r.err());
+            assertEquals("error: --tile-batch must be at least 1, got 0\n", r.err(), args[0]);
+        }
+        assertFalse(Files.exists(tmp.resolve("pred")), "predict refuses before writing");
+    }
 }

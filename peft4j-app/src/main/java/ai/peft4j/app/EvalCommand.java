@@ -54,17 +54,8 @@ final class EvalCommand implements Callable<Integer> {
     @Mixin
     ConfigOptions config;
 
-    @Option(names = "--checkpoint", required = true, paramLabel = "CKPT", description = "Model weights: a "
-            + "checkpoint of 'peft4j train' (or the base of an adapter), a safetensors state dict or a PyTorch .pth.")
-    Path checkpoint;
-
-    @Option(names = "--adapter", paramLabel = "DIR", description = "Adapter directory of 'peft4j finetune' to "
-            + "attach to the checkpoint.")
-    Path adapter;
-
-    @Option(names = "--force-base", description = "Attach the adapter even when the checkpoint is not the base it "
-            + "was trained on (its base fingerprint differs).")
-    boolean forceBase;
+    @Mixin
+    CheckpointOptions weights;
 
     @Option(names = "--out", paramLabel = "DIR", description = "Report folder (default: the run file's output "
             + "folder + /eval).")
@@ -95,16 +86,17 @@ final class EvalCommand implements Callable<Integer> {
         int tileBatch = tiles.batch();
         PrintStream console = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         if (c.classifies()) {
-            return ClassificationRuns.eval(c, checkpoint, adapter, forceBase, out, split, console);
+            return ClassificationRuns.eval(c, weights.checkpoint, weights.adapter, weights.forceBase, out, split,
+                    console);
         }
         ImageDataset test = RunData.open(c.data(), split != null ? split : c.data().testSplit());
         Path dir = out != null ? out : Path.of(c.output()).resolve("eval");
         Palette palette = RunData.palette(c.data());
-        String what = checkpoint + (adapter == null ? "" : " + adapter " + adapter);
-        Path curves = (adapter != null ? adapter.toAbsolutePath().getParent() : checkpoint.toAbsolutePath()
-                .getParent()).resolve(Trainer.CURVES);
+        String what = weights.checkpoint + (weights.adapter == null ? "" : " + adapter " + weights.adapter);
+        Path curves = (weights.adapter != null ? weights.adapter.toAbsolutePath().getParent()
+                : weights.checkpoint.toAbsolutePath().getParent()).resolve(Trainer.CURVES);
         List<Path> read = new ArrayList<>(TestSetPredictions.files(test));
-        read.add(checkpoint);
+        read.add(weights.checkpoint);
         read.add(curves);
         InputFiles inputs = InputFiles.of(read);
         // Before any work: a report file must not replace a file the command reads (e.g. --out is a data folder).
@@ -113,7 +105,7 @@ final class EvalCommand implements Callable<Integer> {
             inputs.refuseOverwrite(dir.resolve(name), "choose an --out folder away from the data and the model");
         }
         try (NDManager m = EngineSetup.newManager()) {
-            TrainedModel tm = TrainedModel.load(c.model(), test.numClasses(), checkpoint, adapter, forceBase, m);
+            TrainedModel tm = weights.load(c.model(), test.numClasses(), m);
             if (tm.classes() != test.numClasses()) {
                 throw new IllegalArgumentException(what + " predicts " + tm.classes() + " classes but "
                         + test.name() + " has " + test.numClasses() + " " + test.classNames());

@@ -3,6 +3,7 @@ package ai.peft4j.models.swin;
 import ai.peft4j.core.tensor.Scalars;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.peft4j.core.flops.MacCounter;
@@ -205,8 +206,13 @@ public class WindowAttention extends Module implements PrefixTokenHost {
     private NDArray mask(NDArray like, int hp, int wp) {
         int n = window * window;
         int nw = (hp / window) * (wp / window);
-        NDArray mask = maskCache.computeIfAbsent(((long) hp << 32) | wp,
-                k -> manager.create(shiftMask(window, shift, hp, wp), new Shape(nw, n, n)));
+        NDArray mask = maskCache.computeIfAbsent(((long) hp << 32) | wp, k -> {
+            NDArray made = manager.create(shiftMask(window, shift, hp, wp), new Shape(nw, n, n));
+            // Made during a forward that may run inside an NDScope (evaluation, prediction), which would close
+            // every array created in it; the cache outlives the scope.
+            NDScope.unregister(made);
+            return made;
+        });
         // A view (or a converted copy) in the activation's manager, so what is computed from it is freed there.
         NDArray view = mask.getDataType() == like.getDataType() ? mask.reshape(mask.getShape())
                 : mask.toType(like.getDataType(), true);

@@ -91,6 +91,7 @@ class ServiceLifecycleTest {
         // Hold the worker, and fill the one place in the queue.
         CountDownLatch hold = new CountDownLatch(1);
         server.engine().call(() -> hold.await(30, TimeUnit.SECONDS));
+        awaitTaken(server);
         server.engine().call(() -> null);
         HttpResponse<String> busy = send(postImage(port, "/v1/inspect?line=line-a", png, "image/png"));
         assertEquals(429, busy.statusCode(), busy.body());
@@ -103,6 +104,7 @@ class ServiceLifecycleTest {
 
         CountDownLatch hold2 = new CountDownLatch(1);
         server.engine().call(() -> hold2.await(30, TimeUnit.SECONDS));
+        awaitTaken(server);
         HttpResponse<String> slow = send(postImage(port, "/v1/inspect?line=line-a", png, "image/png"));
         assertEquals(504, slow.statusCode(), slow.body());
         assertTrue(error(slow).startsWith("no answer within 1500 ms (timeout_ms)"), slow.body());
@@ -118,6 +120,15 @@ class ServiceLifecycleTest {
         assertEquals(200, inFlight.get(20, TimeUnit.SECONDS).statusCode());
         closer.join(20_000);
         assertThrows(ConnectException.class, () -> send(request(port, "/healthz")));
+    }
+
+    /** Waits until the worker has taken every queued task (it holds the last one), so the queue's room is known. */
+    private static void awaitTaken(InspectionServer server) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (server.engine().queueDepth() > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        assertEquals(0, server.engine().queueDepth(), "the worker took the held task");
     }
 
     @Test

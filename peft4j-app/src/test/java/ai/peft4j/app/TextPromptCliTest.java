@@ -143,6 +143,7 @@ class TextPromptCliTest {
         List<String> vocab = Files.readAllLines(noSpecials.resolve("vocab.txt"));
         Files.write(noSpecials.resolve("vocab.txt"), vocab.stream().map(v -> v.equals("[SEP]") ? "[SPE]" : v)
                 .toList());
+        Path positions = bert("positions", 768, 12);
         Map<Path, String> before = outside(out);
         String[] common = {"finetune", "--config", config.toString(), "--method", "tplora", "--base",
             weights.toString(), "--prompt-text", "A lemon defect dataset."};
@@ -160,6 +161,12 @@ class TextPromptCliTest {
         assertEquals(noSpecials.resolve("vocab.txt") + ": vocabulary lacks BERT's special token [SEP]; give the "
                 + "vocab.txt or tokenizer.json of the BERT checkpoint", assertOneLineError(CliRun.of(with(common,
                 "--text-encoder", noSpecials.resolve("model.safetensors").toString()))));
+        // 127 pieces and [CLS], [SEP]: one more than the 128 positions of this BERT.
+        assertEquals(positions.resolve("model.safetensors") + ": method.options.prompt_text (--prompt-text): the "
+                + "text is 129 word pieces with [CLS] and [SEP], but this BERT has 128 positions; shorten it (the "
+                + "published code does not truncate)", assertOneLineError(CliRun.of("finetune", "--config",
+                config.toString(), "--method", "tplora", "--base", weights.toString(), "--prompt-text",
+                "lemon ".repeat(127).strip(), "--text-encoder", positions.toString())));
         assertFalse(Files.exists(out));
         assertEquals(before, outside(out));
     }

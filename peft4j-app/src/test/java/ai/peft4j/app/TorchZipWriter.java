@@ -21,6 +21,15 @@ final class TorchZipWriter {
     private TorchZipWriter() {}
 
     static void write(Path file, Map<String, NDArray> tensors, String keyPrefix) throws IOException {
+        write(file, tensors, keyPrefix, -1);
+    }
+
+    /**
+     * As {@link #write(Path, Map, String)}, with the first tensor's storage cut to its first {@code firstStorageBytes}
+     * bytes (a damaged file; -1 keeps it whole).
+     */
+    static void write(Path file, Map<String, NDArray> tensors, String keyPrefix, int firstStorageBytes)
+            throws IOException {
         ByteArrayOutputStream p = new ByteArrayOutputStream();
         op(p, 0x80, 2, '}', '(');
         str(p, "model");
@@ -59,7 +68,11 @@ final class TorchZipWriter {
             global(p, "collections", "OrderedDict");
             op(p, ')', 'R', 't', 'R');
             data[key] = new ByteArrayOutputStream();
-            data[key].writeBytes(a.size() == 0 ? new byte[0] : a.toByteArray());
+            byte[] bytes = a.size() == 0 ? new byte[0] : a.toByteArray();
+            if (key == 0 && firstStorageBytes >= 0) {
+                bytes = java.util.Arrays.copyOf(bytes, firstStorageBytes);
+            }
+            data[key].writeBytes(bytes);
             key++;
         }
         op(p, 'u');

@@ -87,7 +87,14 @@ public final class TextPromptSource {
                         + "token embeddings, but TP-LoRA's text MLP takes " + expectedWidth + " (bert-base); give a "
                         + "checkpoint of that width as method.options.text_encoder (--text-encoder)");
             }
-            BertTextEncoder.Embeddings e = bert.encode(text);
+            BertTextEncoder.Embeddings e;
+            try {
+                e = bert.encode(text);
+            } catch (IllegalArgumentException tooLong) {
+                // The sentence does not fit the encoder's positions: say which encoder and which setting.
+                throw new IllegalArgumentException(files.weights() + ": method.options.prompt_text (--prompt-text): "
+                        + tooLong.getMessage(), tooLong);
+            }
             return new Encoded(new TextPrompt(e.values(), e.seq(), e.width()), text, bert.fingerprint(), key);
         }
     }

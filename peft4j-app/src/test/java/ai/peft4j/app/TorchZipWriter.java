@@ -17,10 +17,10 @@ import java.util.zip.ZipOutputStream;
  * "epoch": 5}} with each tensor in its own storage. The reader's fidelity to real torch.save output is shown by the
  * fixtures in peft4j-core; this only builds inputs.
  */
-final class TorchZipWriter {
+public final class TorchZipWriter {
     private TorchZipWriter() {}
 
-    static void write(Path file, Map<String, NDArray> tensors, String keyPrefix) throws IOException {
+    public static void write(Path file, Map<String, NDArray> tensors, String keyPrefix) throws IOException {
         write(file, tensors, keyPrefix, -1);
     }
 

@@ -132,6 +132,25 @@ class TextPromptCliTest {
     }
 
     @Test
+    void bertFolderWithPytorchModelBin_encodesAsItsSafetensorsCopy() throws Exception {
+        Path bert = bert("bert", 768, 12);
+        // The same weights as transformers' older save_pretrained writes them: a pickled OrderedDict.
+        Path bin = Files.createDirectories(tmp.resolve("bert-bin"));
+        Files.copy(bert.resolve("config.json"), bin.resolve("config.json"));
+        Files.copy(bert.resolve("vocab.txt"), bin.resolve("vocab.txt"));
+        try (NDManager m = EngineSetup.newManager()) {
+            TorchZipWriter.writeStateDict(bin.resolve("pytorch_model.bin"),
+                    SafetensorsFile.read(bert.resolve("model.safetensors"), m).tensors());
+            assertEquals(bin.resolve("pytorch_model.bin"), BertTextEncoder.Checkpoint.locate(bin).weights());
+            String sentence = PublishedPrompts.all().get("LARGE/ORANGE-NAVEL");
+            TextPromptSource.Encoded fromBin = TextPromptSource.encode(sentence, bin, 768, m);
+            TextPromptSource.Encoded fromSafetensors = TextPromptSource.encode(sentence, bert, 768, m);
+            assertEquals(fromSafetensors.prompt().seq(), fromBin.prompt().seq());
+            assertArrayEquals(fromSafetensors.prompt().values(), fromBin.prompt().values());
+        }
+    }
+
+    @Test
     void promptTextErrors_exit2NamingWhatToGiveAndWriteNothing() throws Exception {
         Path weights = base();
         Path out = tmp.resolve("runs/bad");

@@ -30,9 +30,23 @@ public final class TorchZipWriter {
      */
     static void write(Path file, Map<String, NDArray> tensors, String keyPrefix, int firstStorageBytes)
             throws IOException {
+        write(file, tensors, keyPrefix, firstStorageBytes, true);
+    }
+
+    /** The bare OrderedDict, as {@code torch.save(model.state_dict())} and transformers' pytorch_model.bin. */
+    public static void writeStateDict(Path file, Map<String, NDArray> tensors) throws IOException {
+        write(file, tensors, "", -1, false);
+    }
+
+    private static void write(Path file, Map<String, NDArray> tensors, String keyPrefix, int firstStorageBytes,
+            boolean inTrainingCheckpoint) throws IOException {
         ByteArrayOutputStream p = new ByteArrayOutputStream();
-        op(p, 0x80, 2, '}', '(');
-        str(p, "model");
+        if (inTrainingCheckpoint) {
+            op(p, 0x80, 2, '}', '(');
+            str(p, "model");
+        } else {
+            op(p, 0x80, 2);
+        }
         global(p, "collections", "OrderedDict");
         op(p, ')', 'R', '(');
         int key = 0;
@@ -76,8 +90,12 @@ public final class TorchZipWriter {
             key++;
         }
         op(p, 'u');
-        str(p, "epoch");
-        op(p, 'K', 5, 'u', '.');
+        if (inTrainingCheckpoint) {
+            str(p, "epoch");
+            op(p, 'K', 5, 'u', '.');
+        } else {
+            op(p, '.');
+        }
         try (OutputStream f = Files.newOutputStream(file); ZipOutputStream z = new ZipOutputStream(f)) {
             stored(z, "archive/data.pkl", p.toByteArray());
             for (int i = 0; i < data.length; i++) {

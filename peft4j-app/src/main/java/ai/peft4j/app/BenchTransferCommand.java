@@ -114,8 +114,9 @@ final class BenchTransferCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "0", description = "(default: ${DEFAULT-VALUE})")
     long seed;
 
-    @Option(names = "--base", description = "Skip pretraining: start from this training checkpoint (e.g. "
-            + "<out>/pretrain/last.safetensors of an earlier run with the same --size).")
+    @Option(names = "--base", description = "Skip pretraining: start from this checkpoint (e.g. "
+            + "<out>/pretrain/last.safetensors of an earlier run with the same --size; a safetensors state dict or "
+            + "a PyTorch .pth of the same model also serves).")
     Path base;
 
     @Override

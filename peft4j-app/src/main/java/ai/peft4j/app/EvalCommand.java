@@ -105,7 +105,7 @@ final class EvalCommand implements Callable<Integer> {
             inputs.refuseOverwrite(dir.resolve(name), "choose an --out folder away from the data and the model");
         }
         try (NDManager m = EngineSetup.newManager()) {
-            TrainedModel tm = weights.load(c.model(), test.numClasses(), m);
+            TrainedModel tm = weights.load(c, test.numClasses(), m);
             if (tm.classes() != test.numClasses()) {
                 throw new IllegalArgumentException(what + " predicts " + tm.classes() + " classes but "
                         + test.name() + " has " + test.numClasses() + " " + test.classNames());

@@ -5,6 +5,7 @@ import ai.peft4j.app.config.RunConfig;
 import ai.peft4j.app.config.RunConfigFile;
 import ai.peft4j.app.run.RunData;
 import ai.peft4j.app.run.SegmentationNet;
+import ai.peft4j.app.run.TextPromptSource;
 import ai.peft4j.app.run.Weights;
 import ai.peft4j.core.engine.EngineSetup;
 import ai.peft4j.core.nn.Module;
@@ -57,12 +58,18 @@ final class InspectionEngine implements AutoCloseable {
     private final ThreadPoolExecutor worker;
     private final Map<String, ProductLine> lines = new ConcurrentHashMap<>();
     private final DoubleConsumer switchSeconds;
+    /** The BERT TP-LoRA lines must have been prompted by, and its fingerprint; null when not checked. */
+    private final Path textEncoder;
+    private final String textEncoderFingerprint;
 
     private InspectionEngine(ServeSettings s, RunConfig run, DoubleConsumer switchSeconds) throws IOException {
         this.switchSeconds = switchSeconds;
         this.adapterRoot = s.adapters();
         this.palette = RunData.palette(run.data());
         this.inputSize = run.model().imageSize();
+        this.textEncoder = TextPromptSource.encoderOf(s.textEncoder(), run.method().options());
+        // Read once: every TP-LoRA line loaded later is checked against it.
+        this.textEncoderFingerprint = textEncoder == null ? null : TextPromptSource.fingerprint(textEncoder);
         this.manager = EngineSetup.newManager();
         try {
             Weights w = Weights.read(s.checkpoint(), manager);
@@ -203,6 +210,9 @@ final class InspectionEngine implements AutoCloseable {
         if (lines.containsKey(name)) {
             throw new ApiException(409, "line '" + name + "' is already loaded; unload it first (DELETE "
                     + "/v1/lines/" + name + ")");
+        }
+        if (textEncoder != null) {
+            TextPromptSource.checkAdapter(dir, textEncoder, textEncoderFingerprint);
         }
         long t0 = System.nanoTime();
         Attachment a;

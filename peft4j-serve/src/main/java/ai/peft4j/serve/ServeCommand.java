@@ -65,6 +65,11 @@ final class ServeCommand implements Callable<Integer> {
             + "uploading and unloading lines require.")
     Path tokenFile;
 
+    @Option(names = "--text-encoder", paramLabel = "DIR", description = "TP-LoRA: the BERT checkpoint folder the "
+            + "lines' text prompts must have been made by (default: method.options.text_encoder of the run file); "
+            + "a TP-LoRA adapter that records another encoder is refused.")
+    Path textEncoder;
+
     @Override
     public Integer call() throws Exception {
         Map<String, Object> flags = new LinkedHashMap<>();
@@ -80,6 +85,7 @@ final class ServeCommand implements Callable<Integer> {
         flags.put("max_pixels", maxPixels);
         flags.put("threshold", threshold);
         flags.put("token_file", tokenFile);
+        flags.put("text_encoder", textEncoder);
         ServeSettings s = ServeSettings.read(settingsFile, flags);
         List<String> warnings = new ArrayList<>();
         InspectionServer server = InspectionServer.start(s, warnings);

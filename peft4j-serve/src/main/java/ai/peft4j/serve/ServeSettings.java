@@ -33,9 +33,12 @@ import java.util.Map;
  * @param maxPixels the largest image, in pixels, refused from its header before its pixels are decoded
  * @param threshold the default verdict threshold: an image fails when a defect class covers more pixels
  * @param tokenFile a file holding the bearer token the management endpoints require, or null for none
+ * @param textEncoder the BERT checkpoint folder TP-LoRA lines' text prompts must have been made by (default: the
+ *     run file's {@code method.options.text_encoder}); a TP-LoRA adapter that records another is refused
  */
 public record ServeSettings(Path checkpoint, Path config, Path adapters, String host, Integer port, Integer queue,
-        Long timeoutMs, Long maxRequestBytes, Long maxAdapterBytes, Long maxPixels, Long threshold, Path tokenFile) {
+        Long timeoutMs, Long maxRequestBytes, Long maxAdapterBytes, Long maxPixels, Long threshold, Path tokenFile,
+        Path textEncoder) {
     public static final String DEFAULT_HOST = "127.0.0.1";
     public static final int DEFAULT_PORT = 8080;
     public static final int DEFAULT_QUEUE = 32;
@@ -77,6 +80,14 @@ public record ServeSettings(Path checkpoint, Path config, Path adapters, String 
         }
     }
 
+    /** Settings that check no text encoder. */
+    public ServeSettings(Path checkpoint, Path config, Path adapters, String host, Integer port, Integer queue,
+            Long timeoutMs, Long maxRequestBytes, Long maxAdapterBytes, Long maxPixels, Long threshold,
+            Path tokenFile) {
+        this(checkpoint, config, adapters, host, port, queue, timeoutMs, maxRequestBytes, maxAdapterBytes, maxPixels,
+                threshold, tokenFile, null);
+    }
+
     /**
      * The settings of {@code file} (null for none) with {@code flags} on top: a map of snake-case keys to the
      * values given on the command line.
@@ -95,7 +106,8 @@ public record ServeSettings(Path checkpoint, Path config, Path adapters, String 
                     // Paths in a serve file are relative to its folder, as paths in a run file are; flags to the
                     // working folder.
                     Path dir = file.toAbsolutePath().getParent();
-                    for (String key : new String[] {"checkpoint", "config", "adapters", "token_file"}) {
+                    for (String key : new String[] {"checkpoint", "config", "adapters", "token_file",
+                        "text_encoder"}) {
                         if (tree.path(key).isTextual()) {
                             tree.put(key, dir.resolve(tree.path(key).asText()).toString());
                         }
@@ -121,7 +133,7 @@ public record ServeSettings(Path checkpoint, Path config, Path adapters, String 
         } catch (UnrecognizedPropertyException e) {
             throw new IllegalArgumentException(where + ": unknown key '" + e.getPropertyName() + "' (known: "
                     + "checkpoint, config, adapters, host, port, queue, timeout_ms, max_request_bytes, "
-                    + "max_adapter_bytes, max_pixels, threshold, token_file)");
+                    + "max_adapter_bytes, max_pixels, threshold, token_file, text_encoder)");
         } catch (ValueInstantiationException e) {
             // A value out of range, said by the constructor above.
             throw e.getCause() instanceof IllegalArgumentException c ? c
@@ -139,6 +151,6 @@ public record ServeSettings(Path checkpoint, Path config, Path adapters, String 
     /** The same settings on another port (tests start on port 0). */
     public ServeSettings withPort(int newPort) {
         return new ServeSettings(checkpoint, config, adapters, host, newPort, queue, timeoutMs, maxRequestBytes,
-                maxAdapterBytes, maxPixels, threshold, tokenFile);
+                maxAdapterBytes, maxPixels, threshold, tokenFile, textEncoder);
     }
 }

@@ -3,6 +3,8 @@ package ai.peft4j.app.study;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.peft4j.app.run.RunFolderLock;
+import ai.peft4j.app.run.SegmentationNet;
+import ai.peft4j.app.run.Weights;
 import ai.peft4j.core.engine.EngineSetup;
 import ai.peft4j.core.io.ContainedPath;
 import ai.peft4j.core.nn.Conv2d;
@@ -25,7 +27,6 @@ import ai.peft4j.peft.PeftMethod;
 import ai.peft4j.peft.segmenter.SegmenterMethod;
 import ai.peft4j.peft.tplora.TextPrompt;
 import ai.peft4j.train.loop.BatchSource;
-import ai.peft4j.train.loop.Checkpoint;
 import ai.peft4j.train.loop.Evaluation;
 import ai.peft4j.train.loop.Trainer;
 import ai.peft4j.train.loop.TrainerConfig;
@@ -162,7 +163,7 @@ public final class TransferStudy {
                 scores = finalScores(r);
                 seconds = trainingSeconds(r);
             } else {
-                model.loadStateDict(Checkpoint.read(pretrained, m).modelState(), true);
+                baseWeights(model, pretrained, m);
                 scores = evaluate(model, source).scores();
                 seconds = (System.nanoTime() - t0) / 1e9;
             }
@@ -179,8 +180,7 @@ public final class TransferStudy {
                 try (NDManager m = EngineSetup.newManager()) {
                     EngineSetup.seed(settings.seed() + 1);
                     SwinAttUNet model = new SwinAttUNet(m, withClasses(source.train().numClasses()));
-                    Map<String, NDArray> weights = Checkpoint.read(base, m).modelState();
-                    model.loadStateDict(weights, true);
+                    Map<String, NDArray> weights = baseWeights(model, base, m);
                     PeftMethod method = MethodRegistry.create(name, MethodInputs.prompt(TextPrompt.zeros(48,
                             TextPrompt.BERT_BASE_WIDTH)));
                     if (method instanceof SegmenterMethod sm) {
@@ -215,6 +215,16 @@ public final class TransferStudy {
     }
 
     /**
+     * Loads the base weights in {@code file} into {@code model}, strictly, and returns them under its names: a
+     * training checkpoint, a safetensors state dict or a PyTorch {@code .pth} (names mapped by the known layouts).
+     */
+    private static Map<String, NDArray> baseWeights(Module model, Path file, NDManager m) throws IOException {
+        Weights w = Weights.read(file, m);
+        SegmentationNet.loadStrict(model, w);
+        return w.forModel(model).tensors();
+    }
+
+    /**
      * Loads {@code method}'s adapter of every target, as the study saved them, onto one copy of the base model and
      * scores each on its target's test set after switching to it, then the base alone on the source's. The switch
      * time is the mean over many switches back and forth, as a service that answers each product line does.
@@ -227,7 +237,7 @@ public final class TransferStudy {
         List<Switch> result = new ArrayList<>();
         try (NDManager m = EngineSetup.newManager()) {
             SwinAttUNet model = new SwinAttUNet(m, withClasses(source.train().numClasses()));
-            model.loadStateDict(Checkpoint.read(base, m).modelState(), true);
+            baseWeights(model, base, m);
             AdapterSet set = new AdapterSet(model);
             for (Domain t : targets) {
                 set.load(t.name(), out.resolve(t.name()).resolve(method).resolve("adapter"), m);

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.peft4j.app.TorchZipWriter;
+import ai.peft4j.app.run.Weights;
 import ai.peft4j.core.engine.EngineSetup;
 import ai.peft4j.data.synthetic.CitrusDomain;
 import ai.peft4j.data.synthetic.SyntheticCitrus;
@@ -65,6 +67,15 @@ class TransferStudyTest {
         assertEquals(rows.get(2).miou(), switched.get(0).miou(), 0.0);
         assertEquals("off", switched.get(1).method());
         assertEquals(rows.get(0).miou(), switched.get(1).miou(), 0.0);
+        // The pretrained base as a PyTorch .pth under DataParallel names ('module.'): the same scores.
+        Path pth = out.resolve("pretrain.pth");
+        try (NDManager m = EngineSetup.newManager()) {
+            Map<String, NDArray> model = Weights.read(out.resolve("pretrain/last.safetensors"), m).tensors();
+            TorchZipWriter.write(pth, model, "module.");
+        }
+        List<TransferStudy.Switch> fromPth = study.switchAdapters(orange, List.of(lemon), out, pth, "lora");
+        assertEquals(switched.get(0).miou(), fromPth.get(0).miou(), 0.0);
+        assertEquals(switched.get(1).miou(), fromPth.get(1).miou(), 0.0);
         assertEquals(3.0, firstLearningRate(out.resolve("lemon/lora/history.csv"))
                 / firstLearningRate(out.resolve("lemon/classify/history.csv")), 1e-9);
 

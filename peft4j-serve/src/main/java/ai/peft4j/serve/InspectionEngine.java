@@ -61,7 +61,7 @@ final class InspectionEngine implements AutoCloseable {
     private InspectionEngine(ServeSettings s, RunConfig run, DoubleConsumer switchSeconds) throws IOException {
         this.switchSeconds = switchSeconds;
         this.adapterRoot = s.adapters();
-        this.palette = RunData.palette(run.data());
+        this.palette = extended(RunData.palette(run.data()));
         this.inputSize = run.model().imageSize();
         this.manager = EngineSetup.newManager();
         try {
@@ -281,6 +281,19 @@ final class InspectionEngine implements AutoCloseable {
             predictor.predict(grey);
         }
         return null;
+    }
+
+    /**
+     * The run file's palette with the VOC colours after its end: an adapter with more classes than the base (the
+     * transfer benchmark's magnetic-tile heads on a NEU-Seg base) shows every class, none in black.
+     */
+    static Palette extended(Palette p) {
+        List<Palette.Colour> colours = new ArrayList<>(p.colours());
+        List<Palette.Colour> voc = Palette.voc().colours();
+        for (int i = colours.size(); i < voc.size(); i++) {
+            colours.add(voc.get(i));
+        }
+        return new Palette(colours);
     }
 
     private static List<String> numbered(int classes) {

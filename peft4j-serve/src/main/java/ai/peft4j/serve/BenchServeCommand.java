@@ -44,9 +44,9 @@ final class BenchServeCommand implements Callable<Integer> {
             + "for 'peft4j serve' (with --checkpoint; at least two lines).")
     Path adapters;
 
-    @Option(names = "--lines", split = ",", paramLabel = "A,B", description = "The two lines: the first is the "
-            + "one-line rows' and the direct call's, the alternating row takes turns (default: the first two "
-            + "loaded, in name order).")
+    @Option(names = "--lines", split = ",", paramLabel = "A,B[,C...]", description = "Two lines or more: the first "
+            + "is the one-line rows' and the direct call's, the alternating row takes them in turn (default: the "
+            + "first two loaded, in name order).")
     List<String> lines;
 
     @Option(names = "--images", paramLabel = "DIR", description = "Folder of images, sent in name order (default: "
@@ -117,9 +117,9 @@ final class BenchServeCommand implements Callable<Integer> {
         if (checkpoint != null && !Files.isRegularFile(checkpoint)) {
             throw new IllegalArgumentException(checkpoint + ": checkpoint not found");
         }
-        if (lines != null && (lines.size() != 2 || lines.get(0).equals(lines.get(1)))) {
-            throw new IllegalArgumentException("--lines takes two different lines, e.g. --lines lora,adapter; got "
-                    + lines);
+        if (lines != null && (lines.size() < 2 || lines.stream().distinct().count() != lines.size())) {
+            throw new IllegalArgumentException("--lines takes two different lines or more, e.g. --lines "
+                    + "lora,adapter; got " + lines);
         }
         for (var e : new Object[][] {{"--count", count, 1}, {"--clients", clients, 1}, {"--requests", requests, 1},
             {"--warmup", warmup, 0}}) {
@@ -199,7 +199,8 @@ final class BenchServeCommand implements Callable<Integer> {
         root.put("date_utc", when).put("cores", cores).put("model", model.description())
                 .put("images_folder", folder.toString()).put("images", pictures.size()).put("clients", clients)
                 .put("requests", requests).put("warmup", warmup);
-        root.putArray("lines").add(chosen.get(0)).add(chosen.get(1));
+        ArrayNode lineNames = root.putArray("lines");
+        chosen.forEach(lineNames::add);
         ArrayNode jsonRows = root.putArray("rows");
         StringBuilder md = new StringBuilder(String.format(Locale.ROOT, "`peft4j bench serve` on %s UTC, %d cores: "
                 + "%s; %d images from `%s`, %d timed requests per row after %d warm-up, one image per request "
@@ -239,12 +240,12 @@ final class BenchServeCommand implements Callable<Integer> {
                 .put("engine_arrays_before", arraysBefore).put("engine_arrays_after", arraysAfter);
         md.append(String.format(Locale.ROOT, "%nThe service's overhead: one client's p50 %.2f ms against the direct "
                 + "call's %.2f ms (%+.2f ms: HTTP, decoding, statistics, JSON); at %d clients %.2f requests/s, "
-                + "%.2f x the direct call's rate. Alternating between %s and %s: %.2f x the one-line rate, adapter "
+                + "%.2f x the direct call's rate. Alternating between %s: %.2f x the one-line rate, adapter "
                 + "switch p50 %.3f ms, p99 %.3f ms (the base model is never reloaded). Resident memory %.0f MiB "
                 + "before the HTTP rows, %.0f MiB after; engine arrays %d before, %d after.%n", serial.latencyMs()[0],
-                direct.latencyMs()[0], overheadMs, clients, oneLine.perSecond(), throughputRatio, chosen.get(0),
-                chosen.get(1), alternatingRatio, alternating.switchMs()[0], alternating.switchMs()[1], rssBefore,
-                rssAfter, arraysBefore, arraysAfter));
+                direct.latencyMs()[0], overheadMs, clients, oneLine.perSecond(), throughputRatio,
+                String.join(", ", chosen), alternatingRatio, alternating.switchMs()[0], alternating.switchMs()[1],
+                rssBefore, rssAfter, arraysBefore, arraysAfter));
         AtomicFiles.write(json, o -> o.write(root.toPrettyString().getBytes(StandardCharsets.UTF_8)));
         AtomicFiles.write(markdown, o -> o.write(md.toString().getBytes(StandardCharsets.UTF_8)));
     }

@@ -163,7 +163,7 @@ class BenchServeCommandTest {
                 + "(--adapters DIR, two lines at least)", half.err().strip());
         Run one = cli("bench", "serve", "--lines", "line-a");
         assertEquals(2, one.code(), one.err());
-        assertEquals("error: --lines takes two different lines, e.g. --lines lora,adapter; got [line-a]",
+        assertEquals("error: --lines takes two different lines or more, e.g. --lines lora,adapter; got [line-a]",
                 one.err().strip());
         Run noImages = cli("bench", "serve", "--images", tmp.resolve("none").toString());
         assertEquals(2, noImages.code(), noImages.err());

@@ -62,7 +62,8 @@ class BenchServeCommandTest {
         Path json = tmp.resolve("out/serve.json");
         Path md = tmp.resolve("out/serve.md");
         Run r = cli("bench", "serve", "--size", "32", "--images", images.toString(), "--count", "5", "--requests",
-                "9", "--clients", "3", "--warmup", "1", "--json", json.toString(), "--markdown", md.toString());
+                "9", "--clients", "3", "--warmup", "1", "--repeats", "2", "--json", json.toString(), "--markdown",
+                md.toString());
         assertEquals(0, r.code(), r.err() + r.out());
         JsonNode root = JSON.readTree(Files.readString(json));
         assertEquals(3, root.path("images").asInt(), "three images in the folder, the text file left out");
@@ -103,6 +104,10 @@ class BenchServeCommandTest {
         assertEquals(rows.get(3).path("requests_per_second").asDouble()
                 / rows.get(2).path("requests_per_second").asDouble(), s.path("alternating_throughput_ratio")
                 .asDouble(), 1e-9);
+        assertEquals(2, s.path("rounds").asInt());
+        assertEquals(2 * 4 * 9, s.path("requests_all_rounds").asInt());
+        assertEquals(0, s.path("errors_all_rounds").asInt());
+        assertEquals(0, s.path("wrong_answers_all_rounds").asInt());
         assertEquals(s.path("engine_arrays_before").asInt(), s.path("engine_arrays_after").asInt(),
                 "no request leaves an engine array behind");
         assertTrue(s.path("engine_arrays_before").asInt() > 0);
@@ -141,8 +146,8 @@ class BenchServeCommandTest {
         Path json = tmp.resolve("given.json");
         Run r = cli("bench", "serve", "--checkpoint", f.checkpoint.toString(), "--config", f.runFile.toString(),
                 "--adapters", f.adapters.toString(), "--lines", "line-b,line-a", "--images", images.toString(),
-                "--requests", "6", "--clients", "2", "--warmup", "0", "--json", json.toString(), "--markdown",
-                tmp.resolve("given.md").toString());
+                "--requests", "6", "--clients", "2", "--warmup", "0", "--repeats", "1", "--json", json.toString(),
+                "--markdown", tmp.resolve("given.md").toString());
         assertEquals(0, r.code(), r.err() + r.out());
         JsonNode root = JSON.readTree(Files.readString(json));
         assertTrue(root.path("model").asText().contains(f.checkpoint.toString()));

@@ -69,6 +69,10 @@ final class BenchServeCommand implements Callable<Integer> {
             + "${DEFAULT-VALUE}).")
     int warmup;
 
+    @Option(names = "--workers", defaultValue = "1", description = "The service's model workers, each with a copy "
+            + "of the model (default: ${DEFAULT-VALUE}).")
+    int workers;
+
     @Option(names = "--repeats", defaultValue = "2", description = "Rounds of the four rows, taking turns; each "
             + "row reports its fastest round, the rate the machine gives when nothing else takes it (default: "
             + "${DEFAULT-VALUE}).")
@@ -131,7 +135,8 @@ final class BenchServeCommand implements Callable<Integer> {
                     + "lora,adapter; got " + lines);
         }
         for (var e : new Object[][] {{"--count", count, 1}, {"--clients", clients, 1}, {"--requests", requests, 1},
-            {"--warmup", warmup, 0}, {"--repeats", repeats, 1}}) {
+            {"--warmup", warmup, 0}, {"--repeats", repeats, 1},
+            {"--workers", workers, 1}}) {
             if ((int) e[1] < (int) e[2]) {
                 throw new IllegalArgumentException(e[0] + " must be at least " + e[2] + ", got " + e[1]);
             }
@@ -144,7 +149,7 @@ final class BenchServeCommand implements Callable<Integer> {
     private void run(ServeBenchmark.Model model, List<ServeBenchmark.Image> pictures, Path folder,
             PrintStream console) throws Exception {
         ServeSettings settings = new ServeSettings(model.checkpoint(), model.config(), model.adapters(), null, 0,
-                Math.max(ServeSettings.DEFAULT_QUEUE, clients), 600_000L, null, null, null, null, null);
+                Math.max(ServeSettings.DEFAULT_QUEUE, clients), 600_000L, null, null, null, null, null, workers);
         List<String> warnings = new ArrayList<>();
         List<ServeBenchmark.Row> rows = new ArrayList<>();
         double rssBefore;
@@ -221,14 +226,14 @@ final class BenchServeCommand implements Callable<Integer> {
         ObjectNode root = new ObjectMapper().createObjectNode();
         root.put("date_utc", when).put("cores", cores).put("model", model.description())
                 .put("images_folder", folder.toString()).put("images", pictures.size()).put("clients", clients)
-                .put("requests", requests).put("warmup", warmup);
+                .put("requests", requests).put("warmup", warmup).put("workers", workers);
         ArrayNode lineNames = root.putArray("lines");
         chosen.forEach(lineNames::add);
         ArrayNode jsonRows = root.putArray("rows");
         StringBuilder md = new StringBuilder(String.format(Locale.ROOT, "`peft4j bench serve` on %s UTC, %d cores: "
-                + "%s; %d images from `%s`, %d timed requests per row after %d warm-up, one image per request "
-                + "(raw body) over HTTP/1.1 on 127.0.0.1; latency as the clients see it.%n%n", when, cores,
-                model.description(), pictures.size(), folder, requests, warmup));
+                + "%s; %d model worker(s); %d images from `%s`, %d timed requests per row after %d warm-up, one image "
+                + "per request (raw body) over HTTP/1.1 on 127.0.0.1; latency as the clients see it.%n%n", when, cores,
+                model.description(), workers, pictures.size(), folder, requests, warmup));
         md.append("| row | lines | clients | requests | errors | wrong answers | requests/s | p50 ms | p95 ms | "
                 + "p99 ms | max ms | switch p50 ms | switch p99 ms |\n"
                 + "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");

@@ -306,14 +306,17 @@ final class InspectionEngine implements AutoCloseable {
      * @return the inspections and the adapter switch time in milliseconds
      */
     Result inspect(String name, List<String> imageNames, List<RgbImage> images) throws InterruptedException {
-        ProductLine line = lines.get(name);
-        if (line == null) {
-            throw new ApiException(404, unknownLine(name));
-        }
+        // The line is looked up holding a copy: a load or unload holds every copy while it changes the lines, so
+        // a line found here is on this copy until the request gives the copy back.
         Replica r = idle.take();
         List<Prediction> predictions = new ArrayList<>();
         double switchMs;
+        ProductLine line;
         try {
+            line = lines.get(name);
+            if (line == null) {
+                throw new ApiException(404, unknownLine(name));
+            }
             long t0 = System.nanoTime();
             r.adapters().activate(name);
             // Modules an adapter put back may still be in training mode (dropout): predictions are in eval mode.

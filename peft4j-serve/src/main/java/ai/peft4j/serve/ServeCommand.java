@@ -61,6 +61,10 @@ final class ServeCommand implements Callable<Integer> {
             + "covers more pixels (default " + ServeSettings.DEFAULT_THRESHOLD + "; ?threshold=N per request).")
     Long threshold;
 
+    @Option(names = "--workers", description = "Model workers, each with a copy of the model of its own, taking "
+            + "requests from the one queue (default 1; each copy holds the base and every line's adapter).")
+    Integer workers;
+
     @Option(names = "--token-file", paramLabel = "FILE", description = "File holding a bearer token that loading, "
             + "uploading and unloading lines require.")
     Path tokenFile;
@@ -86,6 +90,7 @@ final class ServeCommand implements Callable<Integer> {
         flags.put("threshold", threshold);
         flags.put("token_file", tokenFile);
         flags.put("text_encoder", textEncoder);
+        flags.put("workers", workers);
         ServeSettings s = ServeSettings.read(settingsFile, flags);
         List<String> warnings = new ArrayList<>();
         InspectionServer server = InspectionServer.start(s, warnings);

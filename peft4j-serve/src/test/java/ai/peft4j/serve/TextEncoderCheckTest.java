@@ -99,6 +99,7 @@ class TextEncoderCheckTest {
 
     private static ServeSettings withEncoder(ServeSettings s, Path encoder) {
         return new ServeSettings(s.checkpoint(), s.config(), s.adapters(), s.host(), s.port(), s.queue(), s.timeoutMs(),
-                s.maxRequestBytes(), s.maxAdapterBytes(), s.maxPixels(), s.threshold(), s.tokenFile(), encoder);
+                s.maxRequestBytes(), s.maxAdapterBytes(), s.maxPixels(), s.threshold(), s.tokenFile(), encoder,
+                s.workers());
     }
 }

@@ -252,9 +252,9 @@ final class BenchForgettingCommand implements Callable<Integer> {
             }
         }
         for (String m : methodLr.keySet()) {
-            if (!methods.contains(m)) {
-                throw new IllegalArgumentException("--method-lr names '" + m + "', which --methods does not run ("
-                        + methods + ")");
+            if (!MethodRegistry.VIT_MODES.contains(m)) {
+                throw new IllegalArgumentException("--method-lr names '" + m + "', which is not a ViT mode ("
+                        + String.join(", ", MethodRegistry.VIT_MODES) + ")");
             }
         }
         for (Plan p : plans) {
@@ -269,14 +269,14 @@ final class BenchForgettingCommand implements Callable<Integer> {
         try (NDManager m = EngineSetup.newManager()) {
             VisionTransformer vit = new VisionTransformer(m, VitConfig.mini(classes).withImageSize(size));
             if (method != null) {
-                PeftMethod pm;
                 try {
-                    pm = MethodRegistry.create(method, MethodRegistry.configWith(method, options),
+                    PeftMethod pm = MethodRegistry.create(method, MethodRegistry.configWith(method, options),
                             MethodInputs.none().withFreshBlock(b -> vit.newBlock()));
+                    pm.attach(vit);
                 } catch (IllegalArgumentException e) {
-                    throw new IllegalArgumentException(method + " " + options + ": " + e.getMessage(), e);
+                    throw new IllegalArgumentException(method + " " + new TreeMap<>(options) + ": " + e.getMessage(),
+                            e);
                 }
-                pm.attach(vit);
             }
             return new long[] {vit.trainableParameterCount(), vit.parameterCount()};
         }

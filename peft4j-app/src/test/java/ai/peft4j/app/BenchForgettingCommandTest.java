@@ -96,7 +96,8 @@ class BenchForgettingCommandTest {
         assertEquals(List.of("pretrained", "linear", "block-p1"), List.of(base.path("run").asText(),
                 linear.path("run").asText(), block.path("run").asText()));
         // vit-mini at 32x32 (16 patches) on NEU-DET's 6 classes: 696,678 at 64x64 less 48 positions x 96; the linear
-        // probe trains the 3-class head (96 x 3 + 3); block expansion one block (2 norms 384, qkv 27,936, proj 9,312, fc1 37,248, fc2 36,960) and the head.
+        // probe trains the 3-class head (96 x 3 + 3); block expansion one block (2 norms 384, qkv 27,936, proj 9,312,
+        // fc1 37,248, fc2 36,960) and the head.
         assertEquals(696_678 - 48 * 96, base.path("trainable").asLong());
         assertEquals(291, linear.path("trainable").asLong());
         assertEquals(111_840 + 291, block.path("trainable").asLong());

@@ -3,6 +3,7 @@ package ai.peft4j.app;
 import ai.peft4j.app.study.TransferStudy;
 import ai.peft4j.data.ImageDataset;
 import ai.peft4j.data.ImageSubset;
+import ai.peft4j.data.crop.CropConfig;
 import ai.peft4j.data.folder.ClassFolderConfig;
 import ai.peft4j.data.folder.ClassFolderDataset;
 import ai.peft4j.data.split.DatasetSplit;
@@ -11,6 +12,7 @@ import ai.peft4j.data.voc.VocConfig;
 import ai.peft4j.data.voc.VocDataset;
 import ai.peft4j.models.unet.SwinAttUNetConfig;
 import ai.peft4j.peft.MethodRegistry;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -23,13 +25,20 @@ import picocli.CommandLine.Option;
 
 /** {@code peft4j bench transfer}: the transfer benchmark on real defect data. */
 @Command(name = "transfer", mixinStandardHelpOptions = true,
-        description = {"Pretrain a small Swin-Att-UNet on a VOC-layout source set (default: NEU-Seg steel, its train "
-                + "split), adapt it to a folder-per-class target set (default: magnetic tile, a seeded 6:2:2 split "
-                + "written with the same rule as 'peft4j split') with each method, and report target test mIoU "
-                + "against trainable parameters, plus the source test mIoU the adapted network keeps under the "
-                + "source head.",
-            "Writes comparison.md, comparison.json and comparison.png, training curves and adapters under --out."})
+        description = {"Pretrain a small Swin-Att-UNet on a VOC-layout source set (default: NEU-Seg steel, a grouped "
+                + "split in which copies of a photo share a list, as 'peft4j check' writes it), adapt it to a "
+                + "folder-per-class target set (default: magnetic tile, a seeded 6:2:2 split written with the same "
+                + "rule as 'peft4j split') with each method, and report target test mIoU, IoU per class, "
+                + "image-level F1 and AP against trainable parameters, plus the source test mIoU the adapted "
+                + "network keeps under the source head. By default both sets are trained on crops at native "
+                + "resolution and every test image is predicted whole by sliding windows; --sampling letterbox "
+                + "squeezes each image into one --size square instead.",
+            "Writes comparison.md, comparison.json and comparison.png, training curves and adapters under --out; "
+                + "the comparison is rewritten after every finished run."})
 final class BenchTransferCommand implements Callable<Integer> {
+    /** How images reach the network. */
+    enum Sampling { crops, letterbox }
+
     @Option(names = "--source", defaultValue = "../shared/data/neu-seg", description = "VOC-layout source set with "
             + "ImageSets/Segmentation/{train,test}.txt (default: ${DEFAULT-VALUE}).")
     Path source;
@@ -37,6 +46,14 @@ final class BenchTransferCommand implements Callable<Integer> {
     @Option(names = "--source-classes", split = ",", defaultValue = "background,inclusion,patches,scratches",
             description = "Source class names, background first (default: ${DEFAULT-VALUE}).")
     List<String> sourceClasses;
+
+    @Option(names = "--source-split", defaultValue = "grouped", paramLabel = "grouped|published|DIR",
+            description = "Source train and test lists: grouped (copies of a photo, rotated and flipped ones "
+            + "included, in one list; computed as 'peft4j check' does and written to <out>/source-split, then read "
+            + "from there), published (ImageSets/Segmentation, whose lists share copies of 672 NEU-Seg photos), "
+            + "or a folder holding train.txt and test.txt, e.g. written by 'peft4j check' (default: "
+            + "${DEFAULT-VALUE}).")
+    String sourceSplit;
 
     @Option(names = "--target", defaultValue = "../shared/data/magnetic-tile", description = "Folder-per-class "
             + "target set, MT_<Class>/Imgs/<name>.jpg + .png (default: ${DEFAULT-VALUE}).")
@@ -71,9 +88,42 @@ final class BenchTransferCommand implements Callable<Integer> {
             description = "Methods to compare (default: ${DEFAULT-VALUE}).")
     List<String> methods;
 
-    @Option(names = "--size", defaultValue = "112", description = "Network input side, a multiple of 16 "
-            + "(default: ${DEFAULT-VALUE}).")
+    @Option(names = "--sampling", defaultValue = "crops", description = "crops (native resolution: crops for "
+            + "training, sliding windows over whole test images) or letterbox (every image into one --size "
+            + "square) (default: ${DEFAULT-VALUE}).")
+    Sampling sampling;
+
+    @Option(names = "--size", defaultValue = "112", description = "Network input side with --sampling letterbox, "
+            + "a multiple of 16 (default: ${DEFAULT-VALUE}).")
     int size;
+
+    @Option(names = "--source-crop", defaultValue = "112", description = "Side of the source's training crops and "
+            + "test windows (default: ${DEFAULT-VALUE}: NEU-Seg images are 200x200, so a crop sees a quarter to a "
+            + "third of one at native pixels, at a quarter of the cost of 224).")
+    int sourceCrop;
+
+    @Option(names = "--source-scale", defaultValue = "1.0", description = "(default: ${DEFAULT-VALUE})")
+    double sourceScale;
+
+    @Option(names = "--target-crop", defaultValue = "224", description = "Side of the target's training crops and "
+            + "test windows (default: ${DEFAULT-VALUE}: magnetic tile images are about 250x380).")
+    int targetCrop;
+
+    @Option(names = "--target-scale", defaultValue = "1.0", description = "(default: ${DEFAULT-VALUE}: native "
+            + "pixels; cracks one or two pixels wide do not survive shrinking).")
+    double targetScale;
+
+    @Option(names = "--defect-share", defaultValue = "0.5", description = "Share of training crops centred on a "
+            + "defect pixel, each defect class equally often; the rest lie anywhere (default: ${DEFAULT-VALUE}).")
+    double defectShare;
+
+    @Option(names = "--tile-overlap", defaultValue = "0.25", description = "Share of a window that neighbouring "
+            + "test windows share (default: ${DEFAULT-VALUE}).")
+    double tileOverlap;
+
+    @Option(names = "--kept-images", defaultValue = "0", description = "Source test images (spread evenly over the "
+            + "list) for the source test mIoU kept column; 0 for all (default: ${DEFAULT-VALUE}).")
+    int keptImages;
 
     @Option(names = "--pretrain-epochs", defaultValue = "6", description = "(default: ${DEFAULT-VALUE})")
     int pretrainEpochs;
@@ -100,15 +150,16 @@ final class BenchTransferCommand implements Callable<Integer> {
     @Option(names = "--pretrain-loss", defaultValue = "ce+dice", description = "(default: ${DEFAULT-VALUE})")
     String pretrainLoss;
 
-    @Option(names = "--adapt-loss", defaultValue = "dice", description = "(default: ${DEFAULT-VALUE}; magnetic "
-            + "tile defects cover 0.2-24 %% of a defective image, and with cross-entropy in the loss LoRA ends at "
-            + "background only)")
+    @Option(names = "--adapt-loss", defaultValue = "ce+dice-present", description = "(default: ${DEFAULT-VALUE}: "
+            + "cross-entropy for every pixel plus Dice per class over the classes present, so that a class of a few "
+            + "pixels weighs as much as background; both skip the ignored padding of crops larger than an image. "
+            + "The letterbox figures used dice: there, with cross-entropy in the loss, LoRA ended at background "
+            + "only)")
     String adaptLoss;
 
-    @Option(names = "--defect-weight", defaultValue = "10", description = "Cross-entropy weight of every defect "
-            + "class (background 1) while adapting (default: ${DEFAULT-VALUE}; unweighted, every method ends predicting "
-            + "background only on magnetic tile, where defects cover 0.2-24 %% of a defective image and most images "
-            + "have none).")
+    @Option(names = "--defect-weight", defaultValue = "1", description = "Cross-entropy weight of every defect "
+            + "class (background 1) while adapting (default: ${DEFAULT-VALUE}: crops centred on defects already "
+            + "balance the classes; the letterbox figures used 10).")
     double defectWeight;
 
     @Option(names = "--seed", defaultValue = "0", description = "(default: ${DEFAULT-VALUE})")
@@ -123,6 +174,16 @@ final class BenchTransferCommand implements Callable<Integer> {
         if (size % 16 != 0) {
             throw new IllegalArgumentException("--size must be a multiple of 16, got " + size);
         }
+        if (sourceCrop % 16 != 0 || targetCrop % 16 != 0) {
+            throw new IllegalArgumentException("--source-crop and --target-crop must be multiples of 16, got "
+                    + sourceCrop + " and " + targetCrop);
+        }
+        if (!(defectShare >= 0 && defectShare <= 1)) {
+            throw new IllegalArgumentException("--defect-share must be between 0 and 1, got " + defectShare);
+        }
+        if (!(tileOverlap >= 0 && tileOverlap < 1)) {
+            throw new IllegalArgumentException("--tile-overlap is a share of a window in [0, 1), got " + tileOverlap);
+        }
         for (String m : methodLr.keySet()) {
             if (!MethodRegistry.TABLE.contains(m)) {
                 throw new IllegalArgumentException("--method-lr names '" + m + "', which is not a method (known: "
@@ -131,8 +192,14 @@ final class BenchTransferCommand implements Callable<Integer> {
         }
         PrintStream console = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         VocConfig vc = new VocConfig(sourceClasses, null, null, false);
-        TransferStudy.Domain src = new TransferStudy.Domain(source.getFileName().toString(),
-                limit(VocDataset.open(source, "train", vc), sourceLimit), VocDataset.open(source, "test", vc));
+        Path sourceLists = sourceLists(console);
+        String sourceName = source.getFileName().toString();
+        TransferStudy.Domain src = sourceLists == null
+                ? new TransferStudy.Domain(sourceName, limit(VocDataset.open(source, "train", vc), sourceLimit),
+                        VocDataset.open(source, "test", vc))
+                : new TransferStudy.Domain(sourceName, limit(VocDataset.open(source, sourceLists.resolve("train.txt"),
+                        "train", vc), sourceLimit), VocDataset.open(source, sourceLists.resolve("test.txt"), "test",
+                        vc));
         ClassFolderConfig fc = ClassFolderConfig.defaults();
         Path lists = targetLists != null ? targetLists : out.resolve("target-split");
         if (!Files.isRegularFile(lists.resolve("train.txt"))) {
@@ -146,7 +213,9 @@ final class BenchTransferCommand implements Callable<Integer> {
                 ClassFolderDataset.open(target, lists.resolve("test.txt"), "test", fc));
         TransferStudy.Settings settings = new TransferStudy.Settings(SwinAttUNetConfig.fixture(
                 sourceClasses.size()), size, pretrainEpochs, adaptEpochs, batch, pretrainLr, adaptLr, pretrainLoss,
-                methods, seed, defectWeight, methodLr, adaptLoss);
+                methods, seed, defectWeight, methodLr, adaptLoss, sampling == Sampling.letterbox ? null
+                : new TransferStudy.Crops(new CropConfig(sourceCrop, sourceScale, defectShare, true, true),
+                        new CropConfig(targetCrop, targetScale, defectShare, true, true), tileOverlap), keptImages);
         long t0 = System.nanoTime();
         Files.createDirectories(out);
         new TransferStudy(settings, console).run(src, List.of(tgt), out, base);
@@ -155,6 +224,30 @@ final class BenchTransferCommand implements Callable<Integer> {
         console.printf("%nTransfer benchmark finished in %.1f min; chart: %s%n", (System.nanoTime() - t0) / 6e10,
                 out.resolve("comparison.png").toAbsolutePath());
         return 0;
+    }
+
+    /** The folder of the source's train.txt and test.txt, or null for the data set's published lists. */
+    private Path sourceLists(PrintStream console) throws IOException {
+        if (sourceSplit.equals("published")) {
+            return null;
+        }
+        if (!sourceSplit.equals("grouped")) {
+            Path dir = Path.of(sourceSplit);
+            for (String list : List.of("train.txt", "test.txt")) {
+                if (!Files.isRegularFile(dir.resolve(list))) {
+                    throw new IllegalArgumentException("--source-split " + dir + ": " + list + " not found; give "
+                            + "a folder written by 'peft4j check' or 'peft4j split', or grouped or published");
+                }
+            }
+            return dir;
+        }
+        Path dir = out.resolve("source-split");
+        if (!Files.isRegularFile(dir.resolve("train.txt"))) {
+            console.println("computing the grouped source split (copies of a photo in one list)");
+            CheckCommand.groupedVocSplit(source, SplitRatios.parse("6:2:2"), splitSeed, console).write(dir);
+            console.println("wrote the grouped source split to " + dir);
+        }
+        return dir;
     }
 
     private static ImageDataset limit(ImageDataset d, int limit) {

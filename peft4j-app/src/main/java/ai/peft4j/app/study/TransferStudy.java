@@ -9,10 +9,18 @@ import ai.peft4j.core.nn.Conv2d;
 import ai.peft4j.core.nn.Module;
 import ai.peft4j.core.state.AtomicFiles;
 import ai.peft4j.data.ImageDataset;
+import ai.peft4j.data.ImageSubset;
+import ai.peft4j.data.LabelledImage;
+import ai.peft4j.data.crop.CropConfig;
+import ai.peft4j.data.crop.CropSampler;
+import ai.peft4j.data.crop.DefectIndex;
 import ai.peft4j.data.loader.BatchLoader;
 import ai.peft4j.data.loader.LoaderConfig;
 import ai.peft4j.data.transform.Letterbox;
 import ai.peft4j.data.transform.PairTransform;
+import ai.peft4j.infer.predict.Prediction;
+import ai.peft4j.infer.predict.Predictor;
+import ai.peft4j.infer.segment.SlidingWindow;
 import ai.peft4j.models.unet.SwinAttUNet;
 import ai.peft4j.models.unet.SwinAttUNetConfig;
 import ai.peft4j.peft.AdapterFiles;
@@ -24,33 +32,46 @@ import ai.peft4j.peft.segmenter.SegmenterMethod;
 import ai.peft4j.peft.tplora.TextPrompt;
 import ai.peft4j.train.loop.BatchSource;
 import ai.peft4j.train.loop.Checkpoint;
-import ai.peft4j.train.loop.Evaluation;
 import ai.peft4j.train.loop.Trainer;
 import ai.peft4j.train.loop.TrainerConfig;
 import ai.peft4j.train.loop.TrainingResult;
+import ai.peft4j.train.metrics.ConfusionMatrix;
+import ai.peft4j.train.metrics.ImageVerdicts;
 import ai.peft4j.train.metrics.SegmentationScores;
+import ai.peft4j.train.metrics.VerdictScores;
+import ai.peft4j.train.metrics.VerdictThreshold;
 import ai.peft4j.train.report.EfficiencyChart;
 import ai.peft4j.train.report.EpochRecord;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * Pretrains a Swin-Att-UNet on a source data set, then adapts a copy of it to each target data set with each
  * method, and writes the comparison: test mIoU against trainable parameters, as a Markdown table, JSON and a chart.
+ * Images are either letterboxed into one square or, with {@link Crops}, trained on crops at their native resolution
+ * and predicted by sliding windows; either way every test image is scored at its own size. The comparison is
+ * rewritten after each finished run, and a finished run's row ({@code row.json} in its folder) is read back
+ * instead of measured again when the study is given again with the same settings.
  */
 public final class TransferStudy {
     /**
      * @param unet the model: its backbone and width; the class count comes from each data set
-     * @param imageSize side of the square network input
+     * @param imageSize side of the square network input when letterboxing
      * @param pretrainEpochs epochs on the source set
      * @param adaptEpochs epochs on each target set, per method
-     * @param batchSize images per step
+     * @param batchSize images (or crops) per step
      * @param pretrainLr Adam learning rate for pretraining
      * @param adaptLr Adam learning rate for adaptation, for every method not in {@code methodLr}
      * @param loss the pretraining loss, e.g. {@code ce+dice}
@@ -61,12 +82,24 @@ public final class TransferStudy {
      * @param methodLr learning rates of single methods (few trainable weights usually want a larger step than
      *     full fine-tuning, as HF PEFT's LoRA recipes use)
      * @param adaptLoss the loss while adapting
+     * @param crops crops and sliding windows instead of the letterbox, or null
+     * @param keptImages source test images (spread evenly) on which the adapted network's source mIoU is measured;
+     *     0 for all of them
      */
     public record Settings(SwinAttUNetConfig unet, int imageSize, int pretrainEpochs, int adaptEpochs, int batchSize,
             double pretrainLr, double adaptLr, String loss, List<String> methods, long seed, double defectWeight,
-            Map<String, Double> methodLr, String adaptLoss) {
+            Map<String, Double> methodLr, String adaptLoss, Crops crops, int keptImages) {
         public Settings {
             methodLr = Map.copyOf(methodLr);
+            methods = List.copyOf(methods);
+        }
+
+        /** Letterboxed settings with per-method learning rates. */
+        public Settings(SwinAttUNetConfig unet, int imageSize, int pretrainEpochs, int adaptEpochs, int batchSize,
+                double pretrainLr, double adaptLr, String loss, List<String> methods, long seed, double defectWeight,
+                Map<String, Double> methodLr, String adaptLoss) {
+            this(unet, imageSize, pretrainEpochs, adaptEpochs, batchSize, pretrainLr, adaptLr, loss, methods, seed,
+                    defectWeight, methodLr, adaptLoss, null, 0);
         }
 
         /** Settings with one adaptation learning rate for every method. */
@@ -80,6 +113,32 @@ public final class TransferStudy {
         public double adaptLr(String method) {
             return methodLr.getOrDefault(method, adaptLr);
         }
+
+        /** How images reach the network, for the table: {@code letterbox 112} or {@code crops 224 @1.0}. */
+        public String sampling(boolean source) {
+            if (crops == null) {
+                return "letterbox " + imageSize;
+            }
+            CropConfig c = source ? crops.source() : crops.target();
+            return "crops " + c.size() + " @" + c.scale();
+        }
+
+        /** A stable description of everything that decides a run's figures (map order fixed). */
+        String fingerprint() {
+            return toString().replace("methodLr=" + methodLr, "methodLr=" + new TreeMap<>(methodLr));
+        }
+    }
+
+    /**
+     * Native-resolution training: crops of the source and of the targets, and sliding windows of the crop size (at
+     * the crop's scale) with {@code overlap} for every test image.
+     */
+    public record Crops(CropConfig source, CropConfig target, double overlap) {
+        public Crops {
+            // The same check as the sliding window's, before anything is trained.
+            new SlidingWindow(source.size(), overlap, 1, source.scale());
+            new SlidingWindow(target.size(), overlap, 1, target.scale());
+        }
     }
 
     /** A data set with its train and test parts. */
@@ -88,12 +147,18 @@ public final class TransferStudy {
     /**
      * One method's result on one target. {@code sourceMiou}: test mIoU on the source set of the adapted network
      * under the source head (how much of the source task the adaptation kept); NaN where not measured.
+     * {@code iou} per class (background first) with {@code classNames}; {@code f1} the image-level F1 where any
+     * predicted defect pixel calls a part defective, {@code ap} the image-level average precision over the
+     * largest predicted defect area (NaN without a defective test image).
      */
-    public record Row(String target, String method, long trainable, long total, double miou, double mpa,
-            double sourceMiou, double seconds) {}
+    public record Row(String target, String method, String sampling, long trainable, long total, double miou,
+            double mpa, List<String> classNames, double[] iou, double f1, double ap, double sourceMiou,
+            double seconds) {}
 
     /** The Swin-Att-UNet's classifier, a 1x1 convolution. */
     private static final String HEAD = "final_conv";
+    private static final String ROW = "row.json";
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Settings settings;
     private final PrintStream console;
@@ -123,73 +188,98 @@ public final class TransferStudy {
         List<Row> rows = new ArrayList<>();
         Path base = pretrained != null ? pretrained : out.resolve("pretrain").resolve(Trainer.LAST);
         if (pretrained == null) {
-            console.printf(Locale.ROOT, "== pretraining on %s (%d images, %d epochs)%n", source.name(),
-                    source.train().size(), settings.pretrainEpochs());
+            console.printf(Locale.ROOT, "== pretraining on %s (%d images, %d epochs, %s)%n", source.name(),
+                    source.train().size(), settings.pretrainEpochs(), settings.sampling(true));
         } else {
             console.printf(Locale.ROOT, "== starting from %s%n", pretrained);
         }
-        long t0 = System.nanoTime();
-        try (NDManager m = EngineSetup.newManager()) {
-            EngineSetup.seed(settings.seed());
-            SwinAttUNet model = new SwinAttUNet(m, withClasses(source.train().numClasses()));
-            SegmentationScores scores;
-            double seconds;
-            if (pretrained == null) {
-                TrainingResult r = train(model, source, settings.pretrainEpochs(), settings.pretrainLr(),
-                        settings.loss(), 1, out.resolve("pretrain"));
-                console.printf(Locale.ROOT, "   checkpoint %s%n", r.lastCheckpoint());
-                scores = finalScores(r);
-                seconds = trainingSeconds(r);
-            } else {
-                model.loadStateDict(Checkpoint.read(pretrained, m).modelState(), true);
-                scores = evaluate(model, source).scores();
-                seconds = (System.nanoTime() - t0) / 1e9;
+        String sourceKey = key(source, "pretrained", pretrained);
+        Path sourceRow = out.resolve("pretrain").resolve(ROW);
+        Row first = readRow(sourceRow, sourceKey);
+        if (first == null) {
+            long t0 = System.nanoTime();
+            try (NDManager m = EngineSetup.newManager()) {
+                EngineSetup.seed(settings.seed());
+                SwinAttUNet model = new SwinAttUNet(m, withClasses(source.train().numClasses()));
+                double seconds;
+                if (pretrained == null) {
+                    TrainingResult r = train(model, source, true, settings.pretrainEpochs(), settings.pretrainLr(),
+                            settings.loss(), 1, out.resolve("pretrain"));
+                    console.printf(Locale.ROOT, "   checkpoint %s%n", r.lastCheckpoint());
+                    seconds = trainingSeconds(r);
+                } else {
+                    model.loadStateDict(Checkpoint.read(pretrained, m).modelState(), true);
+                    seconds = (System.nanoTime() - t0) / 1e9;
+                }
+                Test t = test(model, source.test(), true);
+                first = row(source.name() + " (source)", "pretrained", settings.sampling(true),
+                        model.trainableParameterCount(), model.parameterCount(), source.test(), t,
+                        t.scores().meanIou(), seconds);
             }
-            rows.add(row(source.name() + " (source)", "pretrained", model.trainableParameterCount(),
-                    model.parameterCount(), scores, scores.meanIou(), seconds));
-            console.printf(Locale.ROOT, "   source test mIoU %.2f%%%n", 100 * scores.meanIou());
+            writeRow(sourceRow, sourceKey, first);
         }
+        rows.add(first);
+        console.printf(Locale.ROOT, "   source test mIoU %.2f%%%n", 100 * first.miou());
+        write(rows, out);
         for (Domain target : targets) {
             for (String name : settings.methods()) {
-                console.printf(Locale.ROOT, "== %s on %s (%d images, %d epochs, lr %.1e)%n", name, target.name(),
-                        target.train().size(), settings.adaptEpochs(), settings.adaptLr(name));
+                console.printf(Locale.ROOT, "== %s on %s (%d images, %d epochs, lr %.1e, %s)%n", name,
+                        target.name(), target.train().size(), settings.adaptEpochs(), settings.adaptLr(name),
+                        settings.sampling(false));
                 Path dir = ContainedPath.resolve(ContainedPath.resolve(out, target.name(), "domain name"), name,
                         "method name");
-                try (NDManager m = EngineSetup.newManager()) {
-                    EngineSetup.seed(settings.seed() + 1);
-                    SwinAttUNet model = new SwinAttUNet(m, withClasses(source.train().numClasses()));
-                    Map<String, NDArray> weights = Checkpoint.read(base, m).modelState();
-                    model.loadStateDict(weights, true);
-                    PeftMethod method = MethodRegistry.create(name, MethodInputs.prompt(TextPrompt.zeros(48,
-                            TextPrompt.BERT_BASE_WIDTH)));
-                    if (method instanceof SegmenterMethod sm) {
-                        sm.withClasses(target.train().numClasses());
-                    }
-                    Attachment a = method.attach(model);
-                    TrainingResult r = train(model, target, settings.adaptEpochs(), settings.adaptLr(name),
-                            settings.adaptLoss(), settings.defectWeight(), dir);
-                    AdapterFiles.save(a, dir.resolve("adapter"));
-                    long trainable = model.trainableParameterCount();
-                    double kept = sourceKept(model, weights, source, m);
-                    Row row = row(target.name(), name, trainable, model.parameterCount(), finalScores(r), kept,
-                            trainingSeconds(r));
-                    rows.add(row);
-                    console.printf(Locale.ROOT, "   %s: test mIoU %.2f%%, %,d trainable parameters, source test "
-                            + "mIoU kept %.2f%%, %.0f s%n", name, 100 * row.miou(), row.trainable(),
-                            100 * row.sourceMiou(), row.seconds());
+                String key = key(target, name, pretrained);
+                Row row = readRow(dir.resolve(ROW), key);
+                if (row == null) {
+                    row = adapt(name, source, target, base, dir);
+                    writeRow(dir.resolve(ROW), key, row);
+                } else {
+                    console.printf(Locale.ROOT, "   finished earlier: %s%n", dir.resolve(ROW));
                 }
+                rows.add(row);
+                console.printf(Locale.ROOT, "   %s: test mIoU %.2f%%, image F1 %.3f, AP %.3f, %,d trainable "
+                        + "parameters, source test mIoU kept %.2f%%, %.0f s%n", name, 100 * row.miou(), row.f1(),
+                        row.ap(), row.trainable(), 100 * row.sourceMiou(), row.seconds());
+                write(rows, out);
             }
         }
-        write(rows, out);
         return rows;
+    }
+
+    private Row adapt(String name, Domain source, Domain target, Path base, Path dir) throws IOException {
+        try (NDManager m = EngineSetup.newManager()) {
+            EngineSetup.seed(settings.seed() + 1);
+            SwinAttUNet model = new SwinAttUNet(m, withClasses(source.train().numClasses()));
+            Map<String, NDArray> weights = Checkpoint.read(base, m).modelState();
+            model.loadStateDict(weights, true);
+            PeftMethod method = MethodRegistry.create(name, MethodInputs.prompt(TextPrompt.zeros(48,
+                    TextPrompt.BERT_BASE_WIDTH)));
+            if (method instanceof SegmenterMethod sm) {
+                sm.withClasses(target.train().numClasses());
+            }
+            Attachment a = method.attach(model);
+            TrainingResult r = train(model, target, false, settings.adaptEpochs(), settings.adaptLr(name),
+                    settings.adaptLoss(), settings.defectWeight(), dir);
+            AdapterFiles.save(a, dir.resolve("adapter"));
+            Test t = test(model, target.test(), false);
+            double kept = sourceKept(model, weights, source, m);
+            return row(target.name(), name, settings.sampling(false), model.trainableParameterCount(),
+                    model.parameterCount(), target.test(), t, kept, trainingSeconds(r));
+        }
+    }
+
+    /** What a finished run's row must have been measured with to be read back. */
+    private String key(Domain d, String method, Path pretrained) {
+        return settings.fingerprint() + " data=" + d.name() + "/" + d.train().size() + "/" + d.test().size()
+                + " method=" + method + " base=" + pretrained;
     }
 
     private SwinAttUNetConfig withClasses(int classes) {
         return new SwinAttUNetConfig(settings.unet().backbone(), classes, settings.unet().base());
     }
 
-    private TrainingResult train(SwinAttUNet model, Domain d, int epochs, double lr, String loss, double defectWeight,
-            Path dir) throws IOException {
+    private TrainingResult train(SwinAttUNet model, Domain d, boolean source, int epochs, double lr, String loss,
+            double defectWeight, Path dir) throws IOException {
         List<Double> weights = new ArrayList<>();
         if (defectWeight != 1) {
             weights.add(1.0);
@@ -199,38 +289,57 @@ public final class TransferStudy {
         }
         TrainerConfig config = TrainerConfig.builder().setEpochs(epochs).setNumClasses(d.train().numClasses())
                 .optOptimizer("adam").optLearningRate(lr).optMinLearningRate(lr / 100).optSchedule("cos")
-                .optLoss(loss).optClassWeights(weights)
-                .optEvalPeriod(epochs).optSeed(settings.seed()).build();
+                .optLoss(loss).optClassWeights(weights).optEvalPeriod(epochs).optSeed(settings.seed()).build();
+        LoaderConfig loading = LoaderConfig.training(settings.batchSize()).withSeed(settings.seed());
+        // Test images are scored once after training, at their own size (see test), not by the trainer.
+        Trainer.Builder b = Trainer.builder().setModel(model).setConfig(config).setOutputDir(dir)
+                .optConsole(console).optClassNames(d.train().classNames());
+        if (settings.crops() != null) {
+            CropConfig crops = source ? settings.crops().source() : settings.crops().target();
+            CropSampler sampler = new CropSampler(d.train(), DefectIndex.build(d.train(), settings.seed()), crops,
+                    settings.seed());
+            try (BatchLoader train = new BatchLoader(d.train().name(), d.train().size(), sampler, loading)) {
+                return b.setTrainData(BatchSource.of(train)).build().fit();
+            }
+        }
         PairTransform t = Letterbox.square(settings.imageSize());
-        try (BatchLoader train = new BatchLoader(d.train(), t, LoaderConfig.training(settings.batchSize())
-                .withSeed(settings.seed()));
-                BatchLoader val = new BatchLoader(d.test(), t, LoaderConfig.evaluation(settings.batchSize()))) {
-            Trainer trainer = Trainer.builder().setModel(model).setConfig(config).setTrainData(BatchSource.of(train))
-                    .optValidationData(BatchSource.of(val)).setOutputDir(dir).optConsole(console)
-                    .optClassNames(d.train().classNames()).build();
-            return trainer.fit();
+        try (BatchLoader train = new BatchLoader(d.train(), t, loading)) {
+            return b.setTrainData(BatchSource.of(train)).build().fit();
         }
     }
 
-    /** Test metrics of a model that was not trained here (a given base checkpoint). */
-    private Evaluation evaluate(SwinAttUNet model, Domain d) {
-        try (BatchLoader test = new BatchLoader(d.test(), Letterbox.square(settings.imageSize()),
-                LoaderConfig.evaluation(settings.batchSize()))) {
-            TrainerConfig config = TrainerConfig.builder().setEpochs(1).setNumClasses(d.test().numClasses()).build();
-            Trainer t = Trainer.builder().setModel(model).setConfig(config).setTrainData(BatchSource.of(List.of()))
-                    .setOutputDir(Path.of(System.getProperty("java.io.tmpdir"))).optConsole(console).build();
-            return t.evaluate(BatchSource.of(test));
+    /** Pixel and image-level scores of one test pass. */
+    private record Test(SegmentationScores scores, VerdictScores verdicts) {}
+
+    /**
+     * Every image of {@code test} predicted at its own size, as {@code eval} does: letterboxed, or by sliding
+     * windows of the crop size.
+     */
+    private Test test(SwinAttUNet model, ImageDataset test, boolean source) {
+        Predictor.Builder pb = Predictor.builder().setModel(model).setInputSize(settings.imageSize());
+        if (settings.crops() != null) {
+            CropConfig c = source ? settings.crops().source() : settings.crops().target();
+            pb.optSlidingWindow(new SlidingWindow(c.size(), settings.crops().overlap(), settings.batchSize(),
+                    c.scale()));
         }
+        ConfusionMatrix matrix = new ConfusionMatrix(test.numClasses());
+        ImageVerdicts verdicts = new ImageVerdicts(test.numClasses(), VerdictThreshold.ANY_PIXEL);
+        try (Predictor p = pb.build()) {
+            for (int i = 0; i < test.size(); i++) {
+                LabelledImage pair = test.read(i);
+                Prediction pred = p.predict(pair.image());
+                matrix.add(pair.mask(), pred.mask());
+                verdicts.add(pair.mask(), pred.mask(), pred.width());
+            }
+        }
+        return new Test(matrix.scores(), verdicts.scores());
     }
 
-    /** The trainer validates on the test set after the last epoch: those are the study's figures. */
-    private static SegmentationScores finalScores(TrainingResult r) {
-        return r.history().get(r.history().size() - 1).scores();
-    }
-
-    private static Row row(String target, String method, long trainable, long total, SegmentationScores s,
-            double sourceMiou, double seconds) {
-        return new Row(target, method, trainable, total, s.meanIou(), s.meanRecall(), sourceMiou, seconds);
+    private static Row row(String target, String method, String sampling, long trainable, long total,
+            ImageDataset test, Test t, double sourceMiou, double seconds) {
+        SegmentationScores s = t.scores();
+        return new Row(target, method, sampling, trainable, total, s.meanIou(), s.meanRecall(), test.classNames(),
+                s.iou().clone(), t.verdicts().f1(), t.verdicts().averagePrecision(), sourceMiou, seconds);
     }
 
     /** Seconds of training over all epochs, also those of an earlier, resumed invocation. */
@@ -251,37 +360,106 @@ public final class TransferStudy {
         Module adapted = model.module(HEAD);
         model.replace(HEAD, head);
         try {
-            return evaluate(model, source).scores().meanIou();
+            ImageDataset test = settings.keptImages() > 0 ? ImageSubset.spread(source.test(), settings.keptImages())
+                    : source.test();
+            return test(model, test, true).scores().meanIou();
         } finally {
             model.replace(HEAD, adapted);
         }
     }
 
+    private static Row readRow(Path file, String key) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            return null;
+        }
+        JsonNode n = JSON.readTree(file.toFile());
+        if (!key.equals(n.path("settings").asText())) {
+            return null;
+        }
+        List<String> names = new ArrayList<>();
+        n.path("class_names").forEach(c -> names.add(c.asText()));
+        double[] iou = new double[names.size()];
+        for (int i = 0; i < iou.length; i++) {
+            iou[i] = number(n.path("iou").path(i));
+        }
+        return new Row(n.path("data").asText(), n.path("method").asText(), n.path("sampling").asText(),
+                n.path("trainable").asLong(), n.path("total").asLong(), number(n.path("miou")),
+                number(n.path("mpa")), names, iou, number(n.path("image_f1")), number(n.path("image_ap")),
+                number(n.path("source_miou")), number(n.path("seconds")));
+    }
+
+    private static void writeRow(Path file, String key, Row r) throws IOException {
+        ObjectNode n = rowJson(r);
+        n.put("settings", key);
+        byte[] bytes = JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(n);
+        AtomicFiles.write(file, o -> o.write(bytes));
+    }
+
+    /** NaN is written as null (JSON has no NaN) and read back as NaN. */
+    private static double number(JsonNode n) {
+        return n.isNumber() ? n.asDouble() : Double.NaN;
+    }
+
+    private static void put(ObjectNode n, String field, double v) {
+        if (Double.isNaN(v)) {
+            n.putNull(field);
+        } else {
+            n.put(field, v);
+        }
+    }
+
+    private static ObjectNode rowJson(Row r) {
+        ObjectNode n = JSON.createObjectNode();
+        n.put("data", r.target());
+        n.put("method", r.method());
+        n.put("sampling", r.sampling());
+        n.put("trainable", r.trainable());
+        n.put("total", r.total());
+        put(n, "miou", r.miou());
+        put(n, "mpa", r.mpa());
+        ArrayNode names = n.putArray("class_names");
+        r.classNames().forEach(names::add);
+        ArrayNode iou = n.putArray("iou");
+        for (double v : r.iou()) {
+            if (Double.isNaN(v)) {
+                iou.addNull();
+            } else {
+                iou.add(v);
+            }
+        }
+        put(n, "image_f1", r.f1());
+        put(n, "image_ap", r.ap());
+        put(n, "source_miou", r.sourceMiou());
+        put(n, "seconds", r.seconds());
+        return n;
+    }
+
     /** Writes {@code comparison.md}, {@code comparison.json} and {@code comparison.png}. */
     public static void write(List<Row> rows, Path out) throws IOException {
         StringBuilder md = new StringBuilder();
-        md.append("| data set | method | trainable parameters | % of model | test mIoU | test mPA "
-                + "| source test mIoU kept | training seconds |\n");
-        md.append("|---|---|---:|---:|---:|---:|---:|---:|\n");
+        md.append("| data set | method | sampling | trainable parameters | % of model | test mIoU | test mPA "
+                + "| IoU per class | image F1 | image AP | source test mIoU kept | training seconds |\n");
+        md.append("|---|---|---|---:|---:|---:|---:|---|---:|---:|---:|---:|\n");
         List<EfficiencyChart.Point> points = new ArrayList<>();
-        StringBuilder json = new StringBuilder("[\n");
-        for (int i = 0; i < rows.size(); i++) {
-            Row r = rows.get(i);
-            md.append(String.format(Locale.ROOT, "| %s | %s | %,d | %.2f | %.2f | %.2f | %.2f | %.0f |%n", r.target(),
-                    r.method(), r.trainable(), 100.0 * r.trainable() / r.total(), 100 * r.miou(), 100 * r.mpa(),
+        ArrayNode json = JSON.createArrayNode();
+        for (Row r : rows) {
+            StringBuilder perClass = new StringBuilder();
+            for (int c = 1; c < r.iou().length; c++) {
+                perClass.append(c > 1 ? ", " : "").append(r.classNames().get(c)).append(' ')
+                        .append(String.format(Locale.ROOT, "%.1f", 100 * r.iou()[c]));
+            }
+            md.append(String.format(Locale.ROOT, "| %s | %s | %s | %,d | %.2f | %.2f | %.2f | %s | %.3f | %.3f "
+                    + "| %.2f | %.0f |%n", r.target(), r.method(), r.sampling(), r.trainable(),
+                    100.0 * r.trainable() / r.total(), 100 * r.miou(), 100 * r.mpa(), perClass, r.f1(), r.ap(),
                     100 * r.sourceMiou(), r.seconds()));
-            json.append(String.format(Locale.ROOT, "  {\"data\": \"%s\", \"method\": \"%s\", \"trainable\": %d, "
-                    + "\"total\": %d, \"miou\": %.6f, \"mpa\": %.6f, \"source_miou\": %.6f, \"seconds\": %.1f}%s%n",
-                    r.target(), r.method(), r.trainable(), r.total(), r.miou(), r.mpa(), r.sourceMiou(), r.seconds(),
-                    i + 1 < rows.size() ? "," : ""));
+            json.add(rowJson(r));
             if (!r.method().equals("pretrained")) {
                 points.add(new EfficiencyChart.Point(r.target(), r.method(), r.trainable(), r.miou()));
             }
         }
-        json.append("]\n");
         AtomicFiles.write(out.resolve("comparison.md"), o -> o.write(md.toString().getBytes(StandardCharsets.UTF_8)));
-        AtomicFiles.write(out.resolve("comparison.json"), o -> o.write(json.toString()
-                .getBytes(StandardCharsets.UTF_8)));
+        byte[] bytes = JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(json);
+        AtomicFiles.write(out.resolve("comparison.json"), o -> o.write(bytes));
         EfficiencyChart.write(out.resolve("comparison.png"), points, "Test mIoU against trainable parameters");
     }
 }

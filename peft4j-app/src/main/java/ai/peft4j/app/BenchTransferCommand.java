@@ -75,6 +75,14 @@ final class BenchTransferCommand implements Callable<Integer> {
             + "--free-share 0.25, magnetic tile's 240 defective training images and 80 defect-free ones).")
     int targetLimit;
 
+    @Option(names = "--source-test-limit", defaultValue = "0", description = "Score at most this many source test "
+            + "images, spread evenly over the list; 0 for all (default: ${DEFAULT-VALUE}).")
+    int sourceTestLimit;
+
+    @Option(names = "--target-test-limit", defaultValue = "0", description = "Score at most this many target test "
+            + "images, spread evenly over the list; 0 for all (default: ${DEFAULT-VALUE}).")
+    int targetTestLimit;
+
     @Option(names = "--free-share", defaultValue = "0.25", description = "Largest share of defect-free images "
             + "among the target training images; defective ones fill the rest, spread over the class folders "
             + "(default: ${DEFAULT-VALUE}; magnetic tile's split holds 564 defect-free of 806, and images picked "
@@ -196,10 +204,10 @@ final class BenchTransferCommand implements Callable<Integer> {
         String sourceName = source.getFileName().toString();
         TransferStudy.Domain src = sourceLists == null
                 ? new TransferStudy.Domain(sourceName, limit(VocDataset.open(source, "train", vc), sourceLimit),
-                        VocDataset.open(source, "test", vc))
+                        limit(VocDataset.open(source, "test", vc), sourceTestLimit))
                 : new TransferStudy.Domain(sourceName, limit(VocDataset.open(source, sourceLists.resolve("train.txt"),
-                        "train", vc), sourceLimit), VocDataset.open(source, sourceLists.resolve("test.txt"), "test",
-                        vc));
+                        "train", vc), sourceLimit), limit(VocDataset.open(source, sourceLists.resolve("test.txt"),
+                        "test", vc), sourceTestLimit));
         ClassFolderConfig fc = ClassFolderConfig.defaults();
         Path lists = targetLists != null ? targetLists : out.resolve("target-split");
         if (!Files.isRegularFile(lists.resolve("train.txt"))) {
@@ -210,7 +218,7 @@ final class BenchTransferCommand implements Callable<Integer> {
         TransferStudy.Domain tgt = new TransferStudy.Domain(target.getFileName().toString(), freeShare >= 1
                 ? limit(targetTrain, targetLimit)
                 : ImageSubset.defectShare(targetTrain, targetLimit, freeShare, targetTrain::defectFree),
-                ClassFolderDataset.open(target, lists.resolve("test.txt"), "test", fc));
+                limit(ClassFolderDataset.open(target, lists.resolve("test.txt"), "test", fc), targetTestLimit));
         TransferStudy.Settings settings = new TransferStudy.Settings(SwinAttUNetConfig.fixture(
                 sourceClasses.size()), size, pretrainEpochs, adaptEpochs, batch, pretrainLr, adaptLr, pretrainLoss,
                 methods, seed, defectWeight, methodLr, adaptLoss, sampling == Sampling.letterbox ? null
@@ -250,7 +258,8 @@ final class BenchTransferCommand implements Callable<Integer> {
         return dir;
     }
 
+    /** At most {@code limit} images of {@code d}, spread evenly over it; all of them for 0. */
     private static ImageDataset limit(ImageDataset d, int limit) {
-        return ImageSubset.spread(d, limit);
+        return limit <= 0 ? d : ImageSubset.spread(d, limit);
     }
 }

@@ -129,6 +129,12 @@ final class BenchTransferCommand implements Callable<Integer> {
             + "test windows share (default: ${DEFAULT-VALUE}).")
     double tileOverlap;
 
+    @Option(names = "--epoch-crops", defaultValue = "0", description = "Training crops per epoch, source and "
+            + "target; 0 for one per training image (default: ${DEFAULT-VALUE}). The learning rate is set per epoch "
+            + "(a warm-up epoch at a tenth, a cosine, a last epoch at a hundredth): a short run needs several "
+            + "epochs, which this allows without dropping images.")
+    int epochCrops;
+
     @Option(names = "--kept-images", defaultValue = "0", description = "Source test images (spread evenly over the "
             + "list) for the source test mIoU kept column; 0 for all (default: ${DEFAULT-VALUE}).")
     int keptImages;
@@ -223,7 +229,8 @@ final class BenchTransferCommand implements Callable<Integer> {
                 sourceClasses.size()), size, pretrainEpochs, adaptEpochs, batch, pretrainLr, adaptLr, pretrainLoss,
                 methods, seed, defectWeight, methodLr, adaptLoss, sampling == Sampling.letterbox ? null
                 : new TransferStudy.Crops(new CropConfig(sourceCrop, sourceScale, defectShare, true, true),
-                        new CropConfig(targetCrop, targetScale, defectShare, true, true), tileOverlap), keptImages);
+                        new CropConfig(targetCrop, targetScale, defectShare, true, true), tileOverlap, epochCrops),
+                keptImages);
         long t0 = System.nanoTime();
         Files.createDirectories(out);
         new TransferStudy(settings, console).run(src, List.of(tgt), out, base);

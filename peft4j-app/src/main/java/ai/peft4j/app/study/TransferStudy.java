@@ -131,10 +131,20 @@ public final class TransferStudy {
 
     /**
      * Native-resolution training: crops of the source and of the targets, and sliding windows of the crop size (at
-     * the crop's scale) with {@code overlap} for every test image.
+     * the crop's scale) with {@code overlap} for every test image. {@code epochCrops}: crops per epoch, 0 for one
+     * per training image; fewer make more, shorter epochs that walk through the images in turn, so that a short run
+     * over many images still gets the schedule's warm-up, cosine and final low rate (all set per epoch).
      */
-    public record Crops(CropConfig source, CropConfig target, double overlap) {
+    public record Crops(CropConfig source, CropConfig target, double overlap, int epochCrops) {
+        public Crops(CropConfig source, CropConfig target, double overlap) {
+            this(source, target, overlap, 0);
+        }
+
         public Crops {
+            if (epochCrops < 0) {
+                throw new IllegalArgumentException("crops per epoch must be 0 (one per image) or more, got "
+                        + epochCrops);
+            }
             // The same check as the sliding window's, before anything is trained.
             new SlidingWindow(source.size(), overlap, 1, source.scale());
             new SlidingWindow(target.size(), overlap, 1, target.scale());
@@ -298,7 +308,12 @@ public final class TransferStudy {
             CropConfig crops = source ? settings.crops().source() : settings.crops().target();
             CropSampler sampler = new CropSampler(d.train(), DefectIndex.build(d.train(), settings.seed()), crops,
                     settings.seed());
-            try (BatchLoader train = new BatchLoader(d.train().name(), d.train().size(), sampler, loading)) {
+            int images = d.train().size();
+            int perEpoch = settings.crops().epochCrops() > 0 ? settings.crops().epochCrops() : images;
+            // Epoch e's k-th crop starts from image (e * perEpoch + k) mod images: every image in turn.
+            BatchLoader.SampleSource turns = (k, epoch) -> sampler.load((int) (((long) epoch * perEpoch + k)
+                    % images), epoch);
+            try (BatchLoader train = new BatchLoader(d.train().name(), perEpoch, turns, loading)) {
                 return b.setTrainData(BatchSource.of(train)).build().fit();
             }
         }

@@ -310,9 +310,8 @@ public final class TransferStudy {
                     settings.seed());
             int images = d.train().size();
             int perEpoch = settings.crops().epochCrops() > 0 ? settings.crops().epochCrops() : images;
-            // Epoch e's k-th crop starts from image (e * perEpoch + k) mod images: every image in turn.
-            BatchLoader.SampleSource turns = (k, epoch) -> sampler.load((int) (((long) epoch * perEpoch + k)
-                    % images), epoch);
+            BatchLoader.SampleSource turns = (k, epoch) -> sampler.load(cropImage(epoch, k, perEpoch, images),
+                    epoch);
             try (BatchLoader train = new BatchLoader(d.train().name(), perEpoch, turns, loading)) {
                 return b.setTrainData(BatchSource.of(train)).build().fit();
             }
@@ -321,6 +320,14 @@ public final class TransferStudy {
         try (BatchLoader train = new BatchLoader(d.train(), t, loading)) {
             return b.setTrainData(BatchSource.of(train)).build().fit();
         }
+    }
+
+    /**
+     * The training image that crop {@code k} of {@code epoch} starts from, with {@code perEpoch} crops an epoch:
+     * image {@code (epoch * perEpoch + k) mod images}, so that consecutive epochs take every image in turn.
+     */
+    static int cropImage(int epoch, int k, int perEpoch, int images) {
+        return (int) (((long) epoch * perEpoch + k) % images);
     }
 
     /** Pixel and image-level scores of one test pass. */

@@ -3,6 +3,7 @@ package ai.peft4j.app.study;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.peft4j.data.crop.CropConfig;
@@ -112,6 +113,27 @@ class TransferStudyTest {
         ByteArrayOutputStream third = new ByteArrayOutputStream();
         new TransferStudy(other, new PrintStream(third, true)).run(orange, List.of(lemon), out);
         assertFalse(third.toString().contains("finished earlier"), third.toString());
+    }
+
+    /** Short epochs take the images in turn: ten images, four crops an epoch. */
+    @Test
+    void cropImage_shortEpochsWalkThroughEveryImage() {
+        int[][] expected = {{0, 1, 2, 3}, {4, 5, 6, 7}, {8, 9, 0, 1}};
+        for (int e = 0; e < expected.length; e++) {
+            for (int k = 0; k < 4; k++) {
+                assertEquals(expected[e][k], TransferStudy.cropImage(e, k, 4, 10), "epoch " + e + ", crop " + k);
+            }
+        }
+        // One crop per image (the default) keeps the image order of every epoch.
+        assertEquals(7, TransferStudy.cropImage(5, 7, 10, 10));
+    }
+
+    @Test
+    void negativeCropsPerEpoch_areRefused() {
+        CropConfig c = new CropConfig(32, 1.0, 0.5, true, true);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new TransferStudy.Crops(c, c, 0.25, -1));
+        assertEquals("crops per epoch must be 0 (one per image) or more, got -1", e.getMessage());
     }
 
     private static double firstLearningRate(Path historyCsv) throws Exception {

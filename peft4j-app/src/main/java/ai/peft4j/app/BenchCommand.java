@@ -1,25 +1,19 @@
 package ai.peft4j.app;
 
-import ai.djl.ndarray.NDManager;
-import ai.peft4j.core.engine.EngineSetup;
 import ai.peft4j.core.state.AtomicFiles;
-import ai.peft4j.models.unet.SwinAttUNet;
-import ai.peft4j.models.unet.SwinAttUNetConfig;
-import ai.peft4j.peft.Attachment;
-import ai.peft4j.peft.MethodInputs;
-import ai.peft4j.peft.MethodRegistry;
-import ai.peft4j.peft.tplora.TextPrompt;
-import ai.peft4j.train.bench.TrainStepBenchmark;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -37,11 +31,12 @@ final class BenchCommand implements Runnable {
         spec.commandLine().usage(spec.commandLine().getOut());
     }
 
-    /** {@code peft4j bench train}: a training step per method on one base model. */
+    /** {@code peft4j bench train}: a training step per method on one base model, each in its own process. */
     @Command(name = "train", mixinStandardHelpOptions = true,
             description = {"Images per second and peak memory of a training step (forward, cross-entropy, backward, "
-                    + "Adam) for each fine-tuning method on the full-size Swin-Att-UNet, with full fine-tuning as "
-                    + "the baseline in the same run. Random images; TP-LoRA uses a 48-token prompt."})
+                    + "Adam) for each fine-tuning method on the full-size Swin-Att-UNet, each method in a process "
+                    + "of its own, with full fine-tuning as the baseline in the same run. Random images; TP-LoRA "
+                    + "uses a 48-token prompt."})
     static final class Train implements Callable<Integer> {
         @Option(names = "--backbone", defaultValue = "swin-t", description = "swin-t or swin-s (default: "
                 + "${DEFAULT-VALUE}).")
@@ -50,8 +45,9 @@ final class BenchCommand implements Runnable {
         @Option(names = "--size", defaultValue = "224", description = "(default: ${DEFAULT-VALUE})")
         int size;
 
-        @Option(names = "--batch", defaultValue = "8", description = "(default: ${DEFAULT-VALUE})")
-        int batch;
+        @Option(names = "--batch", split = ",", defaultValue = "2,8", description = "Batch sizes (default: "
+                + "${DEFAULT-VALUE}).")
+        List<Integer> batches;
 
         @Option(names = "--classes", defaultValue = "6", description = "(default: ${DEFAULT-VALUE})")
         int classes;
@@ -68,6 +64,16 @@ final class BenchCommand implements Runnable {
                 + "convpass,tplora", description = "Methods; full is the baseline (default: ${DEFAULT-VALUE}).")
         List<String> methods;
 
+        @Option(names = "--memory", split = ",", defaultValue = "default", description = "Memory settings to "
+                + "compare: plain (every array lives until the step ends, as DJL does), default (intermediates "
+                + "freed as modules return, frozen prefixes without a graph), checkpoint (default, and the "
+                + "--checkpoint modules recomputed during backward) (default: ${DEFAULT-VALUE}).")
+        List<String> memory;
+
+        @Option(names = "--checkpoint", split = ",", defaultValue = "*.blocks.*", description = "Module name "
+                + "patterns the checkpoint setting recomputes (default: ${DEFAULT-VALUE}).")
+        List<String> checkpoint;
+
         @Option(names = "--json", defaultValue = "runs/bench/train.json", description = "(default: ${DEFAULT-VALUE})")
         Path json;
 
@@ -78,52 +84,63 @@ final class BenchCommand implements Runnable {
         @Spec
         picocli.CommandLine.Model.CommandSpec spec;
 
+        /** One process's result. */
+        private record Row(String method, int batch, String memory, JsonNode result) {
+            double seconds() {
+                return result.get("seconds_per_step").asDouble();
+            }
+
+            double peak() {
+                return result.get("peak_rss_mb").asDouble();
+            }
+        }
+
         @Override
         public Integer call() throws Exception {
-            PrintWriter out = spec.commandLine().getOut();
-            Map<String, TrainStepBenchmark.Result> results = new LinkedHashMap<>();
-            Map<String, Long> trainable = new LinkedHashMap<>();
-            try (NDManager m = EngineSetup.newManager()) {
-                EngineSetup.seed(0);
-                SwinAttUNet model = new SwinAttUNet(m, SwinAttUNetConfig.published(backbone, classes));
-                for (String name : methods) {
-                    Attachment a = MethodRegistry.create(name,
-                            MethodInputs.prompt(TextPrompt.zeros(48, TextPrompt.BERT_BASE_WIDTH)))
-                            .attach(model);
-                    trainable.put(name, model.trainableParameterCount());
-                    out.printf(Locale.ROOT, "%-12s %,d trainable ... ", name, model.trainableParameterCount());
-                    out.flush();
-                    TrainStepBenchmark.Result r = TrainStepBenchmark.measure(model, batch, size, classes, warmup,
-                            steps);
-                    out.printf(Locale.ROOT, "%.2f s/step, %.2f images/s%n", r.seconds(), r.imagesPerSecond());
-                    results.put(name, r);
-                    a.deactivate();
+            for (String m : memory) {
+                TrainStepProcess.memory(m, checkpoint);
+            }
+            for (int b : batches) {
+                if (b < 1) {
+                    throw new IllegalArgumentException("--batch must be at least 1, got " + b);
                 }
             }
-            TrainStepBenchmark.Result base = results.get("full");
-            StringBuilder md = new StringBuilder(String.format(Locale.ROOT, "Training step, Swin-Att-UNet (%s), "
-                    + "%dx%d, batch %d, %d classes, mean of %d steps after %d warm-up, %d cores%n%n", backbone, size,
-                    size, batch, classes, steps, warmup, Runtime.getRuntime().availableProcessors()));
-            md.append("| method | trainable | images/s | s/step | step time / full | peak RSS (MB) | "
-                    + "RSS added by training (MB) |\n|---|---:|---:|---:|---:|---:|---:|\n");
-            ObjectNode root = new ObjectMapper().createObjectNode();
-            root.put("backbone", backbone).put("size", size).put("batch", batch).put("steps", steps);
-            ArrayNode rows = root.putArray("rows");
-            for (Map.Entry<String, TrainStepBenchmark.Result> e : results.entrySet()) {
-                TrainStepBenchmark.Result r = e.getValue();
-                double ratio = base == null ? Double.NaN : r.seconds() / base.seconds();
-                md.append(String.format(Locale.ROOT, "| %s | %,d | %.2f | %.2f | %.2f | %.0f | %.0f |%n", e.getKey(),
-                        trainable.get(e.getKey()), r.imagesPerSecond(), r.seconds(), ratio, r.peakRssMb(),
-                        r.stepRssMb()));
-                rows.addObject().put("method", e.getKey()).put("trainable", trainable.get(e.getKey()))
-                        .put("images_per_second", r.imagesPerSecond()).put("seconds_per_step", r.seconds())
-                        .put("ratio_to_full", ratio).put("peak_rss_mb", r.peakRssMb())
-                        .put("step_rss_mb", r.stepRssMb());
+            PrintWriter out = spec.commandLine().getOut();
+            List<Row> rows = new ArrayList<>();
+            for (int batch : batches) {
+                for (String setting : memory) {
+                    for (String name : methods) {
+                        out.printf(Locale.ROOT, "%-12s batch %d, %s ... ", name, batch, setting);
+                        out.flush();
+                        JsonNode r = runChild(name, batch, setting);
+                        out.printf(Locale.ROOT, "%.2f s/step, %.2f images/s, peak %.0f MB%n",
+                                r.get("seconds_per_step").asDouble(), r.get("images_per_second").asDouble(),
+                                r.get("peak_rss_mb").asDouble());
+                        rows.add(new Row(name, batch, setting, r));
+                    }
+                }
             }
-            if (results.containsKey("tplora") && results.containsKey("lora")) {
-                double q = results.get("tplora").seconds() / results.get("lora").seconds();
-                md.append(String.format(Locale.ROOT, "%nTP-LoRA step / LoRA step: %.2f%n", q));
-                root.put("tplora_over_lora", q);
+            StringBuilder md = new StringBuilder(String.format(Locale.ROOT, "Training step, Swin-Att-UNet (%s), "
+                    + "%dx%d, %d classes, mean of %d steps after %d warm-up, one process per row, %d cores%n%n",
+                    backbone, size, size, classes, steps, warmup, Runtime.getRuntime().availableProcessors()));
+            md.append("| method | batch | memory | trainable | images/s | s/step | step time / full | "
+                    + "peak RSS (MB) | peak RSS / full |\n|---|---:|---|---:|---:|---:|---:|---:|---:|\n");
+            ObjectNode root = new ObjectMapper().createObjectNode();
+            root.put("backbone", backbone).put("size", size).put("steps", steps).put("warmup", warmup);
+            root.putPOJO("checkpoint", checkpoint);
+            ArrayNode jsonRows = root.putArray("rows");
+            for (Row r : rows) {
+                Row base = rows.stream().filter(b -> b.method().equals("full") && b.batch() == r.batch()
+                        && b.memory().equals(r.memory())).findFirst().orElse(null);
+                double time = base == null ? Double.NaN : r.seconds() / base.seconds();
+                double mem = base == null ? Double.NaN : r.peak() / base.peak();
+                md.append(String.format(Locale.ROOT, "| %s | %d | %s | %,d | %.2f | %.2f | %.2f | %.0f | %.2f |%n",
+                        r.method(), r.batch(), r.memory(), r.result().get("trainable").asLong(),
+                        r.result().get("images_per_second").asDouble(), r.seconds(), time, r.peak(), mem));
+                ObjectNode o = jsonRows.addObject().put("method", r.method()).put("batch", r.batch())
+                        .put("memory", r.memory());
+                o.setAll((ObjectNode) r.result());
+                o.put("time_ratio_to_full", time).put("peak_rss_ratio_to_full", mem);
             }
             AtomicFiles.write(json, o -> o.write(root.toPrettyString().getBytes(StandardCharsets.UTF_8)));
             AtomicFiles.write(markdown, o -> o.write(md.toString().getBytes(StandardCharsets.UTF_8)));
@@ -131,6 +148,37 @@ final class BenchCommand implements Runnable {
             out.print(md);
             out.flush();
             return 0;
+        }
+
+        /** Runs one method's steps in a child JVM and returns the JSON line it printed. */
+        private JsonNode runChild(String method, int batch, String setting) throws IOException, InterruptedException {
+            List<String> args = new ArrayList<>(List.of(backbone, Integer.toString(size), Integer.toString(batch),
+                    Integer.toString(classes), Integer.toString(warmup), Integer.toString(steps), method, setting));
+            args.addAll(checkpoint);
+            Process p = new ProcessBuilder(TrainStepProcess.command(args)).redirectErrorStream(true).start();
+            // A benchmark stopped with Ctrl-C must not leave a training step running on its own.
+            Thread stop = new Thread(p::destroyForcibly, "stop-train-step");
+            Runtime.getRuntime().addShutdownHook(stop);
+            List<String> lines = new ArrayList<>();
+            int code;
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(),
+                    StandardCharsets.UTF_8))) {
+                for (String line = r.readLine(); line != null; line = r.readLine()) {
+                    lines.add(line);
+                }
+                code = p.waitFor();
+            } finally {
+                p.destroyForcibly();
+                Runtime.getRuntime().removeShutdownHook(stop);
+            }
+            for (String line : lines) {
+                if (line.startsWith(TrainStepProcess.RESULT) && code == 0) {
+                    return new ObjectMapper().readTree(line.substring(TrainStepProcess.RESULT.length()));
+                }
+            }
+            List<String> tail = lines.subList(Math.max(0, lines.size() - 5), lines.size());
+            throw new IllegalStateException("the training step process for " + method + " (batch " + batch + ", "
+                    + setting + ") exited with " + code + ": " + String.join(" | ", tail));
         }
     }
 }

@@ -54,17 +54,8 @@ final class EvalCommand implements Callable<Integer> {
     @Mixin
     ConfigOptions config;
 
-    @Option(names = "--checkpoint", required = true, paramLabel = "CKPT", description = "Model weights: a "
-            + "checkpoint of 'peft4j train' (or the base of an adapter), a safetensors state dict or a PyTorch .pth.")
-    Path checkpoint;
-
-    @Option(names = "--adapter", paramLabel = "DIR", description = "Adapter directory of 'peft4j finetune' to "
-            + "attach to the checkpoint.")
-    Path adapter;
-
-    @Option(names = "--force-base", description = "Attach the adapter even when the checkpoint is not the base it "
-            + "was trained on (its base fingerprint differs).")
-    boolean forceBase;
+    @Mixin
+    CheckpointOptions weights;
 
     @Option(names = "--out", paramLabel = "DIR", description = "Report folder (default: the run file's output "
             + "folder + /eval).")
@@ -84,32 +75,28 @@ final class EvalCommand implements Callable<Integer> {
             + "(default: ${DEFAULT-VALUE}).")
     int overlays;
 
-    @Option(names = "--tile-overlap", paramLabel = "SHARE", description = "For a model trained on crops: the share "
-            + "of a tile that neighbouring tiles share (--set data.tile_overlap=SHARE; default: the run file's).")
-    Double tileOverlap;
-
-    @Option(names = "--tile-batch", defaultValue = "4", paramLabel = "N", description = "For a model trained on "
-            + "crops: tiles per forward pass (default: ${DEFAULT-VALUE}).")
-    int tileBatch;
+    @Mixin
+    TileOptions tiles;
 
     @Override
     public Integer call() throws Exception {
         VerdictThreshold threshold = VerdictThreshold.parse(verdictThreshold);
-        List<ConfigOverride> named = tileOverlap == null ? List.of()
-                : List.of(ConfigOverride.ofOption("data.tile_overlap", "--tile-overlap", tileOverlap));
+        List<ConfigOverride> named = tiles.overrides();
         RunConfig c = config.require("eval", named).config();
-        if (tileBatch < 1) {
-            throw new IllegalArgumentException("--tile-batch must be at least 1, got " + tileBatch);
-        }
+        int tileBatch = tiles.batch();
         PrintStream console = new PrintStream(System.out, true, StandardCharsets.UTF_8);
+        if (c.classifies()) {
+            return ClassificationRuns.eval(c, weights.checkpoint, weights.adapter, weights.forceBase, out, split,
+                    console);
+        }
         ImageDataset test = RunData.open(c.data(), split != null ? split : c.data().testSplit());
         Path dir = out != null ? out : Path.of(c.output()).resolve("eval");
         Palette palette = RunData.palette(c.data());
-        String what = checkpoint + (adapter == null ? "" : " + adapter " + adapter);
-        Path curves = (adapter != null ? adapter.toAbsolutePath().getParent() : checkpoint.toAbsolutePath()
-                .getParent()).resolve(Trainer.CURVES);
+        String what = weights.checkpoint + (weights.adapter == null ? "" : " + adapter " + weights.adapter);
+        Path curves = (weights.adapter != null ? weights.adapter.toAbsolutePath().getParent()
+                : weights.checkpoint.toAbsolutePath().getParent()).resolve(Trainer.CURVES);
         List<Path> read = new ArrayList<>(TestSetPredictions.files(test));
-        read.add(checkpoint);
+        read.add(weights.checkpoint);
         read.add(curves);
         InputFiles inputs = InputFiles.of(read);
         // Before any work: a report file must not replace a file the command reads (e.g. --out is a data folder).
@@ -118,7 +105,7 @@ final class EvalCommand implements Callable<Integer> {
             inputs.refuseOverwrite(dir.resolve(name), "choose an --out folder away from the data and the model");
         }
         try (NDManager m = EngineSetup.newManager()) {
-            TrainedModel tm = TrainedModel.load(c.model(), test.numClasses(), checkpoint, adapter, forceBase, m);
+            TrainedModel tm = weights.load(c.model(), test.numClasses(), m);
             if (tm.classes() != test.numClasses()) {
                 throw new IllegalArgumentException(what + " predicts " + tm.classes() + " classes but "
                         + test.name() + " has " + test.numClasses() + " " + test.classNames());

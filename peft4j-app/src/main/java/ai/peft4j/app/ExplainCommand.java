@@ -65,16 +65,8 @@ final class ExplainCommand implements Callable<Integer> {
     @Parameters(arity = "0..*", paramLabel = "IMAGE|DIR", description = "Images, or folders of images.")
     List<Path> inputs;
 
-    @Option(names = "--checkpoint", required = true, paramLabel = "CKPT", description = "Model weights (a "
-            + "checkpoint of 'peft4j train', or the base of an adapter).")
-    Path checkpoint;
-
-    @Option(names = "--adapter", paramLabel = "DIR", description = "Adapter directory of 'peft4j finetune'.")
-    Path adapter;
-
-    @Option(names = "--force-base", description = "Attach the adapter even when the checkpoint is not the base it "
-            + "was trained on (its base fingerprint differs).")
-    boolean forceBase;
+    @Mixin
+    CheckpointOptions weights;
 
     @Option(names = "--modules", paramLabel = "PATTERN", description = "Modules to map, by dotted name; '*' matches "
             + "any run of characters, dots included (e.g. final_conv, '*.adapter_up', "
@@ -101,13 +93,13 @@ final class ExplainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         CamMethod cam = CamMethod.of(method);
-        RunConfig c = PredictCommand.runConfig(config, checkpoint, adapter);
+        RunConfig c = PredictCommand.runConfig(config, weights.checkpoint, weights.adapter);
         if (inputs == null || inputs.isEmpty()) {
             throw new IllegalArgumentException("nothing to explain: give images or folders of images");
         }
         List<Path> images = PredictCommand.images(inputs);
         List<Path> read = new ArrayList<>(images);
-        read.add(checkpoint);
+        read.add(weights.checkpoint);
         InputFiles inputFiles = InputFiles.of(read);
         Map<Path, Path> folders = new LinkedHashMap<>();
         for (Path file : images) {
@@ -118,14 +110,13 @@ final class ExplainCommand implements Callable<Integer> {
         ObjectMapper json = new ObjectMapper();
         ObjectNode root = json.createObjectNode();
         root.put("method", cam.key());
-        root.put("checkpoint", checkpoint.toString());
-        root.put("adapter", adapter == null ? null : adapter.toString());
+        root.put("checkpoint", weights.checkpoint.toString());
+        root.put("adapter", weights.adapter == null ? null : weights.adapter.toString());
         ArrayNode done = root.putArray("images");
         List<Path> skipped = new ArrayList<>();
         int maps = 0;
         try (NDManager m = EngineSetup.newManager()) {
-            TrainedModel tm = TrainedModel.load(c.model(), c.data().classNames().size(), checkpoint, adapter,
-                    forceBase, m);
+            TrainedModel tm = weights.load(c.model(), c.data().classNames().size(), m);
             List<String> names = classNames(c.data().classNames(), tm.classes());
             List<Integer> chosen = classes == null ? null : classIndices(classes, names);
             Module model = tm.model();

@@ -55,7 +55,8 @@ final class FinetuneCommand implements Callable<Integer> {
 
     @Option(names = "--method", description = "Fine-tuning method (--set method.name=NAME): full, classify, "
             + "bitfit, adapter, adaptformer, lora, convpass, vpt, tplora, tplora-readme (a preset), hf-lora, "
-            + "adalora; method.options set the method's config fields and bn_stats (frozen or update).")
+            + "adalora; for task: classification vit-full, vit-linear, vit-lora, vit-top-k, vit-block. method.options "
+            + "set the method's config fields and bn_stats (frozen or update).")
     String method;
 
     @Option(names = "--base", paramLabel = "CKPT", description = "The base model's checkpoint (--set "
@@ -109,6 +110,9 @@ final class FinetuneCommand implements Callable<Integer> {
             throw new IllegalArgumentException("no base model: give --base CKPT or model.init in the run file");
         }
         PrintStream console = new PrintStream(System.out, true, StandardCharsets.UTF_8);
+        if (c.classifies()) {
+            return ClassificationRuns.finetune(rc, console, this::checkBase);
+        }
         ImageDataset train = RunData.open(c.data(), c.data().trainSplit());
         ImageDataset val = c.data().valSplit().isEmpty() ? null : RunData.open(c.data(), c.data().valSplit());
         RunData.requireReadable(train, val);

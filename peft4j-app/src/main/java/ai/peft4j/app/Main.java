@@ -20,6 +20,8 @@ import picocli.CommandLine.Option;
 /** Entry point of {@code peft4j <command>}. */
 @Command(name = "peft4j", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Parameter-efficient fine-tuning for visual defect inspection.",
+        // batch lives in peft4j-spark (Spark on its class path); the launcher runs it there.
+        footer = "%nAlso: batch  Inspect many images on Apache Spark (./peft4j batch --help).",
         subcommands = {TrainCommand.class, FinetuneCommand.class, EvalCommand.class, PredictCommand.class,
             SummaryCommand.class, ConvertCommand.class, DemoCommand.class, BenchCommand.class, SplitCommand.class,
             CheckCommand.class, StreamPredictCommand.class, DistillCommand.class, ExportCommand.class,
@@ -42,6 +44,16 @@ public final class Main implements Runnable {
 
     /** Runs a command line and returns its exit code (used by tests). */
     public static int run(String... args) {
+        return run(new Object[0], args);
+    }
+
+    /**
+     * Runs a command line with more subcommands than this module's own: integrations in modules above this one
+     * (the HTTP service) add theirs, since this module cannot depend on them.
+     *
+     * @param extra picocli command objects, registered under their {@code @Command} names
+     */
+    public static int run(Object[] extra, String... args) {
         EngineSetup.configureOffline();
         for (String a : args) {
             if ("-v".equals(a) || "--verbose".equals(a)) {
@@ -49,6 +61,9 @@ public final class Main implements Runnable {
             }
         }
         CommandLine cli = new CommandLine(new Main());
+        for (Object command : extra) {
+            cli.addSubcommand(command);
+        }
         cli.setExecutionExceptionHandler(Main::handle);
         try {
             return cli.execute(args);
@@ -72,8 +87,11 @@ public final class Main implements Runnable {
         spec.commandLine().usage(spec.commandLine().getOut());
     }
 
-    /** Expected failures print one clear message; stack traces only with --verbose. */
-    private static int handle(Exception ex, CommandLine cli, CommandLine.ParseResult parsed) {
+    /**
+     * Expected failures print one clear message; stack traces only with --verbose. Public for the commands that live
+     * in modules above this one (peft4j-spark's batch), so every command fails the same way.
+     */
+    public static int handle(Exception ex, CommandLine cli, CommandLine.ParseResult parsed) {
         PrintWriter err = cli.getErr();
         boolean verbose = parsed.hasMatchedOption("--verbose") || parsed.subcommands().stream()
                 .anyMatch(p -> p.hasMatchedOption("--verbose"));

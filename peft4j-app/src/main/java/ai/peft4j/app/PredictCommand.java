@@ -75,51 +75,43 @@ final class PredictCommand implements Callable<Integer> {
             + "video of a motion-JPEG stream (default: ${DEFAULT-VALUE}).")
     double fps;
 
-    @Option(names = "--checkpoint", required = true, paramLabel = "CKPT", description = "Model weights (a "
-            + "checkpoint of 'peft4j train', or the base of an adapter).")
-    Path checkpoint;
-
-    @Option(names = "--adapter", paramLabel = "DIR", description = "Adapter directory of 'peft4j finetune'.")
-    Path adapter;
-
-    @Option(names = "--force-base", description = "Attach the adapter even when the checkpoint is not the base it "
-            + "was trained on (its base fingerprint differs).")
-    boolean forceBase;
+    @Mixin
+    CheckpointOptions weights;
 
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output folder.")
     Path out;
 
-    @Option(names = "--tile-overlap", paramLabel = "SHARE", description = "For a model trained on crops: the share "
-            + "of a tile that neighbouring tiles share (--set data.tile_overlap=SHARE; default: the run file's).")
-    Double tileOverlap;
-
-    @Option(names = "--tile-batch", defaultValue = "4", paramLabel = "N", description = "For a model trained on "
-            + "crops: tiles per forward pass (default: ${DEFAULT-VALUE}).")
-    int tileBatch;
+    @Mixin
+    TileOptions tiles;
 
     @Mixin
     ConfigOptions config;
 
     @Override
     public Integer call() throws Exception {
-        List<ConfigOverride> named = tileOverlap == null ? List.of()
-                : List.of(ConfigOverride.ofOption("data.tile_overlap", "--tile-overlap", tileOverlap));
-        RunConfig c = runConfig(config, checkpoint, adapter, named);
-        if (tileBatch < 1) {
-            throw new IllegalArgumentException("--tile-batch must be at least 1, got " + tileBatch);
-        }
+        List<ConfigOverride> named = tiles.overrides();
+        RunConfig c = runConfig(config, weights.checkpoint, weights.adapter, named);
+        int tileBatch = tiles.batch();
         long streams = java.util.stream.Stream.of(video, mjpeg, camera).filter(java.util.Objects::nonNull).count();
         if (streams > 1) {
             throw new IllegalArgumentException("give one of --video, --mjpeg and --camera");
+        }
+        if (streams == 1 && c.classifies()) {
+            throw new IllegalArgumentException("a classification run predicts images, not --video, --mjpeg or "
+                    + "--camera streams");
         }
         if (streams == 1) {
             return predictStream(c);
         }
         List<Path> images = images(inputs);
+        if (c.classifies()) {
+            return ClassificationRuns.predict(c, images, weights.checkpoint, weights.adapter, weights.forceBase, out,
+                    new PrintStream(System.out, true, StandardCharsets.UTF_8));
+        }
         // Output names come from input file names; every one stays in its folder and replaces no input (--out may
         // be the images' own folder, or hold them in masks/).
         List<Path> read = new ArrayList<>(images);
-        read.add(checkpoint);
+        read.add(weights.checkpoint);
         InputFiles inputs = InputFiles.of(read);
         Map<Path, Path[]> targets = new HashMap<>();
         for (Path file : images) {
@@ -135,7 +127,7 @@ final class PredictCommand implements Callable<Integer> {
         Palette palette = RunData.palette(c.data());
         int fallback = c.data().classNames().size();
         try (NDManager m = EngineSetup.newManager()) {
-            TrainedModel tm = TrainedModel.load(c.model(), fallback, checkpoint, adapter, forceBase, m);
+            TrainedModel tm = weights.load(c.model(), fallback, m);
             List<String> names = c.data().classNames().size() == tm.classes() ? c.data().classNames() : null;
             Predictor.Builder pb = Predictor.builder().setModel(SegmentationNet.layer(tm.model()))
                     .setInputSize(c.model().imageSize());
@@ -180,13 +172,12 @@ final class PredictCommand implements Callable<Integer> {
                 true);
         try (FrameSource source = StreamPredictCommand.openSource(video, null, mjpeg, camera, fps);
                 NDManager m = EngineSetup.newManager()) {
-            TrainedModel tm = TrainedModel.load(c.model(), c.data().classNames().size(), checkpoint, adapter,
-                    forceBase, m);
+            TrainedModel tm = weights.load(c.model(), c.data().classNames().size(), m);
             List<String> names = c.data().classNames().size() == tm.classes() ? c.data().classNames()
                     : StreamPredictCommand.classNames(null, tm.classes());
             StreamPredictCommand.Outputs outputs = new StreamPredictCommand.Outputs(out, 4, false, true, true);
             if (c.data().crops()) {
-                SlidingWindow w = RunTraining.slidingWindow(c.data(), c.model().imageSize(), tileBatch);
+                SlidingWindow w = RunTraining.slidingWindow(c.data(), c.model().imageSize(), tiles.batch());
                 try (TiledFrameModel frameModel = new TiledFrameModel(tm.model(), w)) {
                     StreamPredictCommand.inspect(source, frameModel, 1, (frame, image) -> w.prepare(image), names,
                             RunData.palette(c.data()), outputs, console);

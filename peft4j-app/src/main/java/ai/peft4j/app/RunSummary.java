@@ -19,13 +19,24 @@ final class RunSummary {
     }
 
     static void result(PrintStream console, TrainingResult r, Path out) {
+        result(console, r, out, false);
+    }
+
+    /** As above; a classifier's best epoch is reported by its top-1 accuracy (the image matrix's accuracy). */
+    static void result(PrintStream console, TrainingResult r, Path out, boolean classifier) {
         EpochRecord last = r.history().get(r.history().size() - 1);
         console.printf(Locale.ROOT, "Done: %d epochs (%d in this process), last train loss %.4f%n",
                 r.history().size(), r.history().size() - r.resumedFrom(), last.trainLoss());
         if (r.bestCheckpoint() != null) {
             EpochRecord best = r.history().get(r.bestEpoch() - 1);
-            console.printf(Locale.ROOT, "Best      epoch %d, validation mIoU %.2f %% -> %s%n", r.bestEpoch(),
-                    100 * best.scores().meanIou(), r.bestCheckpoint());
+            if (classifier) {
+                console.printf(Locale.ROOT, "Best      epoch %d, validation top-1 %.2f %%, mIoU %.2f %% -> %s%n",
+                        r.bestEpoch(), 100 * best.scores().accuracy(), 100 * best.scores().meanIou(),
+                        r.bestCheckpoint());
+            } else {
+                console.printf(Locale.ROOT, "Best      epoch %d, validation mIoU %.2f %% -> %s%n", r.bestEpoch(),
+                        100 * best.scores().meanIou(), r.bestCheckpoint());
+            }
         }
         console.printf(Locale.ROOT, "Last      %s%nLog       %s, %s%n", r.lastCheckpoint(),
                 out.resolve(ai.peft4j.train.loop.Trainer.LOG), out.resolve(ai.peft4j.train.loop.Trainer.CURVES));

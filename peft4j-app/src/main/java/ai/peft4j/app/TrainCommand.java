@@ -41,6 +41,9 @@ final class TrainCommand implements Callable<Integer> {
         RunConfigFile rc = config.require("train", flags.overrides());
         RunConfig c = rc.config();
         PrintStream console = new PrintStream(System.out, true, StandardCharsets.UTF_8);
+        if (c.classifies()) {
+            return ClassificationRuns.train(rc, console);
+        }
         ImageDataset train = RunData.open(c.data(), c.data().trainSplit());
         ImageDataset val = c.data().valSplit().isEmpty() ? null : RunData.open(c.data(), c.data().valSplit());
         RunData.requireReadable(train, val);

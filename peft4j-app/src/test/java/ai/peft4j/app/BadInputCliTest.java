@@ -1,5 +1,6 @@
 package ai.peft4j.app;
 
+import static ai.peft4j.app.TinyRuns.assertOneLineError;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -13,21 +14,15 @@ import ai.peft4j.core.engine.EngineSetup;
 import ai.peft4j.core.state.SafetensorsFile;
 import ai.peft4j.data.image.ImageEncoder;
 import ai.peft4j.data.image.Palette;
-import ai.peft4j.data.synthetic.CitrusDomain;
-import ai.peft4j.data.synthetic.SyntheticCitrus;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.util.Arrays;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
-import java.util.stream.Stream;
 import java.util.zip.CRC32;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -42,11 +37,8 @@ class BadInputCliTest {
 
     private static final ModelSection FIXTURE = new ModelSection("swin-att-unet", "swin-fixture", 0, 32, "");
 
-    /** Ten synthetic lemon pairs at 32x32 in a VOC folder with published 6:2:2 lists. */
     private Path lemons() throws Exception {
-        Path root = tmp.resolve("lemon");
-        new SyntheticCitrus(CitrusDomain.LEMON, 10, 32, 0).writeVoc(root);
-        return root;
+        return TinyRuns.lemons(tmp.resolve("lemon"));
     }
 
     private List<String> ids(Path root, String split) throws Exception {
@@ -54,50 +46,12 @@ class BadInputCliTest {
                 .filter(s -> !s.isBlank()).toList();
     }
 
-    private Path runFile(Path data, Path out, String training) throws Exception {
-        Path f = tmp.resolve("lemon.yaml");
-        Files.writeString(f, """
-                model:
-                  name: swin-att-unet
-                  backbone: swin-fixture
-                  image_size: 32
-                data:
-                  layout: voc
-                  root: %s
-                  class_names: [background, flaw, illness]
-                  out_of_range: ignore
-                training:
-                  epochs: 1
-                  batch: 2
-                  val_every: 1
-                  workers: 1
-                  loss: ce
-                %soutput: %s
-                """.formatted(data, training, out));
-        return f;
+    private Path runFile(Path data, Path out) throws Exception {
+        return TinyRuns.RunFile.lemons(data).write(tmp.resolve("lemon.yaml"), out);
     }
 
-    /** Every file and folder under the test's folder except {@code out}, with a digest of each file. */
     private Map<Path, String> outside(Path out) throws Exception {
-        Map<Path, String> seen = new TreeMap<>();
-        MessageDigest sha = MessageDigest.getInstance("SHA-256");
-        try (Stream<Path> all = Files.walk(tmp)) {
-            for (Path p : all.filter(p -> !p.startsWith(out)).toList()) {
-                seen.put(p, Files.isDirectory(p) ? "folder"
-                        : HexFormat.of().formatHex(sha.digest(Files.readAllBytes(p))));
-            }
-        }
-        return seen;
-    }
-
-    /** Exit code 2, and stderr's one line that is not a warning is {@code error: } + {@code expected}... */
-    private static String assertOneLineError(CliRun r) {
-        assertEquals(2, r.code(), r.err() + r.out());
-        assertFalse(r.err().contains("\tat ") || r.err().contains("Exception:"), "no stack trace: " + r.err());
-        List<String> lines = r.err().lines().filter(l -> !l.startsWith("warning: ")).toList();
-        assertEquals(1, lines.size(), r.err());
-        assertTrue(lines.get(0).startsWith("error: "), r.err());
-        return lines.get(0).substring("error: ".length());
+        return TinyRuns.outside(tmp, out);
     }
 
     /** A PNG whose header claims {@code width x height} pixels and holds none. */
@@ -125,7 +79,7 @@ class BadInputCliTest {
         Path bomb = data.resolve("JPEGImages/" + ids(data, "train").get(0) + ".jpg");
         Files.write(bomb, pngHeader(60000, 60000));
         Path out = tmp.resolve("runs/lemon");
-        Path config = runFile(data, out, "");
+        Path config = runFile(data, out);
         Map<Path, String> before = outside(out);
         String error = assertOneLineError(CliRun.of("train", "--config", config.toString()));
         assertTrue(error.startsWith(bomb + ": image is 60000x60000 (3,600,000,000 pixels), more than the limit of "
@@ -156,7 +110,7 @@ class BadInputCliTest {
             ImageEncoder.writeIndexPng(all, 32, 32, Palette.voc(), data.resolve("SegmentationClass/" + id + ".png"));
         }
         Path out = tmp.resolve("run");
-        Path config = runFile(data, out, "");
+        Path config = runFile(data, out);
         Map<Path, String> before = outside(out);
         // Without augmentation, which pads with background, every pixel keeps the ignore label.
         String error = assertOneLineError(CliRun.of("train", "--config", config.toString(), "--set",
@@ -171,11 +125,12 @@ class BadInputCliTest {
     void badOptimiserSettings_nameTheKeyOrOptionBeforeAnythingIsRead() throws Exception {
         Path data = lemons();
         Path out = tmp.resolve("runs/lemon");
-        Path config = runFile(data, out, "");
+        Path config = runFile(data, out);
         Map<Path, String> before = outside(out);
         assertEquals(config + ": training.momentum must be at least 0 and below 1 (Adam's beta1), got 2.0",
-                assertOneLineError(CliRun.of("train", "--config", runFile(data, out, "  momentum: 2\n").toString())));
-        runFile(data, out, "");
+                assertOneLineError(CliRun.of("train", "--config", TinyRuns.RunFile.lemons(data)
+                        .training("momentum", "2").write(tmp.resolve("lemon.yaml"), out).toString())));
+        runFile(data, out);
         assertEquals("--lr -1.0: training.lr must be a positive number, got -1.0 (the published Adam runs use 1e-4 "
                 + "to 2e-3)", assertOneLineError(CliRun.of("train", "--config", config.toString(), "--lr", "-1")));
         assertEquals("--set training.weight_decay=-1e-4: training.weight_decay must be 0 or positive, got -1.0E-4",
@@ -192,7 +147,7 @@ class BadInputCliTest {
     void runFileErrors_nameTheFileAndWhere() throws Exception {
         Path data = lemons();
         Path out = tmp.resolve("runs/lemon");
-        Path config = runFile(data, out, "");
+        Path config = runFile(data, out);
         String text = Files.readString(config);
         Files.write(config, (text + "# r\u00e9glages\n").getBytes(StandardCharsets.ISO_8859_1));
         int offset = text.getBytes(StandardCharsets.UTF_8).length + 3;
@@ -229,7 +184,7 @@ class BadInputCliTest {
             SafetensorsFile.write(init, other, Map.of());
         }
         Path out = tmp.resolve("runs/lemon");
-        Path config = runFile(data, out, "");
+        Path config = runFile(data, out);
         Map<Path, String> before = outside(out);
         String error = assertOneLineError(CliRun.of("train", "--config", config.toString(), "--set",
                 "model.init=" + init));
@@ -247,7 +202,7 @@ class BadInputCliTest {
         byte[] bytes = Files.readAllBytes(bad);
         Files.write(bad, Arrays.copyOf(bytes, bytes.length / 2));
         Path out = tmp.resolve("runs/lemon");
-        Path config = runFile(data, out, "");
+        Path config = runFile(data, out);
         Map<Path, String> before = outside(out);
         CliRun r = CliRun.of("train", "--config", config.toString());
         String error = assertOneLineError(r);
@@ -273,7 +228,7 @@ class BadInputCliTest {
         Files.copy(data.resolve("JPEGImages/" + ids.get(1) + ".jpg"), images.resolve("c.jpg"));
         Files.writeString(images.resolve("b.jpg"), "not a picture");
         Path out = tmp.resolve("predictions");
-        Path config = runFile(data, tmp.resolve("runs/none"), "");
+        Path config = runFile(data, tmp.resolve("runs/none"));
         Map<Path, String> before = outside(out);
         CliRun r = CliRun.of("predict", images.toString(), "--checkpoint", weights.toString(), "--config",
                 config.toString(), "--out", out.toString());
@@ -294,7 +249,7 @@ class BadInputCliTest {
         Path file = tmp.resolve("notes.txt");
         Files.writeString(file, "a file, not a folder");
         Path out = file.resolve("run");
-        Path config = runFile(data, tmp.resolve("runs/lemon"), "");
+        Path config = runFile(data, tmp.resolve("runs/lemon"));
         Map<Path, String> before = outside(out);
         String error = assertOneLineError(CliRun.of("train", "--config", config.toString(), "--out", out.toString()));
         assertTrue(error.startsWith(out + ": cannot create the run directory ("), error);

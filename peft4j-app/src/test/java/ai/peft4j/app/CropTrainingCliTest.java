@@ -77,34 +77,19 @@ class CropTrainingCliTest {
         return root;
     }
 
-    private Path runFile(Path data, Path out, String extra) throws Exception {
-        Path f = tmp.resolve("cracks.yaml");
-        Files.writeString(f, """
-                model:
-                  name: swin-att-unet
-                  backbone: swin-fixture
-                  image_size: 32
-                data:
-                  layout: voc
-                  root: %s
-                  class_names: [background, crack]
-                %s
-                training:
-                  epochs: 1
-                  batch: 2
-                  lr: 2.0e-3
-                  val_every: 1
-                  workers: 1
-                output: %s
-                """.formatted(data, extra, out));
-        return f;
+    private static TinyRuns.RunFile cracksRun(Path data) {
+        return TinyRuns.RunFile.voc(data, "background", "crack").training("lr", "2.0e-3").training("val_every", "1");
+    }
+
+    private Path runFile(TinyRuns.RunFile run, Path out) throws Exception {
+        return run.write(tmp.resolve("cracks.yaml"), out);
     }
 
     @Test
     void trainOnCrops_thenEvalAndPredictBySlidingWindowsAtTheOriginalSize() throws Exception {
         Path data = cracks(4, 1, 2);
         Path run = tmp.resolve("runs/cracks");
-        Path config = runFile(data, run, "");
+        Path config = runFile(cracksRun(data), run);
         CliRun train = CliRun.of("train", "--config", config.toString(), "--crops", "64");
         assertEquals(0, train.code(), train.err() + train.out());
         assertTrue(train.out().contains("Crops     64x64 at scale 1.0, 50% centred on a defect of crack (each class "
@@ -147,7 +132,7 @@ class CropTrainingCliTest {
     void imagesSmallerThanACropAtTheScale_arePaddedAndNamedOnce() throws Exception {
         Path data = cracks(2, 0, 0);
         Path run = tmp.resolve("runs/small");
-        Path config = runFile(data, run, "  val_split: \"\"");
+        Path config = runFile(cracksRun(data).data("val_split", "\"\""), run);
         CliRun train = CliRun.of("train", "--config", config.toString(), "--crops", "64", "--scale", "0.2");
         assertEquals(0, train.code(), train.err() + train.out());
         String out = train.out();
@@ -161,12 +146,12 @@ class CropTrainingCliTest {
     void badCropSettings_exitTwoWithOneLineNamingTheKey_andWriteNothing() throws Exception {
         Path data = cracks(2, 0, 0);
         Path run = tmp.resolve("runs/bad");
-        Path config = runFile(data, run, "  sampling: crops\n  defect_share: 1.5");
+        Path config = runFile(cracksRun(data).data("sampling", "crops").data("defect_share", "1.5"), run);
         CliRun share = CliRun.of("train", "--config", config.toString());
         assertEquals(2, share.code());
         assertEquals("error: " + config + ": data.defect_share must be between 0 and 1 (a share of the crops), got "
                 + "1.5\n", share.err());
-        config = runFile(data, run, "  sampling: crops");
+        config = runFile(cracksRun(data).data("sampling", "crops"), run);
         String[][] cases = {
             {"--set", "data.scale=0", "error: --set data.scale=0: data.scale must be a positive factor (1 keeps "
                 + "native pixels), got 0.0\n"},
@@ -190,12 +175,30 @@ class CropTrainingCliTest {
     @Test
     void evalTileOverlapOfOne_isRefusedNamingTheOption() throws Exception {
         Path data = cracks(0, 0, 1);
-        Path config = runFile(data, tmp.resolve("runs/x"), "  sampling: crops");
+        Path config = runFile(cracksRun(data).data("sampling", "crops"), tmp.resolve("runs/x"));
         Path ckpt = tmp.resolve("none.safetensors");
         CliRun r = CliRun.of("eval", "--config", config.toString(), "--checkpoint", ckpt.toString(),
                 "--tile-overlap", "1.0");
         assertEquals(2, r.code());
         assertEquals("error: --tile-overlap 1.0: data.tile_overlap is a share of the tile, at least 0 and smaller "
                 + "than 1 (e.g. 0.25), got 1.0\n", r.err());
+    }
+
+    @Test
+    void tileBatchBelowOne_isRefusedAlikeByEvalAndPredict() throws Exception {
+        Path data = cracks(0, 0, 1);
+        Path config = runFile(cracksRun(data).data("sampling", "crops"), tmp.resolve("runs/x"));
+        Path ckpt = tmp.resolve("none.safetensors");
+        Path image = data.resolve("JPEGImages/img0.png");
+        for (String[] args : List.of(new String[] {"eval", "--config", config.toString()},
+                new String[] {"predict", image.toString(), "--config", config.toString(), "--out",
+                    tmp.resolve("pred").toString()})) {
+            List<String> line = new ArrayList<>(List.of(args));
+            line.addAll(List.of("--checkpoint", ckpt.toString(), "--tile-batch", "0"));
+            CliRun r = CliRun.of(line.toArray(String[]::new));
+            assertEquals(2, r.code(), r.err());
+            assertEquals("error: --tile-batch must be at least 1, got 0\n", r.err(), args[0]);
+        }
+        assertFalse(Files.exists(tmp.resolve("pred")), "predict refuses before writing");
     }
 }

@@ -1,6 +1,5 @@
 package ai.peft4j.app;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -10,8 +9,6 @@ import ai.peft4j.data.image.Palette;
 import ai.peft4j.data.image.RgbImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -43,9 +40,9 @@ class DataDerivedPathsCliTest {
         for (String id : List.of("a", "b", "c", "sample one")) {
             writePair(data, id);
         }
-        writeList(data, "train", "a", "sample one");
-        writeList(data, "val", "b");
-        writeList(data, "test", "sample one", "c");
+        TinyRuns.splitList(data, "train", "a", "sample one");
+        TinyRuns.splitList(data, "val", "b");
+        TinyRuns.splitList(data, "test", "sample one", "c");
         Path run = shared.resolve("run");
         config = runFile(shared.resolve("tiny.yaml"), data, run);
         CliRun train = CliRun.of("train", "--config", config.toString());
@@ -57,7 +54,7 @@ class DataDerivedPathsCliTest {
     void eval_absoluteIdNamingTheMask_isRefusedNamingListAndLineAndTheMaskIsUnchanged() throws Exception {
         Path root = copyOfData();
         String id = root.resolve("SegmentationClass/a").toAbsolutePath().toString();
-        writeList(root, "test", "c", id);
+        TinyRuns.splitList(root, "test", "c", id);
         assertRefusedAndNothingChanged(root, "test.txt: line 2: sample id '" + id + "' leaves the folder (an "
                 + "absolute path); ids are file names without extension, relative to JPEGImages and "
                 + "SegmentationClass");
@@ -68,7 +65,7 @@ class DataDerivedPathsCliTest {
         Path root = copyOfData();
         // From <out>/predictions as from SegmentationClass, this id is the mask a itself.
         String id = "../../data/SegmentationClass/a";
-        writeList(root, "test", "c", "", id);
+        TinyRuns.splitList(root, "test", "c", "", id);
         assertRefusedAndNothingChanged(root, "test.txt: line 3: sample id '" + id + "' leaves the folder (a '..' "
                 + "segment)");
     }
@@ -83,7 +80,7 @@ class DataDerivedPathsCliTest {
         Files.createDirectories(root.resolve("JPEGImages/nested/deeper"));
         Files.createDirectories(root.resolve("SegmentationClass/nested/deeper"));
         String id = "nested/deeper/../../../../elsewhere/x";
-        writeList(root, "test", id);
+        TinyRuns.splitList(root, "test", id);
         assertRefusedAndNothingChanged(root, "test.txt: line 1: sample id '" + id + "' leaves the folder (a '..' "
                 + "segment)");
     }
@@ -91,19 +88,19 @@ class DataDerivedPathsCliTest {
     @Test
     void train_idWhoseFirstWordIsAnotherSample_isRefusedRatherThanReadAsThatSample() throws Exception {
         Path root = copyOfData();
-        writeList(root, "train", "b", "a extra words");
+        TinyRuns.splitList(root, "train", "b", "a extra words");
         Path run = runFile(tmp.resolve("t.yaml"), root, tmp.resolve("out/run"));
-        Map<String, String> before = hashes(tmp);
+        Map<String, String> before = TinyRuns.hashes(tmp);
         CliRun r = CliRun.of("train", "--config", run.toString());
         assertEquals(2, r.code(), r.out());
         assertEquals("error: " + root.resolve("JPEGImages/a extra words.jpg") + ": image not found; id 'a extra "
                 + "words' is listed in train.txt (line 2)", r.err().strip());
-        assertEquals(withoutOut(before), withoutOut(hashes(tmp)));
+        assertEquals(withoutOut(before), withoutOut(TinyRuns.hashes(tmp)));
     }
 
     @Test
     void eval_idWithSpaces_isPredictedWholeAndTheDataIsUnchanged() throws Exception {
-        Map<String, String> before = hashes(data);
+        Map<String, String> before = TinyRuns.hashes(data);
         Path out = tmp.resolve("eval");
         CliRun r = CliRun.of("eval", "--config", config.toString(), "--checkpoint", checkpoint.toString(), "--out",
                 out.toString());
@@ -112,12 +109,12 @@ class DataDerivedPathsCliTest {
             assertEquals(List.of("c.png", "sample one.png"),
                     files.map(p -> p.getFileName().toString()).sorted().toList());
         }
-        assertEquals(before, hashes(data));
+        assertEquals(before, TinyRuns.hashes(data));
     }
 
     @Test
     void eval_predictionsFolderLinkedToTheMasks_refusesToReplaceTheGroundTruth() throws Exception {
-        Map<String, String> before = hashes(data);
+        Map<String, String> before = TinyRuns.hashes(data);
         Path out = Files.createDirectories(tmp.resolve("eval"));
         Files.createSymbolicLink(out.resolve("predictions"), data.resolve("SegmentationClass"));
         CliRun r = CliRun.of("eval", "--config", config.toString(), "--checkpoint", checkpoint.toString(), "--out",
@@ -126,7 +123,7 @@ class DataDerivedPathsCliTest {
         assertEquals("error: " + out.resolve("predictions/sample one.png") + ": this output would overwrite the "
                 + "input " + data.resolve("SegmentationClass/sample one.png") + "; choose an --out folder whose "
                 + "predictions/ is not a data folder", r.err().strip());
-        assertEquals(before, hashes(data));
+        assertEquals(before, TinyRuns.hashes(data));
     }
 
     @Test
@@ -134,20 +131,20 @@ class DataDerivedPathsCliTest {
         Path shots = tmp.resolve("shots");
         Path input = shots.resolve("masks/part.png");
         ImageEncoder.writePng(RgbImage.filled(32, 32, 10, 20, 30), input);
-        Map<String, String> before = hashes(tmp);
+        Map<String, String> before = TinyRuns.hashes(tmp);
         CliRun r = CliRun.of("predict", "--checkpoint", checkpoint.toString(), input.toString(), "--out",
                 shots.toString());
         assertEquals(2, r.code(), r.out());
         assertEquals("error: " + input + ": this output would overwrite the input " + input + "; choose an --out "
                 + "folder whose masks/ and overlays/ hold no inputs", r.err().strip());
-        assertEquals(before, hashes(tmp));
+        assertEquals(before, TinyRuns.hashes(tmp));
     }
 
     /** Eval of the copy in {@code root} fails with {@code message}; every file outside its --out is as it was. */
     private void assertRefusedAndNothingChanged(Path root, String message) throws Exception {
         Path run = tmp.resolve("t.yaml");
         runFile(run, root, tmp.resolve("out/run"));
-        Map<String, String> before = hashes(tmp);
+        Map<String, String> before = TinyRuns.hashes(tmp);
         Path out = tmp.resolve("out/eval");
         CliRun r = CliRun.of("eval", "--config", run.toString(), "--checkpoint", checkpoint.toString(), "--out",
                 out.toString());
@@ -155,7 +152,7 @@ class DataDerivedPathsCliTest {
         String err = r.err().strip();
         assertEquals(1, err.lines().count(), err);
         assertTrue(err.startsWith("error: " + root.resolve("ImageSets/Segmentation/" + message)), err);
-        assertEquals(before, hashes(tmp));
+        assertEquals(before, TinyRuns.hashes(tmp));
         assertFalse(Files.exists(out), "nothing written to --out either");
     }
 
@@ -175,18 +172,6 @@ class DataDerivedPathsCliTest {
         return root;
     }
 
-    /** Every file under {@code dir} by relative path, with the SHA-256 of its content. */
-    static Map<String, String> hashes(Path dir) throws Exception {
-        Map<String, String> m = new TreeMap<>();
-        try (Stream<Path> files = Files.walk(dir)) {
-            for (Path f : files.filter(Files::isRegularFile).toList()) {
-                byte[] digest = MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(f));
-                m.put(dir.relativize(f).toString(), HexFormat.of().formatHex(digest));
-            }
-        }
-        return m;
-    }
-
     private static Map<String, String> withoutOut(Map<String, String> hashes) {
         Map<String, String> m = new TreeMap<>(hashes);
         m.keySet().removeIf(k -> k.startsWith("out/"));
@@ -203,28 +188,7 @@ class DataDerivedPathsCliTest {
         ImageEncoder.writeIndexPng(mask, 32, 32, Palette.voc(), root.resolve("SegmentationClass/" + id + ".png"));
     }
 
-    private static void writeList(Path root, String split, String... lines) throws Exception {
-        Path list = root.resolve("ImageSets/Segmentation/" + split + ".txt");
-        Files.createDirectories(list.getParent());
-        Files.writeString(list, String.join("\n", lines) + "\n");
-    }
-
     private static Path runFile(Path file, Path data, Path out) throws Exception {
-        Files.writeString(file, """
-                model:
-                  name: swin-att-unet
-                  backbone: swin-fixture
-                  image_size: 32
-                data:
-                  layout: voc
-                  root: %s
-                  class_names: [background, defect]
-                training:
-                  epochs: 1
-                  batch: 2
-                  workers: 1
-                output: %s
-                """.formatted(data, out));
-        return file;
+        return TinyRuns.RunFile.voc(data, "background", "defect").write(file, out);
     }
 }

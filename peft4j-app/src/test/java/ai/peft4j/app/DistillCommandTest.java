@@ -26,6 +26,16 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class DistillCommandTest {
+    /** {@code n} synthetic orange pairs at 64x64 in {@code dir/voc}, and a fixture Swin-Att-UNet teacher for them. */
+    private static Path fixtureTeacher(Path dir, int n) throws Exception {
+        new SyntheticCitrus(CitrusDomain.ORANGE, n, 64, 1).writeVoc(dir.resolve("voc"));
+        Path ckpt = dir.resolve("unet.safetensors");
+        try (NDManager m = EngineSetup.newManager()) {
+            SafetensorsFile.write(ckpt, new SwinAttUNet(m, SwinAttUNetConfig.fixture(4)).stateDict(), Map.of());
+        }
+        return ckpt;
+    }
+
     @Test
     void help_listsTheOptions() {
         CliRun r = CliRun.of("distill", "--help");
@@ -99,11 +109,7 @@ class DistillCommandTest {
 
     @Test
     void distill_fromASwinAttUNetTeacherOnASmallerInput_andTheStudentAlone(@TempDir Path dir) throws Exception {
-        new SyntheticCitrus(CitrusDomain.ORANGE, 10, 64, 1).writeVoc(dir.resolve("voc"));
-        Path ckpt = dir.resolve("unet.safetensors");
-        try (NDManager m = EngineSetup.newManager()) {
-            SafetensorsFile.write(ckpt, new SwinAttUNet(m, SwinAttUNetConfig.fixture(4)).stateDict(), Map.of());
-        }
+        Path ckpt = fixtureTeacher(dir, 10);
         Path out = dir.resolve("kd");
         CliRun r = CliRun.of("distill", "--teacher", ckpt.toString(), "--teacher-model", "swin-att-unet",
                 "--teacher-backbone", "swin-fixture", "--student", "fastsegformer-p", "--data",
@@ -139,11 +145,7 @@ class DistillCommandTest {
 
     @Test
     void distillOnCrops_teacherSeesTheCropAtItsSize_validationSlidesWindows(@TempDir Path dir) throws Exception {
-        new SyntheticCitrus(CitrusDomain.ORANGE, 6, 64, 1).writeVoc(dir.resolve("voc"));
-        Path ckpt = dir.resolve("unet.safetensors");
-        try (NDManager m = EngineSetup.newManager()) {
-            SafetensorsFile.write(ckpt, new SwinAttUNet(m, SwinAttUNetConfig.fixture(4)).stateDict(), Map.of());
-        }
+        Path ckpt = fixtureTeacher(dir, 6);
         Path out = dir.resolve("kd");
         CliRun r = CliRun.of("distill", "--teacher", ckpt.toString(), "--teacher-model", "swin-att-unet",
                 "--teacher-backbone", "swin-fixture", "--student", "fastsegformer-p", "--data",
@@ -164,11 +166,7 @@ class DistillCommandTest {
 
     @Test
     void swinAttUNetTeacherOfAnotherSize_namesTheModelItExpected(@TempDir Path dir) throws Exception {
-        new SyntheticCitrus(CitrusDomain.ORANGE, 5, 64, 1).writeVoc(dir.resolve("voc"));
-        Path ckpt = dir.resolve("unet.safetensors");
-        try (NDManager m = EngineSetup.newManager()) {
-            SafetensorsFile.write(ckpt, new SwinAttUNet(m, SwinAttUNetConfig.fixture(4)).stateDict(), Map.of());
-        }
+        Path ckpt = fixtureTeacher(dir, 5);
         CliRun r = CliRun.of("distill", "--teacher", ckpt.toString(), "--teacher-model", "swin-att-unet",
                 "--student", "fastsegformer-p", "--data", dir.resolve("voc").toString(), "--out",
                 dir.resolve("out").toString(), "--teacher-size", "64", "--size", "64");

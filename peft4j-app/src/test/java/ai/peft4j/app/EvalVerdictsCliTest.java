@@ -50,27 +50,12 @@ class EvalVerdictsCliTest {
         writePair("d", 0, 0);
         writePair("e", 10 * 32 + 5, 10 * 32 + 9);
         writePair("f", 0, 0);
-        writeList("train", "a", "b", "d");
-        writeList("val", "c");
-        writeList("test", "c", "d", "e", "f");
+        TinyRuns.splitList(data, "train", "a", "b", "d");
+        TinyRuns.splitList(data, "val", "c");
+        TinyRuns.splitList(data, "test", "c", "d", "e", "f");
         Path run = shared.resolve("run");
-        config = shared.resolve("tiny.yaml");
-        Files.writeString(config, """
-                model:
-                  name: swin-att-unet
-                  backbone: swin-fixture
-                  image_size: 32
-                data:
-                  layout: voc
-                  root: %s
-                  class_names: [background, defect]
-                training:
-                  epochs: 1
-                  batch: 3
-                  loss: dice-present+topk-ce:0.2+lovasz
-                  workers: 1
-                output: %s
-                """.formatted(data, run));
+        config = TinyRuns.RunFile.voc(data, "background", "defect").training("batch", "3")
+                .training("loss", "dice-present+topk-ce:0.2+lovasz").write(shared.resolve("tiny.yaml"), run);
         CliRun train = CliRun.of("train", "--config", config.toString());
         assertEquals(0, train.code(), train.err() + train.out());
         checkpoint = run.resolve("best.safetensors");
@@ -134,7 +119,7 @@ class EvalVerdictsCliTest {
 
     @Test
     void eval_badVerdictThreshold_isOneLineErrorAndWritesNothing() throws Exception {
-        Map<String, String> before = DataDerivedPathsCliTest.hashes(shared);
+        Map<String, String> before = TinyRuns.hashes(shared);
         Path out = tmp.resolve("eval");
         CliRun r = CliRun.of("eval", "--config", config.toString(), "--checkpoint", checkpoint.toString(), "--out",
                 out.toString(), "--verdict-threshold", "-5");
@@ -142,7 +127,7 @@ class EvalVerdictsCliTest {
         assertEquals("error: verdict threshold '-5' is not a number of pixels >= 0 (e.g. 50) or a percentage of the "
                 + "image in [0, 100) (e.g. 0.1%)", r.err().strip());
         assertFalse(Files.exists(out));
-        assertEquals(before, DataDerivedPathsCliTest.hashes(shared));
+        assertEquals(before, TinyRuns.hashes(shared));
     }
 
     @Test
@@ -171,11 +156,5 @@ class EvalVerdictsCliTest {
         }
         ImageEncoder.writeJpeg(image, data.resolve("JPEGImages/" + id + ".jpg"), 0.9f);
         ImageEncoder.writeIndexPng(mask, 32, 32, Palette.voc(), data.resolve("SegmentationClass/" + id + ".png"));
-    }
-
-    private static void writeList(String split, String... ids) throws Exception {
-        Path list = data.resolve("ImageSets/Segmentation/" + split + ".txt");
-        Files.createDirectories(list.getParent());
-        Files.writeString(list, String.join("\n", ids) + "\n");
     }
 }

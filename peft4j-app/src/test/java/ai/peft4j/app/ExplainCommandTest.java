@@ -59,25 +59,8 @@ class ExplainCommandTest {
         Files.write(data.resolve("ImageSets/Segmentation/val.txt"), ids.subList(4, 6));
         Files.write(data.resolve("ImageSets/Segmentation/test.txt"), ids.subList(4, 6));
         run = tmp.resolve("run");
-        Path f = tmp.resolve("run.yaml");
-        Files.writeString(f, """
-                model:
-                  name: swin-att-unet
-                  backbone: swin-fixture
-                  image_size: 32
-                data:
-                  layout: voc
-                  root: %s
-                  class_names: [background, defect]
-                training:
-                  epochs: 6
-                  batch: 2
-                  lr: 5.0e-3
-                  loss: ce+dice
-                  val_every: 6
-                  workers: 1
-                output: %s
-                """.formatted(data, run));
+        Path f = TinyRuns.RunFile.voc(data, "background", "defect").training("epochs", "6").training("lr", "5.0e-3")
+                .training("loss", "ce+dice").training("val_every", "6").write(tmp.resolve("run.yaml"), run);
         CliRun train = CliRun.of("train", "--config", f.toString());
         assertEquals(0, train.code(), train.err() + train.out());
         images = data.resolve("JPEGImages");

@@ -25,26 +25,9 @@ class FinetuneAdapterCliTest {
 
     /** Images already at the training size, so validation's letterbox and eval's path see the same pixels. */
     private Path runFile(Path data, List<String> classes, Path out) throws Exception {
-        Path f = tmp.resolve(data.getFileName() + ".yaml");
-        Files.writeString(f, """
-                model:
-                  name: swin-att-unet
-                  backbone: swin-fixture
-                  image_size: 32
-                data:
-                  layout: voc
-                  root: %s
-                  class_names: %s
-                training:
-                  epochs: 1
-                  batch: 4
-                  lr: 1.0e-2
-                  loss: ce+dice
-                  val_every: 1
-                  workers: 1
-                output: %s
-                """.formatted(data, classes, out));
-        return f;
+        return TinyRuns.RunFile.voc(data, classes).training("batch", "4").training("lr", "1.0e-2")
+                .training("loss", "ce+dice").training("val_every", "1").write(tmp.resolve(data.getFileName() + ".yaml"),
+                        out);
     }
 
     @Test

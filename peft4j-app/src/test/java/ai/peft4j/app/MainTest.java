@@ -35,4 +35,12 @@ class MainTest {
         assertFalse(Main.expected(new EngineException("shape mismatch")), "other engine errors are bugs");
         assertFalse(Main.expected(new NullPointerException()));
     }
+
+    @Test
+    void help_pointsToBatchWhichRunsOnItsOwnClassPath() {
+        CliRun help = CliRun.of("--help");
+        assertEquals(0, help.code());
+        assertTrue(help.out().contains("Also: batch  Inspect many images on Apache Spark (./peft4j batch --help)."),
+                help.out());
+    }
 }

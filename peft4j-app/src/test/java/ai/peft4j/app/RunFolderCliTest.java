@@ -32,25 +32,8 @@ class RunFolderCliTest {
     Path tmp;
 
     private Path runFile(Path data, Path out) throws Exception {
-        Path f = tmp.resolve("run.yaml");
-        Files.writeString(f, """
-                model:
-                  name: swin-att-unet
-                  backbone: swin-fixture
-                  image_size: 32
-                data:
-                  layout: voc
-                  root: %s
-                  class_names: [background, sunburn, ulcer, wind scarring]
-                training:
-                  epochs: 1
-                  batch: 2
-                  val_every: 1
-                  workers: 1
-                  augment: false
-                output: %s
-                """.formatted(data, out));
-        return f;
+        return TinyRuns.RunFile.voc(data, CitrusDomain.ORANGE.classNames()).training("val_every", "1")
+                .training("augment", "false").write(tmp.resolve("run.yaml"), out);
     }
 
     /** Every file under {@code dir} with its bytes. */

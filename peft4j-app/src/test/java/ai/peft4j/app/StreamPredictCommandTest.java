@@ -45,6 +45,16 @@ class StreamPredictCommandTest {
         return ids;
     }
 
+    /** A small Swin-Att-UNet for four classes keeps the tests quick; its weights go through a safetensors file. */
+    private Path fixtureWeights() throws Exception {
+        Path weights = tmp.resolve("w.safetensors");
+        try (NDManager m = EngineSetup.newManager()) {
+            SafetensorsFile.write(weights, ModelSpec.of("swin-att-unet", "swin-fixture", 4).build(m).stateDict(),
+                    Map.of());
+        }
+        return weights;
+    }
+
     @Test
     void folderRead_fromTheOutputsOverlaysFolder_isRefusedBeforeAnyOverlayReplacesAnImage() throws Exception {
         Path out = tmp.resolve("out");
@@ -66,12 +76,7 @@ class StreamPredictCommandTest {
     void folderOfNeuImages_withACheckpoint_writesStatsOverlaysAndReport() throws Exception {
         List<String> ids = neuFrames(3);
         Path folder = tmp.resolve("frames");
-        // A small Swin-Att-UNet keeps the test quick; its weights go through a safetensors file.
-        Path weights = tmp.resolve("w.safetensors");
-        try (NDManager m = EngineSetup.newManager()) {
-            SafetensorsFile.write(weights, ModelSpec.of("swin-att-unet", "swin-fixture", 4).build(m).stateDict(),
-                    Map.of());
-        }
+        Path weights = fixtureWeights();
         Path out = tmp.resolve("out");
         CliRun r = CliRun.of("stream", "--folder", folder.toString(), "--model", "swin-att-unet", "--backbone",
                 "swin-fixture", "--classes", "4", "--class-names", "background,inclusion,patches,scratches",
@@ -98,11 +103,7 @@ class StreamPredictCommandTest {
     void tiles_predictEachFrameBySlidingWindowsAsTheLibraryDoes() throws Exception {
         List<String> ids = neuFrames(2);
         Path folder = tmp.resolve("frames");
-        Path weights = tmp.resolve("w.safetensors");
-        try (NDManager m = EngineSetup.newManager()) {
-            SafetensorsFile.write(weights, ModelSpec.of("swin-att-unet", "swin-fixture", 4).build(m).stateDict(),
-                    Map.of());
-        }
+        Path weights = fixtureWeights();
         Path out = tmp.resolve("out");
         CliRun r = CliRun.of("stream", "--folder", folder.toString(), "--model", "swin-att-unet", "--backbone",
                 "swin-fixture", "--classes", "4", "--checkpoint", weights.toString(), "--tile", "64", "--scale",

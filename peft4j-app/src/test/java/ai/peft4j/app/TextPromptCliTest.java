@@ -1,5 +1,6 @@
 package ai.peft4j.app;
 
+import static ai.peft4j.app.TinyRuns.assertOneLineError;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -14,8 +15,6 @@ import ai.peft4j.core.engine.EngineSetup;
 import ai.peft4j.core.init.ClosedFormWeights;
 import ai.peft4j.core.state.SafetensorsFile;
 import ai.peft4j.core.testing.SharedFiles;
-import ai.peft4j.data.synthetic.CitrusDomain;
-import ai.peft4j.data.synthetic.SyntheticCitrus;
 import ai.peft4j.models.bert.BertConfig;
 import ai.peft4j.models.bert.BertModel;
 import ai.peft4j.models.bert.BertTextEncoder;
@@ -25,11 +24,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -64,28 +60,9 @@ class TextPromptCliTest {
     private Path runFile(Path out) throws Exception {
         Path data = tmp.resolve("lemon");
         if (!Files.isDirectory(data)) {
-            new SyntheticCitrus(CitrusDomain.LEMON, 10, 32, 0).writeVoc(data);
+            TinyRuns.lemons(data);
         }
-        Path f = tmp.resolve("lemon.yaml");
-        Files.writeString(f, """
-                model:
-                  name: swin-att-unet
-                  backbone: swin-fixture
-                  image_size: 32
-                data:
-                  layout: voc
-                  root: %s
-                  class_names: [background, flaw, illness]
-                  out_of_range: ignore
-                training:
-                  epochs: 1
-                  batch: 2
-                  val_every: 1
-                  workers: 1
-                  loss: ce
-                output: %s
-                """.formatted(data, out));
-        return f;
+        return TinyRuns.RunFile.lemons(data).write(tmp.resolve("lemon.yaml"), out);
     }
 
     private Path base() throws Exception {
@@ -96,26 +73,8 @@ class TextPromptCliTest {
         return weights;
     }
 
-    /** Every file under the test's folder except {@code out}, with a digest of each. */
     private Map<Path, String> outside(Path out) throws Exception {
-        Map<Path, String> seen = new TreeMap<>();
-        MessageDigest sha = MessageDigest.getInstance("SHA-256");
-        try (Stream<Path> all = Files.walk(tmp)) {
-            for (Path p : all.filter(p -> !p.startsWith(out)).toList()) {
-                seen.put(p, Files.isDirectory(p) ? "folder"
-                        : HexFormat.of().formatHex(sha.digest(Files.readAllBytes(p))));
-            }
-        }
-        return seen;
-    }
-
-    private static String oneLineError(CliRun r) {
-        assertEquals(2, r.code(), r.err() + r.out());
-        assertFalse(r.err().contains("\tat ") || r.err().contains("Exception:"), "no stack trace: " + r.err());
-        List<String> lines = r.err().lines().filter(l -> !l.startsWith("warning: ")).toList();
-        assertEquals(1, lines.size(), r.err());
-        assertTrue(lines.get(0).startsWith("error: "), r.err());
-        return lines.get(0).substring("error: ".length());
+        return TinyRuns.outside(tmp, out);
     }
 
     @Test
@@ -164,7 +123,7 @@ class TextPromptCliTest {
                 weights.toString(), "--prompt-text", "LARGE/LEMON", "--text-encoder", bert.toString());
         assertEquals(out + " holds a run trained with a text prompt made by another BERT or vocabulary ("
                 + out.relativize(cached.get(0)) + "); the text encoder's files changed since. Use a new output "
-                + "directory (--out), or restore the encoder it was trained with", oneLineError(again));
+                + "directory (--out), or restore the encoder it was trained with", assertOneLineError(again));
         assertArrayEquals(last, Files.readAllBytes(out.resolve("last.safetensors")));
     }
 
@@ -186,16 +145,16 @@ class TextPromptCliTest {
 
         assertEquals("method.options.prompt_text needs method.options.text_encoder (--text-encoder DIR): the BERT "
                 + "checkpoint folder (model.safetensors, config.json, vocab.txt) whose token embeddings TP-LoRA "
-                + "takes, e.g. bert-base-uncased", oneLineError(CliRun.of(common)));
+                + "takes, e.g. bert-base-uncased", assertOneLineError(CliRun.of(common)));
         assertEquals(narrow.resolve("model.safetensors") + ": this BERT makes 64-wide token embeddings, but "
                 + "TP-LoRA's text MLP takes 768 (bert-base); give a checkpoint of that width as "
-                + "method.options.text_encoder (--text-encoder)", oneLineError(CliRun.of(with(common,
+                + "method.options.text_encoder (--text-encoder)", assertOneLineError(CliRun.of(with(common,
                 "--text-encoder", narrow.toString()))));
         assertEquals(noVocab.resolve("model.safetensors") + ": no vocab.txt or tokenizer.json beside the BERT "
                 + "checkpoint (in " + noVocab + "); put the vocabulary of the checkpoint there",
-                oneLineError(CliRun.of(with(common, "--text-encoder", noVocab.toString()))));
+                assertOneLineError(CliRun.of(with(common, "--text-encoder", noVocab.toString()))));
         assertEquals(noSpecials.resolve("vocab.txt") + ": vocabulary lacks BERT's special token [SEP]; give the "
-                + "vocab.txt or tokenizer.json of the BERT checkpoint", oneLineError(CliRun.of(with(common,
+                + "vocab.txt or tokenizer.json of the BERT checkpoint", assertOneLineError(CliRun.of(with(common,
                 "--text-encoder", noSpecials.resolve("model.safetensors").toString()))));
         assertFalse(Files.exists(out));
         assertEquals(before, outside(out));

@@ -54,27 +54,9 @@ class TrainEvalPredictCliTest {
     }
 
     private Path runFile(Path data, Path out) throws Exception {
-        Path f = tmp.resolve("neu.yaml");
-        Files.writeString(f, """
-                model:
-                  name: swin-att-unet
-                  backbone: swin-fixture
-                  image_size: 32
-                data:
-                  layout: voc
-                  root: %s
-                  class_names: [background, inclusion, patches, scratches]
-                  palette: [[0, 0, 0], [255, 0, 0], [0, 255, 0], [0, 0, 255]]
-                training:
-                  epochs: 2
-                  batch: 4
-                  lr: 2.0e-3
-                  loss: ce+dice
-                  val_every: 1
-                  workers: 1
-                output: %s
-                """.formatted(data, out));
-        return f;
+        return TinyRuns.RunFile.voc(data, CLASSES).data("palette", "[[0, 0, 0], [255, 0, 0], [0, 255, 0], [0, 0, 255]]")
+                .training("epochs", "2").training("batch", "4").training("lr", "2.0e-3").training("loss", "ce+dice")
+                .training("val_every", "1").write(tmp.resolve("neu.yaml"), out);
     }
 
     @Test

@@ -7,7 +7,7 @@ import java.util.List;
  *
  * @param ids sample ids in batch order
  * @param images {@code [n, 3, height, width]} flattened, in [0, 1]
- * @param masks {@code [n, height, width]} flattened class ids
+ * @param masks {@code [n, height, width]} flattened class ids; for classification {@code [n]}, one class per image
  * @param height rows of every sample
  * @param width columns of every sample
  */

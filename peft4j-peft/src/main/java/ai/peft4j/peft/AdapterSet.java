@@ -46,6 +46,36 @@ public final class AdapterSet {
         return a;
     }
 
+    /**
+     * Loads an adapter directory under {@code name} with {@code options} (refusing another base unless forced) and
+     * makes it the active one; on failure no adapter is active and the set is as before.
+     */
+    public Attachment load(String name, Path dir, NDManager manager, AdapterFiles.LoadOptions options)
+            throws IOException {
+        requireNew(name);
+        deactivateAll();
+        Attachment a = AdapterFiles.load(dir, base, manager, options);
+        adapters.put(name, a);
+        active = name;
+        return a;
+    }
+
+    /**
+     * Takes the adapter {@code name} off the base for good and frees its arrays (the base runs alone if it was
+     * active).
+     */
+    public void remove(String name) {
+        Attachment a = adapters.get(name);
+        if (a == null) {
+            throw new IllegalArgumentException("no adapter named '" + name + "' (have: " + adapters.keySet() + ")");
+        }
+        if (name.equals(active)) {
+            deactivateAll();
+        }
+        adapters.remove(name);
+        a.close();
+    }
+
     /** Makes {@code name} the active adapter. */
     public void activate(String name) {
         Attachment a = adapters.get(name);

@@ -118,13 +118,34 @@ public final class Attachment {
 
     /** Hooks the output of the module at {@code path}; the hook is skipped while the adapter is disabled. */
     public void addHook(String path, ForwardHook hook) {
-        ForwardHook guarded = (m, in, out) -> enabled ? hook.apply(m, in, out) : out;
+        // A method's hook computes from the module's input and the method's weights and keeps nothing.
+        ForwardHook guarded = new ForwardHook() {
+            @Override
+            public NDArray apply(Module m, Object[] in, NDArray out) {
+                return enabled ? hook.apply(m, in, out) : out;
+            }
+
+            @Override
+            public boolean isStateless() {
+                return true;
+            }
+        };
         install(new Hooked(path, m -> m.addForwardHook(guarded)));
     }
 
     /** Hooks the input of the one-input layer at {@code path}; skipped while the adapter is disabled. */
     public void addPreHook(String path, ForwardPreHook hook) {
-        ForwardPreHook guarded = (m, in) -> enabled ? hook.apply(m, in) : in;
+        ForwardPreHook guarded = new ForwardPreHook() {
+            @Override
+            public NDArray apply(Module m, NDArray in) {
+                return enabled ? hook.apply(m, in) : in;
+            }
+
+            @Override
+            public boolean isStateless() {
+                return true;
+            }
+        };
         install(new Hooked(path, m -> m.addForwardPreHook(guarded)));
     }
 
@@ -342,6 +363,34 @@ public final class Attachment {
         }
         exchangeBaseValues();
         active = true;
+    }
+
+    /**
+     * Frees the engine memory of an inactive adapter that will not be used again: the arrays of the modules and
+     * parameters it added or swapped in, and the values it keeps for the base parameters it trains. A service that
+     * unloads adapters calls this, or each load would leave them behind. The base model is untouched.
+     */
+    public void close() {
+        if (active) {
+            throw new IllegalStateException("adapter " + method.name() + " is active: deactivate it before closing");
+        }
+        for (Added a : added) {
+            a.module.namedParameters().values().forEach(p -> p.data().close());
+            a.module.namedBuffers().values().forEach(b -> b.data().close());
+        }
+        for (AddedParameter p : addedParameters) {
+            p.parameter.data().close();
+        }
+        for (Swapped s : swapped) {
+            // Only its own parameters: a swapped-in module may hold the base's modules too (block expansion).
+            s.mine.namedParameters().forEach((k, p) -> {
+                if (s.own.test(k)) {
+                    p.data().close();
+                }
+            });
+        }
+        parked.values().forEach(NDArray::close);
+        parked.clear();
     }
 
     /**

@@ -1,5 +1,6 @@
 package ai.peft4j.peft;
 
+import ai.peft4j.core.nn.Module;
 import ai.peft4j.peft.adalora.AdaLora;
 import ai.peft4j.peft.adalora.AdaLoraConfig;
 import ai.peft4j.peft.adaptformer.AdaptFormer;
@@ -8,6 +9,8 @@ import ai.peft4j.peft.bitfit.BitFit;
 import ai.peft4j.peft.bitfit.BitFitConfig;
 import ai.peft4j.peft.convpass.Convpass;
 import ai.peft4j.peft.convpass.ConvpassConfig;
+import ai.peft4j.peft.expansion.AddedBlocks;
+import ai.peft4j.peft.expansion.AddedBlocksConfig;
 import ai.peft4j.peft.expansion.BlockExpansion;
 import ai.peft4j.peft.expansion.BlockExpansionConfig;
 import ai.peft4j.peft.full.ClassifyConfig;
@@ -20,8 +23,22 @@ import ai.peft4j.peft.lora.Lora;
 import ai.peft4j.peft.lora.LoraConfig;
 import ai.peft4j.peft.qvlora.QueryValueLora;
 import ai.peft4j.peft.qvlora.QueryValueLoraConfig;
+import ai.peft4j.peft.sam.SamAdaLora;
+import ai.peft4j.peft.sam.SamAdaLoraConfig;
+import ai.peft4j.peft.sam.SamAdapter;
+import ai.peft4j.peft.sam.SamAdapterConfig;
+import ai.peft4j.peft.sam.SamLora;
+import ai.peft4j.peft.sam.SamLoraConfig;
 import ai.peft4j.peft.segmenter.SegmenterLayout;
 import ai.peft4j.peft.tplora.TextPrompt;
+import ai.peft4j.peft.transfer.FullTransfer;
+import ai.peft4j.peft.transfer.FullTransferConfig;
+import ai.peft4j.peft.transfer.FusedQkvLora;
+import ai.peft4j.peft.transfer.FusedQkvLoraConfig;
+import ai.peft4j.peft.transfer.LinearProbe;
+import ai.peft4j.peft.transfer.LinearProbeConfig;
+import ai.peft4j.peft.transfer.TopBlocks;
+import ai.peft4j.peft.transfer.TopBlocksConfig;
 import ai.peft4j.peft.tplora.TpLora;
 import ai.peft4j.peft.tplora.TpLoraConfig;
 import ai.peft4j.peft.vpt.Vpt;
@@ -43,6 +60,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.BiFunction;
 import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
 
 /**
  * Every method by its one name, with its config record and how to build it (HF PEFT's
@@ -111,14 +129,32 @@ public final class MethodRegistry {
         add(new Entry<>(Lora.NAME, LoraConfig.class, () -> LoraConfig.of(8, 8, "qkv"), (c, in) -> new Lora(c)));
         add(new Entry<>("adalora", AdaLoraConfig.class, () -> AdaLoraConfig.of(12, 8, 1000, "qkv"),
                 (c, in) -> new AdaLora(c)));
+        // Medical-SAM-Adapter's methods on the segment-anything encoders; see docs/methods.md for the published
+        // behaviours kept as options.
+        add(new Entry<>(SamAdapter.NAME, SamAdapterConfig.class, SamAdapterConfig::published,
+                (c, in) -> new SamAdapter(c)));
+        add(new Entry<>(SamLora.NAME, SamLoraConfig.class, SamLoraConfig::defaults, (c, in) -> new SamLora(c)));
+        add(new Entry<>(SamAdaLora.NAME, SamAdaLoraConfig.class, SamAdaLoraConfig::defaults,
+                (c, in) -> new SamAdaLora(c)));
         add(new Entry<>("block-expansion", BlockExpansionConfig.class, () -> BlockExpansionConfig.timmVit(4),
-                (c, in) -> {
-                    if (in.freshBlock() == null) {
-                        throw new IllegalArgumentException("block-expansion needs the model's block factory "
-                                + "(MethodInputs.withFreshBlock), which only code can give");
-                    }
-                    return new BlockExpansion(c, in.freshBlock());
-                }));
+                (c, in) -> new BlockExpansion(c, requireFreshBlock(in, "block-expansion"))));
+    }
+
+    /** peft-vit's modes of fine-tuning a ViT classifier, in the order of its table (top-k being its "Top-3"). */
+    public static final List<String> VIT_MODES = List.of(FullTransfer.NAME, LinearProbe.NAME, FusedQkvLora.NAME,
+            TopBlocks.NAME, AddedBlocks.NAME);
+
+    static {
+        add(new Entry<>(FullTransfer.NAME, FullTransferConfig.class, FullTransferConfig::new,
+                (c, in) -> new FullTransfer()));
+        add(new Entry<>(LinearProbe.NAME, LinearProbeConfig.class, LinearProbeConfig::new,
+                (c, in) -> new LinearProbe()));
+        add(new Entry<>(FusedQkvLora.NAME, FusedQkvLoraConfig.class, FusedQkvLoraConfig::published,
+                (c, in) -> new FusedQkvLora(c)));
+        add(new Entry<>(TopBlocks.NAME, TopBlocksConfig.class, () -> new TopBlocksConfig(3),
+                (c, in) -> new TopBlocks(c)));
+        add(new Entry<>(AddedBlocks.NAME, AddedBlocksConfig.class, () -> new AddedBlocksConfig(3),
+                (c, in) -> new AddedBlocks(c, requireFreshBlock(in, AddedBlocks.NAME))));
     }
 
     private MethodRegistry() {}
@@ -224,6 +260,14 @@ public final class MethodRegistry {
         @SuppressWarnings("unchecked")
         Map<String, Object> m = JSON.convertValue(config, Map.class);
         return m;
+    }
+
+    private static UnaryOperator<Module> requireFreshBlock(MethodInputs in, String method) {
+        if (in.freshBlock() == null) {
+            throw new IllegalArgumentException(method + " needs the model's block factory "
+                    + "(MethodInputs.withFreshBlock), which only code can give");
+        }
+        return in.freshBlock();
     }
 
     private static TextPrompt requirePrompt(TextPrompt prompt) {

@@ -147,6 +147,33 @@ class AdapterFilesTest {
     }
 
     @Test
+    void adapterSet_removedAdapter_isGoneAndTheOthersStillSwitch() {
+        SwinAttUNet net = base();
+        NDArray baseOut = net.forward(x);
+        AdapterSet set = new AdapterSet(net);
+        set.add("lemon", QueryValueLora.published().withClasses(3));
+        ClosedFormWeights.fill(net);
+        NDArray lemon = net.forward(x);
+        set.add("grapefruit", BitFit.published().withClasses(4));
+        ClosedFormWeights.fill(net);
+        net.namedParameters().get("conv1.conv.0.bias").data().addi(0.5f);
+
+        set.remove("grapefruit");
+        assertNull(set.active());
+        assertEquals(java.util.Set.of("lemon"), set.names());
+        assertEquals(0.0, Tensors.maxAbsDiff(baseOut, net.forward(x)), 0.0);
+        set.activate("lemon");
+        assertEquals(0.0, Tensors.maxAbsDiff(lemon, net.forward(x)), 0.0);
+        set.remove("lemon");
+        assertEquals(0.0, Tensors.maxAbsDiff(baseOut, net.forward(x)), 0.0);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> set.remove("lemon"));
+        assertEquals("no adapter named 'lemon' (have: [])", e.getMessage());
+        // The name is free again.
+        set.add("lemon", QueryValueLora.published().withClasses(3));
+        assertEquals("lemon", set.active());
+    }
+
+    @Test
     void disabledAdapter_givesTheBaseOutputWithItsOwnHead() {
         SwinAttUNet net = base();
         NDArray baseOut = net.forward(x);

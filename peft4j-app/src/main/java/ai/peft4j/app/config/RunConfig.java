@@ -1,16 +1,37 @@
 package ai.peft4j.app.config;
 
+import java.util.List;
+import java.util.Locale;
+
 /**
  * One run: what to build, what to read, how to train, which method to attach and where the results go. Every key
  * of a YAML run file is a component here, spelled in snake case ({@code image_size}, {@code val_every}).
  *
+ * @param task {@code segmentation} (a mask per image) or {@code classification} (a class per image, a ViT)
+ * @param classification the classification task's transforms and loss options
  * @param output the run directory: checkpoints, logs, curves, adapters and the resolved configuration
  */
-public record RunConfig(ModelSection model, DataSection data, TrainingSection training, MethodSection method,
-        String output) {
+public record RunConfig(String task, ModelSection model, DataSection data, TrainingSection training,
+        MethodSection method, ClassificationSection classification, String output) {
+    public static final List<String> TASKS = List.of("segmentation", "classification");
+    private static final List<String> CLASSIFICATION_LAYOUTS = List.of("image-folder", "name-class");
+
     public RunConfig {
+        task = task == null ? "segmentation" : task.toLowerCase(Locale.ROOT);
+        if (!TASKS.contains(task)) {
+            throw new SettingException("task", "task must be segmentation or classification, got '" + task + "'");
+        }
         if (output == null || output.isBlank()) {
             throw new IllegalArgumentException("output (the run directory) is required");
         }
+        boolean classifying = task.equals("classification");
+        if (classifying != CLASSIFICATION_LAYOUTS.contains(data.layout())) {
+            throw new SettingException("data.layout", "data.layout " + data.layout() + " does not fit task " + task
+                    + ", which reads " + (classifying ? "image-folder or name-class" : "voc or folder"));
+        }
+    }
+
+    public boolean classifies() {
+        return task.equals("classification");
     }
 }

@@ -13,7 +13,8 @@ import java.util.Locale;
  * @param minLr final learning rate of the schedule; null for a hundredth of {@code lr}, as published
  * @param weightDecay weight decay (0 as published for Adam)
  * @param momentum Adam's beta1, or SGD's momentum
- * @param schedule {@code cos} (warm-up cosine), {@code step} or {@code constant}
+ * @param schedule {@code cos} (warm-up cosine per epoch), {@code step}, {@code constant}, or {@code cos-step} (Hugging
+ *     Face's warm-up cosine per optimiser step, as peft-vit trains)
  * @param loss {@code ce}, {@code dice}, {@code focal}, {@code dice-present}, {@code topk-ce[:K]}, {@code lovasz},
  *     {@code lovasz-image} or a sum such as {@code ce+dice} (see {@code SegmentationLoss.parse})
  * @param valEvery validate every this many epochs (and after the last)
@@ -23,13 +24,16 @@ import java.util.Locale;
  * @param augment the published training augmentation (random aspect, scale, flip, placement, HSV); false for the
  *     letterbox only
  * @param gradClip clip gradients to this global L2 norm; 0 for none (published)
+ * @param checkpoint module name patterns whose forward is recomputed during backward (activation checkpointing,
+ *     e.g. {@code "*.blocks.*"} for every Swin block): less memory for about a third more time per step
+ * @param freeIntermediates free each module's intermediate arrays as soon as it returns (same gradients)
  */
 public record TrainingSection(int epochs, int batch, String optimizer, double lr, Double minLr, double weightDecay,
         double momentum, String schedule, String loss, int valEvery, String bestMetric, long seed, int workers,
-        boolean augment, double gradClip) {
+        boolean augment, double gradClip, List<String> checkpoint, boolean freeIntermediates) {
     public static final List<String> BEST_METRICS = List.of("miou", "val_loss");
     public static final List<String> OPTIMIZERS = List.of("adam", "adamw", "sgd");
-    public static final List<String> SCHEDULES = List.of("cos", "cosine", "step", "constant");
+    public static final List<String> SCHEDULES = List.of("cos", "cosine", "step", "constant", "cos-step");
 
     public TrainingSection {
         atLeastOne("training.epochs", epochs);
@@ -67,6 +71,13 @@ public record TrainingSection(int epochs, int batch, String optimizer, double lr
         if (!(momentum >= 0 && momentum < 1)) {
             throw new SettingException("training.momentum", "training.momentum must be at least 0 and below 1 ("
                     + (optimizer.equals("sgd") ? "SGD's momentum" : "Adam's beta1") + "), got " + momentum);
+        }
+        checkpoint = checkpoint == null ? List.of() : List.copyOf(checkpoint);
+        for (String pattern : checkpoint) {
+            if (pattern == null || pattern.isBlank()) {
+                throw new SettingException("training.checkpoint", "training.checkpoint holds an empty pattern; list "
+                        + "module names or globs such as \"*.blocks.*\"");
+            }
         }
         if (!(gradClip >= 0) || Double.isInfinite(gradClip)) {
             throw new SettingException("training.grad_clip", "training.grad_clip must be 0 (off) or a positive "

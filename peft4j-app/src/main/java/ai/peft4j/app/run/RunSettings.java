@@ -29,8 +29,12 @@ import java.util.TreeSet;
 public record RunSettings(Map<String, String> values) {
     /** The checkpoint metadata key under which commands without a config.yaml store their settings. */
     public static final String METADATA_KEY = "run_settings";
-    /** Keys of a run file that do not shape the result. */
-    static final Set<String> COSMETIC = Set.of("training.workers", "output");
+    /**
+     * Keys of a run file that do not shape the result. How a step saves memory is among them: freeing changes no
+     * number and checkpointing only rounding, so a run may continue with checkpointing on to fit in memory.
+     */
+    static final Set<String> COSMETIC = Set.of("training.workers", "output", "training.free_intermediates",
+            "training.checkpoint");
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final YAMLMapper YAML = new YAMLMapper();

@@ -5,6 +5,7 @@ import ai.peft4j.app.config.RunConfigFile;
 import ai.peft4j.app.config.DataSection;
 import ai.peft4j.app.config.TrainingSection;
 import ai.peft4j.core.nn.Module;
+import ai.peft4j.core.nn.StepMemory;
 import ai.peft4j.data.ImageDataset;
 import ai.peft4j.data.crop.CropConfig;
 import ai.peft4j.data.crop.CropSampler;
@@ -65,7 +66,7 @@ public final class RunTraining {
                     + "one batch of " + t.batch() + " (training drops the last partial batch); lower training.batch");
         }
         Trainer.Builder b = Trainer.builder().setModel(SegmentationNet.layer(model)).setConfig(config)
-                .setOutputDir(out).optConsole(console).optClassNames(train.classNames());
+                .setOutputDir(out).optConsole(console).optClassNames(train.classNames()).optMemory(memory(t));
         if (data.crops()) {
             CropSampler sampler = cropSampler(train, data, imageSize, t.augment(), t.seed(), console);
             b.optObjective(new SlidingWindowValidation(Objective.supervised(SegmentationNet.layer(model),
@@ -92,6 +93,11 @@ public final class RunTraining {
             }
             return b.build().fit();
         }
+    }
+
+    /** How a step saves memory: frozen prefixes always skip their graph; the rest as the training section says. */
+    public static StepMemory.Options memory(TrainingSection t) {
+        return new StepMemory.Options(true, t.freeIntermediates(), t.checkpoint());
     }
 
     /** The sliding windows of a run trained on crops: tiles of the crop size, the run's overlap and scale. */

@@ -24,7 +24,9 @@ import ai.peft4j.infer.segment.SlidingWindow;
 import ai.peft4j.models.unet.SwinAttUNet;
 import ai.peft4j.models.unet.SwinAttUNetConfig;
 import ai.peft4j.peft.AdapterFiles;
+import ai.peft4j.peft.AdapterSet;
 import ai.peft4j.peft.Attachment;
+import ai.peft4j.peft.BnStats;
 import ai.peft4j.peft.MethodInputs;
 import ai.peft4j.peft.MethodRegistry;
 import ai.peft4j.peft.PeftMethod;
@@ -82,31 +84,52 @@ public final class TransferStudy {
      * @param methodLr learning rates of single methods (few trainable weights usually want a larger step than
      *     full fine-tuning, as HF PEFT's LoRA recipes use)
      * @param adaptLoss the loss while adapting
+     * @param bnStats what the base's BatchNorm statistics do while adapting, or null for each method's default
+     *     (frozen for parameter-efficient methods, updated by full fine-tuning)
+     * @param headFromSource whether a fresh head of another class count starts from the source head (see
+     *     {@link #headFromSource}) rather than from the published N(0, 0.02) draw alone
      * @param crops crops and sliding windows instead of the letterbox, or null
      * @param keptImages source test images (spread evenly) on which the adapted network's source mIoU is measured;
      *     0 for all of them
      */
     public record Settings(SwinAttUNetConfig unet, int imageSize, int pretrainEpochs, int adaptEpochs, int batchSize,
             double pretrainLr, double adaptLr, String loss, List<String> methods, long seed, double defectWeight,
-            Map<String, Double> methodLr, String adaptLoss, Crops crops, int keptImages) {
+            Map<String, Double> methodLr, String adaptLoss, BnStats bnStats, boolean headFromSource, Crops crops,
+            int keptImages) {
         public Settings {
             methodLr = Map.copyOf(methodLr);
             methods = List.copyOf(methods);
         }
 
-        /** Letterboxed settings with per-method learning rates. */
+        /** Letterboxed settings with each method's own BatchNorm behaviour. */
         public Settings(SwinAttUNetConfig unet, int imageSize, int pretrainEpochs, int adaptEpochs, int batchSize,
                 double pretrainLr, double adaptLr, String loss, List<String> methods, long seed, double defectWeight,
                 Map<String, Double> methodLr, String adaptLoss) {
             this(unet, imageSize, pretrainEpochs, adaptEpochs, batchSize, pretrainLr, adaptLr, loss, methods, seed,
-                    defectWeight, methodLr, adaptLoss, null, 0);
+                    defectWeight, methodLr, adaptLoss, null, false);
+        }
+
+        /** Letterboxed settings with a BatchNorm behaviour and head start of their own. */
+        public Settings(SwinAttUNetConfig unet, int imageSize, int pretrainEpochs, int adaptEpochs, int batchSize,
+                double pretrainLr, double adaptLr, String loss, List<String> methods, long seed, double defectWeight,
+                Map<String, Double> methodLr, String adaptLoss, BnStats bnStats, boolean headFromSource) {
+            this(unet, imageSize, pretrainEpochs, adaptEpochs, batchSize, pretrainLr, adaptLr, loss, methods, seed,
+                    defectWeight, methodLr, adaptLoss, bnStats, headFromSource, null, 0);
+        }
+
+        /** Settings with each method's own BatchNorm behaviour and the published head draw. */
+        public Settings(SwinAttUNetConfig unet, int imageSize, int pretrainEpochs, int adaptEpochs, int batchSize,
+                double pretrainLr, double adaptLr, String loss, List<String> methods, long seed, double defectWeight,
+                Map<String, Double> methodLr, String adaptLoss, Crops crops, int keptImages) {
+            this(unet, imageSize, pretrainEpochs, adaptEpochs, batchSize, pretrainLr, adaptLr, loss, methods, seed,
+                    defectWeight, methodLr, adaptLoss, null, false, crops, keptImages);
         }
 
         /** Settings with one adaptation learning rate for every method. */
         public Settings(SwinAttUNetConfig unet, int imageSize, int pretrainEpochs, int adaptEpochs, int batchSize,
                 double pretrainLr, double adaptLr, String loss, List<String> methods, long seed, double defectWeight) {
             this(unet, imageSize, pretrainEpochs, adaptEpochs, batchSize, pretrainLr, adaptLr, loss, methods, seed,
-                    defectWeight, Map.of(), loss);
+                    defectWeight, Map.of(), loss, null, false, null, 0);
         }
 
         /** The adaptation learning rate of {@code method}. */
@@ -156,14 +179,29 @@ public final class TransferStudy {
 
     /**
      * One method's result on one target. {@code sourceMiou}: test mIoU on the source set of the adapted network
-     * under the source head (how much of the source task the adaptation kept); NaN where not measured.
-     * {@code iou} per class (background first) with {@code classNames}; {@code f1} the image-level F1 where any
-     * predicted defect pixel calls a part defective, {@code ap} the image-level average precision over the
-     * largest predicted defect area (NaN without a defective test image).
+     * under the source head (what an active adapter costs the source task); {@code sourceOffMiou}: the same with the
+     * adapter switched off (the base model as it was, if the method keeps its weights apart); NaN where not measured.
+     * {@code sampling}: how images reached the network (see {@link Settings#sampling}). {@code iou} per class
+     * (background first) with {@code classNames}; {@code f1} the image-level F1 where any predicted defect pixel
+     * calls a part defective, {@code ap} the image-level average precision over the largest predicted defect area
+     * (NaN without a defective test image).
      */
     public record Row(String target, String method, String sampling, long trainable, long total, double miou,
             double mpa, List<String> classNames, double[] iou, double f1, double ap, double sourceMiou,
-            double seconds) {}
+            double sourceOffMiou, double seconds) {
+        /** A row with the figures of the demo's table alone (no per-class or image-level scores). */
+        public Row(String target, String method, long trainable, long total, double miou, double mpa,
+                double sourceMiou, double sourceOffMiou, double seconds) {
+            this(target, method, "", trainable, total, miou, mpa, List.of(), new double[0], Double.NaN, Double.NaN,
+                    sourceMiou, sourceOffMiou, seconds);
+        }
+    }
+
+    /**
+     * One adapter switched on in a base model that holds several: how long switching took on average, and its
+     * test mIoU on its own data set after the switch.
+     */
+    public record Switch(String target, String method, double micros, double miou) {}
 
     /** The Swin-Att-UNet's classifier, a 1x1 convolution. */
     private static final String HEAD = "final_conv";
@@ -224,7 +262,7 @@ public final class TransferStudy {
                 Test t = test(model, source.test(), true);
                 first = row(source.name() + " (source)", "pretrained", settings.sampling(true),
                         model.trainableParameterCount(), model.parameterCount(), source.test(), t,
-                        t.scores().meanIou(), seconds);
+                        t.scores().meanIou(), t.scores().meanIou(), seconds);
             }
             writeRow(sourceRow, sourceKey, first);
         }
@@ -248,8 +286,9 @@ public final class TransferStudy {
                 }
                 rows.add(row);
                 console.printf(Locale.ROOT, "   %s: test mIoU %.2f%%, image F1 %.3f, AP %.3f, %,d trainable "
-                        + "parameters, source test mIoU kept %.2f%%, %.0f s%n", name, 100 * row.miou(), row.f1(),
-                        row.ap(), row.trainable(), 100 * row.sourceMiou(), row.seconds());
+                        + "parameters, source test mIoU %.2f%% with the adapter on, %.2f%% off, %.0f s%n", name,
+                        100 * row.miou(), row.f1(), row.ap(), row.trainable(), 100 * row.sourceMiou(),
+                        100 * row.sourceOffMiou(), row.seconds());
                 write(rows, out);
             }
         }
@@ -267,14 +306,24 @@ public final class TransferStudy {
             if (method instanceof SegmenterMethod sm) {
                 sm.withClasses(target.train().numClasses());
             }
+            if (settings.bnStats() != null) {
+                method.withBnStats(settings.bnStats());
+            }
             Attachment a = method.attach(model);
+            if (settings.headFromSource()) {
+                headFromSource(model, weights);
+            }
             TrainingResult r = train(model, target, false, settings.adaptEpochs(), settings.adaptLr(name),
                     settings.adaptLoss(), settings.defectWeight(), dir);
             AdapterFiles.save(a, dir.resolve("adapter"));
             Test t = test(model, target.test(), false);
+            long trainable = model.trainableParameterCount();
+            long total = model.parameterCount();
             double kept = sourceKept(model, weights, source, m);
-            return row(target.name(), name, settings.sampling(false), model.trainableParameterCount(),
-                    model.parameterCount(), target.test(), t, kept, trainingSeconds(r));
+            a.deactivate();
+            double off = test(model, keptTest(source), true).scores().meanIou();
+            return row(target.name(), name, settings.sampling(false), trainable, total, target.test(), t, kept, off,
+                    trainingSeconds(r));
         }
     }
 
@@ -282,6 +331,61 @@ public final class TransferStudy {
     private String key(Domain d, String method, Path pretrained) {
         return settings.fingerprint() + " data=" + d.name() + "/" + d.train().size() + "/" + d.test().size()
                 + " method=" + method + " base=" + pretrained;
+    }
+
+    /**
+     * Loads {@code method}'s adapter of every target, as the study saved them, onto one copy of the base model and
+     * scores each on its target's test set after switching to it, then the base alone on the source's. The switch
+     * time is the mean over many switches back and forth, as a service that answers each product line does.
+     *
+     * @return one entry per target, then the source with every adapter off (method {@code "off"}, micros NaN)
+     */
+    public List<Switch> switchAdapters(Domain source, List<Domain> targets, Path out, Path pretrained, String method)
+            throws IOException {
+        Path base = pretrained != null ? pretrained : out.resolve("pretrain").resolve(Trainer.LAST);
+        List<Switch> result = new ArrayList<>();
+        try (NDManager m = EngineSetup.newManager()) {
+            SwinAttUNet model = new SwinAttUNet(m, withClasses(source.train().numClasses()));
+            model.loadStateDict(Checkpoint.read(base, m).modelState(), true);
+            AdapterSet set = new AdapterSet(model);
+            for (Domain t : targets) {
+                set.load(t.name(), out.resolve(t.name()).resolve(method).resolve("adapter"), m);
+            }
+            int rounds = 500;
+            long t0 = System.nanoTime();
+            for (int i = 0; i < rounds; i++) {
+                for (Domain t : targets) {
+                    set.activate(t.name());
+                }
+            }
+            double micros = (System.nanoTime() - t0) / 1e3 / rounds / targets.size();
+            for (Domain t : targets) {
+                set.activate(t.name());
+                result.add(new Switch(t.name(), method, micros, test(model, t.test(), false).scores().meanIou()));
+            }
+            set.deactivateAll();
+            result.add(new Switch(source.name(), "off", Double.NaN, test(model, source.test(), true).scores().meanIou()));
+        }
+        return result;
+    }
+
+    /**
+     * Starts a fresh head of another class count from the source head: background from the source's background,
+     * every defect class from the mean of the source's defect classes, each plus its own N(0, 0.02) draw to tell
+     * them apart. A head from the draw alone scores every class alike, and in a few dozen steps the cheapest way
+     * down the loss is to call every pixel background; this one starts out telling defects from background.
+     */
+    static void headFromSource(SwinAttUNet model, Map<String, NDArray> base) {
+        NDArray w = base.get(HEAD + ".weight");
+        NDArray b = base.get(HEAD + ".bias");
+        if (!(model.module(HEAD) instanceof Conv2d head) || head.outChannels() == w.getShape().get(0)) {
+            return;
+        }
+        long defects = head.outChannels() - 1;
+        NDArray weight = w.get("0:1").concat(w.get("1:").mean(new int[] {0}, true).repeat(0, defects), 0);
+        NDArray bias = b.get("0:1").concat(b.get("1:").mean(new int[] {0}, true).repeat(0, defects), 0);
+        head.weight().replace(weight.add(head.weight().data()));
+        head.bias().replace(bias.add(head.bias().data()));
     }
 
     private SwinAttUNetConfig withClasses(int classes) {
@@ -358,10 +462,11 @@ public final class TransferStudy {
     }
 
     private static Row row(String target, String method, String sampling, long trainable, long total,
-            ImageDataset test, Test t, double sourceMiou, double seconds) {
+            ImageDataset test, Test t, double sourceMiou, double sourceOffMiou, double seconds) {
         SegmentationScores s = t.scores();
         return new Row(target, method, sampling, trainable, total, s.meanIou(), s.meanRecall(), test.classNames(),
-                s.iou().clone(), t.verdicts().f1(), t.verdicts().averagePrecision(), sourceMiou, seconds);
+                s.iou().clone(), t.verdicts().f1(), t.verdicts().averagePrecision(), sourceMiou, sourceOffMiou,
+                seconds);
     }
 
     /** Seconds of training over all epochs, also those of an earlier, resumed invocation. */
@@ -382,12 +487,15 @@ public final class TransferStudy {
         Module adapted = model.module(HEAD);
         model.replace(HEAD, head);
         try {
-            ImageDataset test = settings.keptImages() > 0 ? ImageSubset.spread(source.test(), settings.keptImages())
-                    : source.test();
-            return test(model, test, true).scores().meanIou();
+            return test(model, keptTest(source), true).scores().meanIou();
         } finally {
             model.replace(HEAD, adapted);
         }
+    }
+
+    /** The source test images on which an adapted network's source mIoU is measured. */
+    private ImageDataset keptTest(Domain source) {
+        return settings.keptImages() > 0 ? ImageSubset.spread(source.test(), settings.keptImages()) : source.test();
     }
 
     private static Row readRow(Path file, String key) throws IOException {
@@ -407,7 +515,7 @@ public final class TransferStudy {
         return new Row(n.path("data").asText(), n.path("method").asText(), n.path("sampling").asText(),
                 n.path("trainable").asLong(), n.path("total").asLong(), number(n.path("miou")),
                 number(n.path("mpa")), names, iou, number(n.path("image_f1")), number(n.path("image_ap")),
-                number(n.path("source_miou")), number(n.path("seconds")));
+                number(n.path("source_miou")), number(n.path("source_off_miou")), number(n.path("seconds")));
     }
 
     private static void writeRow(Path file, String key, Row r) throws IOException {
@@ -452,18 +560,31 @@ public final class TransferStudy {
         put(n, "image_f1", r.f1());
         put(n, "image_ap", r.ap());
         put(n, "source_miou", r.sourceMiou());
+        put(n, "source_off_miou", r.sourceOffMiou());
         put(n, "seconds", r.seconds());
         return n;
     }
 
-    /** Writes {@code comparison.md}, {@code comparison.json} and {@code comparison.png}. */
+    /**
+     * Writes {@code comparison.md} (the table with per-class IoU and image-level scores), {@code comparison.json}
+     * and {@code comparison.png}.
+     */
     public static void write(List<Row> rows, Path out) throws IOException {
+        write(rows, detailedTable(rows), out);
+    }
+
+    /** Writes {@code table} as {@code comparison.md}, and {@code rows} as {@code comparison.json} and the chart. */
+    public static void write(List<Row> rows, ComparisonTable table, Path out) throws IOException {
+        write(rows, table.markdown(), out);
+    }
+
+    /** The table of every figure a row holds: sampling, per-class IoU, image-level F1 and AP besides mIoU. */
+    static String detailedTable(List<Row> rows) {
         StringBuilder md = new StringBuilder();
         md.append("| data set | method | sampling | trainable parameters | % of model | test mIoU | test mPA "
-                + "| IoU per class | image F1 | image AP | source test mIoU kept | training seconds |\n");
-        md.append("|---|---|---|---:|---:|---:|---:|---|---:|---:|---:|---:|\n");
-        List<EfficiencyChart.Point> points = new ArrayList<>();
-        ArrayNode json = JSON.createArrayNode();
+                + "| IoU per class | image F1 | image AP | source mIoU, adapter off | source mIoU, adapter on "
+                + "| training seconds |\n");
+        md.append("|---|---|---|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|\n");
         for (Row r : rows) {
             StringBuilder perClass = new StringBuilder();
             for (int c = 1; c < r.iou().length; c++) {
@@ -471,15 +592,23 @@ public final class TransferStudy {
                         .append(String.format(Locale.ROOT, "%.1f", 100 * r.iou()[c]));
             }
             md.append(String.format(Locale.ROOT, "| %s | %s | %s | %,d | %.2f | %.2f | %.2f | %s | %.3f | %.3f "
-                    + "| %.2f | %.0f |%n", r.target(), r.method(), r.sampling(), r.trainable(),
+                    + "| %.2f | %.2f | %.0f |%n", r.target(), r.method(), r.sampling(), r.trainable(),
                     100.0 * r.trainable() / r.total(), 100 * r.miou(), 100 * r.mpa(), perClass, r.f1(), r.ap(),
-                    100 * r.sourceMiou(), r.seconds()));
+                    100 * r.sourceOffMiou(), 100 * r.sourceMiou(), r.seconds()));
+        }
+        return md.toString();
+    }
+
+    private static void write(List<Row> rows, String markdown, Path out) throws IOException {
+        List<EfficiencyChart.Point> points = new ArrayList<>();
+        ArrayNode json = JSON.createArrayNode();
+        for (Row r : rows) {
             json.add(rowJson(r));
             if (!r.method().equals("pretrained")) {
                 points.add(new EfficiencyChart.Point(r.target(), r.method(), r.trainable(), r.miou()));
             }
         }
-        AtomicFiles.write(out.resolve("comparison.md"), o -> o.write(md.toString().getBytes(StandardCharsets.UTF_8)));
+        AtomicFiles.write(out.resolve("comparison.md"), o -> o.write(markdown.getBytes(StandardCharsets.UTF_8)));
         byte[] bytes = JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(json);
         AtomicFiles.write(out.resolve("comparison.json"), o -> o.write(bytes));
         EfficiencyChart.write(out.resolve("comparison.png"), points, "Test mIoU against trainable parameters");

@@ -109,8 +109,8 @@ class RunConfigFileTest {
         assertTrue(e.getMessage().startsWith("--set model.size=32: unknown key 'model.size'"), e.getMessage());
         IllegalArgumentException top = assertThrows(IllegalArgumentException.class,
                 () -> RunConfigFile.read(write("top.yaml", NEU + "outptu: x\n"), List.of()));
-        assertTrue(top.getMessage().contains("unknown key 'outptu' (known keys in the top level: data, method, "
-                + "model, output, training)"), top.getMessage());
+        assertTrue(top.getMessage().contains("unknown key 'outptu' (known keys in the top level: "
+                + "classification, data, method, model, output, task, training)"), top.getMessage());
     }
 
     @Test
@@ -122,7 +122,8 @@ class RunConfigFileTest {
                 + "whole number"), num.getMessage());
         IllegalArgumentException range = assertThrows(IllegalArgumentException.class,
                 () -> RunConfigFile.read(f, List.of(ConfigOverride.parse("data.layout=coco"))));
-        assertTrue(range.getMessage().contains("data.layout must be voc or folder, got 'coco'"), range.getMessage());
+        assertTrue(range.getMessage().contains("data.layout must be voc or folder (segmentation), "
+                + "image-folder or name-class (classification), got 'coco'"), range.getMessage());
         assertThrows(IllegalArgumentException.class, () -> ConfigOverride.parse("training.lr"));
         IllegalArgumentException missing = assertThrows(IllegalArgumentException.class,
                 () -> RunConfigFile.read(tmp.resolve("nope.yaml"), List.of()));
@@ -150,7 +151,7 @@ class RunConfigFileTest {
                 "training.min_lr=1", "--set training.min_lr=1: training.min_lr must be between 0 and training.lr "
                         + "(0.002), got 1.0; leave it empty for a hundredth of training.lr",
                 "training.schedule=linear", "--set training.schedule=linear: training.schedule must be one of cos, "
-                        + "cosine, step, constant, got 'linear'");
+                        + "cosine, step, constant, cos-step, got 'linear'");
         for (Map.Entry<String, String> e : bad.entrySet()) {
             IllegalArgumentException x = assertThrows(IllegalArgumentException.class, () -> RunConfigFile.read(good,
                     List.of(ConfigOverride.parse(e.getKey()), ConfigOverride.parse("training.seed=1"))));

@@ -2,6 +2,7 @@ package ai.peft4j.app.run;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.peft4j.app.config.ConfigOverride;
 import ai.peft4j.app.config.RunConfigFile;
@@ -53,6 +54,18 @@ class RunSettingsTest {
         Files.writeString(file, text.replace("  grad_clip: 0.0\n", "  grad_clip: 1.0\n"));
         assertEquals(List.of("training.grad_clip: 1.0 -> 0.0"), RunSettings.readResolved(file)
                 .differences(RunSettings.of(rc.config())));
+    }
+
+    @Test
+    void memorySettings_doNotStopARunFromContinuing(@TempDir Path dir) throws Exception {
+        RunConfigFile rc = RunConfigFile.defaultsWith(List.of(ConfigOverride.parse("model.backbone=swin-fixture")));
+        Path file = rc.writeResolved(dir, "train");
+        String text = Files.readString(file);
+        assertTrue(text.contains("  checkpoint: []\n  free_intermediates: true\n"), text);
+        Files.writeString(file, text.replace("  checkpoint: []\n  free_intermediates: true\n",
+                "  checkpoint:\n  - '*.blocks.*'\n  free_intermediates: false\n"));
+        assertEquals(List.of("*.blocks.*"), RunConfigFile.read(file, List.of()).config().training().checkpoint());
+        assertEquals(List.of(), RunSettings.readResolved(file).differences(RunSettings.of(rc.config())));
     }
 
     @Test

@@ -6,10 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.peft4j.core.engine.EngineSetup;
 import ai.peft4j.data.crop.CropConfig;
 import ai.peft4j.data.synthetic.CitrusDomain;
 import ai.peft4j.data.synthetic.SyntheticCitrus;
+import ai.peft4j.models.unet.SwinAttUNet;
 import ai.peft4j.models.unet.SwinAttUNetConfig;
+import ai.peft4j.peft.full.HeadOnly;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.ByteArrayOutputStream;
@@ -55,6 +60,15 @@ class TransferStudyTest {
         assertTrue(Files.isRegularFile(out.resolve("lemon/lora/adapter/adapter_model.safetensors")));
         assertTrue(Files.isRegularFile(out.resolve("pretrain/curves.png")));
         // LoRA trained with its own learning rate, classify with the common one.
+        // Switched off, a parameter-efficient adapter leaves the source model exactly as pretrained.
+        assertEquals(rows.get(0).miou(), rows.get(1).sourceOffMiou(), 0.0);
+        assertEquals(rows.get(0).miou(), rows.get(2).sourceOffMiou(), 0.0);
+        // Loaded from its directory onto a fresh base and switched on, the adapter scores as after training.
+        TransferStudy study = new TransferStudy(s, new PrintStream(new ByteArrayOutputStream()));
+        List<TransferStudy.Switch> switched = study.switchAdapters(orange, List.of(lemon), out, null, "lora");
+        assertEquals(rows.get(2).miou(), switched.get(0).miou(), 0.0);
+        assertEquals("off", switched.get(1).method());
+        assertEquals(rows.get(0).miou(), switched.get(1).miou(), 0.0);
         assertEquals(3.0, firstLearningRate(out.resolve("lemon/lora/history.csv"))
                 / firstLearningRate(out.resolve("lemon/classify/history.csv")), 1e-9);
 
@@ -134,6 +148,35 @@ class TransferStudyTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> new TransferStudy.Crops(c, c, 0.25, -1));
         assertEquals("crops per epoch must be 0 (one per image) or more, got -1", e.getMessage());
+    }
+
+    /** A target head starts as the source head (background; defects' mean) plus the published draw. */
+    @Test
+    void headFromSource_startsFromTheSourceHeadPlusTheDraw() {
+        try (NDManager m = EngineSetup.newManager()) {
+            SwinAttUNet model = new SwinAttUNet(m, SwinAttUNetConfig.fixture(4));
+            Map<String, NDArray> base = model.stateDict();
+            float[] w = base.get("final_conv.weight").toFloatArray();
+            float[] b = base.get("final_conv.bias").toFloatArray();
+            HeadOnly.published().withClasses(3).attach(model);
+            float[] drawnW = model.stateDict().get("final_conv.weight").toFloatArray();
+            float[] drawnB = model.stateDict().get("final_conv.bias").toFloatArray();
+
+            TransferStudy.headFromSource(model, base);
+
+            float[] got = model.stateDict().get("final_conv.weight").toFloatArray();
+            float[] gotB = model.stateDict().get("final_conv.bias").toFloatArray();
+            int in = w.length / 4;
+            assertEquals(3 * in, got.length);
+            for (int i = 0; i < in; i++) {
+                assertEquals(w[i] + drawnW[i], got[i], 1e-6);
+                float defects = (w[in + i] + w[2 * in + i] + w[3 * in + i]) / 3;
+                assertEquals(defects + drawnW[in + i], got[in + i], 1e-6);
+                assertEquals(defects + drawnW[2 * in + i], got[2 * in + i], 1e-6);
+            }
+            assertEquals(b[0] + drawnB[0], gotB[0], 1e-6);
+            assertEquals((b[1] + b[2] + b[3]) / 3 + drawnB[2], gotB[2], 1e-6);
+        }
     }
 
     private static double firstLearningRate(Path historyCsv) throws Exception {

@@ -15,4 +15,13 @@ public interface ForwardHook {
      * @return the output to pass on
      */
     NDArray apply(Module module, Object[] inputs, NDArray output);
+
+    /**
+     * True when the result depends on the arguments and parameters only and the hook keeps no array (a low-rank
+     * update, not a hook that records features): a training step's {@link StepMemory} may then free the module's
+     * intermediates and recompute it. False unless a hook says so.
+     */
+    default boolean isStateless() {
+        return false;
+    }
 }

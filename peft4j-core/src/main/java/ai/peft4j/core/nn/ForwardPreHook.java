@@ -14,4 +14,9 @@ public interface ForwardPreHook {
      * @return the input to run it on
      */
     NDArray apply(Module module, NDArray input);
+
+    /** As {@link ForwardHook#isStateless()}. */
+    default boolean isStateless() {
+        return false;
+    }
 }

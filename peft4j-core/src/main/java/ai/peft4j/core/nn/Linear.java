@@ -21,6 +21,24 @@ public class Linear extends Module implements Layer {
         }
     }
 
+    /**
+     * A layer over an existing weight {@code [out, in]} (and bias, or null), which it shares rather than copies: how
+     * a language model's output layer is tied to its token embedding table.
+     */
+    public Linear(Parameter weight, Parameter bias) {
+        Shape s = weight.shape();
+        if (s.dimension() != 2 || (bias != null && bias.shape().get(0) != s.get(0))) {
+            throw new IllegalArgumentException("a linear layer needs a weight [out, in] and a bias [out], got "
+                    + s + (bias == null ? "" : " and " + bias.shape()));
+        }
+        this.outFeatures = Math.toIntExact(s.get(0));
+        this.inFeatures = Math.toIntExact(s.get(1));
+        addParameter("weight", weight);
+        if (bias != null) {
+            addParameter("bias", bias);
+        }
+    }
+
     public int inFeatures() {
         return inFeatures;
     }

@@ -118,12 +118,23 @@ public abstract class Module {
             throw new IllegalStateException("child '" + name + "' (" + m.getClass().getSimpleName()
                     + ") is not a one-input layer");
         }
-        NDArray in = x;
-        for (ForwardPreHook h : m.preHooks) {
-            in = h.apply(m, in);
-        }
-        NDArray out = ((Layer) m).forward(in);
-        return m.hooks.isEmpty() ? out : m.runHooks(out, in);
+        return StepMemory.run(m, x, input -> {
+            NDArray in = input;
+            for (ForwardPreHook h : m.preHooks) {
+                in = h.apply(m, in);
+            }
+            NDArray out = ((Layer) m).forward(in);
+            return m.hooks.isEmpty() ? out : m.runHooks(out, in);
+        });
+    }
+
+    /**
+     * Runs a child whose forward is not a one-input layer's (a Swin block on its token grid) on the array that
+     * carries its gradient, so that an open {@link StepMemory} can free, skip or checkpoint it as it does for
+     * {@link #call(String, NDArray)}. {@code forward} must depend on nothing but {@code x} and fixed values.
+     */
+    protected static NDArray call(Module child, NDArray x, java.util.function.UnaryOperator<NDArray> forward) {
+        return StepMemory.run(child, x, forward);
     }
 
     // ---------------------------------------------------------------- hooks
@@ -152,6 +163,24 @@ public abstract class Module {
 
     public final boolean hasForwardPreHooks() {
         return !preHooks.isEmpty();
+    }
+
+    /** True when a hook on this module may keep what it sees (see {@link ForwardHook#isStateless()}). */
+    final boolean hasStatefulHooks() {
+        return hooks.stream().anyMatch(h -> !h.isStateless()) || preHooks.stream().anyMatch(h -> !h.isStateless());
+    }
+
+    /**
+     * True while this module's forward reads trainable arrays that are not its parameters (prefix tokens): a step's
+     * {@link StepMemory} then treats it as it treats a hooked module and runs it as written.
+     */
+    protected boolean readsOutsideParameters() {
+        return false;
+    }
+
+    /** This module's own parameters, not its children's. */
+    final java.util.Collection<Parameter> ownParameters() {
+        return Collections.unmodifiableCollection(parameters.values());
     }
 
     /** Runs this module's hooks over its output; modules with several inputs call this last in their forward. */
@@ -238,10 +267,21 @@ public abstract class Module {
         }
     }
 
-    /** All parameters keyed by dotted path, in PyTorch's {@code named_parameters()} order. */
+    /**
+     * All parameters keyed by dotted path, in PyTorch's {@code named_parameters()} order. A parameter registered
+     * under several names (tied embeddings) appears once, under its first name, as PyTorch lists it, so counting,
+     * freezing and optimising see it once.
+     */
     public final Map<String, Parameter> namedParameters() {
+        Map<String, Parameter> all = new LinkedHashMap<>();
+        collectParameters("", all);
         Map<String, Parameter> out = new LinkedHashMap<>();
-        collectParameters("", out);
+        java.util.Set<Parameter> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        all.forEach((k, v) -> {
+            if (seen.add(v)) {
+                out.put(k, v);
+            }
+        });
         return out;
     }
 
@@ -301,7 +341,9 @@ public abstract class Module {
      * nothing is changed.
      */
     public final LoadReport loadStateDict(Map<String, NDArray> weights, boolean strict) {
-        Map<String, Parameter> params = namedParameters();
+        // Every name of a tied parameter, so each key of the state dict finds its tensor.
+        Map<String, Parameter> params = new LinkedHashMap<>();
+        collectParameters("", params);
         Map<String, Buffer> bufs = new LinkedHashMap<>();
         namedBuffers().forEach((k, v) -> {
             if (v.isPersistent()) {

@@ -49,6 +49,30 @@ class ModuleTest {
         manager.close();
     }
 
+    /** A table and an output layer over the same weight, as a language model ties its embeddings. */
+    static final class Tied extends Module {
+        Tied(NDManager m) {
+            Linear table = registerModule("table", new Linear(m, 3, 5, false));
+            registerModule("head", new Linear(table.weight(), null));
+        }
+    }
+
+    @Test
+    void tiedParameter_isListedOnceButKeptUnderEveryStateDictName() {
+        Tied net = new Tied(manager);
+        assertEquals(List.of("table.weight"), List.copyOf(net.namedParameters().keySet()));
+        assertEquals(15, net.parameterCount());
+        assertEquals(List.of("table.weight", "head.weight"), List.copyOf(net.stateDict().keySet()));
+        Linear head = (Linear) net.child("head");
+        assertEquals(3, head.inFeatures());
+        assertEquals(5, head.outFeatures());
+        NDArray w = manager.arange(15f).reshape(5, 3);
+        LoadReport report = net.loadStateDict(Map.of("table.weight", w, "head.weight", w), true);
+        assertEquals(List.of("table.weight", "head.weight"), report.loaded());
+        assertArrayEquals(w.toFloatArray(), head.weight().data().toFloatArray());
+        assertSame(((Linear) net.child("table")).weight(), head.weight());
+    }
+
     @Test
     void stateDict_followsPyTorchNamingAndOrder() {
         Net net = new Net(manager);

@@ -69,6 +69,17 @@ public final class ImageDecoder {
      */
     public static int[] probe(Path file) {
         byte[] bytes = readBytes(file);
+        return probe(bytes, file, maxPixels());
+    }
+
+    /**
+     * As {@link #probe(Path)}, for an image held in memory (an upload), refused above {@code maxPixels} before its
+     * pixels are decoded, as a service with its own limit needs; {@code file} names it in errors.
+     */
+    public static int[] probe(byte[] bytes, Path file, long maxPixels) {
+        if (bytes.length == 0) {
+            throw new DataException(file, "file is empty");
+        }
         try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(bytes))) {
             Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
             if (readers.hasNext()) {
@@ -77,7 +88,7 @@ public final class ImageDecoder {
                     reader.setInput(in, true, true);
                     String format = reader.getFormatName().toLowerCase(Locale.ROOT);
                     int[] size = {reader.getWidth(0), reader.getHeight(0)};
-                    checkSize(file, size[0], size[1]);
+                    checkSize(file, size[0], size[1], maxPixels);
                     boolean complete = format.equals("jpeg") ? endsWithJpegEnd(bytes)
                             : format.equals("png") && endsWithPngEnd(bytes);
                     if (complete) {
@@ -115,8 +126,15 @@ public final class ImageDecoder {
     }
 
     private static void checkSize(Path file, int width, int height) {
+        checkSize(file, width, height, maxPixels());
+    }
+
+    private static void checkSize(Path file, int width, int height, long max) {
         long pixels = (long) width * height;
-        long max = maxPixels();
+        if (pixels > max && max != maxPixels()) {
+            throw new DataException(file, String.format(Locale.ROOT, "image is %dx%d (%,d pixels), more than the "
+                    + "limit of %,d pixels; send a smaller image", width, height, pixels, max));
+        }
         if (pixels > max) {
             throw new DataException(file, String.format(Locale.ROOT, "image is %dx%d (%,d pixels), more than the "
                     + "limit of %,d pixels (Pillow's decompression-bomb limit); shrink the image, or raise the limit "
@@ -157,7 +175,15 @@ public final class ImageDecoder {
      * RGB(A) file. Two-channel (grey and alpha) files and samples wider than 8 bits are refused.
      */
     public static MaskRaster readMask(Path file) {
-        BufferedImage img = decode(file);
+        return readMask(decode(file), file);
+    }
+
+    /** As {@link #readMask(Path)}, for a mask already in memory; {@code source} names it in errors. */
+    public static MaskRaster readMask(byte[] encoded, Path source) {
+        return readMask(decode(encoded, source), source);
+    }
+
+    private static MaskRaster readMask(BufferedImage img, Path file) {
         int w = img.getWidth();
         int h = img.getHeight();
         Raster raster = img.getRaster();

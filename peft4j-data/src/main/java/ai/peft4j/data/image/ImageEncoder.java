@@ -5,6 +5,7 @@ import java.awt.image.BufferedImage;
 import java.awt.image.DataBufferByte;
 import java.awt.image.IndexColorModel;
 import java.awt.image.WritableRaster;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -43,6 +44,30 @@ public final class ImageEncoder {
      */
     public static void writeIndexPng(int[] mask, int width, int height, Palette palette, Path file)
             throws IOException {
+        write(indexImage(mask, width, height, palette, file), "png", -1, file);
+    }
+
+    /** As {@link #writeIndexPng}, into memory (e.g. a column of a distributed table). */
+    public static byte[] indexPng(int[] mask, int width, int height, Palette palette) {
+        BufferedImage img = indexImage(mask, width, height, palette, null);
+        Iterator<ImageWriter> writers = ImageIO.getImageWritersByFormatName("png");
+        if (!writers.hasNext()) {
+            throw new IllegalStateException("this JDK has no png writer");
+        }
+        ImageWriter writer = writers.next();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (ImageOutputStream ios = new MemoryCacheImageOutputStream(out)) {
+            writer.setOutput(ios);
+            writer.write(null, new IIOImage(img, null, null), writer.getDefaultWriteParam());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot encode a " + width + "x" + height + " mask as PNG", e);
+        } finally {
+            writer.dispose();
+        }
+        return out.toByteArray();
+    }
+
+    private static BufferedImage indexImage(int[] mask, int width, int height, Palette palette, Path file) {
         byte[] r = new byte[256];
         byte[] g = new byte[256];
         byte[] b = new byte[256];
@@ -57,11 +82,12 @@ public final class ImageEncoder {
         byte[] data = ((DataBufferByte) img.getRaster().getDataBuffer()).getData();
         for (int i = 0; i < mask.length; i++) {
             if (mask[i] < 0 || mask[i] > 255) {
-                throw new IllegalArgumentException(file + ": mask value " + mask[i] + " does not fit 8 bits");
+                throw new IllegalArgumentException((file == null ? "" : file + ": ") + "mask value " + mask[i]
+                        + " does not fit 8 bits");
             }
             data[i] = (byte) mask[i];
         }
-        write(img, "png", -1, file);
+        return img;
     }
 
     static BufferedImage toBufferedImage(RgbImage image) {

@@ -150,6 +150,24 @@ class ImageDecoderTest {
     }
 
     @Test
+    void probeOfBytes_refusesAboveTheCallersLimitFromTheHeader() throws Exception {
+        Path source = Path.of("upload.png");
+        byte[] bomb = pngHeader(5000, 4000);
+        assertEquals("upload.png: image is 5000x4000 (20,000,000 pixels), more than the limit of 1,000,000 pixels; "
+                + "send a smaller image", assertThrows(DataException.class, () -> ImageDecoder.probe(bomb, source,
+                1_000_000)).getMessage());
+        // Above the default limit, the message says how to raise it.
+        assertTrue(assertThrows(DataException.class, () -> ImageDecoder.probe(pngHeader(60000, 60000), source,
+                ImageDecoder.maxPixels())).getMessage().contains("-Dpeft4j.maxImagePixels=N"));
+        Path small = dir.resolve("small.png");
+        ImageEncoder.writePng(TestImages.gradient(40, 30), small);
+        byte[] bytes = Files.readAllBytes(small);
+        assertArrayEquals(new int[] {40, 30}, ImageDecoder.probe(bytes, source, 1200));
+        assertTrue(assertThrows(DataException.class, () -> ImageDecoder.probe(bytes, source, 1199)).getMessage()
+                .contains("image is 40x30 (1,200 pixels), more than the limit of 1,199 pixels"));
+    }
+
+    @Test
     void probe_readsSizesAndRefusesExactlyWhatDecodingRefuses() throws Exception {
         Path jpeg = dir.resolve("ok.jpg");
         TestImages.jpeg(jpeg, 64, 48);
@@ -228,5 +246,23 @@ class ImageDecoderTest {
         assertEquals(new Palette.Colour(0, 0, 128), p.colour(4));
         assertEquals(new Palette.Colour(128, 128, 128), p.colour(7));
         assertEquals(new Palette.Colour(64, 0, 0), p.colour(8));
+    }
+
+    @Test
+    void indexPngInMemory_roundTripsEveryClassIdAndEqualsTheFileOne(@TempDir Path tmp) throws Exception {
+        int[] mask = new int[7 * 3];
+        for (int i = 0; i < mask.length; i++) {
+            mask[i] = i * 12 % 256;
+        }
+        byte[] png = ImageEncoder.indexPng(mask, 7, 3, Palette.voc());
+        MaskRaster back = ImageDecoder.readMask(png, Path.of("in-memory"));
+        assertEquals(List.of(7, 3, false), List.of(back.width(), back.height(), back.colour()));
+        assertArrayEquals(mask, back.values());
+        Path file = tmp.resolve("mask.png");
+        ImageEncoder.writeIndexPng(mask, 7, 3, Palette.voc(), file);
+        assertArrayEquals(ImageDecoder.readMask(file).values(), back.values());
+        DataException e = assertThrows(DataException.class, () -> ImageDecoder.readMask(new byte[] {1, 2, 3},
+                Path.of("row 5")));
+        assertTrue(e.getMessage().startsWith("row 5: "), e.getMessage());
     }
 }

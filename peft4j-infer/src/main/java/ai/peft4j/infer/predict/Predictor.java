@@ -15,6 +15,8 @@ import ai.peft4j.data.LabelledImage;
 import ai.peft4j.data.image.RgbImage;
 import ai.peft4j.data.transform.Letterbox;
 import ai.peft4j.infer.segment.SlidingWindow;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.SplittableRandom;
 
 /**
@@ -60,17 +62,38 @@ public final class Predictor implements AutoCloseable {
     }
 
     /** The class map of {@code image} at its own size. */
-    public synchronized Prediction predict(RgbImage image) {
+    public Prediction predict(RgbImage image) {
+        return predictAll(List.of(image)).get(0);
+    }
+
+    /**
+     * The class maps of several images from one forward pass of the batch: each is letterboxed, cropped and
+     * resized back on its own, so each map is the one {@link #predict} gives for it alone (up to the last bits
+     * of the convolutions' float sums). A model trained on crops predicts each image by its sliding windows.
+     */
+    public synchronized List<Prediction> predictAll(List<RgbImage> images) {
         if (window != null) {
             if (module.isTraining()) {
                 module.eval();
             }
-            return new Prediction(image.width(), image.height(), window.classes(image, layer::forward).classes());
+            List<Prediction> out = new ArrayList<>(images.size());
+            for (RgbImage image : images) {
+                out.add(new Prediction(image.width(), image.height(), window.classes(image, layer::forward)
+                        .classes()));
+            }
+            return out;
         }
-        Letterbox.Placement p = letterbox.placement(image.width(), image.height());
-        LabelledImage boxed = letterbox.apply(new LabelledImage("", image, new int[image.width() * image.height()]),
-                new SplittableRandom(0));
-        float[] input = boxed.image().toChannelsFirst();
+        int n = images.size();
+        int h = letterbox.height();
+        int w = letterbox.width();
+        float[] input = new float[n * 3 * h * w];
+        for (int i = 0; i < n; i++) {
+            RgbImage image = images.get(i);
+            LabelledImage boxed = letterbox.apply(new LabelledImage("", image, new int[image.width()
+                    * image.height()]), new SplittableRandom(0));
+            float[] one = boxed.image().toChannelsFirst();
+            System.arraycopy(one, 0, input, i * one.length, one.length);
+        }
         boolean gradMode = JniUtils.isGradMode();
         JniUtils.setGradMode(false);
         try (NDManager m = manager.newSubManager(); NDScope scope = new NDScope()) {
@@ -78,21 +101,33 @@ public final class Predictor implements AutoCloseable {
             if (module.isTraining()) {
                 module.eval();
             }
-            NDArray x = m.create(input, new Shape(1, 3, letterbox.height(), letterbox.width()));
+            NDArray x = m.create(input, new Shape(n, 3, h, w));
             NDArray logits = layer.forward(x);
             Shape s = logits.getShape();
-            if (s.dimension() != 4 || s.get(0) != 1 || s.get(2) != letterbox.height() || s.get(3) != letterbox.width()) {
+            if (s.dimension() != 4 || s.get(0) != n || s.get(2) != h || s.get(3) != w) {
                 throw new IllegalStateException("the model gave logits of shape " + s + " for an input of "
-                        + x.getShape() + "; a segmentation model gives [1, classes, height, width]");
+                        + x.getShape() + "; a segmentation model gives [" + n + ", classes, height, width]");
             }
-            NDArray probs = logits.softmax(1).get(new NDIndex(":, :, {}:{}, {}:{}", p.top(), p.top()
-                    + p.scaledHeight(), p.left(), p.left() + p.scaledWidth()));
-            NDArray full = Resize.bilinear(probs, image.height(), image.width(), false);
-            int[] mask = full.argMax(1).toType(DataType.INT32, false).toIntArray();
-            return new Prediction(image.width(), image.height(), mask);
+            NDArray probs = logits.softmax(1);
+            List<Prediction> out = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+                RgbImage image = images.get(i);
+                Letterbox.Placement p = letterbox.placement(image.width(), image.height());
+                NDArray own = probs.get(new NDIndex("{}:{}, :, {}:{}, {}:{}", i, i + 1, p.top(), p.top()
+                        + p.scaledHeight(), p.left(), p.left() + p.scaledWidth()));
+                NDArray full = Resize.bilinear(own, image.height(), image.width(), false);
+                int[] mask = full.argMax(1).toType(DataType.INT32, false).toIntArray();
+                out.add(new Prediction(image.width(), image.height(), mask));
+            }
+            return out;
         } finally {
             JniUtils.setGradMode(gradMode);
         }
+    }
+
+    /** Engine arrays this predictor holds between calls: none, unless a call leaked (a service watches this). */
+    public int liveArrays() {
+        return manager.getManagedArrays().size();
     }
 
     @Override

@@ -11,6 +11,7 @@ import ai.peft4j.core.engine.EngineSetup;
 import ai.peft4j.core.nn.Layer;
 import ai.peft4j.core.nn.Module;
 import ai.peft4j.data.image.RgbImage;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class PredictorTest {
@@ -108,5 +109,24 @@ class PredictorTest {
         boolean before = ai.djl.pytorch.jni.JniUtils.isGradMode();
         assertArrayEquals(expected, predict(image, 32));
         assertEquals(before, ai.djl.pytorch.jni.JniUtils.isGradMode());
+    }
+
+    @Test
+    void predictAll_oneForwardOfImagesOfSeveralShapes_givesEachItsOwnExactMap() {
+        int[] wide = new int[48 * 20];
+        int[] tall = new int[12 * 40];
+        int[] square = new int[16 * 16];
+        List<RgbImage> images = List.of(cells(48, 20, 48, 5, wide), cells(12, 40, 4, 40, tall),
+                cells(16, 16, 4, 4, square));
+        try (Predictor p = Predictor.builder().setModel(new ColourLogits()).setInputSize(32).build()) {
+            List<Prediction> all = p.predictAll(images);
+            assertEquals(3, all.size());
+            for (int i = 0; i < 3; i++) {
+                assertEquals(images.get(i).width(), all.get(i).width());
+                assertArrayEquals(p.predict(images.get(i)).mask(), all.get(i).mask(), "image " + i);
+            }
+            assertArrayEquals(square, all.get(2).mask());
+            assertEquals(0, p.liveArrays(), "every array of the pass is closed");
+        }
     }
 }

@@ -64,7 +64,8 @@ public class PoolFormer extends Module implements FeatureBackbone {
         ModuleList<Module> network = (ModuleList<Module>) child("network");
         List<NDArray> outs = new ArrayList<>(4);
         for (int i = 0; i < network.size(); i++) {
-            x = ((Layer) network.get(i)).forward(x);
+            Module stage = network.get(i);
+            x = call(stage, x, ((Layer) stage)::forward);
             if (i % 2 == 0) {
                 outs.add(call("norm" + i, x));
             }

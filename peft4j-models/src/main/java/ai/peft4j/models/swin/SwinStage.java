@@ -37,7 +37,9 @@ public class SwinStage extends Module {
         TokenGrid t = in;
         ModuleList<SwinBlock> blocks = blocks();
         for (int i = 0; i < blocks.size(); i++) {
-            t = t.with(blocks.get(i).forward(t));
+            SwinBlock block = blocks.get(i);
+            TokenGrid grid = t;
+            t = t.with(call(block, t.x(), x -> block.forward(grid.with(x))));
         }
         TokenGrid next = hasChild("downsample") ? ((PatchMerging) child("downsample")).forward(t) : t;
         return new Output(t, next);

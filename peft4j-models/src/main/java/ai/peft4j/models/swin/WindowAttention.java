@@ -3,6 +3,7 @@ package ai.peft4j.models.swin;
 import ai.peft4j.core.tensor.Scalars;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.peft4j.core.flops.MacCounter;
@@ -32,7 +33,9 @@ public class WindowAttention extends Module implements PrefixTokenHost {
     private final int shift;
     private final float scale;
     private final NDArray flatIndex;
-    private final Map<Long, float[]> maskCache = new ConcurrentHashMap<>();
+    // Masks are constants per grid size: made once in the model's manager rather than copied in every step.
+    private final Map<Long, NDArray> maskCache = new ConcurrentHashMap<>();
+    private final NDManager manager;
     private volatile PrefixTokens prefix;
 
     public WindowAttention(NDManager manager, int dim, int window, int shift, int heads, float attnDrop,
@@ -40,6 +43,7 @@ public class WindowAttention extends Module implements PrefixTokenHost {
         if (shift < 0 || shift >= window) {
             throw new IllegalArgumentException("shift " + shift + " must be in [0, window " + window + ")");
         }
+        this.manager = manager;
         this.dim = dim;
         this.heads = heads;
         this.window = window;
@@ -86,6 +90,11 @@ public class WindowAttention extends Module implements PrefixTokenHost {
                 prefix = null;
             }
         };
+    }
+
+    @Override
+    protected boolean readsOutsideParameters() {
+        return prefix != null;
     }
 
     public int heads() {
@@ -197,8 +206,17 @@ public class WindowAttention extends Module implements PrefixTokenHost {
     private NDArray mask(NDArray like, int hp, int wp) {
         int n = window * window;
         int nw = (hp / window) * (wp / window);
-        float[] values = maskCache.computeIfAbsent(((long) hp << 32) | wp, k -> shiftMask(window, shift, hp, wp));
-        return like.getManager().create(values, new Shape(nw, n, n));
+        NDArray mask = maskCache.computeIfAbsent(((long) hp << 32) | wp, k -> {
+            NDArray made = manager.create(shiftMask(window, shift, hp, wp), new Shape(nw, n, n));
+            // Made during a forward that may run inside an NDScope (evaluation, prediction), which would close
+            // every array created in it; the cache outlives the scope.
+            NDScope.unregister(made);
+            return made;
+        });
+        // A view (or a converted copy) in the activation's manager, so what is computed from it is freed there.
+        NDArray view = mask.getDataType() == like.getDataType() ? mask.reshape(mask.getShape())
+                : mask.toType(like.getDataType(), true);
+        return near(view, like);
     }
 
     /**

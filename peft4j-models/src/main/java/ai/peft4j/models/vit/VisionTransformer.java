@@ -75,7 +75,8 @@ public class VisionTransformer extends Module implements Layer {
         x = call("pos_drop", x);
         ModuleList<?> blocks = (ModuleList<?>) child("blocks");
         for (int i = 0; i < blocks.size(); i++) {
-            x = ((Layer) blocks.get(i)).forward(x);
+            Module block = blocks.get(i);
+            x = call(block, x, ((Layer) block)::forward);
         }
         return call("norm", x);
     }

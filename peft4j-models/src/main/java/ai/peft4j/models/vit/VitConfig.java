@@ -23,7 +23,7 @@ public record VitConfig(int imageSize, int patchSize, int inChannels, int numCla
         int heads, float mlpRatio, boolean qkvBias, float dropRate, float attnDropRate, float dropPathRate) {
 
     /** Names accepted by {@link #preset}. */
-    public static final String PRESETS = "vit-fixture, vit-b16";
+    public static final String PRESETS = "vit-fixture, vit-mini, vit-s16, vit-b16";
 
     public VitConfig {
         if (imageSize < 1 || patchSize < 1 || imageSize % patchSize != 0) {
@@ -44,16 +44,34 @@ public record VitConfig(int imageSize, int patchSize, int inChannels, int numCla
         return new VitConfig(64, 16, 3, numClasses, 64, 2, 2, 4f, true, 0f, 0f, 0f);
     }
 
+    /**
+     * A ViT small enough to train on two CPU cores: 64x64 input, patch 8 (64 patches), dim 96, depth 6, 3 heads.
+     * Depth 6 takes block expansion with 1, 2, 3 or 6 added blocks.
+     */
+    public static VitConfig mini(int numClasses) {
+        return new VitConfig(64, 8, 3, numClasses, 96, 6, 3, 4f, true, 0f, 0f, 0f);
+    }
+
+    /** ViT-S/16 at 224x224 (timm {@code vit_small_patch16_224}, DINO ViT-S/16): dim 384, depth 12, 6 heads. */
+    public static VitConfig small16(int numClasses) {
+        return new VitConfig(224, 16, 3, numClasses, 384, 12, 6, 4f, true, 0f, 0f, 0f);
+    }
+
     /** ViT-B/16 at 224x224 (timm {@code vit_base_patch16_224}): dim 768, depth 12, 12 heads. */
     public static VitConfig base16(int numClasses) {
         return new VitConfig(224, 16, 3, numClasses, 768, 12, 12, 4f, true, 0f, 0f, 0f);
     }
 
-    /** A preset by name: {@code vit-fixture} or {@code vit-b16}. */
+    /** A preset by name: {@code vit-fixture}, {@code vit-mini}, {@code vit-s16} or {@code vit-b16}. */
     public static VitConfig preset(String name, int numClasses) {
         switch (name.toLowerCase(Locale.ROOT)) {
             case "vit-fixture":
                 return fixture(numClasses);
+            case "vit-mini":
+                return mini(numClasses);
+            case "vit-s16":
+            case "vit_small_patch16_224":
+                return small16(numClasses);
             case "vit-b16":
             case "vit_base_patch16_224":
                 return base16(numClasses);
@@ -74,6 +92,11 @@ public record VitConfig(int imageSize, int patchSize, int inChannels, int numCla
 
     public VitConfig withNumClasses(int classes) {
         return new VitConfig(imageSize, patchSize, inChannels, classes, embedDim, depth, heads, mlpRatio, qkvBias,
+                dropRate, attnDropRate, dropPathRate);
+    }
+
+    public VitConfig withImageSize(int size) {
+        return new VitConfig(size, patchSize, inChannels, numClasses, embedDim, depth, heads, mlpRatio, qkvBias,
                 dropRate, attnDropRate, dropPathRate);
     }
 

@@ -22,7 +22,7 @@ import java.util.function.Function;
  */
 public final class RankAllocator implements AutoCloseable {
     private final AdaLoraConfig config;
-    private final Map<String, AdaLoraLayer> layers;
+    private final Map<String, Triplets> layers;
     private final NDManager state;
     private final Map<String, NDArray> sensitivity = new LinkedHashMap<>();
     private final Map<String, NDArray> uncertainty = new LinkedHashMap<>();
@@ -32,18 +32,40 @@ public final class RankAllocator implements AutoCloseable {
     /** A budget and whether this step prunes to it. */
     public record Budget(int budget, boolean mask) {}
 
+    /**
+     * The SVD factors of one adapted module and the names their gradients go by: HF's layout
+     * ({@code qkv.lora_A.weight}) or loralib's ({@code qkv.lora_A}).
+     */
+    public record Triplets(Parameter a, Parameter e, Parameter b, String aName, String eName, String bName) {
+        int rank() {
+            return (int) e.shape().get(0);
+        }
+    }
+
     RankAllocator(AdaLoraConfig config, Map<String, AdaLoraLayer> layers, NDManager parent) {
+        this(parent, config, hfLayout(layers));
+    }
+
+    /** An allocator over any module's SVD factors, keyed by module path, with the schedule of {@code config}. */
+    public RankAllocator(NDManager parent, AdaLoraConfig config, Map<String, Triplets> triplets) {
         this.config = config;
-        this.layers = layers;
+        this.layers = new LinkedHashMap<>(triplets);
         this.state = parent.newSubManager();
         int total = 0;
-        for (Map.Entry<String, AdaLoraLayer> e : layers.entrySet()) {
+        for (Map.Entry<String, Triplets> e : layers.entrySet()) {
             total += e.getValue().rank();
             boolean[] k = new boolean[e.getValue().rank()];
             Arrays.fill(k, true);
             kept.put(e.getKey(), k);
         }
         this.initialBudget = total;
+    }
+
+    private static Map<String, Triplets> hfLayout(Map<String, AdaLoraLayer> layers) {
+        Map<String, Triplets> out = new LinkedHashMap<>();
+        layers.forEach((p, l) -> out.put(p, new Triplets(l.loraA().weight(), l.loraE().weight(), l.loraB().weight(),
+                p + ".lora_A.weight", p + ".lora_E.weight", p + ".lora_B.weight")));
+        return out;
     }
 
     /** Triplets at the start: the sum of all modules' ranks. */
@@ -165,18 +187,21 @@ public final class RankAllocator implements AutoCloseable {
         }
     }
 
-    private void maskToBudget(int budget) {
+    /**
+     * Each module's triplet scores: E's importance (sensitivity times uncertainty) plus the mean over A's row and
+     * over B's column, as loralib's {@code mask_to_target_rank} combines them; empty before the first update.
+     */
+    public Map<String, float[]> tripletScores() {
         Map<String, float[]> scores = new LinkedHashMap<>();
-        List<Float> all = new ArrayList<>();
         try (NDManager tmp = state.newSubManager()) {
-            for (String path : layers.keySet()) {
-                NDArray a = score(path + ".lora_A.weight", tmp);
-                NDArray e = score(path + ".lora_E.weight", tmp);
-                NDArray b = score(path + ".lora_B.weight", tmp);
+            for (Map.Entry<String, Triplets> t : layers.entrySet()) {
+                String path = t.getKey();
+                NDArray a = score(t.getValue().aName(), tmp);
+                NDArray e = score(t.getValue().eName(), tmp);
+                NDArray b = score(t.getValue().bName(), tmp);
                 if (a == null) {
-                    return; // no importance yet: nothing to rank by
+                    return Map.of(); // no importance yet: nothing to rank by
                 }
-                // Triplet score: E's own score plus the mean over A's row and over B's column.
                 NDArray triplet = e.reshape(-1).add(a.mean(new int[] {1}).add(b.mean(new int[] {0})));
                 float[] v = triplet.toFloatArray();
                 for (float x : v) {
@@ -186,9 +211,20 @@ public final class RankAllocator implements AutoCloseable {
                     }
                 }
                 scores.put(path, v);
-                for (float x : v) {
-                    all.add(x);
-                }
+            }
+        }
+        return scores;
+    }
+
+    private void maskToBudget(int budget) {
+        Map<String, float[]> scores = tripletScores();
+        if (scores.isEmpty()) {
+            return;
+        }
+        List<Float> all = new ArrayList<>();
+        for (float[] v : scores.values()) {
+            for (float x : v) {
+                all.add(x);
             }
         }
         int prune = initialBudget - budget;
@@ -213,7 +249,7 @@ public final class RankAllocator implements AutoCloseable {
     /** Zeroes the singular values of the pruned triplets. */
     private void applyPattern() {
         for (Map.Entry<String, boolean[]> k : kept.entrySet()) {
-            Parameter e = layers.get(k.getKey()).loraE().weight();
+            Parameter e = layers.get(k.getKey()).e();
             float[] mask = new float[k.getValue().length];
             for (int i = 0; i < mask.length; i++) {
                 mask[i] = k.getValue()[i] ? 1f : 0f;
@@ -232,26 +268,25 @@ public final class RankAllocator implements AutoCloseable {
 
     private List<String> factorNames() {
         List<String> out = new ArrayList<>();
-        for (String path : layers.keySet()) {
-            out.add(path + ".lora_A.weight");
-            out.add(path + ".lora_E.weight");
-            out.add(path + ".lora_B.weight");
+        for (Triplets t : layers.values()) {
+            out.add(t.aName());
+            out.add(t.eName());
+            out.add(t.bName());
         }
         return out;
     }
 
     private Parameter parameter(String name) {
-        int cut = name.indexOf(".lora_");
-        AdaLoraLayer layer = layers.get(name.substring(0, cut));
-        String factor = name.substring(cut + 1, cut + 7);
-        switch (factor) {
-            case "lora_A":
-                return layer.loraA().weight();
-            case "lora_E":
-                return layer.loraE().weight();
-            default:
-                return layer.loraB().weight();
+        for (Triplets t : layers.values()) {
+            if (name.equals(t.aName())) {
+                return t.a();
+            } else if (name.equals(t.eName())) {
+                return t.e();
+            } else if (name.equals(t.bName())) {
+                return t.b();
+            }
         }
+        throw new IllegalArgumentException("no AdaLoRA factor named " + name);
     }
 
     /** Frees the importance averages. */

@@ -9,6 +9,7 @@ import ai.peft4j.core.engine.EngineSetup;
 import ai.peft4j.core.nn.Layer;
 import ai.peft4j.core.nn.Module;
 import ai.peft4j.core.nn.Parameter;
+import ai.peft4j.core.nn.StepMemory;
 import ai.peft4j.train.loss.CrossEntropyLoss;
 import ai.peft4j.train.optim.Adam;
 import ai.peft4j.train.optim.Optimizer;
@@ -36,6 +37,12 @@ public final class TrainStepBenchmark {
 
     public static <M extends Module & Layer> Result measure(M model, int batch, int size, int classes, int warmup,
             int steps) {
+        return measure(model, batch, size, classes, warmup, steps, StepMemory.Options.DEFAULT);
+    }
+
+    /** As {@link #measure(Module, int, int, int, int, int)}, each step under {@code memory}. */
+    public static <M extends Module & Layer> Result measure(M model, int batch, int size, int classes, int warmup,
+            int steps, StepMemory.Options memory) {
         model.train(true);
         Map<String, Parameter> trainable = new LinkedHashMap<>();
         model.namedParameters().forEach((k, p) -> {
@@ -48,7 +55,7 @@ public final class TrainStepBenchmark {
         CrossEntropyLoss loss = new CrossEntropyLoss(classes, null);
         long before = rssBytes();
         for (int i = 0; i < warmup; i++) {
-            step(model, opt, loss, batch, size, classes);
+            step(model, opt, loss, batch, size, classes, memory);
         }
         AtomicLong peak = new AtomicLong(rssBytes());
         Thread sampler = new Thread(() -> {
@@ -65,7 +72,7 @@ public final class TrainStepBenchmark {
         sampler.start();
         long t0 = System.nanoTime();
         for (int i = 0; i < steps; i++) {
-            step(model, opt, loss, batch, size, classes);
+            step(model, opt, loss, batch, size, classes, memory);
         }
         double seconds = (System.nanoTime() - t0) / 1e9 / steps;
         sampler.interrupt();
@@ -74,13 +81,14 @@ public final class TrainStepBenchmark {
     }
 
     private static <M extends Module & Layer> void step(M model, Optimizer opt, CrossEntropyLoss loss, int batch,
-            int size, int classes) {
+            int size, int classes, StepMemory.Options memory) {
         NDManager root = opt.parameters().values().iterator().next().data().getManager();
         try (NDManager step = root.newSubManager()) {
             NDArray x = step.randomUniform(0f, 1f, new Shape(batch, 3, size, size));
             NDArray y = step.randomInteger(0, classes, new Shape(batch, size, size), DataType.INT64);
-            try (GradientCollector gc = EngineSetup.engine().newGradientCollector()) {
-                gc.backward(loss.compute(model.forward(x), y));
+            try (StepMemory m = StepMemory.open(model, memory);
+                    GradientCollector gc = EngineSetup.engine().newGradientCollector()) {
+                m.backward(loss.compute(model.forward(x), y));
             }
             opt.step();
             opt.zeroGrad();
@@ -89,9 +97,18 @@ public final class TrainStepBenchmark {
 
     /** Resident set size from /proc (Linux); 0 where it cannot be read. */
     static long rssBytes() {
+        return status("VmRSS:");
+    }
+
+    /** The largest resident set size of this process so far (Linux's VmHWM); 0 where it cannot be read. */
+    public static long peakRssBytes() {
+        return status("VmHWM:");
+    }
+
+    private static long status(String key) {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("VmRSS:")) {
+                if (line.startsWith(key)) {
                     return Long.parseLong(line.replaceAll("\\D+", "")) * 1024;
                 }
             }

@@ -1,6 +1,9 @@
 package ai.peft4j.train.loop;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.peft4j.data.Batch;
 import ai.peft4j.core.nn.Layer;
 import ai.peft4j.core.nn.Module;
 import ai.peft4j.train.loss.SegmentationLoss;
@@ -14,8 +17,21 @@ public interface Objective {
     /** The scalar loss of one training batch; called while gradients are recorded. */
     NDArray loss(NDArray images, NDArray labels);
 
-    /** The model's logits {@code [N, C, H, W]} at the labels' size, for validation (no gradients needed). */
+    /**
+     * The model's logits for validation (no gradients needed): {@code [N, C, H, W]} at the labels' size for
+     * segmentation, {@code [N, C]} for classification; their argmax over axis 1 is compared with the labels.
+     */
     NDArray logits(NDArray images);
+
+    /** A batch's labels as {@link #loss} reads them: by default its masks, {@code [N, H, W]}. */
+    default NDArray labels(NDManager manager, Batch batch) {
+        return manager.create(batch.masks(), new Shape(batch.size(), batch.height(), batch.width()));
+    }
+
+    /** The validation loss of {@link #logits} against the labels, or null for the trainer's configured loss. */
+    default NDArray validationLoss(NDArray logits, NDArray labels) {
+        return null;
+    }
 
     /**
      * Modules trained together with the model, by name. Their parameters join the optimiser, and checkpoints keep

@@ -10,6 +10,7 @@ import ai.peft4j.core.engine.EngineSetup;
 import ai.peft4j.core.nn.Layer;
 import ai.peft4j.core.nn.Module;
 import ai.peft4j.core.nn.Parameter;
+import ai.peft4j.core.nn.StepMemory;
 import ai.peft4j.data.Batch;
 import ai.peft4j.train.loss.SegmentationLoss;
 import ai.peft4j.train.metrics.ConfusionMatrix;
@@ -21,6 +22,7 @@ import ai.peft4j.train.report.ProgressBar;
 import ai.peft4j.train.report.TrainingCurves;
 import ai.peft4j.train.report.TrainingLog;
 import ai.peft4j.train.schedule.LearningRateSchedule;
+import ai.peft4j.train.schedule.StepWarmupCosine;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -47,7 +49,8 @@ import java.util.function.Consumer;
  * the same loop, checkpoints and resume.
  *
  * <p>Each step runs in its own scope, so the step's arrays (activations, the graph, gradient handles) are freed
- * when it ends, and parameters are updated in place.
+ * when it ends, and parameters are updated in place; within the step a {@link StepMemory} frees what backward does
+ * not need as the forward goes.
  *
  * <pre>{@code
  * TrainingResult r = Trainer.builder()
@@ -80,6 +83,7 @@ public final class Trainer {
     private final SegmentationLoss loss;
     private final Objective objective;
     private final Map<String, String> metadata;
+    private final StepMemory.Options memory;
 
     private Trainer(Builder b) {
         this.module = b.module;
@@ -92,6 +96,7 @@ public final class Trainer {
         this.interactive = b.interactive == null ? ProgressBar.isTerminal() : b.interactive;
         this.resume = b.resume;
         this.metadata = Map.copyOf(b.metadata);
+        this.memory = b.memory;
         List<String> names = b.classNames;
         if (names == null) {
             names = new ArrayList<>();
@@ -135,6 +140,13 @@ public final class Trainer {
             p.attachGradient();
         }
         LearningRateSchedule schedule = config.schedule(config.epochs());
+        int perEpoch = trainData.batchesPerEpoch();
+        if (config.perStepSchedule() && perEpoch < 1) {
+            throw new IllegalStateException("schedule cos-step needs the number of batches per epoch, which this "
+                    + "training data does not say");
+        }
+        StepWarmupCosine perStep = config.perStepSchedule()
+                ? StepWarmupCosine.over(config.learningRate(), (long) perEpoch * config.epochs()) : null;
         List<EpochRecord> history = new ArrayList<>();
         int start = 0;
         int bestEpoch = 0;
@@ -165,7 +177,9 @@ public final class Trainer {
             for (int epoch = start; epoch < config.epochs(); epoch++) {
                 long t0 = System.nanoTime();
                 EngineSetup.seed(Checkpoint.epochSeed(config.seed(), epoch));
-                double lr = schedule.learningRate(epoch);
+                // A per-step schedule reports the rate the epoch starts at.
+                double lr = perStep != null ? perStep.learningRate((long) epoch * perEpoch)
+                        : schedule.learningRate(epoch);
                 optimizer.setLearningRate(lr);
                 module.train(true);
                 objective.auxiliaryModules().values().forEach(a -> a.train(true));
@@ -178,13 +192,18 @@ public final class Trainer {
                     try {
                         while (it.hasNext()) {
                             Batch batch = it.next();
+                            double stepLr = lr;
+                            if (perStep != null) {
+                                stepLr = perStep.learningRate((long) epoch * perEpoch + n);
+                                optimizer.setLearningRate(stepLr);
+                            }
                             long s0 = System.nanoTime();
-                            double value = trainStep(data, batch, optimizer, epoch + 1, n + 1, lr, intact);
+                            double value = trainStep(data, batch, optimizer, epoch + 1, n + 1, stepLr, intact);
                             stepNanos += System.nanoTime() - s0;
                             steps++;
                             lossSum += value;
                             n++;
-                            bar.update(n, String.format(Locale.ROOT, "loss %.4f  lr %.2e", lossSum / n, lr));
+                            bar.update(n, String.format(Locale.ROOT, "loss %.4f  lr %.2e", lossSum / n, stepLr));
                         }
                     } finally {
                         if (it instanceof AutoCloseable) {
@@ -242,16 +261,17 @@ public final class Trainer {
         try (NDManager m = data.newSubManager(); NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
             NDArray x = images(m, batch);
-            NDArray y = masks(m, batch);
+            NDArray y = objective.labels(m, batch);
             double value;
-            try (GradientCollector gc = EngineSetup.engine().newGradientCollector()) {
+            try (StepMemory memory = StepMemory.open(module, this.memory);
+                    GradientCollector gc = EngineSetup.engine().newGradientCollector()) {
                 NDArray l = objective.loss(x, y);
                 value = l.getFloat();
                 if (!Double.isFinite(value)) {
                     throw new TrainingDivergedException("the training loss", value, epoch, step, batch.ids(), lr,
                             Objects.toString(lastCheckpoint, null));
                 }
-                gc.backward(l);
+                memory.backward(l);
             }
             // Checked every step, clipping or not: a finite loss can still give a NaN gradient, which would
             // silently turn every weight into NaN.
@@ -285,7 +305,9 @@ public final class Trainer {
                 try (NDManager m = data.newSubManager(); NDScope scope = new NDScope()) {
                     scope.suppressNotUsedWarning();
                     NDArray logits = objective.logits(images(m, batch));
-                    lossSum += loss.compute(logits, masks(m, batch)).getFloat();
+                    NDArray labels = objective.labels(m, batch);
+                    NDArray own = objective.validationLoss(logits, labels);
+                    lossSum += (own != null ? own : loss.compute(logits, labels)).getFloat();
                     n++;
                     int[] pred = logits.argMax(1).toType(DataType.INT32, false).toIntArray();
                     cm.add(batch.masks(), pred);
@@ -346,10 +368,6 @@ public final class Trainer {
         return m.create(b.images(), new Shape(b.size(), 3, b.height(), b.width()));
     }
 
-    private static NDArray masks(NDManager m, Batch b) {
-        return m.create(b.masks(), new Shape(b.size(), b.height(), b.width()));
-    }
-
     private static void closeQuietly(AutoCloseable c) {
         try {
             c.close();
@@ -374,6 +392,7 @@ public final class Trainer {
         private Consumer<EpochRecord> onEpoch;
         private Objective objective;
         private Map<String, String> metadata = Map.of();
+        private StepMemory.Options memory = StepMemory.Options.DEFAULT;
 
         /** The model: a module tree whose forward maps images {@code [N, 3, H, W]} to logits. */
         public <M extends Module & Layer> Builder setModel(M model) {
@@ -448,6 +467,15 @@ public final class Trainer {
          */
         public Builder optMetadata(Map<String, String> metadata) {
             this.metadata = metadata;
+            return this;
+        }
+
+        /**
+         * How a step saves memory (see {@link StepMemory}): by default it frees intermediates and skips the graph of
+         * frozen prefixes, which changes no number; checkpointing by module name is an option.
+         */
+        public Builder optMemory(StepMemory.Options memory) {
+            this.memory = Objects.requireNonNull(memory, "memory");
             return this;
         }
 

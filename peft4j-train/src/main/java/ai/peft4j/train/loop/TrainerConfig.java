@@ -116,6 +116,11 @@ public record TrainerConfig(int epochs, int numClasses, String optimizer, double
         }
     }
 
+    /** Whether the learning rate is set per step ({@code cos-step}) rather than per epoch. */
+    public boolean perStepSchedule() {
+        return schedule.equalsIgnoreCase("cos-step");
+    }
+
     /** The learning-rate schedule over {@code totalEpochs}. */
     public LearningRateSchedule schedule(int totalEpochs) {
         return LearningRateSchedule.of(schedule, learningRate, minLearningRate, totalEpochs);

@@ -1,5 +1,6 @@
 package ai.peft4j.train.metrics;
 
+import java.io.Serializable;
 import java.util.Arrays;
 
 /**
@@ -9,7 +10,9 @@ import java.util.Arrays;
  * prediction scores 0, never NaN, and pulls the mean down: the published means are {@code nanmean}s over all classes
  * (background included) that, under that convention, never meet a NaN.
  */
-public final class ConfusionMatrix {
+public final class ConfusionMatrix implements Serializable {
+    private static final long serialVersionUID = 1L;
+
     private final int n;
     private final long[] counts;
 

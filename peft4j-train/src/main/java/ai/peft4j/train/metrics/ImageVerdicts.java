@@ -1,5 +1,6 @@
 package ai.peft4j.train.metrics;
 
+import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -13,8 +14,12 @@ import java.util.List;
  *
  * <p>Also counts, per defect class, the ground-truth instances (8-connected regions of that class) hit by at least
  * one predicted pixel of the same class.
+ *
+ * <p>Serializable and mergeable ({@link #add(ImageVerdicts)}), so partitions of a distributed evaluation can each
+ * keep one and combine them in any order.
  */
-public final class ImageVerdicts {
+public final class ImageVerdicts implements Serializable {
+    private static final long serialVersionUID = 1L;
     private final int n;
     private final VerdictThreshold threshold;
     private double[] scores = new double[64];
@@ -82,6 +87,29 @@ public final class ImageVerdicts {
                     hit[regions.classId(r)]++;
                 }
             }
+        }
+    }
+
+    /**
+     * Adds the images of another tally with the same classes and threshold: the scores do not depend on the order
+     * in which images were added (ties in the curve are walked as one point), so merging is associative.
+     */
+    public void add(ImageVerdicts other) {
+        if (other.n != n || !other.threshold.equals(threshold)) {
+            throw new IllegalArgumentException("cannot merge verdicts of " + other.n + " classes above "
+                    + other.threshold + " into verdicts of " + n + " classes above " + threshold);
+        }
+        if (images + other.images > scores.length) {
+            int size = Math.max(2 * scores.length, images + other.images);
+            scores = Arrays.copyOf(scores, size);
+            truth = Arrays.copyOf(truth, size);
+        }
+        System.arraycopy(other.scores, 0, scores, images, other.images);
+        System.arraycopy(other.truth, 0, truth, images, other.images);
+        images += other.images;
+        for (int c = 0; c < n; c++) {
+            instances[c] += other.instances[c];
+            hit[c] += other.hit[c];
         }
     }
 

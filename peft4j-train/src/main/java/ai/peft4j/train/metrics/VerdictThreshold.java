@@ -1,5 +1,6 @@
 package ai.peft4j.train.metrics;
 
+import java.io.Serializable;
 import java.util.Locale;
 
 /**
@@ -9,7 +10,7 @@ import java.util.Locale;
  * @param value pixels, or a fraction of the image's pixels in [0, 1) when {@code share}
  * @param share whether {@code value} is a fraction of the image
  */
-public record VerdictThreshold(double value, boolean share) {
+public record VerdictThreshold(double value, boolean share) implements Serializable {
     /** Any predicted defect pixel rejects the part: the inspection line's strictest reading of a mask. */
     public static final VerdictThreshold ANY_PIXEL = new VerdictThreshold(0, false);
 

@@ -5,6 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.ObjectInputStream;
+import java.io.ObjectOutputStream;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -147,5 +151,44 @@ class ImageVerdictsTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> v.add(new int[] {0, 0}, new int[] {0, 2}, 2));
         assertEquals("prediction 2 at pixel 1 is not a class id in [0, 2)", e.getMessage());
+    }
+
+    @Test
+    void merge_ofPartsInAnyOrder_scoresAsOneTallyOfAllImages() throws Exception {
+        VerdictScores whole = score(VerdictThreshold.ANY_PIXEL);
+        // Images split as partitions would be (E and A apart, out of order), merged pairwise in two groupings.
+        int[][] parts = {{4, 0}, {5, 2}, {1, 3}};
+        ImageVerdicts[] tallies = new ImageVerdicts[parts.length];
+        for (int p = 0; p < parts.length; p++) {
+            tallies[p] = new ImageVerdicts(3, VerdictThreshold.ANY_PIXEL);
+            for (int i : parts[p]) {
+                tallies[p].add(GT[i], PRED[i], 4);
+            }
+        }
+        // Through Java serialisation, as a distributed engine ships a partition's tally.
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
+            out.writeObject(tallies[2]);
+        }
+        ImageVerdicts shipped;
+        try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(bytes.toByteArray()))) {
+            shipped = (ImageVerdicts) in.readObject();
+        }
+        tallies[1].add(shipped);
+        tallies[0].add(tallies[1]);
+        VerdictScores merged = tallies[0].scores();
+        assertEquals(6, merged.images());
+        assertEquals(List.of(whole.truePositives(), whole.falsePositives(), whole.defective()),
+                List.of(merged.truePositives(), merged.falsePositives(), merged.defective()));
+        assertEquals(whole.curve(), merged.curve());
+        assertEquals(11.0 / 18, merged.averagePrecision(), 1e-12);
+        assertEquals(whole.bestF1Threshold(), merged.bestF1Threshold());
+        assertArrayEquals(whole.instances(), merged.instances());
+        assertArrayEquals(whole.instancesHit(), merged.instancesHit());
+
+        ImageVerdicts other = new ImageVerdicts(3, new VerdictThreshold(1, false));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> tallies[0].add(other));
+        assertEquals("cannot merge verdicts of 3 classes above 1 px into verdicts of 3 classes above 0 px",
+                e.getMessage());
     }
 }

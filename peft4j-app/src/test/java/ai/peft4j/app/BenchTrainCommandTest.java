@@ -1,0 +1,65 @@
+package ai.peft4j.app;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class BenchTrainCommandTest {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void benchTrain_runsEachMethodInItsOwnProcess_withRatiosToFull() throws Exception {
+        Path json = tmp.resolve("train.json");
+        Path md = tmp.resolve("train.md");
+        CliRun r = CliRun.of("bench", "train", "--backbone", "swin-fixture", "--size", "32", "--batch", "1",
+                "--warmup", "0", "--steps", "1", "--methods", "full,lora", "--memory", "default,checkpoint",
+                "--json", json.toString(), "--markdown", md.toString());
+        assertEquals(0, r.code(), r.err() + r.out());
+
+        JsonNode report = new ObjectMapper().readTree(json.toFile());
+        List<String> rows = new ArrayList<>();
+        List<Long> pids = new ArrayList<>();
+        for (JsonNode row : report.path("rows")) {
+            rows.add(row.path("method").asText() + "/" + row.path("memory").asText() + "/" + row.path("batch")
+                    .asInt());
+            assertTrue(row.path("peak_rss_mb").asDouble() > 0 && row.path("seconds_per_step").asDouble() > 0,
+                    row.toString());
+            if (row.path("method").asText().equals("full")) {
+                assertEquals(1.0, row.path("peak_rss_ratio_to_full").asDouble(), 0.0);
+                assertEquals(1.0, row.path("time_ratio_to_full").asDouble(), 0.0);
+            }
+        }
+        assertEquals(List.of("full/default/1", "lora/default/1", "full/checkpoint/1", "lora/checkpoint/1"), rows);
+        JsonNode lora = report.path("rows").get(1);
+        assertTrue(lora.path("trainable").asLong() < report.path("rows").get(0).path("trainable").asLong());
+        // Each row's peak is its own process's: this JVM's peak would be the same number in every row.
+        assertEquals(lora.path("peak_rss_mb").asDouble() / report.path("rows").get(0).path("peak_rss_mb").asDouble(),
+                lora.path("peak_rss_ratio_to_full").asDouble(), 1e-9);
+        assertFalse(lora.path("peak_rss_mb").asDouble() == report.path("rows").get(0).path("peak_rss_mb")
+                .asDouble());
+        String markdown = Files.readString(md);
+        assertTrue(markdown.contains("| method | batch | memory | trainable | images/s | s/step | step time / full | "
+                + "peak RSS (MB) | peak RSS / full |"), markdown);
+        assertTrue(markdown.contains("| lora | 1 | checkpoint |"), markdown);
+    }
+
+    @Test
+    void benchTrain_rejectsAnUnknownMemorySetting_beforeStartingAnyProcess() throws Exception {
+        Path json = tmp.resolve("train.json");
+        CliRun r = CliRun.of("bench", "train", "--memory", "default,lean", "--json", json.toString(), "--markdown",
+                tmp.resolve("train.md").toString());
+        assertEquals(2, r.code(), r.out());
+        assertEquals("error: unknown memory setting 'lean' (plain, default or checkpoint)", r.err().strip());
+        assertFalse(Files.exists(json));
+    }
+}

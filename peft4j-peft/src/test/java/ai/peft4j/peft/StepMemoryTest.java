@@ -1,0 +1,152 @@
+package ai.peft4j.peft;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
+import ai.peft4j.core.engine.EngineSetup;
+import ai.peft4j.core.nn.Parameter;
+import ai.peft4j.core.nn.StepMemory;
+import ai.peft4j.models.swin.SwinConfig;
+import ai.peft4j.models.unet.SwinAttUNet;
+import ai.peft4j.models.unet.SwinAttUNetConfig;
+import ai.peft4j.peft.lora.Lora;
+import ai.peft4j.peft.lora.LoraConfig;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A training step of the fixture-sized Swin-Att-UNet under {@link StepMemory}: the same gradients as the plain step
+ * (bit for bit where nothing is recomputed), and fewer bytes held by the step once the forward is done.
+ */
+class StepMemoryTest {
+    private static final StepMemory.Options FROZEN_ONLY = new StepMemory.Options(true, false, List.of());
+    private static final StepMemory.Options FREE_ONLY = new StepMemory.Options(false, true, List.of());
+    private static final StepMemory.Options CHECKPOINT_BLOCKS = StepMemory.Options.DEFAULT
+            .withCheckpoint(List.of("*.blocks.*"));
+
+    /** Trainable gradients and the bytes the step held after its forward. */
+    private record Step(Map<String, float[]> gradients, long heldBytes, int checkpointed) {}
+
+    @Test
+    void headOnly_skipsFrozenPrefix_withIdenticalGradients_andHoldsLess() {
+        Consumer<SwinAttUNet> headOnly = m -> {
+            m.freeze("*");
+            m.unfreeze("final_conv.*");
+        };
+        Step plain = step(StepMemory.Options.PLAIN, headOnly, 0.1f);
+        Step frozen = step(FROZEN_ONLY, headOnly, 0.1f);
+        assertEquals(List.of("final_conv.weight", "final_conv.bias"), List.copyOf(plain.gradients().keySet()));
+        assertSameGradients(plain, frozen);
+        assertTrue(frozen.heldBytes() < plain.heldBytes() / 4, frozen.heldBytes() + " vs " + plain.heldBytes());
+    }
+
+    @Test
+    void loraInLateStages_skipsEarlierStages_withIdenticalGradients_andHoldsLess() {
+        Consumer<SwinAttUNet> lateLora = m -> new Lora(LoraConfig.of(4, 8, "qkv").withTargets(TargetModules.matching(
+                "swin_backbone\\.layers\\.[23]\\.blocks\\.\\d+\\.attn\\.qkv"))).apply(m);
+        Step plain = step(StepMemory.Options.PLAIN, lateLora, 0.1f);
+        Step frozen = step(FROZEN_ONLY, lateLora, 0.1f);
+        assertEquals(8, plain.gradients().size()); // A and B in 2 blocks of layers.2 and layers.3 (unread)
+        assertSameGradients(plain, frozen);
+        assertTrue(frozen.heldBytes() < plain.heldBytes(), frozen.heldBytes() + " vs " + plain.heldBytes());
+    }
+
+    @Test
+    void freeingIntermediates_keepsGradientsBitIdentical_andHoldsLess() {
+        Consumer<SwinAttUNet> full = m -> { };
+        Step plain = step(StepMemory.Options.PLAIN, full, 0.1f);
+        Step freed = step(FREE_ONLY, full, 0.1f);
+        assertSameGradients(plain, freed);
+        assertTrue(freed.heldBytes() < plain.heldBytes() / 2, freed.heldBytes() + " vs " + plain.heldBytes());
+    }
+
+    @Test
+    void checkpointedBlocks_giveThePlainGradients_withinFloatTolerance() {
+        // Without drop path both steps draw nothing at random, so the recomputed blocks see the same numbers.
+        Consumer<SwinAttUNet> full = m -> { };
+        Step plain = step(StepMemory.Options.PLAIN, full, 0f);
+        Step checkpointed = step(CHECKPOINT_BLOCKS, full, 0f);
+        assertEquals(6, checkpointed.checkpointed()); // the 2 blocks of each of the 3 stages the decoder reads
+        assertEquals(plain.gradients().keySet(), checkpointed.gradients().keySet());
+        for (String k : plain.gradients().keySet()) {
+            float[] a = plain.gradients().get(k);
+            float[] b = checkpointed.gradients().get(k);
+            double scale = 0;
+            double diff = 0;
+            for (int i = 0; i < a.length; i++) {
+                scale = Math.max(scale, Math.abs(a[i]));
+                diff = Math.max(diff, Math.abs(a[i] - b[i]));
+            }
+            assertTrue(diff <= 1e-5 * Math.max(scale, 1e-3), k + ": max diff " + diff + " at scale " + scale);
+        }
+        assertTrue(checkpointed.heldBytes() < plain.heldBytes() / 2);
+    }
+
+    @Test
+    void checkpointedBlocks_withLoraInLateStages_giveThePlainGradients() {
+        Consumer<SwinAttUNet> lateLora = m -> new Lora(LoraConfig.of(4, 8, "qkv").withTargets(TargetModules.matching(
+                "swin_backbone\\.layers\\.[23]\\.blocks\\.\\d+\\.attn\\.qkv"))).apply(m);
+        Step plain = step(StepMemory.Options.PLAIN, lateLora, 0f);
+        Step checkpointed = step(CHECKPOINT_BLOCKS, lateLora, 0f);
+        // The frozen stages run without a graph, so only the 2 blocks of layers.2 are checkpointed (layers.3 feeds
+        // nothing).
+        assertEquals(2, checkpointed.checkpointed());
+        for (String k : plain.gradients().keySet()) {
+            float[] a = plain.gradients().get(k);
+            float[] b = checkpointed.gradients().get(k);
+            for (int i = 0; i < a.length; i++) {
+                assertEquals(a[i], b[i], 1e-5 * Math.max(Math.abs(a[i]), 1e-2), k + "[" + i + "]");
+            }
+        }
+    }
+
+    private static void assertSameGradients(Step expected, Step actual) {
+        assertEquals(expected.gradients().keySet(), actual.gradients().keySet());
+        expected.gradients().forEach((k, g) -> assertArrayEquals(g, actual.gradients().get(k), 0f, k));
+    }
+
+    /** One forward and backward of a freshly seeded model, batch 2 at 64x64, loss a fixed mix of the logits. */
+    private static Step step(StepMemory.Options options, Consumer<SwinAttUNet> method, float dropPath) {
+        try (NDManager manager = EngineSetup.newManager()) {
+            EngineSetup.seed(11);
+            SwinConfig swin = SwinConfig.fixture();
+            swin = new SwinConfig(swin.embedDim(), swin.depths(), swin.numHeads(), swin.windowSize(),
+                    swin.patchSize(), swin.inChannels(), swin.mlpRatio(), swin.dropRate(), swin.attnDropRate(),
+                    dropPath, swin.numClasses());
+            SwinAttUNet model = new SwinAttUNet(manager, new SwinAttUNetConfig(swin, 3, 16));
+            method.accept(model);
+            model.train(true);
+            Map<String, Parameter> trainable = new LinkedHashMap<>();
+            model.namedParameters().forEach((k, p) -> {
+                if (p.isTrainable()) {
+                    p.attachGradient();
+                    trainable.put(k, p);
+                }
+            });
+            long held;
+            int checkpointed;
+            try (NDManager step = manager.newSubManager()) {
+                NDArray x = step.randomUniform(0f, 1f, new Shape(2, 3, 64, 64));
+                NDArray mix = step.randomNormal(new Shape(2, 3, 64, 64));
+                try (StepMemory memory = StepMemory.open(model, options);
+                        GradientCollector gc = EngineSetup.engine().newGradientCollector()) {
+                    NDArray loss = model.forward(x).mul(mix).sum();
+                    held = step.getManagedArrays().stream().mapToLong(a -> a.size() * 4).sum();
+                    checkpointed = memory.checkpointed();
+                    memory.backward(loss);
+                }
+            }
+            Map<String, float[]> grads = new LinkedHashMap<>();
+            trainable.forEach((k, p) -> grads.put(k, p.gradient().toFloatArray()));
+            return new Step(grads, held, checkpointed);
+        }
+    }
+}

@@ -11,6 +11,7 @@ import ai.peft4j.data.split.SplitRatios;
 import ai.peft4j.data.voc.VocConfig;
 import ai.peft4j.data.voc.VocDataset;
 import ai.peft4j.models.unet.SwinAttUNetConfig;
+import ai.peft4j.peft.BnStats;
 import ai.peft4j.peft.MethodRegistry;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -18,6 +19,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -179,6 +181,17 @@ final class BenchTransferCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "0", description = "(default: ${DEFAULT-VALUE})")
     long seed;
 
+    @Option(names = "--bn-stats", defaultValue = "method", description = "The base's BatchNorm statistics while "
+            + "adapting: frozen, update, or method: each method's own (frozen for parameter-efficient methods, "
+            + "updated by full fine-tuning) (default: ${DEFAULT-VALUE}).")
+    String bnStats;
+
+    @Option(names = "--head-init", defaultValue = "source", description = "A target head's first weights: source "
+            + "(background from the source head's background, each defect class from the mean of the source's "
+            + "defect classes, plus the published N(0, 0.02) draw) or published (the draw alone: its logits hardly "
+            + "depend on the image, and a short run ends at background only) (default: ${DEFAULT-VALUE}).")
+    String headInit;
+
     @Option(names = "--base", description = "Skip pretraining: start from this training checkpoint (e.g. "
             + "<out>/pretrain/last.safetensors of an earlier run with the same --size).")
     Path base;
@@ -204,6 +217,13 @@ final class BenchTransferCommand implements Callable<Integer> {
                         + String.join(", ", MethodRegistry.TABLE) + ")");
             }
         }
+        boolean headFromSource = switch (headInit.toLowerCase(Locale.ROOT)) {
+            case "source" -> true;
+            case "published" -> false;
+            default -> throw new IllegalArgumentException("--head-init must be source or published, got '"
+                    + headInit + "'");
+        };
+        BnStats bn = "method".equalsIgnoreCase(bnStats) ? null : BnStats.parse(bnStats);
         PrintStream console = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         VocConfig vc = new VocConfig(sourceClasses, null, null, false);
         Path sourceLists = sourceLists(console);
@@ -227,7 +247,7 @@ final class BenchTransferCommand implements Callable<Integer> {
                 limit(ClassFolderDataset.open(target, lists.resolve("test.txt"), "test", fc), targetTestLimit));
         TransferStudy.Settings settings = new TransferStudy.Settings(SwinAttUNetConfig.fixture(
                 sourceClasses.size()), size, pretrainEpochs, adaptEpochs, batch, pretrainLr, adaptLr, pretrainLoss,
-                methods, seed, defectWeight, methodLr, adaptLoss, sampling == Sampling.letterbox ? null
+                methods, seed, defectWeight, methodLr, adaptLoss, bn, headFromSource, sampling == Sampling.letterbox ? null
                 : new TransferStudy.Crops(new CropConfig(sourceCrop, sourceScale, defectShare, true, true),
                         new CropConfig(targetCrop, targetScale, defectShare, true, true), tileOverlap, epochCrops),
                 keptImages);

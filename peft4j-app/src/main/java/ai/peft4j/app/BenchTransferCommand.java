@@ -223,7 +223,12 @@ final class BenchTransferCommand implements Callable<Integer> {
             default -> throw new IllegalArgumentException("--head-init must be source or published, got '"
                     + headInit + "'");
         };
-        BnStats bn = "method".equalsIgnoreCase(bnStats) ? null : BnStats.parse(bnStats);
+        BnStats bn = switch (bnStats.toLowerCase(Locale.ROOT)) {
+            case "method" -> null;
+            case "frozen", "update" -> BnStats.parse(bnStats);
+            default -> throw new IllegalArgumentException("--bn-stats must be frozen, update or method, got '"
+                    + bnStats + "'");
+        };
         PrintStream console = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         VocConfig vc = new VocConfig(sourceClasses, null, null, false);
         Path sourceLists = sourceLists(console);

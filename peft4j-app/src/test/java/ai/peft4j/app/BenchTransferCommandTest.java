@@ -19,7 +19,8 @@ class BenchTransferCommandTest {
         CliRun r = CliRun.of("bench", "transfer", "--help");
         assertEquals(0, r.code(), r.err());
         for (String option : List.of("--sampling", "--source-split", "--source-crop", "--target-crop",
-                "--target-scale", "--defect-share", "--tile-overlap", "--target-test-limit")) {
+                "--target-scale", "--defect-share", "--tile-overlap", "--target-test-limit", "--head-init",
+                "--bn-stats")) {
             assertTrue(r.out().contains(option), option + " in " + r.out());
         }
     }
@@ -37,6 +38,16 @@ class BenchTransferCommandTest {
         Path out = tmp.resolve("study");
         CliRun r = CliRun.of("bench", "transfer", "--out", out.toString(), "--tile-overlap", "1");
         assertEquals("--tile-overlap is a share of a window in [0, 1), got 1.0", oneLineError(r));
+        assertFalse(Files.exists(out));
+    }
+
+    @Test
+    void unknownHeadInitOrBnStats_isOneErrorBeforeAnythingIsWritten() {
+        Path out = tmp.resolve("study");
+        CliRun r = CliRun.of("bench", "transfer", "--out", out.toString(), "--head-init", "zeros");
+        assertEquals("--head-init must be source or published, got 'zeros'", oneLineError(r));
+        CliRun bn = CliRun.of("bench", "transfer", "--out", out.toString(), "--bn-stats", "fresh");
+        assertEquals("--bn-stats must be frozen, update or method, got 'fresh'", oneLineError(bn));
         assertFalse(Files.exists(out));
     }
 

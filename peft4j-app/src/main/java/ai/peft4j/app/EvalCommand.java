@@ -91,7 +91,7 @@ final class EvalCommand implements Callable<Integer> {
         RunConfig c = config.require("eval", named).config();
         int tileBatch = tiles.batch();
         PrintStream console = new PrintStream(System.out, true, StandardCharsets.UTF_8);
-        if (c.isPromptable()) {
+        if (c.promptableTask()) {
             return PromptableRuns.eval(c, weights.checkpoint, weights.adapter, weights.forceBase, out, split, prompts,
                     console);
         }

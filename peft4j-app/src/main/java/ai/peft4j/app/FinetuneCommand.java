@@ -113,7 +113,7 @@ final class FinetuneCommand implements Callable<Integer> {
         if (c.classifies()) {
             return ClassificationRuns.finetune(rc, console, this::checkBase);
         }
-        if (c.isPromptable()) {
+        if (c.promptableTask()) {
             return PromptableRuns.finetune(rc, console, this::checkBase);
         }
         ImageDataset train = RunData.open(c.data(), c.data().trainSplit());

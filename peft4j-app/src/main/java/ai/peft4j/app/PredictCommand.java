@@ -102,14 +102,14 @@ final class PredictCommand implements Callable<Integer> {
         if (streams > 1) {
             throw new IllegalArgumentException("give one of --video, --mjpeg and --camera");
         }
-        if (streams == 1 && (c.classifies() || c.isPromptable())) {
+        if (streams == 1 && (c.classifies() || c.promptableTask())) {
             throw new IllegalArgumentException("a " + c.task() + " run predicts images, not --video, --mjpeg or "
                     + "--camera streams");
         }
         if (streams == 1) {
             return predictStream(c);
         }
-        if (c.isPromptable()) {
+        if (c.promptableTask()) {
             return PromptableRuns.predict(c, inputs == null || inputs.isEmpty() ? List.of() : images(inputs), prompts,
                     weights.checkpoint, weights.adapter, weights.forceBase, out,
                     new PrintStream(System.out, true, StandardCharsets.UTF_8));

@@ -19,7 +19,6 @@ import ai.peft4j.core.io.ContainedPath;
 import ai.peft4j.core.io.InputFiles;
 import ai.peft4j.core.nn.Layer;
 import ai.peft4j.core.nn.Module;
-import ai.peft4j.core.nn.StepMemory;
 import ai.peft4j.core.state.AtomicFiles;
 import ai.peft4j.core.state.LoadReport;
 import ai.peft4j.core.tensor.Resize;
@@ -35,7 +34,6 @@ import ai.peft4j.data.transform.Letterbox;
 import ai.peft4j.data.transform.PairTransform;
 import ai.peft4j.data.transform.TrainAugmentation;
 import ai.peft4j.models.ModelSpec;
-import ai.peft4j.models.sam.EfficientSam;
 import ai.peft4j.models.sam.PromptableSegmenter;
 import ai.peft4j.models.sam.Prompts;
 import ai.peft4j.peft.AdapterFiles;
@@ -193,17 +191,8 @@ final class PromptableRuns {
         PromptableSection p = c.promptable();
         PromptableObjective objective = new PromptableObjective(net, PromptMode.parse(p.prompt()), p.posWeight(),
                 p.loss().equals("bce+dice"), t.seed());
-        StepMemory.Options memory = RunTraining.memory(t);
-        if (model instanceof EfficientSam && memory.freeIntermediates()) {
-            // Freeing each child's intermediates corrupts the gradient of EfficientSAM's first block's relative
-            // position tables (rel_h, rel_w come back near 1e29 while every other gradient is right); until that is
-            // found, its steps keep their intermediates.
-            memory = new StepMemory.Options(memory.skipFrozen(), false, memory.checkpoint());
-            console.println("Memory    EfficientSAM steps keep their intermediates (training.free_intermediates "
-                    + "is not applied to it)");
-        }
         Trainer.Builder b = Trainer.builder().setModel(SegmentationNet.layer(model)).setConfig(config)
-                .setOutputDir(out).optConsole(console).optClassNames(CLASS_NAMES).optMemory(memory)
+                .setOutputDir(out).optConsole(console).optClassNames(CLASS_NAMES).optMemory(RunTraining.memory(t))
                 .optObjective(objective);
         PairTransform trainTransform = binary(t.augment() ? TrainAugmentation.published(size)
                 : Letterbox.square(size), train.numClasses());

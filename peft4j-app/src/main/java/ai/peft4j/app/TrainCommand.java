@@ -44,7 +44,7 @@ final class TrainCommand implements Callable<Integer> {
         if (c.classifies()) {
             return ClassificationRuns.train(rc, console);
         }
-        if (c.isPromptable()) {
+        if (c.promptableTask()) {
             return PromptableRuns.train(rc, console);
         }
         ImageDataset train = RunData.open(c.data(), c.data().trainSplit());

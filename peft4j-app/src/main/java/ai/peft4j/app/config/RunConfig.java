@@ -34,7 +34,7 @@ public record RunConfig(String task, ModelSection model, DataSection data, Train
     }
 
     /** Whether the run trains a promptable segmenter (SAM, MobileSAM, EfficientSAM). */
-    public boolean isPromptable() {
+    public boolean promptableTask() {
         return task.equals("promptable");
     }
 

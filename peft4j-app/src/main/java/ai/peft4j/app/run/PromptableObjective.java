@@ -143,7 +143,7 @@ public final class PromptableObjective implements ai.peft4j.train.loop.Objective
             NDArray p = ai.djl.nn.Activation.sigmoid(logits).mul(valid);
             NDArray inter = p.mul(y).sum(new int[] {1, 2, 3});
             NDArray denom = p.sum(new int[] {1, 2, 3}).add(y.mul(valid).sum(new int[] {1, 2, 3}));
-            NDArray d = Scalars.add(inter.mul(2f), 1f).div(Scalars.add(denom, 1f));
+            NDArray d = Scalars.add(Scalars.mul(inter, 2f), 1f).div(Scalars.add(denom, 1f));
             l = l.add(Scalars.sub(d, 1f).neg().mean());
         }
         return l;
@@ -154,7 +154,7 @@ public final class PromptableObjective implements ai.peft4j.train.loop.Objective
      * (log(1 + e^-|x|) + max(-x, 0))}.
      */
     private NDArray bce(NDArray x, NDArray y, NDArray valid) {
-        NDArray softplus = x.abs().neg().exp().add(1f).log().add(x.neg().maximum(0f));
+        NDArray softplus = x.abs().neg().exp().add(1f).log().add(ai.djl.nn.Activation.relu(x.neg()));
         NDArray weight = Scalars.add(y.mul((float) (posWeight - 1)), 1f);
         NDArray per = Scalars.sub(y, 1f).neg().mul(x).add(weight.mul(softplus)).mul(valid);
         return per.sum().div(valid.sum().maximum(1f));

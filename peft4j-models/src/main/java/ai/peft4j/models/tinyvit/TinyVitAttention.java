@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import ai.peft4j.core.tensor.OwnedConstant;
 import ai.peft4j.core.flops.MacCounter;
 import ai.peft4j.core.nn.Layer;
 import ai.peft4j.core.nn.LayerNorm;
@@ -78,8 +79,8 @@ public class TinyVitAttention extends Module implements Layer {
                     + " tokens");
         }
         NDArray table = parameter("attention_biases").data();
-        NDArray sel = like.getManager().create(selection, new Shape((long) n * n, offsets))
-                .toType(table.getDataType(), false);
+        NDArray sel = OwnedConstant.of(like.getManager(), selection, new Shape((long) n * n, offsets),
+                table.getDataType());
         return sel.matMul(table.transpose(1, 0)).transpose(1, 0).reshape(heads, n, n);
     }
 }

@@ -90,6 +90,12 @@ class PromptableCliTest {
         assertEquals(4, losses.length);
         assertTrue(losses[3] < losses[0], "training loss falls: " + java.util.Arrays.toString(losses));
         assertTrue(Files.isRegularFile(run.resolve("adapter/adapter_config.json")), ft.out());
+        // The same command again continues the run from its config.yaml and last checkpoint: nothing left to do.
+        CliRun again = CliRun.of("finetune", "--config", config.toString(), "--method", "sam-lora", "--base",
+                base.resolve("last.safetensors").toString());
+        assertEquals(0, again.code(), again.err() + again.out());
+        assertTrue(again.out().contains("Resuming " + run + " after epoch 4 of 4"), again.out());
+        assertTrue(Files.readString(run.resolve("config.yaml")).contains("task: promptable"));
 
         // The adapter directory on the base predicts what the trained model (last checkpoint) predicts.
         String id = Files.readAllLines(data.resolve("ImageSets/Segmentation/test.txt")).get(0).strip();

@@ -90,6 +90,11 @@ final class PredictCommand implements Callable<Integer> {
             + "promptable model predicts the given images prompt-free, one mask each as masks/<name>.png.")
     Path prompts;
 
+    @Option(names = "--box", paramLabel = "X0,Y0,X1,Y1", description = "task: promptable only: a box (corners in "
+            + "image pixels, inclusive) asked of every image given; repeat it for several masks per image, written "
+            + "as masks/<name>_<k>.png.")
+    List<String> boxes;
+
     @Mixin
     ConfigOptions config;
 
@@ -111,11 +116,12 @@ final class PredictCommand implements Callable<Integer> {
         }
         if (c.promptableTask()) {
             return PromptableRuns.predict(c, inputs == null || inputs.isEmpty() ? List.of() : images(inputs), prompts,
-                    weights.checkpoint, weights.adapter, weights.forceBase, out,
+                    boxes == null ? List.of() : boxes, weights.checkpoint, weights.adapter, weights.forceBase, out,
                     new PrintStream(System.out, true, StandardCharsets.UTF_8));
         }
-        if (prompts != null) {
-            throw new IllegalArgumentException("--prompts applies to task: promptable runs only");
+        if (prompts != null || boxes != null) {
+            throw new IllegalArgumentException((prompts != null ? "--prompts" : "--box")
+                    + " applies to task: promptable runs only");
         }
         List<Path> images = images(inputs);
         if (c.classifies()) {

@@ -321,19 +321,29 @@ final class PromptableRuns {
         return 0;
     }
 
-    static int predict(RunConfig c, List<Path> images, Path promptFile, Path checkpoint, Path adapter,
-            boolean forceBase, Path out, PrintStream console) throws IOException {
+    static int predict(RunConfig c, List<Path> images, Path promptFile, List<String> boxes, Path checkpoint,
+            Path adapter, boolean forceBase, Path out, PrintStream console) throws IOException {
         Map<Path, List<MaskPrompt>> work = new LinkedHashMap<>();
-        PromptMode mode = promptFile == null ? PromptMode.NONE : PromptMode.BOX;
+        if (promptFile != null && !boxes.isEmpty()) {
+            throw new IllegalArgumentException("give boxes either with --box or in --prompts " + promptFile
+                    + ", not both");
+        }
+        PromptMode mode = promptFile == null && boxes.isEmpty() ? PromptMode.NONE : PromptMode.BOX;
         if (promptFile != null) {
             work.putAll(PromptFile.read(promptFile));
         }
+        List<MaskPrompt> given = new ArrayList<>();
+        for (String b : boxes) {
+            given.add(new MaskPrompt(PromptMode.BOX, PromptFile.box(b.split(",", -1), 0, "--box " + b), 1,
+                    new int[0]));
+        }
         for (Path image : images) {
             if (promptFile != null) {
-                throw new IllegalArgumentException("give images either on the command line (prompt-free) or in "
-                        + "--prompts " + promptFile + ", not both");
+                throw new IllegalArgumentException("give images either on the command line (prompt-free or with "
+                        + "--box) or in --prompts " + promptFile + ", not both");
             }
-            work.put(image, List.of(new MaskPrompt(PromptMode.NONE, new float[0], 0, new int[0])));
+            work.put(image, given.isEmpty() ? List.of(new MaskPrompt(PromptMode.NONE, new float[0], 0, new int[0]))
+                    : given);
         }
         if (work.isEmpty()) {
             throw new IllegalArgumentException("no images: give image files (prompt-free) or --prompts FILE");
@@ -358,7 +368,8 @@ final class PromptableRuns {
             Files.createDirectories(out.resolve("masks"));
             for (var e : work.entrySet()) {
                 RgbImage image = ImageDecoder.readRgb(e.getKey());
-                PromptFile.check(e.getKey(), image, e.getValue(), promptFile);
+                PromptFile.check(e.getKey(), image, e.getValue(), promptFile != null ? promptFile.toString()
+                        : "--box");
                 List<float[]> logits = predict(net, m, image, e.getValue(), mode);
                 for (int k = 0; k < logits.size(); k++) {
                     float[] l = logits.get(k);
@@ -379,7 +390,10 @@ final class PromptableRuns {
     }
 
     private static String describe(MaskPrompt p) {
-        float[] c = p.coords();
+        return describe(p.coords());
+    }
+
+    private static String describe(float[] c) {
         return String.format(Locale.ROOT, "%.0f,%.0f,%.0f,%.0f", c[0], c[1], c[2], c[3]);
     }
 
@@ -419,27 +433,36 @@ final class PromptableRuns {
                     throw new IllegalArgumentException(where + ": image " + f[0].strip() + " not found (relative "
                             + "paths are taken from the working directory, then from the prompt file's folder)");
                 }
-                float[] box = new float[4];
-                for (int i = 0; i < 4; i++) {
-                    try {
-                        box[i] = Float.parseFloat(f[i + 1].strip());
-                    } catch (NumberFormatException e) {
-                        throw new IllegalArgumentException(where + ": box coordinate '" + f[i + 1].strip()
-                                + "' is not a number");
-                    }
-                }
-                if (box[2] < box[0] || box[3] < box[1]) {
-                    throw new IllegalArgumentException(where + ": box " + line.substring(line.indexOf(',') + 1)
-                            + " has x1 < x0 or y1 < y0 (corners are x0,y0 top-left, x1,y1 bottom-right)");
-                }
+                float[] box = box(f, 1, where);
                 out.computeIfAbsent(image, k -> new ArrayList<>()).add(new MaskPrompt(PromptMode.BOX, box, 1,
                         new int[0]));
             }
             return out;
         }
 
+        /** Four coordinates from {@code f[from..from+3]}; {@code where} names the source in errors. */
+        static float[] box(String[] f, int from, String where) {
+            if (f.length != from + 4) {
+                throw new IllegalArgumentException(where + ": a box is x0,y0,x1,y1");
+            }
+            float[] box = new float[4];
+            for (int i = 0; i < 4; i++) {
+                try {
+                    box[i] = Float.parseFloat(f[from + i].strip());
+                } catch (NumberFormatException e) {
+                    throw new IllegalArgumentException(where + ": box coordinate '" + f[from + i].strip()
+                            + "' is not a number");
+                }
+            }
+            if (box[2] < box[0] || box[3] < box[1]) {
+                throw new IllegalArgumentException(where + ": box " + describe(box) + " has x1 < x0 or y1 < y0 "
+                        + "(corners are x0,y0 top-left, x1,y1 bottom-right)");
+            }
+            return box;
+        }
+
         /** Fails when a box reaches outside its image. */
-        static void check(Path image, RgbImage decoded, List<MaskPrompt> prompts, Path file) {
+        static void check(Path image, RgbImage decoded, List<MaskPrompt> prompts, String file) {
             for (MaskPrompt p : prompts) {
                 if (p.mode() != PromptMode.BOX) {
                     continue;

@@ -156,6 +156,14 @@ class PromptableCliTest {
         for (int i = 0; i < expected.length; i++) {
             assertEquals(expected[i] > 0 ? 1 : 0, first.values()[i], "pixel " + i);
         }
+        // --box on the command line asks the same of each image given.
+        Path byOption = tmp.resolve("by-option");
+        CliRun bo = CliRun.of("predict", "--config", config.toString(), "--checkpoint",
+                base.resolve("last.safetensors").toString(), "--adapter", run.resolve("adapter").toString(),
+                "--box", "20,30,150,120", data.resolve("JPEGImages/" + id + ".jpg").toString(), "--out",
+                byOption.toString());
+        assertEquals(0, bo.code(), bo.err() + bo.out());
+        assertArrayEquals(first.values(), ImageDecoder.readMask(byOption.resolve("masks/" + id + "_0.png")).values());
         Path free = tmp.resolve("free");
         CliRun pf = CliRun.of("predict", "--config", config.toString(), "--checkpoint",
                 base.resolve("last.safetensors").toString(), data.resolve("JPEGImages/" + id + ".jpg").toString(),

@@ -103,6 +103,12 @@ final class EvalCommand implements Callable<Integer> {
             + "the k-NN votes (default: ${DEFAULT-VALUE}, as published).")
     double knnTemperature;
 
+    @Option(names = "--prompts", paramLabel = "MODE", description = "task: promptable only: point or box (one per "
+            + "connected defect region of each test mask) or none (prompt-free); default: the run's "
+            + "promptable.prompt. Scores each mask with the published Dice and IoU (averaged over logit thresholds "
+            + "0.1-0.9) into metrics.json.")
+    String prompts;
+
     @Override
     public Integer call() throws Exception {
         VerdictThreshold threshold = VerdictThreshold.parse(verdictThreshold);
@@ -110,6 +116,13 @@ final class EvalCommand implements Callable<Integer> {
         RunConfig c = config.require("eval", named).config();
         int tileBatch = tiles.batch();
         PrintStream console = new PrintStream(System.out, true, StandardCharsets.UTF_8);
+        if (c.promptableTask()) {
+            return PromptableRuns.eval(c, weights.checkpoint, weights.adapter, weights.forceBase, out, split, prompts,
+                    console);
+        }
+        if (prompts != null) {
+            throw new IllegalArgumentException("--prompts applies to task: promptable runs only");
+        }
         if (c.classifies()) {
             SourceRetention.Source src = null;
             if (source != null) {

@@ -55,7 +55,7 @@ final class FinetuneCommand implements Callable<Integer> {
 
     @Option(names = "--method", description = "Fine-tuning method (--set method.name=NAME): full, classify, "
             + "bitfit, adapter, adaptformer, lora, convpass, vpt, tplora, tplora-readme (a preset), hf-lora, "
-            + "adalora; for task: classification vit-full, vit-linear, vit-lora, vit-top-k, vit-block. method.options "
+            + "adalora; for task: promptable (SAM, MobileSAM, EfficientSAM) sam-adapter, sam-lora, sam-adalora; for task: classification vit-full, vit-linear, vit-lora, vit-top-k, vit-block. method.options "
             + "set the method's config fields and bn_stats (frozen or update).")
     String method;
 
@@ -113,6 +113,9 @@ final class FinetuneCommand implements Callable<Integer> {
         PrintStream console = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         if (c.classifies()) {
             return ClassificationRuns.finetune(rc, console, this::checkBase);
+        }
+        if (c.promptableTask()) {
+            return PromptableRuns.finetune(rc, console, this::checkBase);
         }
         ImageDataset train = RunData.open(c.data(), c.data().trainSplit());
         ImageDataset val = c.data().valSplit().isEmpty() ? null : RunData.open(c.data(), c.data().valSplit());

@@ -84,6 +84,17 @@ final class PredictCommand implements Callable<Integer> {
     @Mixin
     TileOptions tiles;
 
+    @Option(names = "--prompts", paramLabel = "FILE", description = "task: promptable only: a CSV file of "
+            + "image,x0,y0,x1,y1 rows (box corners in the image's pixels, inclusive; an optional header row "
+            + "'image,...'), one mask per row as masks/<name>_<k>.png (0 background, 1 defect). Without it, a "
+            + "promptable model predicts the given images prompt-free, one mask each as masks/<name>.png.")
+    Path prompts;
+
+    @Option(names = "--box", paramLabel = "X0,Y0,X1,Y1", description = "task: promptable only: a box (corners in "
+            + "image pixels, inclusive) asked of every image given; repeat it for several masks per image, written "
+            + "as masks/<name>_<k>.png.")
+    List<String> boxes;
+
     @Mixin
     ConfigOptions config;
 
@@ -96,12 +107,21 @@ final class PredictCommand implements Callable<Integer> {
         if (streams > 1) {
             throw new IllegalArgumentException("give one of --video, --mjpeg and --camera");
         }
-        if (streams == 1 && c.classifies()) {
-            throw new IllegalArgumentException("a classification run predicts images, not --video, --mjpeg or "
+        if (streams == 1 && (c.classifies() || c.promptableTask())) {
+            throw new IllegalArgumentException("a " + c.task() + " run predicts images, not --video, --mjpeg or "
                     + "--camera streams");
         }
         if (streams == 1) {
             return predictStream(c);
+        }
+        if (c.promptableTask()) {
+            return PromptableRuns.predict(c, inputs == null || inputs.isEmpty() ? List.of() : images(inputs), prompts,
+                    boxes == null ? List.of() : boxes, weights.checkpoint, weights.adapter, weights.forceBase, out,
+                    new PrintStream(System.out, true, StandardCharsets.UTF_8));
+        }
+        if (prompts != null || boxes != null) {
+            throw new IllegalArgumentException((prompts != null ? "--prompts" : "--box")
+                    + " applies to task: promptable runs only");
         }
         List<Path> images = images(inputs);
         if (c.classifies()) {

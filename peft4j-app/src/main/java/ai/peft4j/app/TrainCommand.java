@@ -44,6 +44,9 @@ final class TrainCommand implements Callable<Integer> {
         if (c.classifies()) {
             return ClassificationRuns.train(rc, console);
         }
+        if (c.promptableTask()) {
+            return PromptableRuns.train(rc, console);
+        }
         ImageDataset train = RunData.open(c.data(), c.data().trainSplit());
         ImageDataset val = c.data().valSplit().isEmpty() ? null : RunData.open(c.data(), c.data().valSplit());
         RunData.requireReadable(train, val);

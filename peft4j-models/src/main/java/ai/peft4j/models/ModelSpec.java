@@ -6,8 +6,15 @@ import ai.peft4j.models.fastsegformer.FastSegFormer;
 import ai.peft4j.models.fastsegformer.FastSegFormerConfig;
 import ai.peft4j.models.fastsegformer.TeacherSwinAttUNet;
 import ai.peft4j.models.fastsegformer.TeacherSwinAttUNetConfig;
+import ai.peft4j.models.sam.EfficientSam;
+import ai.peft4j.models.sam.EfficientSamConfig;
+import ai.peft4j.models.sam.PromptableSegmenter;
+import ai.peft4j.models.sam.Sam;
+import ai.peft4j.models.sam.SamConfig;
+import ai.peft4j.models.sam.SamVariant;
 import ai.peft4j.models.swin.SwinConfig;
 import ai.peft4j.models.swin.SwinTransformer;
+import ai.peft4j.models.tinyvit.TinyVitConfig;
 import ai.peft4j.models.unet.SwinAttUNet;
 import ai.peft4j.models.unet.SwinAttUNetConfig;
 import ai.peft4j.models.vit.VisionTransformer;
@@ -28,7 +35,17 @@ import java.util.Locale;
 public record ModelSpec(String model, String backbone, int numClasses) {
     /** Architectures that can be built by name. */
     public static final List<String> MODELS = List.of("swin-att-unet", "swin", "vit", "fastsegformer-p",
-            "fastsegformer-e", "fastsegformer-teacher");
+            "fastsegformer-e", "fastsegformer-teacher", "sam-vit-b", "sam-vit-l", "sam-vit-h", "sam-fixture",
+            "mobile-sam", "mobile-sam-fixture", "efficient-sam-vit-t", "efficient-sam-vit-s",
+            "efficient-sam-fixture");
+
+    /**
+     * The promptable segmenters of the SAM family ({@link PromptableSegmenter}), one configuration each: the
+     * published sizes and the reference fixture's small ones. Their backbone is the model itself.
+     */
+    public static final List<String> PROMPTABLE = List.of("sam-vit-b", "sam-vit-l", "sam-vit-h", "sam-fixture",
+            "mobile-sam", "mobile-sam-fixture", "efficient-sam-vit-t", "efficient-sam-vit-s",
+            "efficient-sam-fixture");
 
     public ModelSpec {
         model = model.toLowerCase(Locale.ROOT);
@@ -49,6 +66,13 @@ public record ModelSpec(String model, String backbone, int numClasses) {
                 }
             }
             case "vit" -> VitConfig.preset(backbone, numClasses);
+            case "sam-vit-b", "sam-vit-l", "sam-vit-h", "sam-fixture", "mobile-sam", "mobile-sam-fixture",
+                    "efficient-sam-vit-t", "efficient-sam-vit-s", "efficient-sam-fixture" -> {
+                if (!model.equals(backbone)) {
+                    throw new IllegalArgumentException(model + " has no backbone to choose, got '" + backbone
+                            + "' (leave the backbone out)");
+                }
+            }
             default -> SwinConfig.preset(backbone);
         }
     }
@@ -69,12 +93,68 @@ public record ModelSpec(String model, String backbone, int numClasses) {
             case "vit":
                 return "vit-b16";
             default:
-                return "swin-t";
+                return PROMPTABLE.contains(model.toLowerCase(Locale.ROOT)) ? model.toLowerCase(Locale.ROOT)
+                        : "swin-t";
+        }
+    }
+
+    /** Whether this is a promptable segmenter of the SAM family (see {@link #PROMPTABLE}). */
+    public boolean promptable() {
+        return PROMPTABLE.contains(model);
+    }
+
+    /**
+     * A promptable segmenter with fresh weights for square inputs of side {@code imageSize} (a multiple of 16; the
+     * published Medical-SAM-Adapter training uses 256). SAM ViT-B/L/H follow segment-anything's names and decoder
+     * ({@link SamVariant#ORIGINAL}, which real checkpoints load into); {@code sam-fixture} is the reference fixture's
+     * Medical-SAM-Adapter model; MobileSAM and EfficientSAM are built as Medical-SAM-Adapter builds them.
+     */
+    public PromptableSegmenter buildPromptable(NDManager manager, int imageSize) {
+        if (imageSize < 16 || imageSize % 16 != 0) {
+            throw new IllegalArgumentException(model + ": the input side must be a positive multiple of the 16-pixel "
+                    + "patch (the position embedding is resized to the patch grid), got " + imageSize);
+        }
+        switch (model) {
+            case "sam-vit-b":
+                return new Sam(manager, SamConfig.vitB(imageSize, SamVariant.ORIGINAL));
+            case "sam-vit-l":
+                return new Sam(manager, SamConfig.vitL(imageSize, SamVariant.ORIGINAL));
+            case "sam-vit-h":
+                return new Sam(manager, SamConfig.vitH(imageSize, SamVariant.ORIGINAL));
+            case "sam-fixture": {
+                SamConfig f = SamConfig.fixture();
+                return new Sam(manager, new SamConfig(imageSize, f.variant(), f.encoder(), f.promptEmbedDim(),
+                        f.maskInChans(), f.decoder()));
+            }
+            case "mobile-sam":
+                return Sam.mobileSam(manager, TinyVitConfig.mobileSam(imageSize), SamConfig.Decoder.published());
+            case "mobile-sam-fixture": {
+                TinyVitConfig f = TinyVitConfig.fixture();
+                return Sam.mobileSam(manager, new TinyVitConfig(imageSize, f.embedDims(), f.depths(), f.heads(),
+                        f.windowSizes(), f.mlpRatio(), f.mbconvExpandRatio(), f.localConvSize(), f.numClasses(),
+                        f.neckChannels()), new SamConfig.Decoder(2, 8, 64, 3, 32, 4, 2, 1));
+            }
+            case "efficient-sam-vit-t":
+                return new EfficientSam(manager, EfficientSamConfig.vitT(imageSize));
+            case "efficient-sam-vit-s":
+                return new EfficientSam(manager, EfficientSamConfig.vitS(imageSize));
+            case "efficient-sam-fixture": {
+                EfficientSamConfig f = EfficientSamConfig.fixture();
+                return new EfficientSam(manager, new EfficientSamConfig(imageSize, f.encoder(), f.decoder(),
+                        f.upscalingDims(), f.maxPoints()));
+            }
+            default:
+                throw new IllegalArgumentException(model + " is not a promptable segmenter (these are: "
+                        + String.join(", ", PROMPTABLE) + ")");
         }
     }
 
     /** Builds the module tree with fresh (random) weights in {@code manager}. */
     public Module build(NDManager manager) {
+        if (promptable()) {
+            return (Module) buildPromptable(manager, model.endsWith("-fixture") ? 128
+                    : 256);
+        }
         switch (model) {
             case "swin-att-unet":
                 return new SwinAttUNet(manager, unetConfig());
@@ -118,6 +198,9 @@ public record ModelSpec(String model, String backbone, int numClasses) {
                 return "Vision Transformer (" + backbone + ": " + v.imageSize() + "x" + v.imageSize() + ", patch "
                         + v.patchSize() + ", dim " + v.embedDim() + ", depth " + v.depth() + ", " + numClasses
                         + "-class head)";
+            case "sam-vit-b", "sam-vit-l", "sam-vit-h", "sam-fixture", "mobile-sam", "mobile-sam-fixture",
+                    "efficient-sam-vit-t", "efficient-sam-vit-s", "efficient-sam-fixture":
+                return model + " (promptable segmenter: one binary mask per prompt)";
             default:
                 return "Swin Transformer (" + backbone + ", " + numClasses + "-class head)";
         }

@@ -8,18 +8,20 @@ import java.util.Locale;
  * of a YAML run file is a component here, spelled in snake case ({@code image_size}, {@code val_every}).
  *
  * @param task {@code segmentation} (a mask per image) or {@code classification} (a class per image, a ViT)
+ *     or {@code promptable} (one binary mask per prompt, a model of the SAM family)
  * @param classification the classification task's transforms and loss options
+ * @param promptable how a promptable segmenter ({@code task: promptable}) is prompted and trained
  * @param output the run directory: checkpoints, logs, curves, adapters and the resolved configuration
  */
 public record RunConfig(String task, ModelSection model, DataSection data, TrainingSection training,
-        MethodSection method, ClassificationSection classification, String output) {
-    public static final List<String> TASKS = List.of("segmentation", "classification");
+        MethodSection method, ClassificationSection classification, PromptableSection promptable, String output) {
+    public static final List<String> TASKS = List.of("segmentation", "classification", "promptable");
     private static final List<String> CLASSIFICATION_LAYOUTS = List.of("image-folder", "name-class");
 
     public RunConfig {
         task = task == null ? "segmentation" : task.toLowerCase(Locale.ROOT);
         if (!TASKS.contains(task)) {
-            throw new SettingException("task", "task must be segmentation or classification, got '" + task + "'");
+            throw new SettingException("task", "task must be segmentation, classification or promptable, got '" + task + "'");
         }
         if (output == null || output.isBlank()) {
             throw new IllegalArgumentException("output (the run directory) is required");
@@ -29,6 +31,11 @@ public record RunConfig(String task, ModelSection model, DataSection data, Train
             throw new SettingException("data.layout", "data.layout " + data.layout() + " does not fit task " + task
                     + ", which reads " + (classifying ? "image-folder or name-class" : "voc or folder"));
         }
+    }
+
+    /** Whether the run trains a promptable segmenter (SAM, MobileSAM, EfficientSAM). */
+    public boolean promptableTask() {
+        return task.equals("promptable");
     }
 
     public boolean classifies() {

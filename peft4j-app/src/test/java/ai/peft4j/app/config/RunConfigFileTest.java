@@ -110,7 +110,7 @@ class RunConfigFileTest {
         IllegalArgumentException top = assertThrows(IllegalArgumentException.class,
                 () -> RunConfigFile.read(write("top.yaml", NEU + "outptu: x\n"), List.of()));
         assertTrue(top.getMessage().contains("unknown key 'outptu' (known keys in the top level: "
-                + "classification, data, method, model, output, task, training)"), top.getMessage());
+                + "classification, data, method, model, output, promptable, task, training)"), top.getMessage());
     }
 
     @Test

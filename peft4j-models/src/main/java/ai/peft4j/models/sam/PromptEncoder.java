@@ -85,6 +85,14 @@ public class PromptEncoder extends Module {
         return new PromptEmbeddings(sparse, dense);
     }
 
+    /** The embeddings of no prompt for {@code batch} images: an empty sparse prompt and {@code no_mask_embed}. */
+    public PromptEmbeddings empty(long batch, NDManager manager) {
+        NDArray sparse = manager.zeros(new Shape(batch, 0, embedDim), pe().dataType());
+        NDArray dense = near(table("no_mask_embed").reshape(1, embedDim, 1, 1), sparse)
+                .broadcast(new Shape(batch, embedDim, embeddingSize, embeddingSize));
+        return new PromptEmbeddings(sparse, dense);
+    }
+
     private NDArray embedPoints(NDArray points, NDArray labels, boolean pad) {
         DataType type = pe().dataType();
         NDArray p = Scalars.add(points.toType(type, false), 0.5f);

@@ -108,7 +108,8 @@ public class RelPosAttention extends Module implements Layer {
         }
         // A one-hot selection matrix gathers the rows exactly and keeps the gather differentiable.
         float[] select = SELECTIONS.computeIfAbsent(size, RelPosAttention::selection);
-        NDArray sel = Constants.of(like.getManager(), select, new Shape((long) size * size, rows), table.getDataType());
+        NDArray sel = Constants.of(like.getManager(), select, new Shape((long) size * size, rows),
+                table.getDataType());
         return sel.matMul(t).reshape(size, size, dim);
     }
 

@@ -13,7 +13,7 @@ import ai.peft4j.models.tinyvit.TinyVitConfig;
  * state-dict names (or Medical-SAM-Adapter's, see {@link SamVariant}). Images go into the encoder as they are: the
  * published training code never calls {@code Sam.preprocess} (normalisation and padding), so neither does this.
  */
-public class Sam extends Module {
+public class Sam extends Module implements PromptableSegmenter {
     private final int imageSize;
 
     /** SAM with a ViT image encoder. */
@@ -48,6 +48,7 @@ public class Sam extends Module {
         registerModule("mask_decoder", maskDecoder);
     }
 
+    @Override
     public int imageSize() {
         return imageSize;
     }
@@ -61,6 +62,7 @@ public class Sam extends Module {
     }
 
     /** The image embeddings {@code [B, C, h, w]} of images {@code [B, 3, S, S]}. */
+    @Override
     public NDArray encodeImage(NDArray images) {
         return call("image_encoder", images);
     }
@@ -70,6 +72,20 @@ public class Sam extends Module {
         PromptEmbeddings p = promptEncoder().forward(prompts);
         NDArray pe = promptEncoder().densePositionalEncoding(imageEmbeddings.getManager());
         return maskDecoder().forward(imageEmbeddings, pe, p, multimask);
+    }
+
+    /**
+     * Token 0's low-res logits, the mask the published training uses. Without points and boxes the sparse prompt is
+     * empty ({@code [B, 0, C]}, as segment-anything's prompt encoder returns it for no prompt) and the dense one is
+     * {@code no_mask_embed}: the prompt-free mask.
+     */
+    @Override
+    public NDArray maskLogits(NDArray imageEmbeddings, Prompts prompts) {
+        PromptEmbeddings p = prompts.points() == null && prompts.boxes() == null && prompts.masks() == null
+                ? promptEncoder().empty(imageEmbeddings.getShape().get(0), imageEmbeddings.getManager())
+                : promptEncoder().forward(prompts);
+        NDArray pe = promptEncoder().densePositionalEncoding(imageEmbeddings.getManager());
+        return maskDecoder().forward(imageEmbeddings, pe, p, false).masks().get(":, 0:1");
     }
 
     /**

@@ -79,7 +79,8 @@ public class TinyVitAttention extends Module implements Layer {
                     + " tokens");
         }
         NDArray table = parameter("attention_biases").data();
-        NDArray sel = Constants.of(like.getManager(), selection, new Shape((long) n * n, offsets), table.getDataType());
+        NDArray sel = Constants.of(like.getManager(), selection, new Shape((long) n * n, offsets),
+                table.getDataType());
         return sel.matMul(table.transpose(1, 0)).transpose(1, 0).reshape(heads, n, n);
     }
 }

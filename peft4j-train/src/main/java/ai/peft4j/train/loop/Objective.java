@@ -23,6 +23,14 @@ public interface Objective {
      */
     NDArray logits(NDArray images);
 
+    /**
+     * The validation logits when they depend on the labels too (a promptable model prompted from the ground-truth
+     * masks); by default {@link #logits(NDArray)}.
+     */
+    default NDArray logits(NDArray images, NDArray labels) {
+        return logits(images);
+    }
+
     /** A batch's labels as {@link #loss} reads them: by default its masks, {@code [N, H, W]}. */
     default NDArray labels(NDManager manager, Batch batch) {
         return manager.create(batch.masks(), new Shape(batch.size(), batch.height(), batch.width()));

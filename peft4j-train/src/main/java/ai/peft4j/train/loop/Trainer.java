@@ -304,8 +304,8 @@ public final class Trainer {
             for (Batch batch : source.epoch(0)) {
                 try (NDManager m = data.newSubManager(); NDScope scope = new NDScope()) {
                     scope.suppressNotUsedWarning();
-                    NDArray logits = objective.logits(images(m, batch));
                     NDArray labels = objective.labels(m, batch);
+                    NDArray logits = objective.logits(images(m, batch), labels);
                     NDArray own = objective.validationLoss(logits, labels);
                     lossSum += (own != null ? own : loss.compute(logits, labels)).getFloat();
                     n++;

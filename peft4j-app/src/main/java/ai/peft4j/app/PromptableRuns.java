@@ -1,0 +1,480 @@
+package ai.peft4j.app;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.peft4j.app.config.PromptableSection;
+import ai.peft4j.app.config.RunConfig;
+import ai.peft4j.app.config.RunConfigFile;
+import ai.peft4j.app.run.MethodFactory;
+import ai.peft4j.app.run.PromptableObjective;
+import ai.peft4j.app.run.RunData;
+import ai.peft4j.app.run.RunFolderLock;
+import ai.peft4j.app.run.RunTraining;
+import ai.peft4j.app.run.SegmentationNet;
+import ai.peft4j.app.run.Weights;
+import ai.peft4j.core.engine.EngineSetup;
+import ai.peft4j.core.engine.NoGradient;
+import ai.peft4j.core.io.ContainedPath;
+import ai.peft4j.core.io.InputFiles;
+import ai.peft4j.core.nn.Layer;
+import ai.peft4j.core.nn.Module;
+import ai.peft4j.core.state.AtomicFiles;
+import ai.peft4j.core.state.LoadReport;
+import ai.peft4j.core.tensor.Resize;
+import ai.peft4j.data.ImageDataset;
+import ai.peft4j.data.LabelledImage;
+import ai.peft4j.data.image.ImageDecoder;
+import ai.peft4j.data.image.ImageEncoder;
+import ai.peft4j.data.image.Palette;
+import ai.peft4j.data.image.RgbImage;
+import ai.peft4j.data.loader.BatchLoader;
+import ai.peft4j.data.loader.LoaderConfig;
+import ai.peft4j.data.transform.Letterbox;
+import ai.peft4j.data.transform.PairTransform;
+import ai.peft4j.data.transform.TrainAugmentation;
+import ai.peft4j.models.ModelSpec;
+import ai.peft4j.models.sam.PromptableSegmenter;
+import ai.peft4j.models.sam.Prompts;
+import ai.peft4j.peft.AdapterFiles;
+import ai.peft4j.peft.Attachment;
+import ai.peft4j.peft.PeftMethod;
+import ai.peft4j.train.loop.BatchSource;
+import ai.peft4j.train.loop.Checkpoint;
+import ai.peft4j.train.loop.Trainer;
+import ai.peft4j.train.loop.TrainerConfig;
+import ai.peft4j.train.loop.TrainingResult;
+import ai.peft4j.train.promptable.MaskPrompt;
+import ai.peft4j.train.promptable.MaskPrompts;
+import ai.peft4j.train.promptable.PromptMode;
+import ai.peft4j.train.promptable.PromptedScores;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.SplittableRandom;
+
+/**
+ * {@code train}, {@code finetune}, {@code eval} and {@code predict} for a {@code task: promptable} run: SAM,
+ * MobileSAM or EfficientSAM on a segmentation data set, every defect class counted as defect, one binary mask per
+ * prompt. The same run files, run folders, trainer (through {@link PromptableObjective}), checkpoints, resume and
+ * adapters as segmentation.
+ */
+final class PromptableRuns {
+    static final List<String> CLASS_NAMES = List.of("background", "defect");
+    /** Prompts eval derives from the test masks, or none. */
+    static final List<String> EVAL_PROMPTS = List.of("point", "box", "none");
+
+    private PromptableRuns() {}
+
+    static ModelSpec spec(RunConfig c) {
+        ModelSpec s = ModelSpec.of(c.model().name(), c.model().backbone(), 2);
+        if (!s.promptable()) {
+            throw new IllegalArgumentException("task: promptable needs a model of the SAM family ("
+                    + String.join(", ", ModelSpec.PROMPTABLE) + "), got model.name '" + c.model().name() + "'");
+        }
+        if (c.data().crops()) {
+            throw new IllegalArgumentException("task: promptable letterboxes whole images; data.sampling: crops is "
+                    + "not supported for it");
+        }
+        return s;
+    }
+
+    static Module build(RunConfig c, NDManager m) {
+        return (Module) spec(c).buildPromptable(m, c.model().imageSize());
+    }
+
+    static int train(RunConfigFile rc, PrintStream console) throws IOException {
+        RunConfig c = rc.config();
+        ImageDataset train = RunData.open(c.data(), c.data().trainSplit());
+        ImageDataset val = c.data().valSplit().isEmpty() ? null : RunData.open(c.data(), c.data().valSplit());
+        RunData.requireReadable(train, val);
+        Path out = Path.of(c.output());
+        try (NDManager m = EngineSetup.newManager()) {
+            EngineSetup.seed(c.training().seed());
+            Module model = build(c, m);
+            String described = spec(c).describe();
+            LoadReport init = c.model().init().isEmpty() ? null
+                    : SegmentationNet.loadLenient(model, Weights.read(Path.of(c.model().init()), m), described);
+            RunData.createRunDirectory(out);
+            try (RunFolderLock lock = RunFolderLock.take(out, console)) {
+                RunTraining.checkResumable(out, c, RunTraining.trainerConfig(c.training(), 2));
+                rc.writeResolved(out, "train");
+                RunSummary.model(console, described + " at " + c.model().imageSize() + "x" + c.model().imageSize(),
+                        model);
+                if (init != null) {
+                    console.printf(Locale.ROOT, "Init      %s: %d tensors loaded, %d kept their initial values, "
+                            + "%d in the file unused%n", c.model().init(), init.loaded().size(), init.missing().size()
+                            + init.mismatched().size(), init.unexpected().size());
+                }
+                printData(console, c, train, val);
+                TrainingResult r = fit(model, c, train, val, out, console);
+                RunSummary.result(console, r, out);
+            }
+        }
+        return 0;
+    }
+
+    static int finetune(RunConfigFile rc, PrintStream console, ClassificationRuns.BaseCheck baseCheck)
+            throws IOException {
+        RunConfig c = rc.config();
+        ImageDataset train = RunData.open(c.data(), c.data().trainSplit());
+        ImageDataset val = c.data().valSplit().isEmpty() ? null : RunData.open(c.data(), c.data().valSplit());
+        RunData.requireReadable(train, val);
+        Path out = Path.of(c.output());
+        try (NDManager m = EngineSetup.newManager()) {
+            Weights w = Weights.read(Path.of(c.model().init()), m);
+            EngineSetup.seed(c.training().seed());
+            Module model = build(c, m);
+            SegmentationNet.loadStrict(model, w);
+            PeftMethod pm = MethodFactory.create(c.method().name(), c.method().options(), m);
+            Attachment a = pm.attach(model);
+            RunData.createRunDirectory(out);
+            try (RunFolderLock lock = RunFolderLock.take(out, console)) {
+                RunTraining.checkResumable(out, c, RunTraining.trainerConfig(c.training(), 2), Set.of("model.init"));
+                baseCheck.check(out, w.file(), a.baseFingerprint());
+                rc.writeResolved(out, "finetune");
+                RunSummary.model(console, pm.name() + " on " + spec(c).describe() + " at " + c.model().imageSize()
+                        + "x" + c.model().imageSize() + " from " + w.file(), model);
+                printData(console, c, train, val);
+                TrainingResult r = fit(model, c, train, val, out, console);
+                AdapterFiles.save(a, out.resolve("adapter"));
+                if (r.bestCheckpoint() != null) {
+                    model.loadStateDict(Checkpoint.read(r.bestCheckpoint(), m).modelState(), true);
+                    AdapterFiles.save(a, out.resolve("adapter-best"));
+                }
+                RunSummary.result(console, r, out);
+                console.printf(Locale.ROOT, "Adapter   %s%s%n", out.resolve("adapter"),
+                        r.bestCheckpoint() == null ? "" : ", best epoch's: " + out.resolve("adapter-best"));
+            }
+        }
+        return 0;
+    }
+
+    private static void printData(PrintStream console, RunConfig c, ImageDataset train, ImageDataset val) {
+        PromptableSection p = c.promptable();
+        console.printf(Locale.ROOT, "Data      %s: %d training images%s; every defect class is defect%n",
+                c.data().root(), train.size(), val == null ? ", no validation" : ", " + val.size()
+                + " validation images");
+        console.printf(Locale.ROOT, "Prompts   %s; loss %s (pos_weight %s)%n", p.prompt().equals("none")
+                ? "none (prompt-free: empty sparse prompt, one mask of all defects)" : "one " + p.prompt()
+                + " per image from a random defect region (validation: every region)", p.loss(), p.posWeight());
+    }
+
+    /** Letterboxed (or published-augmented) pairs whose masks are binary: every defect class becomes 1. */
+    static PairTransform binary(PairTransform t, int ignore) {
+        return (pair, random) -> {
+            LabelledImage x = t.apply(pair, random);
+            return new LabelledImage(x.id(), x.image(), MaskPrompts.binary(x.mask(), ignore));
+        };
+    }
+
+    static TrainingResult fit(Module model, RunConfig c, ImageDataset train, ImageDataset val, Path out,
+            PrintStream console) throws IOException {
+        var t = c.training();
+        int size = c.model().imageSize();
+        if (train.size() < t.batch()) {
+            throw new IllegalArgumentException(train.name() + ": " + train.size() + " training images, fewer than "
+                    + "one batch of " + t.batch() + " (training drops the last partial batch); lower training.batch");
+        }
+        TrainerConfig config = RunTraining.trainerConfig(t, 2);
+        PromptableSegmenter net = (PromptableSegmenter) model;
+        PromptableSection p = c.promptable();
+        PromptableObjective objective = new PromptableObjective(net, PromptMode.parse(p.prompt()), p.posWeight(),
+                p.loss().equals("bce+dice"), t.seed());
+        Trainer.Builder b = Trainer.builder().setModel(SegmentationNet.layer(model)).setConfig(config)
+                .setOutputDir(out).optConsole(console).optClassNames(CLASS_NAMES).optMemory(RunTraining.memory(t))
+                .optObjective(objective);
+        PairTransform trainTransform = binary(t.augment() ? TrainAugmentation.published(size)
+                : Letterbox.square(size), train.numClasses());
+        LoaderConfig loading = LoaderConfig.training(t.batch()).withSeed(t.seed()).withWorkers(t.workers());
+        try (BatchLoader trainLoader = new BatchLoader(train, trainTransform, loading);
+                BatchLoader valLoader = val == null ? null : new BatchLoader(val, binary(Letterbox.square(size),
+                        val.numClasses()), LoaderConfig.evaluation(t.batch()).withWorkers(t.workers()))) {
+            b.setTrainData(BatchSource.of(trainLoader));
+            if (valLoader != null) {
+                b.optValidationData(BatchSource.of(valLoader));
+            }
+            return b.build().fit();
+        }
+    }
+
+    /** The model of a checkpoint, with an adapter on it when one is given. */
+    static PromptableSegmenter restore(RunConfig c, Path checkpoint, Path adapter, boolean forceBase, NDManager m)
+            throws IOException {
+        Weights w = Weights.read(checkpoint, m);
+        Module model = build(c, m);
+        SegmentationNet.loadStrict(model, w);
+        if (adapter != null) {
+            if (!Files.isDirectory(adapter)) {
+                throw new IllegalArgumentException(adapter + ": adapter directory not found");
+            }
+            AdapterFiles.load(adapter, model, m, AdapterFiles.LoadOptions.forced(forceBase));
+        }
+        model.eval();
+        return (PromptableSegmenter) model;
+    }
+
+    /**
+     * Mask logits at the image's own size, one {@code float[h * w]} per prompt: the image letterboxed to the input,
+     * the prompts (in image pixels) moved into the letterbox, the low-res masks bilinearly to the input size, the
+     * image's part cut out and bilinearly to the image size (segment-anything's {@code postprocess_masks} with a
+     * centred letterbox). Threshold at 0 for the mask.
+     */
+    static List<float[]> predict(PromptableSegmenter net, NDManager manager, RgbImage image, List<MaskPrompt> prompts,
+            PromptMode mode) {
+        int size = net.imageSize();
+        Letterbox lb = Letterbox.square(size);
+        Letterbox.Placement at = lb.placement(image.width(), image.height());
+        LabelledImage boxed = lb.apply(new LabelledImage("image", image, new int[image.width() * image.height()]),
+                new SplittableRandom(0));
+        double sx = (double) at.scaledWidth() / image.width();
+        double sy = (double) at.scaledHeight() / image.height();
+        List<MaskPrompt> moved = new ArrayList<>();
+        for (MaskPrompt p : prompts) {
+            float[] c = p.coords().clone();
+            for (int i = 0; i < c.length; i++) {
+                c[i] = (float) (i % 2 == 0 ? at.left() + (c[i] + 0.5) * sx - 0.5 : at.top() + (c[i] + 0.5) * sy - 0.5);
+            }
+            moved.add(new MaskPrompt(p.mode(), c, p.label(), p.target()));
+        }
+        try (NDManager m = manager.newSubManager()) {
+            return NoGradient.run(() -> {
+                NDArray x = m.create(boxed.toSample().image(), new Shape(1, 3, size, size));
+                NDArray emb = net.encodeImage(x);
+                int k = mode == PromptMode.NONE ? 1 : moved.size();
+                NDArray e = emb.repeat(0, k);
+                Prompts ps = PromptableObjective.prompts(m, moved, mode);
+                NDArray masks = net.toInputSize(net.maskLogits(e, ps));
+                masks = masks.get(":, :, " + at.top() + ":" + (at.top() + at.scaledHeight()) + ", " + at.left() + ":"
+                        + (at.left() + at.scaledWidth()));
+                masks = Resize.bilinear(masks, image.height(), image.width(), false);
+                List<float[]> out = new ArrayList<>();
+                for (int i = 0; i < k; i++) {
+                    out.add(masks.get(i + ", 0").toFloatArray());
+                }
+                return out;
+            });
+        }
+    }
+
+    static int eval(RunConfig c, Path checkpoint, Path adapter, boolean forceBase, Path out, String split,
+            String prompts, PrintStream console) throws IOException {
+        String p = prompts == null ? c.promptable().prompt() : prompts.toLowerCase(Locale.ROOT);
+        if (!EVAL_PROMPTS.contains(p)) {
+            throw new IllegalArgumentException("--prompts for eval of a promptable run must be point, box (from "
+                    + "each connected defect region of the test masks) or none (prompt-free), got '" + prompts + "'");
+        }
+        PromptMode mode = PromptMode.parse(p);
+        ImageDataset test = RunData.open(c.data(), split != null ? split : c.data().testSplit());
+        RunData.requireReadable(test);
+        Path dir = out != null ? out : Path.of(c.output()).resolve("eval");
+        Path metrics = dir.resolve("metrics.json");
+        InputFiles.of(List.of(checkpoint)).refuseOverwrite(metrics, "choose an --out folder away from the model");
+        PromptedScores scores = new PromptedScores();
+        int without = 0;
+        try (NDManager m = EngineSetup.newManager()) {
+            PromptableSegmenter net = restore(c, checkpoint, adapter, forceBase, m);
+            SplittableRandom random = new SplittableRandom(0);
+            for (int i = 0; i < test.size(); i++) {
+                LabelledImage gt = test.read(i);
+                int[] binary = MaskPrompts.binary(gt.mask(), test.numClasses());
+                List<MaskPrompt> ps = MaskPrompts.all(binary, gt.width(), gt.height(), mode, random);
+                if (ps.isEmpty()) {
+                    without++;
+                    continue;
+                }
+                List<float[]> logits = predict(net, m, gt.image(), ps, mode);
+                for (int k = 0; k < ps.size(); k++) {
+                    scores.add(logits.get(k), ps.get(k).target());
+                }
+            }
+        }
+        ObjectNode j = new ObjectMapper().createObjectNode();
+        j.put("task", "promptable").put("model", checkpoint.toString());
+        if (adapter != null) {
+            j.put("adapter", adapter.toString());
+        }
+        j.put("split", test.name()).put("images", test.size()).put("prompts", mode.id())
+                .put("images_without_prompt", without).put("masks", scores.masks())
+                .put("dice", scores.dice()).put("iou", scores.iou())
+                .put("pooled_dice", scores.pooledDice()).put("pooled_iou", scores.pooledIou());
+        j.putArray("thresholds").addAll(java.util.Arrays.stream(PromptedScores.THRESHOLDS)
+                .mapToObj(v -> j.numberNode(v)).toList());
+        Files.createDirectories(dir);
+        AtomicFiles.write(metrics, o -> o.write(j.toPrettyString().getBytes(StandardCharsets.UTF_8)));
+        console.printf(Locale.ROOT, "%s, %d images, %d masks (%s prompts%s): Dice %.2f  IoU %.2f (published: "
+                + "per mask, averaged over thresholds 0.1-0.9 on the logits); pooled pixels at 0: Dice %.2f  IoU "
+                + "%.2f (%%)%n", test.name(), test.size(), scores.masks(), mode.id(), without == 0 ? ""
+                : ", " + without + " images without a defect region unprompted", 100 * scores.dice(),
+                100 * scores.iou(), 100 * scores.pooledDice(), 100 * scores.pooledIou());
+        console.printf("Report    %s%n", metrics);
+        return 0;
+    }
+
+    static int predict(RunConfig c, List<Path> images, Path promptFile, List<String> boxes, Path checkpoint,
+            Path adapter, boolean forceBase, Path out, PrintStream console) throws IOException {
+        Map<Path, List<MaskPrompt>> work = new LinkedHashMap<>();
+        if (promptFile != null && !boxes.isEmpty()) {
+            throw new IllegalArgumentException("give boxes either with --box or in --prompts " + promptFile
+                    + ", not both");
+        }
+        PromptMode mode = promptFile == null && boxes.isEmpty() ? PromptMode.NONE : PromptMode.BOX;
+        if (promptFile != null) {
+            work.putAll(PromptFile.read(promptFile));
+        }
+        List<MaskPrompt> given = new ArrayList<>();
+        for (String b : boxes) {
+            given.add(new MaskPrompt(PromptMode.BOX, PromptFile.box(b.split(",", -1), 0, "--box " + b), 1,
+                    new int[0]));
+        }
+        for (Path image : images) {
+            if (promptFile != null) {
+                throw new IllegalArgumentException("give images either on the command line (prompt-free or with "
+                        + "--box) or in --prompts " + promptFile + ", not both");
+            }
+            work.put(image, given.isEmpty() ? List.of(new MaskPrompt(PromptMode.NONE, new float[0], 0, new int[0]))
+                    : given);
+        }
+        if (work.isEmpty()) {
+            throw new IllegalArgumentException("no images: give image files (prompt-free) or --prompts FILE");
+        }
+        List<Path> read = new ArrayList<>(work.keySet());
+        read.add(checkpoint);
+        InputFiles inputs = InputFiles.of(read);
+        Map<Path, List<Path>> targets = new LinkedHashMap<>();
+        for (var e : work.entrySet()) {
+            List<Path> t = new ArrayList<>();
+            for (int k = 0; k < e.getValue().size(); k++) {
+                Path target = ContainedPath.resolve(out.resolve("masks"), stem(e.getKey())
+                        + (mode == PromptMode.NONE ? "" : "_" + k), ".png", "image name");
+                inputs.refuseOverwrite(target, "choose an --out folder whose masks/ holds no inputs");
+                t.add(target);
+            }
+            targets.put(e.getKey(), t);
+        }
+        Palette palette = Palette.of(0, 0, 0, 255, 255, 255);
+        try (NDManager m = EngineSetup.newManager()) {
+            PromptableSegmenter net = restore(c, checkpoint, adapter, forceBase, m);
+            Files.createDirectories(out.resolve("masks"));
+            for (var e : work.entrySet()) {
+                RgbImage image = ImageDecoder.readRgb(e.getKey());
+                PromptFile.check(e.getKey(), image, e.getValue(), promptFile != null ? promptFile.toString()
+                        : "--box");
+                List<float[]> logits = predict(net, m, image, e.getValue(), mode);
+                for (int k = 0; k < logits.size(); k++) {
+                    float[] l = logits.get(k);
+                    int[] mask = new int[l.length];
+                    int area = 0;
+                    for (int i = 0; i < l.length; i++) {
+                        mask[i] = l[i] > 0 ? 1 : 0;
+                        area += mask[i];
+                    }
+                    Path t = targets.get(e.getKey()).get(k);
+                    ImageEncoder.writeIndexPng(mask, image.width(), image.height(), palette, t);
+                    console.printf(Locale.ROOT, "%s: %s, %d defect pixels -> %s%n", e.getKey().getFileName(),
+                            mode == PromptMode.NONE ? "no prompt" : "box " + describe(e.getValue().get(k)), area, t);
+                }
+            }
+        }
+        return 0;
+    }
+
+    private static String describe(MaskPrompt p) {
+        return describe(p.coords());
+    }
+
+    private static String describe(float[] c) {
+        return String.format(Locale.ROOT, "%.0f,%.0f,%.0f,%.0f", c[0], c[1], c[2], c[3]);
+    }
+
+    static String stem(Path file) {
+        String n = file.getFileName().toString();
+        int dot = n.lastIndexOf('.');
+        return dot > 0 ? n.substring(0, dot) : n;
+    }
+
+    /** Boxes to predict: a CSV file of {@code image,x0,y0,x1,y1} rows (inclusive pixel corners). */
+    static final class PromptFile {
+        private PromptFile() {}
+
+        static Map<Path, List<MaskPrompt>> read(Path file) throws IOException {
+            if (!Files.isRegularFile(file)) {
+                throw new IllegalArgumentException(file + ": prompt file not found (--prompts)");
+            }
+            Map<Path, List<MaskPrompt>> out = new LinkedHashMap<>();
+            List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+            Path base = file.toAbsolutePath().getParent();
+            for (int n = 0; n < lines.size(); n++) {
+                String line = lines.get(n).strip();
+                if (line.isEmpty() || line.startsWith("#") || (n == 0 && line.toLowerCase(Locale.ROOT)
+                        .startsWith("image,"))) {
+                    continue;
+                }
+                String where = file + " line " + (n + 1);
+                String[] f = line.split(",", -1);
+                if (f.length != 5) {
+                    throw new IllegalArgumentException(where + ": expected image,x0,y0,x1,y1, got '" + line + "'");
+                }
+                Path image = Path.of(f[0].strip());
+                if (!image.isAbsolute() && !Files.exists(image)) {
+                    image = base.resolve(image);
+                }
+                if (!Files.isRegularFile(image)) {
+                    throw new IllegalArgumentException(where + ": image " + f[0].strip() + " not found (relative "
+                            + "paths are taken from the working directory, then from the prompt file's folder)");
+                }
+                float[] box = box(f, 1, where);
+                out.computeIfAbsent(image, k -> new ArrayList<>()).add(new MaskPrompt(PromptMode.BOX, box, 1,
+                        new int[0]));
+            }
+            return out;
+        }
+
+        /** Four coordinates from {@code f[from..from+3]}; {@code where} names the source in errors. */
+        static float[] box(String[] f, int from, String where) {
+            if (f.length != from + 4) {
+                throw new IllegalArgumentException(where + ": a box is x0,y0,x1,y1");
+            }
+            float[] box = new float[4];
+            for (int i = 0; i < 4; i++) {
+                try {
+                    box[i] = Float.parseFloat(f[from + i].strip());
+                } catch (NumberFormatException e) {
+                    throw new IllegalArgumentException(where + ": box coordinate '" + f[from + i].strip()
+                            + "' is not a number");
+                }
+            }
+            if (box[2] < box[0] || box[3] < box[1]) {
+                throw new IllegalArgumentException(where + ": box " + describe(box) + " has x1 < x0 or y1 < y0 "
+                        + "(corners are x0,y0 top-left, x1,y1 bottom-right)");
+            }
+            return box;
+        }
+
+        /** Fails when a box reaches outside its image. */
+        static void check(Path image, RgbImage decoded, List<MaskPrompt> prompts, String file) {
+            for (MaskPrompt p : prompts) {
+                if (p.mode() != PromptMode.BOX) {
+                    continue;
+                }
+                float[] c = p.coords();
+                if (c[0] < 0 || c[1] < 0 || c[2] > decoded.width() - 1 || c[3] > decoded.height() - 1) {
+                    throw new IllegalArgumentException(file + ": box " + describe(p) + " of " + image
+                            + " lies outside the " + decoded.width() + "x" + decoded.height() + " image (pixel "
+                            + "corners run from 0,0 to " + (decoded.width() - 1) + "," + (decoded.height() - 1)
+                            + ")");
+                }
+            }
+        }
+    }
+}

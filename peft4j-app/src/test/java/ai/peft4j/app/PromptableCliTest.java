@@ -1,0 +1,191 @@
+package ai.peft4j.app;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDManager;
+import ai.peft4j.app.config.RunConfigFile;
+import ai.peft4j.app.run.MethodFactory;
+import ai.peft4j.app.run.SegmentationNet;
+import ai.peft4j.app.run.Weights;
+import ai.peft4j.core.engine.EngineSetup;
+import ai.peft4j.core.nn.Module;
+import ai.peft4j.core.testing.SharedFiles;
+import ai.peft4j.data.image.ImageDecoder;
+import ai.peft4j.data.image.MaskRaster;
+import ai.peft4j.data.image.RgbImage;
+import ai.peft4j.models.sam.PromptableSegmenter;
+import ai.peft4j.train.loop.Checkpoint;
+import ai.peft4j.train.promptable.MaskPrompt;
+import ai.peft4j.train.promptable.PromptMode;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A promptable run end to end on a few NEU-Seg images with the fixture-sized SAM at 64x64: train with box prompts,
+ * finetune with sam-lora, eval with prompts from the test masks and prompt-free, predict from a box file, bad input.
+ */
+class PromptableCliTest {
+    @TempDir
+    Path tmp;
+
+    private Path neuSubset(int train, int val, int test) throws Exception {
+        Path neu = SharedFiles.require("data/neu-seg");
+        Path root = tmp.resolve("neu");
+        Files.createDirectories(root.resolve("JPEGImages"));
+        Files.createDirectories(root.resolve("SegmentationClass"));
+        int[] counts = {train, val, test};
+        String[] splits = {"train", "val", "test"};
+        for (int s = 0; s < 3; s++) {
+            List<String> ids = Files.readAllLines(neu.resolve("ImageSets/Segmentation/" + splits[s] + ".txt"))
+                    .stream().map(String::strip).filter(x -> !x.isEmpty()).limit(counts[s]).toList();
+            for (String id : ids) {
+                Files.createSymbolicLink(root.resolve("JPEGImages/" + id + ".jpg"),
+                        neu.resolve("JPEGImages/" + id + ".jpg"));
+                Files.createSymbolicLink(root.resolve("SegmentationClass/" + id + ".png"),
+                        neu.resolve("SegmentationClass/" + id + ".png"));
+            }
+            TinyRuns.splitList(root, splits[s], ids.toArray(String[]::new));
+        }
+        return root;
+    }
+
+    private Path runFile(Path data, Path out, String epochs, String lr) throws Exception {
+        Path file = tmp.resolve(out.getFileName() + ".yaml");
+        Files.writeString(file, "task: promptable\nmodel:\n  name: sam-fixture\n  image_size: 64\n"
+                + "data:\n  layout: voc\n  root: " + data + "\n  class_names: [background, inclusion, patches, "
+                + "scratches]\ntraining:\n  epochs: " + epochs + "\n  batch: 2\n  workers: 1\n  lr: " + lr
+                + "\n  schedule: constant\n  augment: false\n  val_every: 1\npromptable:\n  prompt: box\n"
+                + "output: " + out + "\n");
+        return file;
+    }
+
+    private static double[] trainLosses(Path history) throws Exception {
+        List<String> lines = Files.readAllLines(history);
+        int col = List.of(lines.get(0).split(",")).indexOf("train_loss");
+        return lines.stream().skip(1).mapToDouble(l -> Double.parseDouble(l.split(",")[col])).toArray();
+    }
+
+    @Test
+    void trainFinetuneEvalPredict_lossFallsAndTheSavedAdapterPredictsAsTheTrainedModel() throws Exception {
+        Path data = neuSubset(4, 2, 2);
+        Path base = tmp.resolve("base");
+        CliRun train = CliRun.of("train", "--config", runFile(data, base, "2", "1.0e-3").toString());
+        assertEquals(0, train.code(), train.err() + train.out());
+        assertTrue(Files.isRegularFile(base.resolve("last.safetensors")), train.out());
+
+        Path run = tmp.resolve("lora");
+        Path config = runFile(data, run, "4", "5.0e-3");
+        CliRun ft = CliRun.of("finetune", "--config", config.toString(), "--method", "sam-lora", "--base",
+                base.resolve("last.safetensors").toString());
+        assertEquals(0, ft.code(), ft.err() + ft.out());
+        double[] losses = trainLosses(run.resolve("history.csv"));
+        assertEquals(4, losses.length);
+        assertTrue(losses[3] < losses[0], "training loss falls: " + java.util.Arrays.toString(losses));
+        assertTrue(Files.isRegularFile(run.resolve("adapter/adapter_config.json")), ft.out());
+        // The same command again continues the run from its config.yaml and last checkpoint: nothing left to do.
+        CliRun again = CliRun.of("finetune", "--config", config.toString(), "--method", "sam-lora", "--base",
+                base.resolve("last.safetensors").toString());
+        assertEquals(0, again.code(), again.err() + again.out());
+        assertTrue(again.out().contains("Resuming " + run + " after epoch 4 of 4"), again.out());
+        assertTrue(Files.readString(run.resolve("config.yaml")).contains("task: promptable"));
+
+        // The adapter directory on the base predicts what the trained model (last checkpoint) predicts.
+        String id = Files.readAllLines(data.resolve("ImageSets/Segmentation/test.txt")).get(0).strip();
+        RgbImage image = ImageDecoder.readRgb(data.resolve("JPEGImages/" + id + ".jpg"));
+        List<MaskPrompt> box = List.of(new MaskPrompt(PromptMode.BOX, new float[] {20, 30, 150, 120}, 1,
+                new int[0]));
+        var c = RunConfigFile.read(config, List.of()).config();
+        try (NDManager m = EngineSetup.newManager()) {
+            PromptableSegmenter reloaded = PromptableRuns.restore(c, base.resolve("last.safetensors"),
+                    run.resolve("adapter"), false, m);
+            Module trained = PromptableRuns.build(c, m);
+            SegmentationNet.loadStrict(trained, Weights.read(base.resolve("last.safetensors"), m));
+            MethodFactory.create("sam-lora", Map.of(), m).attach(trained);
+            trained.loadStateDict(Checkpoint.read(run.resolve("last.safetensors"), m).modelState(), true);
+            trained.eval();
+            for (PromptMode mode : List.of(PromptMode.BOX, PromptMode.NONE)) {
+                float[] a = PromptableRuns.predict(reloaded, m, image, box, mode).get(0);
+                float[] b = PromptableRuns.predict((PromptableSegmenter) trained, m, image, box, mode).get(0);
+                assertEquals(200 * 200, a.length);
+                assertArrayEquals(b, a, mode + " prompt");
+            }
+        }
+
+        for (String prompts : List.of("box", "none")) {
+            Path eval = tmp.resolve("eval-" + prompts);
+            CliRun ev = CliRun.of("eval", "--config", config.toString(), "--checkpoint",
+                    base.resolve("last.safetensors").toString(), "--adapter", run.resolve("adapter").toString(),
+                    "--prompts", prompts, "--out", eval.toString());
+            assertEquals(0, ev.code(), ev.err() + ev.out());
+            JsonNode j = new ObjectMapper().readTree(eval.resolve("metrics.json").toFile());
+            assertEquals(2, j.path("images").asInt());
+            assertEquals(prompts, j.path("prompts").asText());
+            assertTrue(j.path("masks").asInt() >= (prompts.equals("none") ? 2 : 1), j.toString());
+            double dice = j.path("dice").asDouble();
+            assertTrue(dice >= 0 && dice <= 1, j.toString());
+        }
+
+        // predict from a box file: one mask per row at the image's size; prompt-free: one per image.
+        Path boxes = tmp.resolve("boxes.csv");
+        Files.writeString(boxes, "image,x0,y0,x1,y1\n" + data.resolve("JPEGImages/" + id + ".jpg")
+                + ",20,30,150,120\n" + data.resolve("JPEGImages/" + id + ".jpg") + ",0,0,199,199\n");
+        Path pred = tmp.resolve("pred");
+        CliRun pr = CliRun.of("predict", "--config", config.toString(), "--checkpoint",
+                base.resolve("last.safetensors").toString(), "--adapter", run.resolve("adapter").toString(),
+                "--prompts", boxes.toString(), "--out", pred.toString());
+        assertEquals(0, pr.code(), pr.err() + pr.out());
+        for (int k = 0; k < 2; k++) {
+            MaskRaster mask = ImageDecoder.readMask(pred.resolve("masks/" + id + "_" + k + ".png"));
+            assertEquals(200, mask.width());
+            assertEquals(200, mask.height());
+        }
+        MaskRaster first = ImageDecoder.readMask(pred.resolve("masks/" + id + "_0.png"));
+        float[] expected;
+        try (NDManager m = EngineSetup.newManager()) {
+            expected = PromptableRuns.predict(PromptableRuns.restore(c, base.resolve("last.safetensors"),
+                    run.resolve("adapter"), false, m), m, image, box, PromptMode.BOX).get(0);
+        }
+        for (int i = 0; i < expected.length; i++) {
+            assertEquals(expected[i] > 0 ? 1 : 0, first.values()[i], "pixel " + i);
+        }
+        // --box on the command line asks the same of each image given.
+        Path byOption = tmp.resolve("by-option");
+        CliRun bo = CliRun.of("predict", "--config", config.toString(), "--checkpoint",
+                base.resolve("last.safetensors").toString(), "--adapter", run.resolve("adapter").toString(),
+                "--box", "20,30,150,120", data.resolve("JPEGImages/" + id + ".jpg").toString(), "--out",
+                byOption.toString());
+        assertEquals(0, bo.code(), bo.err() + bo.out());
+        assertArrayEquals(first.values(), ImageDecoder.readMask(byOption.resolve("masks/" + id + "_0.png")).values());
+        Path free = tmp.resolve("free");
+        CliRun pf = CliRun.of("predict", "--config", config.toString(), "--checkpoint",
+                base.resolve("last.safetensors").toString(), data.resolve("JPEGImages/" + id + ".jpg").toString(),
+                "--out", free.toString());
+        assertEquals(0, pf.code(), pf.err() + pf.out());
+        assertTrue(Files.isRegularFile(free.resolve("masks/" + id + ".png")), pf.out());
+
+        // Bad input: a box outside the image, a prompt file naming a missing image; exit 2, one line, no trace.
+        Files.writeString(boxes, data.resolve("JPEGImages/" + id + ".jpg") + ",10,10,250,20\n");
+        String outside = TinyRuns.assertOneLineError(CliRun.of("predict", "--config", config.toString(),
+                "--checkpoint", base.resolve("last.safetensors").toString(), "--prompts", boxes.toString(), "--out",
+                tmp.resolve("bad").toString()));
+        assertTrue(outside.contains("box 10,10,250,20") && outside.contains("outside the 200x200 image"), outside);
+        Files.writeString(boxes, "image,x0,y0,x1,y1\nnot-there.jpg,1,1,5,5\n");
+        String missing = TinyRuns.assertOneLineError(CliRun.of("predict", "--config", config.toString(),
+                "--checkpoint", base.resolve("last.safetensors").toString(), "--prompts", boxes.toString(), "--out",
+                tmp.resolve("bad").toString()));
+        assertTrue(missing.startsWith(boxes + " line 2: image not-there.jpg not found"), missing);
+        Files.writeString(boxes, data.resolve("JPEGImages/" + id + ".jpg") + ",50,10,20,30\n");
+        String reversed = TinyRuns.assertOneLineError(CliRun.of("predict", "--config", config.toString(),
+                "--checkpoint", base.resolve("last.safetensors").toString(), "--prompts", boxes.toString(), "--out",
+                tmp.resolve("bad").toString()));
+        assertTrue(reversed.contains("x1 < x0"), reversed);
+    }
+}

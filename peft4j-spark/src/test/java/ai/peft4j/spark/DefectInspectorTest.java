@@ -263,6 +263,23 @@ class DefectInspectorTest {
     }
 
     @Test
+    void transform_findsModelFilesAddedToTheContextByTheirNames() throws Exception {
+        // As spark-submit --files: the driver's paths do not exist on the executor, the shipped names do.
+        spark.sparkContext().addFile(run.checkpoint.toString());
+        spark.sparkContext().addFile(run.runFile.toString());
+        Path driverOnly = tmp.resolve("driver-only");
+        List<Row> rows = new DefectInspector()
+                .setCheckpoint(driverOnly.resolve(run.checkpoint.getFileName()).toString())
+                .setConfig(driverOnly.resolve(run.runFile.getFileName()).toString()).setWithMask(true)
+                .transform(paths(images, 2)).collectAsList();
+        assertEquals(8, rows.size());
+        Map<String, Prediction> expected = library(images, null);
+        for (Row r : rows) {
+            assertRowEquals(expected.get(r.<String>getAs("path")), r);
+        }
+    }
+
+    @Test
     void saveAndLoad_aloneAndInAPipelineModel_keepEverySettingAndGiveTheSameRows() throws Exception {
         DefectInspector inspector = new DefectInspector().setCheckpoint(run.checkpoint.toString())
                 .setConfig(run.runFile.toString()).setAdapters(run.lines.toString()).setLine("cover")

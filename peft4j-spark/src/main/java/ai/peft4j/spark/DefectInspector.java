@@ -7,6 +7,9 @@ import org.apache.spark.ml.param.BooleanParam;
 import org.apache.spark.ml.param.IntParam;
 import org.apache.spark.ml.param.Param;
 import org.apache.spark.ml.param.ParamMap;
+import org.apache.spark.ml.util.DefaultParamsReadable;
+import org.apache.spark.ml.util.DefaultParamsWritable;
+import org.apache.spark.ml.util.MLReader;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.types.StructType;
@@ -17,14 +20,20 @@ import org.apache.spark.sql.types.StructType;
  * message where the row could not be inspected. Each executor JVM loads the model once ({@link ExecutorModels}) and
  * keeps it for every partition and task; see {@link InspectPartitions} for the columns.
  *
+ * <p>It saves and loads as any Spark ML stage ({@code save(path)}, {@link #load}, inside a saved {@code Pipeline} or
+ * {@code PipelineModel}): the settings are stored, the model files are not, so their paths must be readable where
+ * the loaded stage runs.
+ *
  * <pre>{@code
  * Dataset<Row> images = spark.read().format("binaryFile").load("/archive/2026-12-07/*.png");
  * Dataset<Row> results = new DefectInspector().setCheckpoint("/models/base.safetensors")
  *         .setAdapters("/models/lines").setLineCol("line").setImageCol("content").transform(images);
  * }</pre>
  */
-public final class DefectInspector extends Transformer {
+public final class DefectInspector extends Transformer implements DefaultParamsWritable {
     private static final long serialVersionUID = 1L;
+    /** Spark's reader of stages saved as their params: it calls the (uid) constructor and sets each param. */
+    private static final DefaultParamsReadable<DefectInspector> READABLE = new DefaultParamsReadable<>() {};
 
     private final String uid;
     private final Param<String> checkpoint;
@@ -62,6 +71,16 @@ public final class DefectInspector extends Transformer {
         setDefault(withMask, false);
         setDefault(batchSize, 8);
         setDefault(tileBatch, 4);
+    }
+
+    /** The reader of saved inspectors, as Spark ML's {@code MLReadable}. */
+    public static MLReader<DefectInspector> read() {
+        return READABLE.read();
+    }
+
+    /** An inspector saved with {@code save(path)} (or {@code write().overwrite().save(path)}). */
+    public static DefectInspector load(String path) {
+        return READABLE.load(path);
     }
 
     @Override

@@ -158,6 +158,12 @@ public final class InspectPartitions implements MapPartitionsFunction<Row, Row> 
     @Override
     public Iterator<Row> call(Iterator<Row> rows) {
         InspectionModel model = ExecutorModels.get(source);
+        // A wrong line for every row is a wrong setting, not a bad row: the job stops with it.
+        if (fixedLine != null && !model.lines().contains(fixedLine)) {
+            throw new IllegalArgumentException("unknown line '" + fixedLine + "' (the line of rows without one: "
+                    + "setLine, or --line); " + (model.lines().isEmpty() ? "no adapters were given"
+                    : "the adapters are " + String.join(", ", model.lines())));
+        }
         return new Iterator<>() {
             private Iterator<Row> done = List.<Row>of().iterator();
 

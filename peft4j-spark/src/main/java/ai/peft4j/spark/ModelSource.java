@@ -6,6 +6,8 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.apache.spark.SparkEnv;
+import org.apache.spark.SparkFiles;
 
 /**
  * Where an executor finds its model, and how it judges a part: the key under which each executor JVM keeps one
@@ -33,8 +35,10 @@ public record ModelSource(String checkpoint, String config, String adapters, Ver
     }
 
     /**
-     * A path as this JVM reads it: as given, else the file of that name that {@code spark-submit --files} shipped
-     * to the executor's working folder.
+     * A path as this JVM reads it: as given, else the file or unpacked archive of that name that
+     * {@code spark-submit --files} / {@code --archives} (or {@code SparkContext.addFile} / {@code addArchive})
+     * shipped: in the executor's working folder (YARN, Kubernetes) or in Spark's folder of added files (every
+     * master, local mode included).
      */
     static Path local(String path, String what) {
         Path p = Path.of(path);
@@ -45,9 +49,21 @@ public record ModelSource(String checkpoint, String config, String adapters, Ver
         if (!p.equals(shipped) && Files.isReadable(shipped)) {
             return shipped;
         }
+        Path added = added(shipped.toString());
+        if (added != null && Files.isReadable(added)) {
+            return added;
+        }
         throw new IllegalArgumentException(what + " " + path + " is not readable on " + host() + " (no such file, or "
                 + "no permission); give a path every executor can read (a shared file system) or ship the file with "
-                + "spark-submit --files");
+                + "spark-submit --files (a folder: --archives NAME.zip#NAME)");
+    }
+
+    /** Where Spark put an added file or archive of this name; null outside a running Spark JVM. */
+    private static Path added(String name) {
+        if (SparkEnv.get() == null) {
+            return null;
+        }
+        return Path.of(SparkFiles.get(name));
     }
 
     private static String host() {

@@ -154,7 +154,10 @@ class BatchCommandTest {
                         "--format", "csv", "--masks"),
                 "CSV cannot hold masks: leave out --masks or write --format parquet",
                 List.of("--checkpoint", ckpt, "--images", folder + "/*.jpg", "--out", tmp.resolve("o4").toString()),
-                folder + "/*.jpg: no images match this glob");
+                folder + "/*.jpg: no images match this glob",
+                List.of("--checkpoint", ckpt, "--images", folder.toString(), "--out", tmp.resolve("o5").toString(),
+                        "--adapters", run.lines.toString(), "--line", "lid", "--master", "local[1]"),
+                "unknown line 'lid' (the line of rows without one: setLine, or --line); the adapters are cover");
         for (Map.Entry<List<String>, String> c : cases.entrySet()) {
             BatchRun b = BatchRun.of(c.getKey().toArray(String[]::new));
             assertEquals(2, b.code(), b.err());
@@ -164,7 +167,7 @@ class BatchCommandTest {
         try (var s = Files.list(taken)) {
             assertEquals(1, s.count());
         }
-        for (String o : List.of("o1", "o2", "o3", "o4")) {
+        for (String o : List.of("o1", "o2", "o3", "o4", "o5")) {
             assertFalse(Files.exists(tmp.resolve(o)), o);
         }
         BatchRun help = BatchRun.of("--help");

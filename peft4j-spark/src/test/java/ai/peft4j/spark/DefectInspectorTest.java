@@ -40,6 +40,10 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.spark.ml.Pipeline;
+import org.apache.spark.ml.PipelineModel;
+import org.apache.spark.ml.PipelineStage;
+import org.apache.spark.ml.param.Param;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
@@ -259,6 +263,62 @@ class DefectInspectorTest {
     }
 
     @Test
+    void transform_findsModelFilesAddedToTheContextByTheirNames() throws Exception {
+        // As spark-submit --files: the driver's paths do not exist on the executor, the shipped names do.
+        spark.sparkContext().addFile(run.checkpoint.toString());
+        spark.sparkContext().addFile(run.runFile.toString());
+        Path driverOnly = tmp.resolve("driver-only");
+        List<Row> rows = new DefectInspector()
+                .setCheckpoint(driverOnly.resolve(run.checkpoint.getFileName()).toString())
+                .setConfig(driverOnly.resolve(run.runFile.getFileName()).toString()).setWithMask(true)
+                .transform(paths(images, 2)).collectAsList();
+        assertEquals(8, rows.size());
+        Map<String, Prediction> expected = library(images, null);
+        for (Row r : rows) {
+            assertRowEquals(expected.get(r.<String>getAs("path")), r);
+        }
+    }
+
+    @Test
+    void saveAndLoad_aloneAndInAPipelineModel_keepEverySettingAndGiveTheSameRows() throws Exception {
+        DefectInspector inspector = new DefectInspector().setCheckpoint(run.checkpoint.toString())
+                .setConfig(run.runFile.toString()).setAdapters(run.lines.toString()).setLine("cover")
+                .setVerdictThreshold("5%").setWithMask(true).setBatchSize(3).setTileBatch(2);
+        Path alone = tmp.resolve("saved/inspector");
+        inspector.save(alone.toString());
+        DefectInspector back = DefectInspector.load(alone.toString());
+        assertEquals(inspector.uid(), back.uid());
+        for (Param<?> p : inspector.params()) {
+            assertEquals(inspector.isSet(p), back.isSet(back.getParam(p.name())), p.name());
+            assertEquals(inspector.isDefined(p) ? inspector.getOrDefault(p) : null,
+                    back.isDefined(back.getParam(p.name())) ? back.getOrDefault(back.getParam(p.name())) : null,
+                    p.name());
+        }
+        assertTrue(!back.isSet(back.lineCol()) && back.getOrDefault(back.line()).equals("cover"));
+
+        Dataset<Row> input = paths(images, 2);
+        PipelineModel fitted = new Pipeline().setStages(new PipelineStage[] {inspector}).fit(input);
+        Path saved = tmp.resolve("saved/pipeline-model");
+        fitted.write().overwrite().save(saved.toString());
+        PipelineModel loaded = PipelineModel.load(saved.toString());
+        assertEquals(DefectInspector.class, loaded.stages()[0].getClass());
+        Map<String, Row> expected = new HashMap<>();
+        for (Row r : inspector.transform(input).collectAsList()) {
+            expected.put(r.getAs("path"), r);
+        }
+        List<Row> rows = loaded.transform(input).collectAsList();
+        assertEquals(8, rows.size());
+        for (Row r : rows) {
+            Row e = expected.get(r.<String>getAs("path"));
+            assertNull(r.getAs("error"));
+            assertEquals("cover", r.getAs("line"));
+            assertArrayEquals(e.<byte[]>getAs("mask"), r.<byte[]>getAs("mask"));
+            assertEquals(e.getJavaMap(e.fieldIndex("areas")), r.getJavaMap(r.fieldIndex("areas")));
+            assertEquals(e.<String>getAs("verdict"), r.getAs("verdict"));
+        }
+    }
+
+    @Test
     void badInput_getsAClearError() {
         Dataset<Row> ints = spark.range(3).toDF("path");
         IllegalArgumentException type = assertThrows(IllegalArgumentException.class, () -> new DefectInspector()
@@ -273,10 +333,47 @@ class DefectInspectorTest {
         assertTrue(cause.getMessage().startsWith("checkpoint " + missing + " is not readable on executor host "),
                 cause.getMessage());
 
-        IllegalStateException old = assertThrows(IllegalStateException.class,
-                () -> SparkVersions.requireSupported("3.5.1"));
-        assertEquals("Spark 3.5.1 is not supported: peft4j-spark needs Spark 4.0.0 or a later 4.x on Scala 2.13 (use "
-                + "a cluster or a spark-submit of that version)", old.getMessage());
+        Path noAdapters = tmp.resolve("nowhere/lines");
+        Exception adapters = assertThrows(Exception.class, () -> new DefectInspector()
+                .setCheckpoint(run.checkpoint.toString()).setAdapters(noAdapters.toString())
+                .transform(paths(images.subList(0, 2), 1)).collectAsList());
+        assertTrue(BatchCommand.unwrap(adapters).getMessage().startsWith("adapter folder " + noAdapters
+                + " is not readable on executor host "), BatchCommand.unwrap(adapters).getMessage());
+
+        Exception line = assertThrows(Exception.class, () -> new DefectInspector()
+                .setCheckpoint(run.checkpoint.toString()).setAdapters(run.lines.toString()).setLine("lid")
+                .transform(paths(images.subList(0, 2), 1)).collectAsList());
+        assertEquals("unknown line 'lid' (the line of rows without one: setLine, or --line); the adapters are cover",
+                BatchCommand.unwrap(line).getMessage());
+        Exception noLines = assertThrows(Exception.class, () -> new DefectInspector()
+                .setCheckpoint(run.checkpoint.toString()).setLine("cover")
+                .transform(paths(images.subList(0, 2), 1)).collectAsList());
+        assertEquals("unknown line 'cover' (the line of rows without one: setLine, or --line); no adapters were "
+                + "given", BatchCommand.unwrap(noLines).getMessage());
+
+        IllegalArgumentException lineType = assertThrows(IllegalArgumentException.class, () -> new DefectInspector()
+                .setCheckpoint(run.checkpoint.toString()).setLineCol("n")
+                .transform(paths(images.subList(0, 2), 1).withColumn("n", lit(3))));
+        assertEquals("line column 'n' is int; it must hold line names (string)", lineType.getMessage());
+        IllegalArgumentException struct = assertThrows(IllegalArgumentException.class, () -> new DefectInspector()
+                .setCheckpoint(run.checkpoint.toString()).setImageCol("s")
+                .transform(paths(images.subList(0, 2), 1).selectExpr("named_struct('a', path) AS s")));
+        assertTrue(struct.getMessage().startsWith("image column 's' is struct<a:string>; give image paths"),
+                struct.getMessage());
+        IllegalArgumentException absent = assertThrows(IllegalArgumentException.class, () -> new DefectInspector()
+                .setCheckpoint(run.checkpoint.toString()).setImageCol("content").transform(paths(images, 1)));
+        assertEquals("no image column 'content' in the input (columns: path)", absent.getMessage());
+
+        for (String v : List.of("3.5.1", "5.0.0")) {
+            IllegalStateException old = assertThrows(IllegalStateException.class,
+                    () -> SparkVersions.requireSupported(v));
+            assertEquals("Spark " + v + " is not supported: peft4j-spark needs Spark 4.0.0 or a later 4.x on Scala "
+                    + "2.13 (use a cluster or a spark-submit of that version)", old.getMessage());
+        }
+        IllegalStateException unreadable = assertThrows(IllegalStateException.class,
+                () -> SparkVersions.requireSupported("four"));
+        assertEquals("cannot read the Spark version 'four'; peft4j-spark needs Spark 4.0.0 or a later 4.x",
+                unreadable.getMessage());
         SparkVersions.requireSupported(spark.version());
     }
 }

@@ -33,9 +33,12 @@ import ai.peft4j.train.loop.TrainingResult;
 import ai.peft4j.train.metrics.SegmentationScores;
 import ai.peft4j.train.report.EfficiencyChart;
 import ai.peft4j.train.report.EpochRecord;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -67,12 +70,22 @@ public final class TransferStudy {
      *     (frozen for parameter-efficient methods, updated by full fine-tuning)
      * @param headFromSource whether a fresh head of another class count starts from the source head (see
      *     {@link #headFromSource}) rather than from the published N(0, 0.02) draw alone
+     * @param methodSettings settings of single methods by their file names (e.g. adapter: init identity), over the
+     *     method's registered defaults
+     * @param evalEvery validate on the test set every this many epochs while adapting (0: after the last epoch
+     *     only), for curves that show where a method stops improving
      */
     public record Settings(SwinAttUNetConfig unet, int imageSize, int pretrainEpochs, int adaptEpochs, int batchSize,
             double pretrainLr, double adaptLr, String loss, List<String> methods, long seed, double defectWeight,
-            Map<String, Double> methodLr, String adaptLoss, BnStats bnStats, boolean headFromSource) {
+            Map<String, Double> methodLr, String adaptLoss, BnStats bnStats, boolean headFromSource,
+            Map<String, Map<String, String>> methodSettings, int evalEvery) {
         public Settings {
             methodLr = Map.copyOf(methodLr);
+            methodSettings = Map.copyOf(methodSettings);
+            if (evalEvery < 0) {
+                throw new IllegalArgumentException("evaluation period must be 0 (last epoch) or positive, got "
+                        + evalEvery);
+            }
         }
 
         /** Settings with each method's own BatchNorm behaviour. */
@@ -80,19 +93,25 @@ public final class TransferStudy {
                 double pretrainLr, double adaptLr, String loss, List<String> methods, long seed, double defectWeight,
                 Map<String, Double> methodLr, String adaptLoss) {
             this(unet, imageSize, pretrainEpochs, adaptEpochs, batchSize, pretrainLr, adaptLr, loss, methods, seed,
-                    defectWeight, methodLr, adaptLoss, null, false);
+                    defectWeight, methodLr, adaptLoss, null, false, Map.of(), 0);
         }
 
         /** Settings with one adaptation learning rate for every method. */
         public Settings(SwinAttUNetConfig unet, int imageSize, int pretrainEpochs, int adaptEpochs, int batchSize,
                 double pretrainLr, double adaptLr, String loss, List<String> methods, long seed, double defectWeight) {
             this(unet, imageSize, pretrainEpochs, adaptEpochs, batchSize, pretrainLr, adaptLr, loss, methods, seed,
-                    defectWeight, Map.of(), loss, null, false);
+                    defectWeight, Map.of(), loss, null, false, Map.of(), 0);
         }
 
         /** The adaptation learning rate of {@code method}. */
         public double adaptLr(String method) {
             return methodLr.getOrDefault(method, adaptLr);
+        }
+
+        /** The settings {@code method} adapts with: its registered defaults with this study's own over them. */
+        public Record methodConfig(String method) {
+            Map<String, String> own = methodSettings.get(MethodRegistry.methodOf(method));
+            return own == null ? MethodRegistry.defaultConfig(method) : MethodRegistry.configWith(method, own);
         }
     }
 
@@ -118,10 +137,16 @@ public final class TransferStudy {
 
     private final Settings settings;
     private final PrintStream console;
+    private final PhaseTimes phases = new PhaseTimes();
 
     public TransferStudy(Settings settings, PrintStream console) {
         this.settings = settings;
         this.console = console;
+    }
+
+    /** Wall and CPU seconds of what this study has run so far. */
+    public PhaseTimes phases() {
+        return phases;
     }
 
     /** Runs the study into {@code out} and returns its rows (the first: the pretrained model on its own test set). */
@@ -141,8 +166,38 @@ public final class TransferStudy {
     }
 
     private List<Row> runLocked(Domain source, List<Domain> targets, Path out, Path pretrained) throws IOException {
-        List<Row> rows = new ArrayList<>();
+        List<Row> rows = new ArrayList<>(List.of(pretrainLocked(source, out, pretrained)));
         Path base = pretrained != null ? pretrained : out.resolve("pretrain").resolve(Trainer.LAST);
+        for (Domain target : targets) {
+            rows.addAll(adaptLocked(source, target, out, base));
+        }
+        write(rows, out);
+        return rows;
+    }
+
+    /**
+     * Pretrains on {@code source} into {@code out/pretrain}, or scores the checkpoint {@code pretrained} when it is
+     * not null, and returns the source row. Runs the study's first phase alone, as a caller that adapts the targets
+     * side by side needs it; that caller holds {@code out}'s {@link RunFolderLock}.
+     */
+    public Row pretrain(Domain source, Path out, Path pretrained) throws IOException {
+        return pretrainLocked(source, out, pretrained);
+    }
+
+    /**
+     * Adapts the base checkpoint {@code base} to {@code target} with every method, into {@code out/<target>}, and
+     * returns one row per method. Two calls for two targets may run at once, in two processes: each takes the lock
+     * of its own target folder.
+     */
+    public List<Row> adapt(Domain source, Domain target, Path out, Path base) throws IOException {
+        Path dir = ContainedPath.resolve(out, target.name(), "domain name");
+        Files.createDirectories(dir);
+        try (RunFolderLock lock = RunFolderLock.take(dir, console)) {
+            return adaptLocked(source, target, out, base);
+        }
+    }
+
+    private Row pretrainLocked(Domain source, Path out, Path pretrained) throws IOException {
         if (pretrained == null) {
             console.printf(Locale.ROOT, "== pretraining on %s (%d images, %d epochs)%n", source.name(),
                     source.train().size(), settings.pretrainEpochs());
@@ -156,61 +211,69 @@ public final class TransferStudy {
             SegmentationScores scores;
             double seconds;
             if (pretrained == null) {
-                TrainingResult r = train(model, source, settings.pretrainEpochs(), settings.pretrainLr(),
-                        settings.loss(), 1, out.resolve("pretrain"));
+                TrainingResult r = phases.time("pretrain " + source.name(), () -> train(model, source,
+                        settings.pretrainEpochs(), settings.pretrainLr(), settings.loss(), 1, out.resolve("pretrain")));
                 console.printf(Locale.ROOT, "   checkpoint %s%n", r.lastCheckpoint());
                 scores = finalScores(r);
                 seconds = trainingSeconds(r);
             } else {
                 model.loadStateDict(Checkpoint.read(pretrained, m).modelState(), true);
-                scores = evaluate(model, source).scores();
+                scores = phases.time("score base on " + source.name(), () -> evaluate(model, source).scores());
                 seconds = (System.nanoTime() - t0) / 1e9;
             }
-            rows.add(row(source.name() + " (source)", "pretrained", model.trainableParameterCount(),
-                    model.parameterCount(), scores, scores.meanIou(), scores.meanIou(), seconds));
             console.printf(Locale.ROOT, "   source test mIoU %.2f%%%n", 100 * scores.meanIou());
+            return row(source.name() + " (source)", "pretrained", model.trainableParameterCount(),
+                    model.parameterCount(), scores, scores.meanIou(), scores.meanIou(), seconds);
         }
-        for (Domain target : targets) {
-            for (String name : settings.methods()) {
-                console.printf(Locale.ROOT, "== %s on %s (%d images, %d epochs, lr %.1e)%n", name, target.name(),
-                        target.train().size(), settings.adaptEpochs(), settings.adaptLr(name));
-                Path dir = ContainedPath.resolve(ContainedPath.resolve(out, target.name(), "domain name"), name,
-                        "method name");
-                try (NDManager m = EngineSetup.newManager()) {
-                    EngineSetup.seed(settings.seed() + 1);
-                    SwinAttUNet model = new SwinAttUNet(m, withClasses(source.train().numClasses()));
-                    Map<String, NDArray> weights = Checkpoint.read(base, m).modelState();
-                    model.loadStateDict(weights, true);
-                    PeftMethod method = MethodRegistry.create(name, MethodInputs.prompt(TextPrompt.zeros(48,
-                            TextPrompt.BERT_BASE_WIDTH)));
-                    if (method instanceof SegmenterMethod sm) {
-                        sm.withClasses(target.train().numClasses());
-                    }
-                    if (settings.bnStats() != null) {
-                        method.withBnStats(settings.bnStats());
-                    }
-                    Attachment a = method.attach(model);
-                    if (settings.headFromSource()) {
-                        headFromSource(model, weights);
-                    }
-                    TrainingResult r = train(model, target, settings.adaptEpochs(), settings.adaptLr(name),
-                            settings.adaptLoss(), settings.defectWeight(), dir);
-                    AdapterFiles.save(a, dir.resolve("adapter"));
-                    long trainable = model.trainableParameterCount();
-                    long total = model.parameterCount();
+    }
+
+    private List<Row> adaptLocked(Domain source, Domain target, Path out, Path base) throws IOException {
+        List<Row> rows = new ArrayList<>();
+        for (String name : settings.methods()) {
+            console.printf(Locale.ROOT, "== %s on %s (%d images, %d epochs, lr %.1e)%n", name, target.name(),
+                    target.train().size(), settings.adaptEpochs(), settings.adaptLr(name));
+            Path dir = ContainedPath.resolve(ContainedPath.resolve(out, target.name(), "domain name"), name,
+                    "method name");
+            try (NDManager m = EngineSetup.newManager()) {
+                EngineSetup.seed(settings.seed() + 1);
+                SwinAttUNet model = new SwinAttUNet(m, withClasses(source.train().numClasses()));
+                Map<String, NDArray> weights = Checkpoint.read(base, m).modelState();
+                model.loadStateDict(weights, true);
+                PeftMethod method = MethodRegistry.create(MethodRegistry.methodOf(name),
+                        settings.methodConfig(name), MethodInputs.prompt(TextPrompt.zeros(48,
+                        TextPrompt.BERT_BASE_WIDTH)));
+                if (method instanceof SegmenterMethod sm) {
+                    sm.withClasses(target.train().numClasses());
+                }
+                if (settings.bnStats() != null) {
+                    method.withBnStats(settings.bnStats());
+                }
+                Attachment a = method.attach(model);
+                if (settings.headFromSource()) {
+                    headFromSource(model, weights);
+                }
+                String phase = target.name() + " " + name;
+                TrainingResult r = phases.time(phase + ": training", () -> train(model, target,
+                        settings.adaptEpochs(), settings.adaptLr(name), settings.adaptLoss(), settings.defectWeight(),
+                        dir, settings.evalEvery()));
+                AdapterFiles.save(a, dir.resolve("adapter"));
+                long trainable = model.trainableParameterCount();
+                long total = model.parameterCount();
+                double[] source2 = phases.time(phase + ": source scores", () -> {
                     double kept = sourceKept(model, weights, source, m);
                     a.deactivate();
-                    double off = evaluate(model, source).scores().meanIou();
-                    Row row = row(target.name(), name, trainable, total, finalScores(r), kept, off,
-                            trainingSeconds(r));
-                    rows.add(row);
-                    console.printf(Locale.ROOT, "   %s: test mIoU %.2f%%, %,d trainable parameters, source test "
-                            + "mIoU %.2f%% with the adapter on, %.2f%% off, %.0f s%n", name, 100 * row.miou(),
-                            row.trainable(), 100 * row.sourceMiou(), 100 * row.sourceOffMiou(), row.seconds());
-                }
+                    return new double[] {kept, evaluate(model, source).scores().meanIou()};
+                });
+                double kept = source2[0];
+                double off = source2[1];
+                Row row = row(target.name(), name, trainable, total, finalScores(r), kept, off,
+                        trainingSeconds(r));
+                rows.add(row);
+                console.printf(Locale.ROOT, "   %s: test mIoU %.2f%%, %,d trainable parameters, source test "
+                        + "mIoU %.2f%% with the adapter on, %.2f%% off, %.0f s%n", name, 100 * row.miou(),
+                        row.trainable(), 100 * row.sourceMiou(), 100 * row.sourceOffMiou(), row.seconds());
             }
         }
-        write(rows, out);
         return rows;
     }
 
@@ -275,6 +338,11 @@ public final class TransferStudy {
 
     private TrainingResult train(SwinAttUNet model, Domain d, int epochs, double lr, String loss, double defectWeight,
             Path dir) throws IOException {
+        return train(model, d, epochs, lr, loss, defectWeight, dir, 0);
+    }
+
+    private TrainingResult train(SwinAttUNet model, Domain d, int epochs, double lr, String loss, double defectWeight,
+            Path dir, int evalEvery) throws IOException {
         List<Double> weights = new ArrayList<>();
         if (defectWeight != 1) {
             weights.add(1.0);
@@ -285,7 +353,7 @@ public final class TransferStudy {
         TrainerConfig config = TrainerConfig.builder().setEpochs(epochs).setNumClasses(d.train().numClasses())
                 .optOptimizer("adam").optLearningRate(lr).optMinLearningRate(lr / 100).optSchedule("cos")
                 .optLoss(loss).optClassWeights(weights)
-                .optEvalPeriod(epochs).optSeed(settings.seed()).build();
+                .optEvalPeriod(evalEvery > 0 ? evalEvery : epochs).optSeed(settings.seed()).build();
         PairTransform t = Letterbox.square(settings.imageSize());
         try (BatchLoader train = new BatchLoader(d.train(), t, LoaderConfig.training(settings.batchSize())
                 .withSeed(settings.seed()));
@@ -340,6 +408,21 @@ public final class TransferStudy {
             return evaluate(model, source).scores().meanIou();
         } finally {
             model.replace(HEAD, adapted);
+        }
+    }
+
+    /** Writes {@code rows} as JSON, every figure at full precision, for {@link #readRows}. */
+    public static void writeRows(List<Row> rows, Path file) throws IOException {
+        byte[] json = new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(rows);
+        AtomicFiles.write(file, o -> o.write(json));
+    }
+
+    /** Reads rows {@link #writeRows} wrote; fails naming the file. */
+    public static List<Row> readRows(Path file) throws IOException {
+        try {
+            return new ObjectMapper().readValue(file.toFile(), new TypeReference<List<Row>>() { });
+        } catch (IOException e) {
+            throw new IOException(file + ": not a list of study rows (" + e.getMessage() + ")", e);
         }
     }
 

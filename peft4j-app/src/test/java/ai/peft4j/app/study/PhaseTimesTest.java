@@ -1,0 +1,53 @@
+package ai.peft4j.app.study;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class PhaseTimesTest {
+    @TempDir
+    Path tmp;
+
+    /** A phase that burns CPU is charged CPU seconds close to its wall seconds, and the file reads back. */
+    @Test
+    void time_chargesTheWork_andTheFileReadsBack() throws Exception {
+        PhaseTimes t = new PhaseTimes();
+        long sum = t.time("spin", () -> {
+            long s = 0;
+            long end = System.nanoTime() + 300_000_000L;
+            while (System.nanoTime() < end) {
+                s += System.nanoTime() % 7;
+            }
+            return s;
+        });
+        assertTrue(sum > 0);
+        PhaseTimes.Phase p = t.phases().get(0);
+        assertEquals(ProcessHandle.current().pid(), p.pid());
+        assertTrue(p.wallSeconds() >= 0.3, p.toString());
+        assertTrue(p.cpuSeconds() > 0.05 && p.cpuSeconds() < p.wallSeconds() + 5, p.toString());
+        t.add(new PhaseTimes.Phase("lemon full: training", 12, 61.24, 60.5));
+        t.write(tmp.resolve("timings.csv"));
+
+        PhaseTimes back = new PhaseTimes();
+        back.read(tmp.resolve("timings.csv"));
+        assertEquals(2, back.phases().size());
+        assertEquals(new PhaseTimes.Phase("lemon full: training", 12, 61.24, 60.5), back.phases().get(1));
+        assertTrue(back.table().contains("lemon full: training      61.2      60.5       12"), back.table());
+    }
+
+    @Test
+    void read_ofAnotherFile_failsNamingIt() throws Exception {
+        Path f = tmp.resolve("timings.csv");
+        Files.write(f, List.of("phase,pid,wall_seconds,cpu_seconds", "pretrain,abc,1,2"));
+        IOException e = assertThrows(IOException.class, () -> new PhaseTimes().read(f));
+        assertTrue(e.getMessage().startsWith(f + ": line 2 is not phase,pid,wall_seconds,cpu_seconds"),
+                e.getMessage());
+    }
+}

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -15,14 +17,18 @@ class PhaseTimesTest {
     @TempDir
     Path tmp;
 
-    /** A phase that burns CPU is charged CPU seconds close to its wall seconds, and the file reads back. */
+    /**
+     * A phase that burns 0.2 s of this thread's CPU (however long that takes on a busy machine) is charged at least
+     * that much process CPU, and at least as much wall time; the file reads back.
+     */
     @Test
     void time_chargesTheWork_andTheFileReadsBack() throws Exception {
         PhaseTimes t = new PhaseTimes();
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
         long sum = t.time("spin", () -> {
             long s = 0;
-            long end = System.nanoTime() + 300_000_000L;
-            while (System.nanoTime() < end) {
+            long end = threads.getCurrentThreadCpuTime() + 200_000_000L;
+            while (threads.getCurrentThreadCpuTime() < end) {
                 s += System.nanoTime() % 7;
             }
             return s;
@@ -30,8 +36,9 @@ class PhaseTimesTest {
         assertTrue(sum > 0);
         PhaseTimes.Phase p = t.phases().get(0);
         assertEquals(ProcessHandle.current().pid(), p.pid());
-        assertTrue(p.wallSeconds() >= 0.3, p.toString());
-        assertTrue(p.cpuSeconds() > 0.05 && p.cpuSeconds() < p.wallSeconds() + 5, p.toString());
+        // The process clock may tick in hundredths of a second.
+        assertTrue(p.cpuSeconds() >= 0.19, p.toString());
+        assertTrue(p.wallSeconds() >= 0.19, p.toString());
         t.add(new PhaseTimes.Phase("lemon full: training", 12, 61.24, 60.5));
         t.write(tmp.resolve("timings.csv"));
 

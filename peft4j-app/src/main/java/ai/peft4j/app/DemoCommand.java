@@ -188,15 +188,19 @@ final class DemoCommand implements Callable<Integer> {
         for (Map.Entry<String, Map<String, String>> e : own.entrySet()) {
             MethodRegistry.configWith(e.getKey(), e.getValue());
         }
+        if (jobs < 1) {
+            throw new IllegalArgumentException("--jobs must be at least 1, got " + jobs);
+        }
+        if (evalEvery < 0) {
+            throw new IllegalArgumentException("--eval-every must be 0 (after the last epoch only) or positive, got "
+                    + evalEvery);
+        }
         BnStats bn = "method".equalsIgnoreCase(bnStats) ? null : BnStats.parse(bnStats);
         SegmentationLoss.parse(loss, 2, null);
         SegmentationLoss.parse(adaptLoss, 2, null);
         TransferStudy.Settings settings = new TransferStudy.Settings(SwinAttUNetConfig.fixture(4), size,
                 pretrainEpochs, adaptEpochs, batch, pretrainLr, adaptLr, loss, methods, seed, 1, lr, adaptLoss, bn,
                 headFromSource(), own, evalEvery);
-        if (jobs < 1) {
-            throw new IllegalArgumentException("--jobs must be at least 1, got " + jobs);
-        }
         PrintStream console = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         TransferStudy.Domain source = domain("orange", CitrusDomain.ORANGE, sourceImages, 0);
         List<TransferStudy.Domain> targets = List.of(domain("lemon", CitrusDomain.LEMON, targetImages, 1),

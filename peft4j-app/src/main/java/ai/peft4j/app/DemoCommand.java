@@ -210,7 +210,6 @@ final class DemoCommand implements Callable<Integer> {
         }
         Files.createDirectories(out);
         long t0 = System.nanoTime();
-        double cpu0 = PhaseTimes.processCpuSeconds();
         TransferStudy study = new TransferStudy(settings, console);
         List<TransferStudy.Row> rows = new ArrayList<>();
         List<TargetProcess> children = new ArrayList<>();
@@ -249,8 +248,7 @@ final class DemoCommand implements Callable<Integer> {
                         () -> study.switchAdapters(source, targets, out, base, switchMethod));
             }
             double minutes = (System.nanoTime() - t0) / 6e10;
-            study.phases().add(new PhaseTimes.Phase("whole demo, this process", ProcessHandle.current().pid(),
-                    minutes * 60, PhaseTimes.processCpuSeconds() - cpu0));
+            study.phases().add(PhaseTimes.wholeProcess("demo"));
             ComparisonTable.Run run = new ComparisonTable.Run(command(), DATE.format(Instant.now()), machine(),
                     minutes);
             ComparisonTable table = new ComparisonTable(run, rows.stream().map(ComparisonTable.Line::of).toList(),
@@ -288,6 +286,7 @@ final class DemoCommand implements Callable<Integer> {
         List<TransferStudy.Row> rows = study.adapt(source, target, out, base);
         Path folder = out.resolve(target.name());
         TransferStudy.writeRows(rows, folder.resolve(ROWS));
+        study.phases().add(PhaseTimes.wholeProcess(target.name()));
         study.phases().write(folder.resolve(TIMINGS));
         return 0;
     }

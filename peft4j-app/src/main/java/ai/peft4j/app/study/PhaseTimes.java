@@ -59,19 +59,41 @@ public final class PhaseTimes {
         return Double.NaN;
     }
 
-    /** The phases as a plain-text table, with a line of sums. */
+    /** Names of phases that cover a whole process (JVM start included) rather than one step of the work. */
+    public static final String WHOLE = "whole process: ";
+
+    /** A phase that covers this whole process so far: wall seconds since the JVM started, all its CPU seconds. */
+    public static Phase wholeProcess(String what) {
+        return new Phase(WHOLE + what, ProcessHandle.current().pid(),
+                ManagementFactory.getRuntimeMXBean().getUptime() / 1e3, processCpuSeconds());
+    }
+
+    /**
+     * The phases as a plain-text table, with the sum of the phases' CPU seconds and, where whole processes were
+     * recorded, their CPU seconds together (what the phases leave out: JVM start, engine loading, writing files).
+     */
     public String table() {
         List<Phase> all = phases();
-        int width = Math.max(5, all.stream().mapToInt(p -> p.name().length()).max().orElse(0));
+        int width = Math.max(24, all.stream().mapToInt(p -> p.name().length()).max().orElse(0));
         StringBuilder s = new StringBuilder(String.format(Locale.ROOT, "%-" + width + "s  %8s  %8s  %7s%n", "phase",
                 "wall s", "CPU s", "pid"));
         double cpu = 0;
+        double whole = 0;
+        boolean anyWhole = false;
         for (Phase p : all) {
             s.append(String.format(Locale.ROOT, "%-" + width + "s  %8.1f  %8.1f  %7d%n", p.name(), p.wallSeconds(),
                     p.cpuSeconds(), p.pid()));
-            cpu += p.cpuSeconds();
+            if (p.name().startsWith(WHOLE)) {
+                whole += p.cpuSeconds();
+                anyWhole = true;
+            } else {
+                cpu += p.cpuSeconds();
+            }
         }
-        s.append(String.format(Locale.ROOT, "%-" + width + "s  %8s  %8.1f%n", "sum of phases", "", cpu));
+        s.append(String.format(Locale.ROOT, "%-" + width + "s  %8s  %8.1f%n", "sum of the phases", "", cpu));
+        if (anyWhole) {
+            s.append(String.format(Locale.ROOT, "%-" + width + "s  %8s  %8.1f%n", "all processes, whole", "", whole));
+        }
         return s.toString();
     }
 

@@ -46,7 +46,12 @@ class PhaseTimesTest {
         back.read(tmp.resolve("timings.csv"));
         assertEquals(2, back.phases().size());
         assertEquals(new PhaseTimes.Phase("lemon full: training", 12, 61.24, 60.5), back.phases().get(1));
-        assertTrue(back.table().contains("lemon full: training      61.2      60.5       12"), back.table());
+        assertTrue(back.table().contains("lemon full: training          61.2      60.5       12\n"), back.table());
+        back.add(PhaseTimes.wholeProcess("test"));
+        assertTrue(back.phases().get(2).cpuSeconds() >= p.cpuSeconds(), back.phases().toString());
+        // The sum leaves the whole-process line out; that line has one of its own.
+        assertEquals(p.cpuSeconds() + 60.5, lastNumber(back.table(), "sum of the phases"), 0.051);
+        assertEquals(back.phases().get(2).cpuSeconds(), lastNumber(back.table(), "all processes, whole"), 0.051);
     }
 
     @Test
@@ -56,5 +61,11 @@ class PhaseTimesTest {
         IOException e = assertThrows(IOException.class, () -> new PhaseTimes().read(f));
         assertTrue(e.getMessage().startsWith(f + ": line 2 is not phase,pid,wall_seconds,cpu_seconds"),
                 e.getMessage());
+    }
+
+    private static double lastNumber(String table, String lineStart) {
+        String line = table.lines().filter(l -> l.startsWith(lineStart)).findFirst().orElseThrow();
+        String[] words = line.trim().split("\\s+");
+        return Double.parseDouble(words[words.length - 1]);
     }
 }

@@ -142,9 +142,8 @@ final class DemoCommand implements Callable<Integer> {
 
     @Option(names = "--jobs", defaultValue = "2", description = "Targets adapted side by side after pretraining, "
             + "each but the first in a process of its own, every job with one engine thread; 1: one target after "
-            + "the other in this process, with the engine's threads as set (default: ${DEFAULT-VALUE}: on a 2-core "
-            + "machine two one-thread jobs use both cores, where one job's small operations split over two threads "
-            + "gain little).")
+            + "the other in this process, with the engine's threads as set (default: ${DEFAULT-VALUE}: two "
+            + "one-thread jobs keep both cores of a 2-core machine busy, with the figures of one job).")
     int jobs;
 
     /** Set in the process that adapts one target for its parent: the target's name; needs --base. */

@@ -166,22 +166,13 @@ public final class TransferStudy {
     }
 
     private List<Row> runLocked(Domain source, List<Domain> targets, Path out, Path pretrained) throws IOException {
-        List<Row> rows = new ArrayList<>(List.of(pretrainLocked(source, out, pretrained)));
+        List<Row> rows = new ArrayList<>(List.of(pretrain(source, out, pretrained)));
         Path base = pretrained != null ? pretrained : out.resolve("pretrain").resolve(Trainer.LAST);
         for (Domain target : targets) {
             rows.addAll(adaptLocked(source, target, out, base));
         }
         write(rows, out);
         return rows;
-    }
-
-    /**
-     * Pretrains on {@code source} into {@code out/pretrain}, or scores the checkpoint {@code pretrained} when it is
-     * not null, and returns the source row. Runs the study's first phase alone, as a caller that adapts the targets
-     * side by side needs it; that caller holds {@code out}'s {@link RunFolderLock}.
-     */
-    public Row pretrain(Domain source, Path out, Path pretrained) throws IOException {
-        return pretrainLocked(source, out, pretrained);
     }
 
     /**
@@ -197,7 +188,12 @@ public final class TransferStudy {
         }
     }
 
-    private Row pretrainLocked(Domain source, Path out, Path pretrained) throws IOException {
+    /**
+     * Pretrains on {@code source} into {@code out/pretrain}, or scores the checkpoint {@code pretrained} when it is
+     * not null, and returns the source row. Runs the study's first phase alone, as a caller that adapts the targets
+     * side by side needs it; that caller holds {@code out}'s {@link RunFolderLock}.
+     */
+    public Row pretrain(Domain source, Path out, Path pretrained) throws IOException {
         if (pretrained == null) {
             console.printf(Locale.ROOT, "== pretraining on %s (%d images, %d epochs)%n", source.name(),
                     source.train().size(), settings.pretrainEpochs());
@@ -259,13 +255,13 @@ public final class TransferStudy {
                 AdapterFiles.save(a, dir.resolve("adapter"));
                 long trainable = model.trainableParameterCount();
                 long total = model.parameterCount();
-                double[] source2 = phases.time(phase + ": source scores", () -> {
+                double[] sourceScores = phases.time(phase + ": source scores", () -> {
                     double kept = sourceKept(model, weights, source, m);
                     a.deactivate();
                     return new double[] {kept, evaluate(model, source).scores().meanIou()};
                 });
-                double kept = source2[0];
-                double off = source2[1];
+                double kept = sourceScores[0];
+                double off = sourceScores[1];
                 Row row = row(target.name(), name, trainable, total, finalScores(r), kept, off,
                         trainingSeconds(r));
                 rows.add(row);

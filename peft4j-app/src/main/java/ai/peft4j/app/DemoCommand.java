@@ -1,12 +1,16 @@
 package ai.peft4j.app;
 
+import ai.peft4j.app.run.RunFolderLock;
 import ai.peft4j.app.study.ComparisonTable;
+import ai.peft4j.app.study.PhaseTimes;
 import ai.peft4j.app.study.TransferStudy;
+import ai.peft4j.core.engine.EngineSetup;
 import ai.peft4j.data.synthetic.CitrusDomain;
 import ai.peft4j.data.synthetic.SyntheticCitrus;
 import ai.peft4j.models.unet.SwinAttUNetConfig;
 import ai.peft4j.peft.BnStats;
 import ai.peft4j.peft.MethodRegistry;
+import ai.peft4j.train.loop.Trainer;
 import ai.peft4j.train.loss.SegmentationLoss;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -16,6 +20,7 @@ import java.io.IOException;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -39,9 +44,14 @@ final class DemoCommand implements Callable<Integer> {
             + "background slows every method: in the demo's 96 steps full fine-tuning reached 63.6 lemon mIoU with "
             + "ce+dice, 90.7 with dice";
     /** Learning rates per method by default, and why (measured on the demo's sets: docs/usage.md). */
-    static final String DEFAULT_METHOD_LR = "full=2e-3,classify=1e-2,lora=5e-3,adapter=2e-3";
-    static final String METHOD_LR_WHY = "full fine-tuning moves every weight and takes a small step; a head or a "
-            + "low-rank update alone needs a larger one to get as far in the same steps";
+    static final String DEFAULT_METHOD_LR = "full=2e-3,classify=1e-2,lora=5e-3,adapter=5e-3";
+    static final String METHOD_LR_WHY = "full fine-tuning moves every weight and takes a small step; a head, a "
+            + "low-rank update or a bottleneck adapter alone needs a larger one to get as far in the same steps";
+    /** Settings of single methods by default, and why (measured on the demo's sets: docs/usage.md). */
+    static final String DEFAULT_METHOD_SET = "adapter.init=identity";
+    static final String METHOD_SET_WHY = "the published adapter starts with random decoder and gate adapters that "
+            + "already cost the pretrained model 5 points of source mIoU before any training; identity starts as the "
+            + "base";
     private static final DateTimeFormatter DATE = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'", Locale.ROOT)
             .withZone(ZoneOffset.UTC);
 
@@ -104,6 +114,12 @@ final class DemoCommand implements Callable<Integer> {
             + "everywhere as the demo did before (default: ${DEFAULT-VALUE}; " + METHOD_LR_WHY + ").")
     List<String> methodLr;
 
+    @Option(names = "--method-set", paramLabel = "METHOD.FIELD=VALUE", split = ",", defaultValue =
+            DEFAULT_METHOD_SET, description = "Settings of single methods over their published ones, by the names "
+            + "adapter files give them, or none for the published settings everywhere (default: ${DEFAULT-VALUE}; "
+            + METHOD_SET_WHY + ").")
+    List<String> methodSet;
+
     @Option(names = "--bn-stats", defaultValue = "method", description = "The base's BatchNorm statistics while "
             + "adapting: frozen, update, or method: each method's own (frozen for parameter-efficient methods, so "
             + "that switching an adapter off restores the source model exactly; update for full fine-tuning) "
@@ -119,6 +135,21 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--switch", defaultValue = "lora", description = "The method whose adapters of both targets "
             + "the demo loads onto one base and switches between, or none (default: ${DEFAULT-VALUE}).")
     String switchMethod;
+
+    @Option(names = "--eval-every", defaultValue = "0", description = "While adapting, score the test set every "
+            + "this many epochs, for curves (history.csv, curves.png) that show where a method stops improving; 0: "
+            + "after the last epoch only (default: ${DEFAULT-VALUE}).")
+    int evalEvery;
+
+    @Option(names = "--jobs", defaultValue = "2", description = "Targets adapted side by side after pretraining, "
+            + "each but the first in a process of its own, every job with one engine thread; 1: one target after "
+            + "the other in this process, with the engine's threads as set (default: ${DEFAULT-VALUE}: two "
+            + "one-thread jobs keep both cores of a 2-core machine busy, with the figures of one job).")
+    int jobs;
+
+    /** Set in the process that adapts one target for its parent: the target's name; needs --base. */
+    @Option(names = "--only-target", hidden = true)
+    String onlyTarget;
 
     @Spec
     CommandSpec spec;
@@ -141,35 +172,138 @@ final class DemoCommand implements Callable<Integer> {
                 lr.put(MethodRegistry.entry(e.substring(0, eq).trim()).name(), rate);
             }
         }
+        Map<String, Map<String, String>> own = new LinkedHashMap<>();
+        for (String e : methodSet) {
+            if (!e.equalsIgnoreCase("none")) {
+                int dot = e.indexOf('.');
+                int eq = e.indexOf('=');
+                if (dot <= 0 || eq <= dot + 1 || eq == e.length() - 1) {
+                    throw new IllegalArgumentException("--method-set: expected METHOD.FIELD=VALUE (e.g. "
+                            + "adapter.init=identity) or none, got '" + e + "'");
+                }
+                own.computeIfAbsent(MethodRegistry.entry(e.substring(0, dot).trim()).name(),
+                        k -> new LinkedHashMap<>()).put(e.substring(dot + 1, eq).trim(), e.substring(eq + 1).trim());
+            }
+        }
+        for (Map.Entry<String, Map<String, String>> e : own.entrySet()) {
+            MethodRegistry.configWith(e.getKey(), e.getValue());
+        }
+        if (jobs < 1) {
+            throw new IllegalArgumentException("--jobs must be at least 1, got " + jobs);
+        }
+        if (evalEvery < 0) {
+            throw new IllegalArgumentException("--eval-every must be 0 (after the last epoch only) or positive, got "
+                    + evalEvery);
+        }
         BnStats bn = "method".equalsIgnoreCase(bnStats) ? null : BnStats.parse(bnStats);
         SegmentationLoss.parse(loss, 2, null);
         SegmentationLoss.parse(adaptLoss, 2, null);
         TransferStudy.Settings settings = new TransferStudy.Settings(SwinAttUNetConfig.fixture(4), size,
                 pretrainEpochs, adaptEpochs, batch, pretrainLr, adaptLr, loss, methods, seed, 1, lr, adaptLoss, bn,
-                headFromSource());
+                headFromSource(), null, 0, own, evalEvery);
         PrintStream console = new PrintStream(System.out, true, StandardCharsets.UTF_8);
-        Files.createDirectories(out);
         TransferStudy.Domain source = domain("orange", CitrusDomain.ORANGE, sourceImages, 0);
         List<TransferStudy.Domain> targets = List.of(domain("lemon", CitrusDomain.LEMON, targetImages, 1),
                 domain("grapefruit", CitrusDomain.GRAPEFRUIT, targetImages, 2));
+        if (onlyTarget != null) {
+            return adaptOne(settings, source, targets, console);
+        }
+        Files.createDirectories(out);
         long t0 = System.nanoTime();
         TransferStudy study = new TransferStudy(settings, console);
-        List<TransferStudy.Row> rows = study.run(source, targets, out, base);
-        List<TransferStudy.Switch> switches = List.of();
-        if (methods.contains(switchMethod) && targets.size() > 1) {
-            console.printf("== %s adapters of %s on one base%n", switchMethod, String.join(" and ",
-                    targets.stream().map(TransferStudy.Domain::name).toList()));
-            switches = study.switchAdapters(source, targets, out, base, switchMethod);
+        List<TransferStudy.Row> rows = new ArrayList<>();
+        List<TargetProcess> children = new ArrayList<>();
+        try (RunFolderLock lock = RunFolderLock.take(out, console)) {
+            rows.add(study.pretrain(source, out, base));
+            Path baseCheckpoint = base != null ? base : out.resolve("pretrain").resolve(Trainer.LAST);
+            int sideBySide = Math.min(jobs, targets.size());
+            if (sideBySide > 1) {
+                // This process adapts the first target; the others start now, each in a process of its own.
+                for (TransferStudy.Domain t : targets.subList(1, targets.size())) {
+                    children.add(TargetProcess.start(childArgs(t.name(), baseCheckpoint), out.resolve(t.name()),
+                            console));
+                }
+                int threads = EngineSetup.threads();
+                EngineSetup.threads(1);
+                try {
+                    rows.addAll(study.adapt(source, targets.get(0), out, baseCheckpoint));
+                } finally {
+                    EngineSetup.threads(threads);
+                }
+                for (TargetProcess child : children) {
+                    child.await(console);
+                    rows.addAll(TransferStudy.readRows(child.folder().resolve(ROWS)));
+                    study.phases().read(child.folder().resolve(TIMINGS));
+                }
+            } else {
+                for (TransferStudy.Domain t : targets) {
+                    rows.addAll(study.adapt(source, t, out, baseCheckpoint));
+                }
+            }
+            List<TransferStudy.Switch> switches = List.of();
+            if (methods.contains(switchMethod) && targets.size() > 1) {
+                console.printf("== %s adapters of %s on one base%n", switchMethod, String.join(" and ",
+                        targets.stream().map(TransferStudy.Domain::name).toList()));
+                switches = study.phases().time("switching " + switchMethod + " adapters",
+                        () -> study.switchAdapters(source, targets, out, base, switchMethod));
+            }
+            double minutes = (System.nanoTime() - t0) / 6e10;
+            study.phases().add(PhaseTimes.wholeProcess("demo"));
+            ComparisonTable.Run run = new ComparisonTable.Run(command(), DATE.format(Instant.now()), machine(),
+                    minutes);
+            ComparisonTable table = new ComparisonTable(run, rows.stream().map(ComparisonTable.Line::of).toList(),
+                    switches);
+            TransferStudy.write(rows, table, out);
+            study.phases().write(out.resolve(TIMINGS));
+            console.println();
+            console.print(table.markdown());
+            console.printf("%nWall and CPU seconds per phase (%s; also %s):%n%s", machine(), out.resolve(TIMINGS),
+                    study.phases().table());
+            console.printf("%nChart: %s%n", out.resolve("comparison.png").toAbsolutePath());
+        } finally {
+            for (TargetProcess child : children) {
+                child.stop();
+            }
         }
-        ComparisonTable.Run run = new ComparisonTable.Run(command(), DATE.format(Instant.now()), machine(),
-                (System.nanoTime() - t0) / 6e10);
-        ComparisonTable table = new ComparisonTable(run, rows.stream().map(ComparisonTable.Line::of).toList(),
-                switches);
-        TransferStudy.write(rows, table, out);
-        console.println();
-        console.print(table.markdown());
-        console.printf("%nChart: %s%n", out.resolve("comparison.png").toAbsolutePath());
-        return rows.isEmpty() ? 1 : 0;
+        return rows.size() > 1 ? 0 : 1;
+    }
+
+    /** The rows a target's own process writes into its folder, and its phase times. */
+    static final String ROWS = "rows.json";
+    static final String TIMINGS = "timings.csv";
+
+    /** In a process started by {@link #call}: adapts the one target named by --only-target from --base. */
+    private int adaptOne(TransferStudy.Settings settings, TransferStudy.Domain source,
+            List<TransferStudy.Domain> targets, PrintStream console) throws IOException {
+        TransferStudy.Domain target = targets.stream().filter(t -> t.name().equals(onlyTarget)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("--only-target: no target called '" + onlyTarget
+                        + "'"));
+        if (base == null) {
+            throw new IllegalArgumentException("--only-target needs --base, the pretrained checkpoint");
+        }
+        EngineSetup.threads(1);
+        TransferStudy study = new TransferStudy(settings, console);
+        List<TransferStudy.Row> rows = study.adapt(source, target, out, base);
+        Path folder = out.resolve(target.name());
+        TransferStudy.writeRows(rows, folder.resolve(ROWS));
+        study.phases().add(PhaseTimes.wholeProcess(target.name()));
+        study.phases().write(folder.resolve(TIMINGS));
+        return 0;
+    }
+
+    /** This command's settings as options, for the process that adapts {@code target} from {@code base}. */
+    private List<String> childArgs(String target, Path base) {
+        List<String> a = new ArrayList<>(List.of("demo", "--out", out.toString(), "--base", base.toString(),
+                "--only-target", target, "--jobs", "1", "--methods", String.join(",", methods),
+                "--size", Integer.toString(size), "--source-images", Integer.toString(sourceImages),
+                "--target-images", Integer.toString(targetImages), "--test-images", Integer.toString(testImages),
+                "--pretrain-epochs", Integer.toString(pretrainEpochs), "--adapt-epochs", Integer.toString(adaptEpochs),
+                "--batch", Integer.toString(batch), "--seed", Long.toString(seed), "--loss", loss,
+                "--adapt-loss", adaptLoss, "--pretrain-lr", Double.toString(pretrainLr),
+                "--adapt-lr", Double.toString(adaptLr), "--method-lr", String.join(",", methodLr),
+                "--method-set", String.join(",", methodSet), "--bn-stats", bnStats, "--head-init", headInit,
+                "--switch", "none", "--eval-every", Integer.toString(evalEvery)));
+        return a;
     }
 
     private boolean headFromSource() {

@@ -116,7 +116,7 @@ public final class MethodRegistry {
         add(new Entry<>("vpt", VptConfig.class, VptConfig::published,
                 (c, in) -> new Vpt(SegmenterLayout.swinAttUNet(), c)));
         add(new Entry<>("adapter", HoulsbyConfig.class, () -> new HoulsbyConfig(0.25f),
-                (c, in) -> new HoulsbyAdapter(SegmenterLayout.swinAttUNet(), c.ratio())));
+                (c, in) -> new HoulsbyAdapter(SegmenterLayout.swinAttUNet(), c)));
         add(new Entry<>("adaptformer", AdaptFormerConfig.class, () -> new AdaptFormerConfig(64, 0.1f),
                 (c, in) -> new AdaptFormer(SegmenterLayout.swinAttUNet(), c.width(), c.scale())));
         add(new Entry<>("lora", QueryValueLoraConfig.class, () -> new QueryValueLoraConfig(8),

@@ -45,6 +45,7 @@ import ai.peft4j.train.metrics.VerdictScores;
 import ai.peft4j.train.metrics.VerdictThreshold;
 import ai.peft4j.train.report.EfficiencyChart;
 import ai.peft4j.train.report.EpochRecord;
+import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -92,14 +93,32 @@ public final class TransferStudy {
      * @param crops crops and sliding windows instead of the letterbox, or null
      * @param keptImages source test images (spread evenly) on which the adapted network's source mIoU is measured;
      *     0 for all of them
+     * @param methodSettings settings of single methods by their file names (e.g. adapter: init identity), over the
+     *     method's registered defaults
+     * @param evalEvery validate on the test set every this many epochs while adapting (0: after the last epoch
+     *     only), for curves that show where a method stops improving
      */
     public record Settings(SwinAttUNetConfig unet, int imageSize, int pretrainEpochs, int adaptEpochs, int batchSize,
             double pretrainLr, double adaptLr, String loss, List<String> methods, long seed, double defectWeight,
             Map<String, Double> methodLr, String adaptLoss, BnStats bnStats, boolean headFromSource, Crops crops,
-            int keptImages) {
+            int keptImages, Map<String, Map<String, String>> methodSettings, int evalEvery) {
         public Settings {
             methodLr = Map.copyOf(methodLr);
             methods = List.copyOf(methods);
+            methodSettings = Map.copyOf(methodSettings);
+            if (evalEvery < 0) {
+                throw new IllegalArgumentException("evaluation period must be 0 (last epoch) or positive, got "
+                        + evalEvery);
+            }
+        }
+
+        /** Settings with the methods' registered defaults, validated after the last epoch only. */
+        public Settings(SwinAttUNetConfig unet, int imageSize, int pretrainEpochs, int adaptEpochs, int batchSize,
+                double pretrainLr, double adaptLr, String loss, List<String> methods, long seed, double defectWeight,
+                Map<String, Double> methodLr, String adaptLoss, BnStats bnStats, boolean headFromSource, Crops crops,
+                int keptImages) {
+            this(unet, imageSize, pretrainEpochs, adaptEpochs, batchSize, pretrainLr, adaptLr, loss, methods, seed,
+                    defectWeight, methodLr, adaptLoss, bnStats, headFromSource, crops, keptImages, Map.of(), 0);
         }
 
         /** Letterboxed settings with each method's own BatchNorm behaviour. */
@@ -115,7 +134,7 @@ public final class TransferStudy {
                 double pretrainLr, double adaptLr, String loss, List<String> methods, long seed, double defectWeight,
                 Map<String, Double> methodLr, String adaptLoss, BnStats bnStats, boolean headFromSource) {
             this(unet, imageSize, pretrainEpochs, adaptEpochs, batchSize, pretrainLr, adaptLr, loss, methods, seed,
-                    defectWeight, methodLr, adaptLoss, bnStats, headFromSource, null, 0);
+                    defectWeight, methodLr, adaptLoss, bnStats, headFromSource, (Crops) null, 0);
         }
 
         /** Settings with each method's own BatchNorm behaviour and the published head draw. */
@@ -130,7 +149,7 @@ public final class TransferStudy {
         public Settings(SwinAttUNetConfig unet, int imageSize, int pretrainEpochs, int adaptEpochs, int batchSize,
                 double pretrainLr, double adaptLr, String loss, List<String> methods, long seed, double defectWeight) {
             this(unet, imageSize, pretrainEpochs, adaptEpochs, batchSize, pretrainLr, adaptLr, loss, methods, seed,
-                    defectWeight, Map.of(), loss, null, false, null, 0);
+                    defectWeight, Map.of(), loss, null, false, (Crops) null, 0);
         }
 
         /** The adaptation learning rate of {@code method}. */
@@ -147,9 +166,18 @@ public final class TransferStudy {
             return "crops " + c.size() + " @" + c.scale();
         }
 
+        /** The settings {@code method} adapts with: its registered defaults with this study's own over them. */
+        public Record methodConfig(String method) {
+            Map<String, String> own = methodSettings.get(MethodRegistry.methodOf(method));
+            return own == null ? MethodRegistry.defaultConfig(method) : MethodRegistry.configWith(method, own);
+        }
+
         /** A stable description of everything that decides a run's figures (map order fixed). */
         String fingerprint() {
-            return toString().replace("methodLr=" + methodLr, "methodLr=" + new TreeMap<>(methodLr));
+            Map<String, Map<String, String>> own = new TreeMap<>();
+            methodSettings.forEach((k, v) -> own.put(k, new TreeMap<>(v)));
+            return toString().replace("methodLr=" + methodLr, "methodLr=" + new TreeMap<>(methodLr))
+                    .replace("methodSettings=" + methodSettings, "methodSettings=" + own);
         }
     }
 
@@ -211,10 +239,16 @@ public final class TransferStudy {
 
     private final Settings settings;
     private final PrintStream console;
+    private final PhaseTimes phases = new PhaseTimes();
 
     public TransferStudy(Settings settings, PrintStream console) {
         this.settings = settings;
         this.console = console;
+    }
+
+    /** Wall and CPU seconds of what this study has run so far. */
+    public PhaseTimes phases() {
+        return phases;
     }
 
     /** Runs the study into {@code out} and returns its rows (the first: the pretrained model on its own test set). */
@@ -234,8 +268,35 @@ public final class TransferStudy {
     }
 
     private List<Row> runLocked(Domain source, List<Domain> targets, Path out, Path pretrained) throws IOException {
-        List<Row> rows = new ArrayList<>();
+        List<Row> rows = new ArrayList<>(List.of(pretrain(source, out, pretrained)));
+        write(rows, out);
         Path base = pretrained != null ? pretrained : out.resolve("pretrain").resolve(Trainer.LAST);
+        for (Domain target : targets) {
+            adaptLocked(source, target, out, base, rows);
+        }
+        return rows;
+    }
+
+    /**
+     * Adapts the base checkpoint {@code base} to {@code target} with every method, into {@code out/<target>}, and
+     * returns one row per method. Two calls for two targets may run at once, in two processes: each takes the lock
+     * of its own target folder.
+     */
+    public List<Row> adapt(Domain source, Domain target, Path out, Path base) throws IOException {
+        Path dir = ContainedPath.resolve(out, target.name(), "domain name");
+        Files.createDirectories(dir);
+        try (RunFolderLock lock = RunFolderLock.take(dir, console)) {
+            return adaptLocked(source, target, out, base, null);
+        }
+    }
+
+    /**
+     * Pretrains on {@code source} into {@code out/pretrain}, or scores the checkpoint {@code pretrained} when it is
+     * not null, and returns the source row (read back when an earlier run with the same settings finished it). Runs
+     * the study's first phase alone, as a caller that adapts the targets side by side needs it; that caller holds
+     * {@code out}'s {@link RunFolderLock}.
+     */
+    public Row pretrain(Domain source, Path out, Path pretrained) throws IOException {
         if (pretrained == null) {
             console.printf(Locale.ROOT, "== pretraining on %s (%d images, %d epochs, %s)%n", source.name(),
                     source.train().size(), settings.pretrainEpochs(), settings.sampling(true));
@@ -252,57 +313,67 @@ public final class TransferStudy {
                 SwinAttUNet model = new SwinAttUNet(m, withClasses(source.train().numClasses()));
                 double seconds;
                 if (pretrained == null) {
-                    TrainingResult r = train(model, source, true, settings.pretrainEpochs(), settings.pretrainLr(),
-                            settings.loss(), 1, out.resolve("pretrain"));
+                    TrainingResult r = phases.time("pretrain " + source.name(), () -> train(model, source, true,
+                            settings.pretrainEpochs(), settings.pretrainLr(), settings.loss(), 1,
+                            out.resolve("pretrain"), 0));
                     console.printf(Locale.ROOT, "   checkpoint %s%n", r.lastCheckpoint());
                     seconds = trainingSeconds(r);
                 } else {
                     baseWeights(model, pretrained, m);
                     seconds = (System.nanoTime() - t0) / 1e9;
                 }
-                Test t = test(model, source.test(), true);
+                Test t = phases.time("score base on " + source.name(), () -> test(model, source.test(), true));
                 first = row(source.name() + " (source)", "pretrained", settings.sampling(true),
                         model.trainableParameterCount(), model.parameterCount(), source.test(), t,
                         t.scores().meanIou(), t.scores().meanIou(), seconds);
             }
             writeRow(sourceRow, sourceKey, first);
         }
-        rows.add(first);
         console.printf(Locale.ROOT, "   source test mIoU %.2f%%%n", 100 * first.miou());
-        write(rows, out);
-        for (Domain target : targets) {
-            for (String name : settings.methods()) {
-                console.printf(Locale.ROOT, "== %s on %s (%d images, %d epochs, lr %.1e, %s)%n", name,
-                        target.name(), target.train().size(), settings.adaptEpochs(), settings.adaptLr(name),
-                        settings.sampling(false));
-                Path dir = ContainedPath.resolve(ContainedPath.resolve(out, target.name(), "domain name"), name,
-                        "method name");
-                String key = key(target, name, pretrained);
-                Row row = readRow(dir.resolve(ROW), key);
-                if (row == null) {
-                    row = adapt(name, source, target, base, dir);
-                    writeRow(dir.resolve(ROW), key, row);
-                } else {
-                    console.printf(Locale.ROOT, "   finished earlier: %s%n", dir.resolve(ROW));
-                }
-                rows.add(row);
-                console.printf(Locale.ROOT, "   %s: test mIoU %.2f%%, image F1 %.3f, AP %.3f, %,d trainable "
-                        + "parameters, source test mIoU %.2f%% with the adapter on, %.2f%% off, %.0f s%n", name,
-                        100 * row.miou(), row.f1(), row.ap(), row.trainable(), 100 * row.sourceMiou(),
-                        100 * row.sourceOffMiou(), row.seconds());
-                write(rows, out);
+        return first;
+    }
+
+    /**
+     * Every method on {@code target}; each finished row is added to {@code all} (when not null) and the comparison
+     * rewritten, so that an interrupted study keeps what it measured.
+     */
+    private List<Row> adaptLocked(Domain source, Domain target, Path out, Path base, List<Row> all)
+            throws IOException {
+        List<Row> rows = new ArrayList<>();
+        for (String name : settings.methods()) {
+            console.printf(Locale.ROOT, "== %s on %s (%d images, %d epochs, lr %.1e, %s)%n", name,
+                    target.name(), target.train().size(), settings.adaptEpochs(), settings.adaptLr(name),
+                    settings.sampling(false));
+            Path dir = ContainedPath.resolve(ContainedPath.resolve(out, target.name(), "domain name"), name,
+                    "method name");
+            String key = key(target, name, base);
+            Row row = readRow(dir.resolve(ROW), key);
+            if (row == null) {
+                row = adaptMethod(name, source, target, base, dir);
+                writeRow(dir.resolve(ROW), key, row);
+            } else {
+                console.printf(Locale.ROOT, "   finished earlier: %s%n", dir.resolve(ROW));
+            }
+            rows.add(row);
+            console.printf(Locale.ROOT, "   %s: test mIoU %.2f%%, image F1 %.3f, AP %.3f, %,d trainable "
+                    + "parameters, source test mIoU %.2f%% with the adapter on, %.2f%% off, %.0f s%n", name,
+                    100 * row.miou(), row.f1(), row.ap(), row.trainable(), 100 * row.sourceMiou(),
+                    100 * row.sourceOffMiou(), row.seconds());
+            if (all != null) {
+                all.add(row);
+                write(all, out);
             }
         }
         return rows;
     }
 
-    private Row adapt(String name, Domain source, Domain target, Path base, Path dir) throws IOException {
+    private Row adaptMethod(String name, Domain source, Domain target, Path base, Path dir) throws IOException {
         try (NDManager m = EngineSetup.newManager()) {
             EngineSetup.seed(settings.seed() + 1);
             SwinAttUNet model = new SwinAttUNet(m, withClasses(source.train().numClasses()));
             Map<String, NDArray> weights = baseWeights(model, base, m);
-            PeftMethod method = MethodRegistry.create(name, MethodInputs.prompt(TextPrompt.zeros(48,
-                    TextPrompt.BERT_BASE_WIDTH)));
+            PeftMethod method = MethodRegistry.create(MethodRegistry.methodOf(name), settings.methodConfig(name),
+                    MethodInputs.prompt(TextPrompt.zeros(48, TextPrompt.BERT_BASE_WIDTH)));
             if (method instanceof SegmenterMethod sm) {
                 sm.withClasses(target.train().numClasses());
             }
@@ -313,15 +384,21 @@ public final class TransferStudy {
             if (settings.headFromSource()) {
                 headFromSource(model, weights);
             }
-            TrainingResult r = train(model, target, false, settings.adaptEpochs(), settings.adaptLr(name),
-                    settings.adaptLoss(), settings.defectWeight(), dir);
+            String phase = target.name() + " " + name;
+            TrainingResult r = phases.time(phase + ": training", () -> train(model, target, false,
+                    settings.adaptEpochs(), settings.adaptLr(name), settings.adaptLoss(), settings.defectWeight(), dir,
+                    settings.evalEvery()));
             AdapterFiles.save(a, dir.resolve("adapter"));
-            Test t = test(model, target.test(), false);
+            Test t = phases.time(phase + ": test", () -> test(model, target.test(), false));
             long trainable = model.trainableParameterCount();
             long total = model.parameterCount();
-            double kept = sourceKept(model, weights, source, m);
-            a.deactivate();
-            double off = test(model, keptTest(source), true).scores().meanIou();
+            double[] sourceScores = phases.time(phase + ": source scores", () -> {
+                double kept = sourceKept(model, weights, source, m);
+                a.deactivate();
+                return new double[] {kept, test(model, keptTest(source), true).scores().meanIou()};
+            });
+            double kept = sourceScores[0];
+            double off = sourceScores[1];
             return row(target.name(), name, settings.sampling(false), trainable, total, target.test(), t, kept, off,
                     trainingSeconds(r));
         }
@@ -402,8 +479,12 @@ public final class TransferStudy {
         return new SwinAttUNetConfig(settings.unet().backbone(), classes, settings.unet().base());
     }
 
+    /**
+     * Trains {@code model} on {@code d}; with {@code evalEvery > 0} (letterbox only) the test set is also validated
+     * every that many epochs, for curves.
+     */
     private TrainingResult train(SwinAttUNet model, Domain d, boolean source, int epochs, double lr, String loss,
-            double defectWeight, Path dir) throws IOException {
+            double defectWeight, Path dir, int evalEvery) throws IOException {
         List<Double> weights = new ArrayList<>();
         if (defectWeight != 1) {
             weights.add(1.0);
@@ -413,7 +494,8 @@ public final class TransferStudy {
         }
         TrainerConfig config = TrainerConfig.builder().setEpochs(epochs).setNumClasses(d.train().numClasses())
                 .optOptimizer("adam").optLearningRate(lr).optMinLearningRate(lr / 100).optSchedule("cos")
-                .optLoss(loss).optClassWeights(weights).optEvalPeriod(epochs).optSeed(settings.seed()).build();
+                .optLoss(loss).optClassWeights(weights).optEvalPeriod(evalEvery > 0 ? evalEvery : epochs)
+                .optSeed(settings.seed()).build();
         LoaderConfig loading = LoaderConfig.training(settings.batchSize()).withSeed(settings.seed());
         // Test images are scored once after training, at their own size (see test), not by the trainer.
         Trainer.Builder b = Trainer.builder().setModel(model).setConfig(config).setOutputDir(dir)
@@ -431,6 +513,12 @@ public final class TransferStudy {
             }
         }
         PairTransform t = Letterbox.square(settings.imageSize());
+        if (evalEvery > 0) {
+            try (BatchLoader train = new BatchLoader(d.train(), t, loading);
+                    BatchLoader val = new BatchLoader(d.test(), t, LoaderConfig.evaluation(settings.batchSize()))) {
+                return b.setTrainData(BatchSource.of(train)).optValidationData(BatchSource.of(val)).build().fit();
+            }
+        }
         try (BatchLoader train = new BatchLoader(d.train(), t, loading)) {
             return b.setTrainData(BatchSource.of(train)).build().fit();
         }
@@ -573,6 +661,21 @@ public final class TransferStudy {
         put(n, "source_off_miou", r.sourceOffMiou());
         put(n, "seconds", r.seconds());
         return n;
+    }
+
+    /** Writes {@code rows} as JSON, every figure at full precision, for {@link #readRows}. */
+    public static void writeRows(List<Row> rows, Path file) throws IOException {
+        byte[] json = new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(rows);
+        AtomicFiles.write(file, o -> o.write(json));
+    }
+
+    /** Reads rows {@link #writeRows} wrote; fails naming the file. */
+    public static List<Row> readRows(Path file) throws IOException {
+        try {
+            return new ObjectMapper().readValue(file.toFile(), new TypeReference<List<Row>>() { });
+        } catch (IOException e) {
+            throw new IOException(file + ": not a list of study rows (" + e.getMessage() + ")", e);
+        }
     }
 
     /**

@@ -4,10 +4,25 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.djl.ndarray.NDManager;
+import ai.peft4j.app.Main;
+import ai.peft4j.core.engine.EngineSetup;
+import ai.peft4j.data.synthetic.CitrusDomain;
+import ai.peft4j.data.synthetic.SyntheticCitrus;
+import ai.peft4j.models.unet.SwinAttUNet;
+import ai.peft4j.models.unet.SwinAttUNetConfig;
+import ai.peft4j.peft.MethodInputs;
+import ai.peft4j.peft.MethodRegistry;
+import ai.peft4j.peft.PeftMethod;
+import ai.peft4j.peft.segmenter.SegmenterMethod;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
 
 class ComparisonTableTest {
     /** Where the README's demo block starts and ends. */
@@ -69,5 +84,46 @@ class ComparisonTableTest {
         assertTrue(table.run() != null && table.run().command().startsWith("./peft4j demo"), block);
         assertTrue(readme.matches("(?s).*!\\[[^]]*]\\(docs/demo-comparison\\.png\\).*"), "README shows the chart");
         assertTrue(Files.isRegularFile(root.resolve("docs/demo-comparison.png")));
+    }
+
+    /**
+     * The README's table names the methods and data sets the demo runs by default, in its order, and each row's
+     * trainable and total parameter counts are what that method trains on that target in this code: a README from
+     * an older method list, model or method layout fails here.
+     */
+    @Test
+    void readmeDemoSection_rowsAreTheDemosMethodsWithTheirParameterCounts() throws Exception {
+        Path root = Path.of("").toAbsolutePath().getParent();
+        String readme = Files.readString(root.resolve("README.md"));
+        String block = readme.substring(readme.indexOf(BEGIN) + BEGIN.length() + 1, readme.indexOf(END));
+        List<ComparisonTable.Line> lines = ComparisonTable.parse(block).lines();
+        String methods = new CommandLine(new Main()).getSubcommands().get("demo").getCommandSpec()
+                .findOption("--methods").defaultValue();
+        List<String> expected = new ArrayList<>(List.of("orange (source) pretrained"));
+        Map<String, CitrusDomain> targets = new LinkedHashMap<>();
+        targets.put("lemon", CitrusDomain.LEMON);
+        targets.put("grapefruit", CitrusDomain.GRAPEFRUIT);
+        for (String t : targets.keySet()) {
+            for (String m : methods.split(",")) {
+                expected.add(t + " " + m);
+            }
+        }
+        assertEquals(expected, lines.stream().map(l -> l.data() + " " + l.method()).toList());
+        try (NDManager m = EngineSetup.newManager()) {
+            SwinAttUNet source = new SwinAttUNet(m, SwinAttUNetConfig.fixture(4));
+            assertEquals(source.parameterCount(), lines.get(0).trainable());
+            for (ComparisonTable.Line l : lines.subList(1, lines.size())) {
+                SwinAttUNet model = new SwinAttUNet(m, SwinAttUNetConfig.fixture(4));
+                PeftMethod method = MethodRegistry.create(l.method(), MethodInputs.prompt(null));
+                int classes = new SyntheticCitrus(targets.get(l.data()), 1, 32, 0).numClasses();
+                if (method instanceof SegmenterMethod sm) {
+                    sm.withClasses(classes);
+                }
+                method.attach(model);
+                assertEquals(model.trainableParameterCount(), l.trainable(), l.toString());
+                assertEquals(100.0 * model.trainableParameterCount() / model.parameterCount(), l.shareOfModel(),
+                        0.005, l.toString());
+            }
+        }
     }
 }

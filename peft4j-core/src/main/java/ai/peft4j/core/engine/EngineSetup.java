@@ -50,6 +50,24 @@ public final class EngineSetup {
         engine().setRandomSeed((int) seed);
     }
 
+    /** The engine's threads per operation (PyTorch's intra-op threads). */
+    public static int threads() {
+        engine();
+        return ai.djl.pytorch.jni.JniUtils.getNumThreads();
+    }
+
+    /**
+     * Sets the engine's threads per operation for this process from now on: one when several processes share the
+     * cores, each with its own job, which on a small machine beats one job split over every core.
+     */
+    public static void threads(int n) {
+        if (n < 1) {
+            throw new IllegalArgumentException("engine threads must be at least 1, got " + n);
+        }
+        engine();
+        ai.djl.pytorch.jni.JniUtils.setNumThreads(n);
+    }
+
     private static Engine load() {
         try {
             Engine e = Engine.getEngine(ENGINE);

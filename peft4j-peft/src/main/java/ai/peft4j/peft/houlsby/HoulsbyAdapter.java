@@ -1,6 +1,7 @@
 package ai.peft4j.peft.houlsby;
 
 import ai.djl.ndarray.NDManager;
+import ai.peft4j.core.init.Initializers;
 import ai.peft4j.core.nn.Layer;
 import ai.peft4j.peft.Attachment;
 import ai.peft4j.peft.bottleneck.Bottleneck;
@@ -17,10 +18,17 @@ import ai.peft4j.peft.segmenter.SegmenterMethod;
  */
 public final class HoulsbyAdapter extends SegmenterMethod {
     private final float ratio;
+    private final boolean identityInit;
 
     public HoulsbyAdapter(SegmenterLayout layout, float ratio) {
+        this(layout, new HoulsbyConfig(ratio));
+    }
+
+    /** The adapter with {@code config}'s width and initialisation. */
+    public HoulsbyAdapter(SegmenterLayout layout, HoulsbyConfig config) {
         super(layout);
-        this.ratio = ratio;
+        this.ratio = config.ratio();
+        this.identityInit = config.identityInit();
     }
 
     public static HoulsbyAdapter published() {
@@ -29,7 +37,7 @@ public final class HoulsbyAdapter extends SegmenterMethod {
 
     @Override
     public HoulsbyConfig config() {
-        return new HoulsbyConfig(ratio);
+        return new HoulsbyConfig(ratio, identityInit ? HoulsbyConfig.IDENTITY : HoulsbyConfig.PUBLISHED);
     }
 
     @Override
@@ -44,9 +52,9 @@ public final class HoulsbyAdapter extends SegmenterMethod {
     @Override
     protected void attachBlock(Attachment a, NDManager m, SegmenterLayout.Block b) {
         Bottleneck mlpSide = a.addModule(b.path(), "Adapter1",
-                backboneInit(new Bottleneck(m, b.dim(), hidden(b.dim()), Bottleneck.Spec.houlsby(false))));
+                started(backboneInit(new Bottleneck(m, b.dim(), hidden(b.dim()), Bottleneck.Spec.houlsby(false)))));
         Bottleneck afterAttn = a.addModule(b.path(), "Adapter2",
-                backboneInit(new Bottleneck(m, b.dim(), hidden(b.dim()), Bottleneck.Spec.houlsby(true))));
+                started(backboneInit(new Bottleneck(m, b.dim(), hidden(b.dim()), Bottleneck.Spec.houlsby(true)))));
         a.addHook(b.path() + ".attn", (mod, in, out) -> afterAttn.forward(out));
         besideMlp(a, b.path(), mlpSide, 0.5f);
     }
@@ -54,14 +62,26 @@ public final class HoulsbyAdapter extends SegmenterMethod {
     @Override
     protected void attachDecoder(Attachment a, NDManager m, int level, String path, int channels) {
         Layer ad = onMaps(a.addModule("", "Adapter" + level,
-                new Bottleneck(m, channels, hidden(channels), Bottleneck.Spec.houlsby(true))));
+                started(new Bottleneck(m, channels, hidden(channels), Bottleneck.Spec.houlsby(true)))));
         a.addHook(path, (mod, in, out) -> ad.forward(out));
     }
 
     @Override
     protected void attachGate(Attachment a, NDManager m, int level, String path, int channels) {
         Layer ad = onMaps(a.addModule(path, "Att_adapter",
-                new Bottleneck(m, channels, hidden(channels), Bottleneck.Spec.houlsby(true))));
+                started(new Bottleneck(m, channels, hidden(channels), Bottleneck.Spec.houlsby(true)))));
         a.addHook(path, (mod, in, out) -> ad.forward(out));
+    }
+
+    /**
+     * With identity initialisation the up-projection's weight and bias start at zero, so the adapter is a no-op
+     * until it learns.
+     */
+    private Bottleneck started(Bottleneck adapter) {
+        if (identityInit) {
+            adapter.zeroUp();
+            Initializers.constant(adapter.upProjection().bias(), 0f);
+        }
+        return adapter;
     }
 }

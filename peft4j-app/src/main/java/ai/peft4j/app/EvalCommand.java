@@ -78,6 +78,14 @@ final class EvalCommand implements Callable<Integer> {
     @Mixin
     TileOptions tiles;
 
+    @Option(names = "--beams", defaultValue = "3", paramLabel = "N", description = "task: detection: beams of "
+            + "Florence-2's beam search (default: ${DEFAULT-VALUE}, as the published evaluation; 1 is greedy).")
+    int beams;
+
+    @Option(names = "--max-new-tokens", defaultValue = "1024", paramLabel = "N", description = "task: detection: "
+            + "most tokens generated per image (default: ${DEFAULT-VALUE}, at most the model's text positions).")
+    int maxNewTokens;
+
     @Override
     public Integer call() throws Exception {
         VerdictThreshold threshold = VerdictThreshold.parse(verdictThreshold);
@@ -85,6 +93,10 @@ final class EvalCommand implements Callable<Integer> {
         RunConfig c = config.require("eval", named).config();
         int tileBatch = tiles.batch();
         PrintStream console = new PrintStream(System.out, true, StandardCharsets.UTF_8);
+        if (c.detects()) {
+            return DetectionRuns.eval(c, weights.checkpoint, weights.adapter, weights.forceBase, out, split,
+                    new DetectionRuns.Generation(beams, maxNewTokens), console);
+        }
         if (c.classifies()) {
             return ClassificationRuns.eval(c, weights.checkpoint, weights.adapter, weights.forceBase, out, split,
                     console);

@@ -110,6 +110,9 @@ final class FinetuneCommand implements Callable<Integer> {
             throw new IllegalArgumentException("no base model: give --base CKPT or model.init in the run file");
         }
         PrintStream console = new PrintStream(System.out, true, StandardCharsets.UTF_8);
+        if (c.detects()) {
+            return DetectionRuns.finetune(rc, console, this::checkBase);
+        }
         if (c.classifies()) {
             return ClassificationRuns.finetune(rc, console, this::checkBase);
         }

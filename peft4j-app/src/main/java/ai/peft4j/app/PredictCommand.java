@@ -84,6 +84,18 @@ final class PredictCommand implements Callable<Integer> {
     @Mixin
     TileOptions tiles;
 
+    @Option(names = "--beams", defaultValue = "3", paramLabel = "N", description = "task: detection: beams of "
+            + "Florence-2's beam search (default: ${DEFAULT-VALUE}, as the published evaluation; 1 is greedy).")
+    int beams;
+
+    @Option(names = "--max-new-tokens", defaultValue = "1024", paramLabel = "N", description = "task: detection: "
+            + "most tokens generated per image (default: ${DEFAULT-VALUE}, at most the model's text positions).")
+    int maxNewTokens;
+
+    @Option(names = "--prompt", defaultValue = "<OD>", paramLabel = "TASK", description = "task: detection: the "
+            + "Florence-2 task prompt (default: ${DEFAULT-VALUE}).")
+    String prompt;
+
     @Mixin
     ConfigOptions config;
 
@@ -96,14 +108,19 @@ final class PredictCommand implements Callable<Integer> {
         if (streams > 1) {
             throw new IllegalArgumentException("give one of --video, --mjpeg and --camera");
         }
-        if (streams == 1 && c.classifies()) {
-            throw new IllegalArgumentException("a classification run predicts images, not --video, --mjpeg or "
+        if (streams == 1 && (c.classifies() || c.detects())) {
+            throw new IllegalArgumentException("a classification or detection run predicts images, not --video, --mjpeg or "
                     + "--camera streams");
         }
         if (streams == 1) {
             return predictStream(c);
         }
         List<Path> images = images(inputs);
+        if (c.detects()) {
+            return DetectionRuns.predict(c, images, weights.checkpoint, weights.adapter, weights.forceBase, out,
+                    prompt, new DetectionRuns.Generation(beams, maxNewTokens),
+                    new PrintStream(System.out, true, StandardCharsets.UTF_8));
+        }
         if (c.classifies()) {
             return ClassificationRuns.predict(c, images, weights.checkpoint, weights.adapter, weights.forceBase, out,
                     new PrintStream(System.out, true, StandardCharsets.UTF_8));

@@ -5,6 +5,7 @@ import ai.peft4j.data.image.ImageDecoder;
 import ai.peft4j.models.florence2.BoxQuantizer;
 import ai.peft4j.models.florence2.Florence2Tokenizer;
 import ai.peft4j.models.florence2.TaskPrompts;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -72,7 +73,7 @@ public final class BoxJsonl {
         JsonNode j;
         try {
             j = JSON.readTree(text);
-        } catch (IOException e) {
+        } catch (JsonProcessingException e) {
             throw new IllegalArgumentException(where + ": not a JSON object (" + e.getOriginalMessage() + ")");
         }
         if (!j.isObject()) {
@@ -83,6 +84,11 @@ public final class BoxJsonl {
         if (TaskPrompts.taskOf(prefix).isEmpty()) {
             throw new IllegalArgumentException(where + ": prefix '" + prefix + "' holds no Florence-2 task token "
                     + "(e.g. <OD>)");
+        }
+        try {
+            TaskPrompts.construct(prefix);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(where + ": " + e.getMessage());
         }
         Path img = dir.resolve(image);
         if (!Files.isRegularFile(img)) {

@@ -109,8 +109,8 @@ final class PredictCommand implements Callable<Integer> {
             throw new IllegalArgumentException("give one of --video, --mjpeg and --camera");
         }
         if (streams == 1 && (c.classifies() || c.detects())) {
-            throw new IllegalArgumentException("a classification or detection run predicts images, not --video, --mjpeg or "
-                    + "--camera streams");
+            throw new IllegalArgumentException("a classification or detection run predicts images, not --video, "
+                    + "--mjpeg or --camera streams");
         }
         if (streams == 1) {
             return predictStream(c);

@@ -75,6 +75,7 @@ class AdapterRoundTripTest {
     private static List<Case> cases() {
         return List.of(
                 new Case("full", new FullConfig(), false, 0),
+                new Case("all-weights", new ai.peft4j.peft.full.AllWeightsConfig(), true, 0),
                 new Case("classify", new ClassifyConfig(), false, 3),
                 new Case("bitfit", new BitFitConfig(), false, 0),
                 new Case("vpt", new VptConfig(5, 0.2f, 64), false, 0),

@@ -4,6 +4,7 @@ import ai.peft4j.app.detect.BoxJsonl;
 import ai.peft4j.app.detect.Florence2Starter;
 import ai.peft4j.app.detect.VocBoxes;
 import ai.peft4j.core.io.InputFiles;
+import ai.peft4j.models.florence2.DetectionAnswer;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -14,8 +15,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -31,8 +30,6 @@ import picocli.CommandLine.Parameters;
                 + "small byte-level vocabulary made for the data's labels, to train from scratch where no "
                 + "pretrained Florence-2 is at hand (finetune --base DIR)."})
 final class BoxesCommand implements Callable<Integer> {
-    private static final Pattern LABEL = Pattern.compile("([^<]+)<loc_");
-
     @Parameters(index = "0", paramLabel = "VOC", description = "The VOC detection folder.")
     Path voc;
 
@@ -75,10 +72,7 @@ final class BoxesCommand implements Callable<Integer> {
                 lines = new ArrayList<>(lines.subList(0, limit));
             }
             for (ObjectNode l : lines) {
-                Matcher m = LABEL.matcher(l.get("suffix").asText());
-                while (m.find()) {
-                    labels.add(m.group(1));
-                }
+                labels.addAll(DetectionAnswer.parse(l.get("suffix").asText(), 1, 1).labels());
             }
             all.add(lines);
         }

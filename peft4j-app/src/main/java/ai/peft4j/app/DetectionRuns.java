@@ -32,6 +32,7 @@ import ai.peft4j.train.loop.Trainer;
 import ai.peft4j.train.loop.TrainerConfig;
 import ai.peft4j.train.loop.TrainingResult;
 import ai.peft4j.train.metrics.DetectionAveragePrecision;
+import ai.peft4j.train.report.EpochRecord;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -127,12 +128,30 @@ final class DetectionRuns {
                     model.loadStateDict(Checkpoint.read(r.bestCheckpoint(), m).modelState(), true);
                     AdapterFiles.save(a, out.resolve("adapter-best"));
                 }
-                RunSummary.result(console, r, out, true);
+                summary(console, r, out);
+                if (Double.isFinite(r.meanStepSeconds())) {
+                    console.printf(Locale.ROOT, "Steps     %.3f s per training step (mean over this process's "
+                            + "steps, batch %d)%n", r.meanStepSeconds(), c.training().batch());
+                }
                 console.printf(Locale.ROOT, "Adapter   %s%s%n", out.resolve("adapter"),
                         r.bestCheckpoint() == null ? "" : ", best epoch's: " + out.resolve("adapter-best"));
             }
         }
         return 0;
+    }
+
+    /** What training did; the best epoch is the lowest validation loss, with its teacher-forced token accuracy. */
+    private static void summary(PrintStream console, TrainingResult r, Path out) {
+        EpochRecord last = r.history().get(r.history().size() - 1);
+        console.printf(Locale.ROOT, "Done: %d epochs (%d in this process), last train loss %.4f%n",
+                r.history().size(), r.history().size() - r.resumedFrom(), last.trainLoss());
+        if (r.bestCheckpoint() != null) {
+            EpochRecord best = r.history().get(r.bestEpoch() - 1);
+            console.printf(Locale.ROOT, "Best      epoch %d, validation loss %.4f, token accuracy %.2f %% -> %s%n",
+                    r.bestEpoch(), best.valLoss(), 100 * best.scores().accuracy(), r.bestCheckpoint());
+        }
+        console.printf(Locale.ROOT, "Last      %s%nLog       %s, %s%n", r.lastCheckpoint(), out.resolve(Trainer.LOG),
+                out.resolve(Trainer.CURVES));
     }
 
     /** The base folder with the adapter on it, in eval mode. */

@@ -45,6 +45,7 @@ class Florence2DetectionCliTest {
         CliRun boxes = CliRun.of("boxes", neu.toString(), "--out", data.toString(), "--splits", "train,val",
                 "--limit", "8", "--starter", base.toString(), "--preset", "tiny");
         assertEquals(0, boxes.code(), boxes.err() + boxes.out());
+        assertTrue(boxes.out().contains("Labels    crazing\n"), boxes.out());
         List<String> val = Files.readAllLines(data.resolve("val.jsonl"));
         assertEquals(8, val.size());
         assertEquals(8, Files.readAllLines(data.resolve("train.jsonl")).size());

@@ -21,7 +21,8 @@ import picocli.CommandLine.Spec;
 
 /** {@code peft4j bench}: benchmarks that report ratios measured in one run. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks (results as JSON and Markdown).",
-        subcommands = {BenchCommand.Train.class, BenchTransferCommand.class, BenchInferCommand.class})
+        subcommands = {BenchCommand.Train.class, BenchTransferCommand.class, BenchForgettingCommand.class,
+            BenchInferCommand.class})
 final class BenchCommand implements Runnable {
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;

@@ -182,6 +182,22 @@ final class CheckCommand implements Callable<Integer> {
         return lists;
     }
 
+    /**
+     * The grouped split of a VOC-layout data set with the default copy thresholds, as {@code peft4j check} writes
+     * it, computed in-process (e.g. for {@code bench transfer}); nothing is written.
+     */
+    static DatasetSplit groupedVocSplit(Path root, SplitRatios ratios, long seed, PrintStream console) {
+        VocDataset data = VocDataset.all(root, VocConfig.of("background"));
+        List<Path> files = new ArrayList<>();
+        IntStream.range(0, data.size()).forEach(i -> files.add(data.imageFile(i)));
+        List<CopyPair> pairs = new CopyFinder(CopyFinder.MAX_HAMMING, CopyFinder.MAX_DIFFERENCE).find(data.ids(),
+                fingerprints(files, console));
+        CopyGroups groups = CopyGroups.of(data.ids(), pairs);
+        console.printf(Locale.ROOT, "%d images of %s form %d groups of copies%n", data.size(), root,
+                groups.groups().size());
+        return DatasetSplit.grouped(groups.groups(), ratios, seed);
+    }
+
     /** Decodes every image (on the common pool) with a progress bar: the slow part, some 5 ms an image. */
     private static List<ImageFingerprint> fingerprints(List<Path> files, PrintStream console) {
         ImageFingerprint[] prints = new ImageFingerprint[files.size()];

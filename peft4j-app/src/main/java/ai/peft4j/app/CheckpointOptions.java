@@ -1,7 +1,8 @@
 package ai.peft4j.app;
 
 import ai.djl.ndarray.NDManager;
-import ai.peft4j.app.config.ModelSection;
+import ai.peft4j.app.config.RunConfig;
+import ai.peft4j.app.run.TextPromptSource;
 import ai.peft4j.app.run.TrainedModel;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -21,8 +22,18 @@ final class CheckpointOptions {
             + "was trained on (its base fingerprint differs).")
     boolean forceBase;
 
-    /** The model these options name, its class count from the weights, else the section, else the fallback. */
-    TrainedModel load(ModelSection section, int fallbackClasses, NDManager manager) throws IOException {
-        return TrainedModel.load(section, fallbackClasses, checkpoint, adapter, forceBase, manager);
+    @Option(names = "--text-encoder", paramLabel = "DIR", description = "TP-LoRA: the BERT checkpoint folder the "
+            + "adapter's text prompt must have been made by (default: method.options.text_encoder of the run file); "
+            + "an adapter whose recorded encoder differs is refused. Not needed to run the adapter, which keeps its "
+            + "prompt.")
+    Path textEncoder;
+
+    /**
+     * The model these options name, its class count from the weights, else the run file's model section, else the
+     * fallback; a TP-LoRA adapter is checked against the text encoder of {@code --text-encoder} or the run file.
+     */
+    TrainedModel load(RunConfig run, int fallbackClasses, NDManager manager) throws IOException {
+        return TrainedModel.load(run.model(), fallbackClasses, checkpoint, adapter, forceBase,
+                TextPromptSource.encoderOf(textEncoder, run.method().options()), manager);
     }
 }

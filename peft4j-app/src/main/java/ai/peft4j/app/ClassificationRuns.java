@@ -12,6 +12,7 @@ import ai.peft4j.app.run.ClassifierTraining;
 import ai.peft4j.app.run.RunData;
 import ai.peft4j.app.run.RunFolderLock;
 import ai.peft4j.app.run.RunTraining;
+import ai.peft4j.app.run.SourceRetention;
 import ai.peft4j.app.run.Weights;
 import ai.peft4j.core.engine.EngineSetup;
 import ai.peft4j.core.engine.NoGradient;
@@ -32,6 +33,7 @@ import ai.peft4j.peft.MethodInputs;
 import ai.peft4j.peft.MethodRegistry;
 import ai.peft4j.peft.PeftMethod;
 import ai.peft4j.train.classify.ClassificationScores;
+import ai.peft4j.train.classify.WeightedKnn;
 import ai.peft4j.train.loop.Checkpoint;
 import ai.peft4j.train.loop.TrainingResult;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -155,28 +157,59 @@ final class ClassificationRuns {
 
     static int eval(RunConfig c, Path checkpoint, Path adapter, boolean forceBase, Path out, String split,
             PrintStream console) throws IOException {
+        return eval(c, checkpoint, adapter, forceBase, out, split, null, console);
+    }
+
+    /**
+     * Scores the test split; with {@code source}, also what the model keeps of a source task: the weighted k-NN
+     * accuracy of its features on the source's test split (with the adapter on, and off when there is one).
+     */
+    static int eval(RunConfig c, Path checkpoint, Path adapter, boolean forceBase, Path out, String split,
+            SourceRetention.Source source, PrintStream console) throws IOException {
+        SourceRetention.SourceData sourceData = source == null ? null : SourceRetention.SourceData.open(source);
         LabelledImages train = open(c, c.data().trainSplit(), null);
         LabelledImages test = open(c, split != null ? split : c.data().testSplit(), train);
         Path dir = out != null ? out : Path.of(c.output()).resolve("eval");
         List<Path> read = new ArrayList<>(test.items().stream().map(LabelledImages.Item::file).toList());
         read.add(checkpoint);
+        if (sourceData != null) {
+            sourceData.train().items().forEach(i -> read.add(i.file()));
+            sourceData.test().items().forEach(i -> read.add(i.file()));
+        }
         InputFiles inputs = InputFiles.of(read);
         for (String name : List.of(EvalReport.METRICS, PER_CLASS_CSV, EvalReport.MATRIX_CSV, EvalReport.MATRIX_PNG)) {
             inputs.refuseOverwrite(dir.resolve(name), "choose an --out folder away from the data and the model");
         }
         ClassificationScores scores = new ClassificationScores(train.numClasses());
+        SourceRetention.Report kept = null;
+        SourceRetention.Report keptOff = null;
         try (NDManager m = EngineSetup.newManager()) {
-            VisionTransformer vit = ClassifierNet.restore(c.model(), train.numClasses(), checkpoint, adapter,
-                    forceBase, m);
+            ClassifierNet.Restored restored = ClassifierNet.restoreAttached(c.model(), train.numClasses(), checkpoint,
+                    adapter, forceBase, m);
+            VisionTransformer vit = restored.vit();
             Layer net = ClassifierNet.layer(vit, c.classification());
             for (Batch b : ClassBatches.evaluation(test, ClassifierTraining.transform(c), c.training().batch())
                     .epoch(0)) {
                 scores.add(b.masks(), probabilities(m, net, b.images(), b.size(), b.height()));
             }
+            if (sourceData != null) {
+                kept = SourceRetention.score(vit, c, sourceData, m);
+                if (restored.adapter() != null) {
+                    restored.adapter().deactivate();
+                    keptOff = SourceRetention.score(vit, c, sourceData, m);
+                }
+            }
         }
         Files.createDirectories(dir);
-        AtomicFiles.write(dir.resolve(EvalReport.METRICS), o -> o.write(metrics(c, checkpoint, adapter, test,
-                scores).toPrettyString().getBytes(StandardCharsets.UTF_8)));
+        ObjectNode metricsJson = metrics(c, checkpoint, adapter, test, scores);
+        if (kept != null) {
+            metricsJson.set("source_knn", kept.toJson(adapter == null ? "none" : "on"));
+        }
+        if (keptOff != null) {
+            metricsJson.set("source_knn_adapter_off", keptOff.toJson("off"));
+        }
+        AtomicFiles.write(dir.resolve(EvalReport.METRICS), o -> o.write(metricsJson.toPrettyString()
+                .getBytes(StandardCharsets.UTF_8)));
         writeCsv(dir.resolve(PER_CLASS_CSV), perClassRows(test, scores));
         writeCsv(dir.resolve(EvalReport.MATRIX_CSV), matrixRows(test.classNames(), scores));
         ConfusionMatrixImage.write(dir.resolve(EvalReport.MATRIX_PNG), scores.matrix(), test.classNames());
@@ -187,6 +220,8 @@ final class ClassificationRuns {
             console.printf(Locale.ROOT, "  %-16s %4d images, accuracy %6.2f%n", test.classNames().get(i), counts[i],
                     100 * scores.perClass()[i]);
         }
+        printKnn(console, kept, adapter == null ? "" : ", adapter on");
+        printKnn(console, keptOff, ", adapter off");
         console.printf("Report    %s, %s, %s%n", dir.resolve(EvalReport.METRICS), dir.resolve(PER_CLASS_CSV),
                 dir.resolve(EvalReport.MATRIX_PNG));
         return 0;
@@ -226,6 +261,19 @@ final class ClassificationRuns {
         writeCsv(csv, rows);
         console.printf("Wrote     %s%n", csv);
         return 0;
+    }
+
+    private static void printKnn(PrintStream console, SourceRetention.Report r, String what) {
+        if (r == null) {
+            return;
+        }
+        StringBuilder line = new StringBuilder();
+        for (WeightedKnn.Result k : r.results()) {
+            line.append(String.format(Locale.ROOT, "  k %d: %.2f", k.k(), 100 * k.top1()));
+        }
+        console.printf(Locale.ROOT, "Source    %s, %d images by weighted k-NN (T %s) over %d of %s%s: top-1%s (%%)%n",
+                r.data().test().name(), r.data().test().size(), r.data().source().temperature(),
+                r.data().train().size(), r.data().train().name(), what, line);
     }
 
     /** Class probabilities {@code [n][C]} of {@code n} images of side {@code side}, channels first in [0, 1]. */

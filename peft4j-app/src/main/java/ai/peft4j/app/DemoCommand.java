@@ -79,8 +79,9 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "0", description = "(default: ${DEFAULT-VALUE})")
     long seed;
 
-    @Option(names = "--base", description = "Skip pretraining: start from this training checkpoint (e.g. the "
-            + "pretrain/last.safetensors of an earlier run with the same --size and --seed).")
+    @Option(names = "--base", description = "Skip pretraining: start from this checkpoint (e.g. the "
+            + "pretrain/last.safetensors of an earlier run with the same --size and --seed; a safetensors state dict "
+            + "or a PyTorch .pth of the same model also serves).")
     Path base;
 
     @Option(names = {"--loss", "--pretrain-loss"}, defaultValue = "ce+dice", description = "Pretraining loss: "

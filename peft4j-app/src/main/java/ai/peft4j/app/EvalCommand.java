@@ -12,6 +12,7 @@ import ai.peft4j.app.eval.TestSetPredictions;
 import ai.peft4j.app.run.RunData;
 import ai.peft4j.app.run.RunTraining;
 import ai.peft4j.app.run.SegmentationNet;
+import ai.peft4j.app.run.SourceRetention;
 import ai.peft4j.app.run.TrainedModel;
 import ai.peft4j.core.engine.EngineSetup;
 import ai.peft4j.core.io.InputFiles;
@@ -78,6 +79,30 @@ final class EvalCommand implements Callable<Integer> {
     @Mixin
     TileOptions tiles;
 
+    @Option(names = "--source", paramLabel = "DIR", description = "Classification only: also measure forgetting "
+            + "as peft-vit does: the source task's data (what the base was trained on), its test split scored by a "
+            + "weighted k-NN over the features of its training split (the class token after the final norm, head "
+            + "removed, L2-normalised, votes exp(cos/T)), with the adapter on and, when there is one, off. Goes "
+            + "into metrics.json as source_knn and source_knn_adapter_off.")
+    Path source;
+
+    @Option(names = "--source-layout", paramLabel = "LAYOUT", defaultValue = "", description = "name-class or "
+            + "image-folder (default: name-class when --source has ImageSets/Main, else image-folder).")
+    String sourceLayout;
+
+    @Option(names = "--source-splits", paramLabel = "TRAIN,TEST", split = ",", defaultValue = "train,test",
+            description = "The source's voting and scored splits (default: ${DEFAULT-VALUE}).")
+    List<String> sourceSplits;
+
+    @Option(names = "--knn-k", paramLabel = "K", split = ",", defaultValue = "10,20,100,200", description =
+            "Neighbour counts of the k-NN, each at most the source's training images (default: ${DEFAULT-VALUE}, "
+            + "as published).")
+    List<Integer> knnK;
+
+    @Option(names = "--knn-temperature", paramLabel = "T", defaultValue = "0.07", description = "Temperature of "
+            + "the k-NN votes (default: ${DEFAULT-VALUE}, as published).")
+    double knnTemperature;
+
     @Option(names = "--beams", defaultValue = "3", paramLabel = "N", description = "task: detection: beams of "
             + "Florence-2's beam search (default: ${DEFAULT-VALUE}, as the published evaluation; 1 is greedy).")
     int beams;
@@ -98,8 +123,21 @@ final class EvalCommand implements Callable<Integer> {
                     new DetectionRuns.Generation(beams, maxNewTokens), console);
         }
         if (c.classifies()) {
+            SourceRetention.Source src = null;
+            if (source != null) {
+                if (sourceSplits.size() != 2) {
+                    throw new IllegalArgumentException("--source-splits takes two splits, TRAIN,TEST; got "
+                            + sourceSplits);
+                }
+                src = new SourceRetention.Source(source, sourceLayout, sourceSplits.get(0), sourceSplits.get(1),
+                        knnK, knnTemperature);
+            }
             return ClassificationRuns.eval(c, weights.checkpoint, weights.adapter, weights.forceBase, out, split,
-                    console);
+                    src, console);
+        }
+        if (source != null) {
+            throw new IllegalArgumentException("--source (the k-NN forgetting measure) scores classification runs; "
+                    + "for segmentation, 'peft4j bench transfer' scores the source test set under the source head");
         }
         ImageDataset test = RunData.open(c.data(), split != null ? split : c.data().testSplit());
         Path dir = out != null ? out : Path.of(c.output()).resolve("eval");
@@ -117,7 +155,7 @@ final class EvalCommand implements Callable<Integer> {
             inputs.refuseOverwrite(dir.resolve(name), "choose an --out folder away from the data and the model");
         }
         try (NDManager m = EngineSetup.newManager()) {
-            TrainedModel tm = weights.load(c.model(), test.numClasses(), m);
+            TrainedModel tm = weights.load(c, test.numClasses(), m);
             if (tm.classes() != test.numClasses()) {
                 throw new IllegalArgumentException(what + " predicts " + tm.classes() + " classes but "
                         + test.name() + " has " + test.numClasses() + " " + test.classNames());

@@ -116,7 +116,7 @@ final class ExplainCommand implements Callable<Integer> {
         List<Path> skipped = new ArrayList<>();
         int maps = 0;
         try (NDManager m = EngineSetup.newManager()) {
-            TrainedModel tm = weights.load(c.model(), c.data().classNames().size(), m);
+            TrainedModel tm = weights.load(c, c.data().classNames().size(), m);
             List<String> names = classNames(c.data().classNames(), tm.classes());
             List<Integer> chosen = classes == null ? null : classIndices(classes, names);
             Module model = tm.model();

@@ -73,8 +73,9 @@ final class FinetuneCommand implements Callable<Integer> {
     String promptText;
 
     @Option(names = "--text-encoder", paramLabel = "DIR", description = "TP-LoRA: the BERT checkpoint folder "
-            + "(model.safetensors, config.json, vocab.txt; e.g. bert-base-uncased) that encodes --prompt-text "
-            + "(--set method.options.text_encoder=DIR). It never trains and is not part of the adapter.")
+            + "(model.safetensors or pytorch_model.bin, config.json, vocab.txt; e.g. bert-base-uncased) that encodes "
+            + "--prompt-text (--set method.options.text_encoder=DIR). It never trains and is not part of the "
+            + "adapter.")
     Path textEncoder;
 
     @Mixin

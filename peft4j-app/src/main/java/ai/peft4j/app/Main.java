@@ -54,6 +54,14 @@ public final class Main implements Runnable {
      * @param extra picocli command objects, registered under their {@code @Command} names
      */
     public static int run(Object[] extra, String... args) {
+        return run(extra, new Object[0], args);
+    }
+
+    /**
+     * As {@link #run(Object[], String...)}, with {@code extraBench} registered under {@code bench} (benchmarks of
+     * modules above this one: {@code bench serve}).
+     */
+    public static int run(Object[] extra, Object[] extraBench, String... args) {
         EngineSetup.configureOffline();
         for (String a : args) {
             if ("-v".equals(a) || "--verbose".equals(a)) {
@@ -63,6 +71,9 @@ public final class Main implements Runnable {
         CommandLine cli = new CommandLine(new Main());
         for (Object command : extra) {
             cli.addSubcommand(command);
+        }
+        for (Object command : extraBench) {
+            cli.getSubcommands().get("bench").addSubcommand(command);
         }
         cli.setExecutionExceptionHandler(Main::handle);
         try {

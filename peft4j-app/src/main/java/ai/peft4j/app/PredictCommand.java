@@ -144,7 +144,7 @@ final class PredictCommand implements Callable<Integer> {
         Palette palette = RunData.palette(c.data());
         int fallback = c.data().classNames().size();
         try (NDManager m = EngineSetup.newManager()) {
-            TrainedModel tm = weights.load(c.model(), fallback, m);
+            TrainedModel tm = weights.load(c, fallback, m);
             List<String> names = c.data().classNames().size() == tm.classes() ? c.data().classNames() : null;
             Predictor.Builder pb = Predictor.builder().setModel(SegmentationNet.layer(tm.model()))
                     .setInputSize(c.model().imageSize());
@@ -189,7 +189,7 @@ final class PredictCommand implements Callable<Integer> {
                 true);
         try (FrameSource source = StreamPredictCommand.openSource(video, null, mjpeg, camera, fps);
                 NDManager m = EngineSetup.newManager()) {
-            TrainedModel tm = weights.load(c.model(), c.data().classNames().size(), m);
+            TrainedModel tm = weights.load(c, c.data().classNames().size(), m);
             List<String> names = c.data().classNames().size() == tm.classes() ? c.data().classNames()
                     : StreamPredictCommand.classNames(null, tm.classes());
             StreamPredictCommand.Outputs outputs = new StreamPredictCommand.Outputs(out, 4, false, true, true);

@@ -9,9 +9,13 @@ import ai.peft4j.data.dedup.Dihedral;
 import ai.peft4j.data.image.ImageEncoder;
 import ai.peft4j.data.image.Palette;
 import ai.peft4j.data.image.RgbImage;
+import ai.peft4j.data.split.DatasetSplit;
+import ai.peft4j.data.split.SplitRatios;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -166,6 +170,21 @@ class CheckCommandTest {
         // The same seed draws the same grouped split.
         assertEquals(0, CliRun.of("check", root.toString(), "--out", out.toString(), "--seed", "3").code());
         assertEquals(split, listOf(out));
+    }
+
+    /** bench transfer's grouped source split, drawn in-process, is the one check writes for the same seed. */
+    @Test
+    void groupedVocSplit_inProcess_equalsTheListsCheckWrites() throws Exception {
+        Path root = leakySet();
+        Path out = tmp.resolve("grouped");
+        assertEquals(0, CliRun.of("check", root.toString(), "--out", out.toString(), "--seed", "3").code());
+        DatasetSplit split = CheckCommand.groupedVocSplit(root, SplitRatios.parse("6:2:2"), 3,
+                new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+        assertEquals(Files.readAllLines(out.resolve("train.txt")), split.train());
+        assertEquals(Files.readAllLines(out.resolve("val.txt")), split.val());
+        assertEquals(Files.readAllLines(out.resolve("test.txt")), split.test());
+        Map<String, String> listOf = listOf(out);
+        assertEquals(listOf.get("a1"), listOf.get("a2"));
     }
 
     @Test

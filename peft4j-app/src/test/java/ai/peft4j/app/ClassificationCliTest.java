@@ -234,4 +234,65 @@ class ClassificationCliTest {
                 + "block after each group); use one of 1, 2, 3, 6\n", r.err());
         assertTrue(!Files.exists(tmp.resolve("b")));
     }
+
+    /** The k-NN results of a metrics.json section as {k: top1}. */
+    private static java.util.Map<Integer, Double> knn(JsonNode section) {
+        java.util.Map<Integer, Double> out = new java.util.TreeMap<>();
+        section.path("knn").forEach(r -> out.put(r.path("k").asInt(), r.path("top1").asDouble()));
+        return out;
+    }
+
+    @Test
+    void evalSource_scoresForgetting_andAdapterOffEqualsTheBaseExactly() throws Exception {
+        Path data = squares(6, 3);
+        Path run = tmp.resolve("runs/squares");
+        Path config = runFile(data, run, "");
+        assertEquals(0, CliRun.of("train", "--config", config.toString(), "--set", "training.epochs=2").code());
+        Path base = run.resolve("last.safetensors");
+
+        // The base on its own source task: 9 test images voted on by the features of the 18 training images.
+        CliRun ev = CliRun.of("eval", "--config", config.toString(), "--checkpoint", base.toString(), "--out",
+                tmp.resolve("eval-base").toString(), "--source", data.toString(), "--knn-k", "1,3,18");
+        assertEquals(0, ev.code(), ev.err() + ev.out());
+        JsonNode baseKnn = new ObjectMapper().readTree(tmp.resolve("eval-base/metrics.json").toFile())
+                .path("source_knn");
+        assertEquals(18, baseKnn.path("train_images").asInt());
+        assertEquals(9, baseKnn.path("test_images").asInt());
+        assertEquals("none", baseKnn.path("adapter").asText());
+        assertEquals(0.07, baseKnn.path("temperature").asDouble(), 0);
+        java.util.Map<Integer, Double> baseScores = knn(baseKnn);
+        assertEquals(List.of(1, 3, 18), List.copyOf(baseScores.keySet()));
+        for (double top1 : baseScores.values()) {
+            // Accuracy over 9 images: a whole number of ninths.
+            assertEquals(Math.round(top1 * 9), top1 * 9, 1e-9);
+        }
+        assertTrue(ev.out().contains("Source    squares/test, 9 images by weighted k-NN (T 0.07) over 18 of "
+                + "squares/train: top-1  k 1: "), ev.out());
+
+        // Full fine-tuning changes the base's weights and block expansion inserts blocks; switched off, either
+        // leaves exactly the base's features, so the same votes.
+        for (String method : List.of("vit-full", "vit-block")) {
+            Path ft = tmp.resolve("runs/" + method);
+            CliRun fine = CliRun.of("finetune", "--config", config.toString(), "--base", base.toString(), "--method",
+                    method, "--set", "training.epochs=1", "--set", "training.lr=0.05", "--set", "output=" + ft);
+            assertEquals(0, fine.code(), fine.err() + fine.out());
+            Path out = tmp.resolve("eval-" + method);
+            CliRun e = CliRun.of("eval", "--config", config.toString(), "--checkpoint", base.toString(), "--adapter",
+                    ft.resolve("adapter").toString(), "--out", out.toString(), "--source", data.toString(), "--knn-k",
+                    "1,3,18");
+            assertEquals(0, e.code(), e.err() + e.out());
+            JsonNode m = new ObjectMapper().readTree(out.resolve("metrics.json").toFile());
+            assertEquals("on", m.path("source_knn").path("adapter").asText());
+            assertEquals(3, knn(m.path("source_knn")).size());
+            assertEquals(baseScores, knn(m.path("source_knn_adapter_off")), method);
+        }
+
+        // k above the source's 18 training images: refused before any work, naming the data and the count.
+        CliRun big = CliRun.of("eval", "--config", config.toString(), "--checkpoint", base.toString(), "--out",
+                tmp.resolve("eval-big").toString(), "--source", data.toString(), "--knn-k", "10,20");
+        assertEquals(2, big.code());
+        assertEquals("error: " + data + ": k 20 of the source k-NN needs 1 <= k <= the 18 images of squares/train; "
+                + "give smaller --knn-k values\n", big.err());
+        assertTrue(!Files.exists(tmp.resolve("eval-big")));
+    }
 }

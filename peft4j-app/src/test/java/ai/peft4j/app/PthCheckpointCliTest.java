@@ -1,5 +1,6 @@
 package ai.peft4j.app;
 
+import static ai.peft4j.app.TinyRuns.assertOneLineError;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -149,6 +150,37 @@ class PthCheckpointCliTest {
         assertFalse(Files.exists(marker), "a payload ran");
         try (var left = Files.list(tmp)) {
             assertEquals(List.of(), left.toList(), "no temporary file left");
+        }
+    }
+
+    @Test
+    void convertDamagedFiles_exit2NamingTheFileAndTheDamage_andWriteNothing() throws Exception {
+        // A zip cut in half: its central directory is gone.
+        byte[] whole = Files.readAllBytes(SharedFiles.require("fixtures/pth/state_dict_zip.pth"));
+        Path cut = tmp.resolve("cut.pth");
+        Files.write(cut, java.util.Arrays.copyOf(whole, whole.length / 2));
+        Path cutOut = tmp.resolve("cut.safetensors");
+        String zip = assertOneLineError(CliRun.of("convert", cut.toString(), cutOut.toString()));
+        assertTrue(zip.startsWith(cut + ": not a readable PyTorch zip checkpoint ("), zip);
+        assertTrue(zip.endsWith("): the file is truncated or damaged; copy or download it again"), zip);
+        assertFalse(Files.exists(cutOut));
+
+        // A [4, 3] float tensor (strides [3, 1], offset 0) whose storage keeps 20 of its 48 bytes: 5 elements, while
+        // the view reaches element 11.
+        Path shortPth = tmp.resolve("short.pth");
+        try (NDManager m = EngineSetup.newManager()) {
+            Map<String, NDArray> sd = new LinkedHashMap<>();
+            sd.put("w", m.arange(12f).reshape(4, 3));
+            TorchZipWriter.write(shortPth, sd, "", 20);
+        }
+        Path shortOut = tmp.resolve("short.safetensors");
+        // The writer keeps the state dict under "model", as training checkpoints do; the message gives that path.
+        assertEquals(shortPth + ": tensor 'model/w' of shape [4, 3], strides [3, 1] and offset 0 reaches element 11 of "
+                + "storage '0', which holds 5 FLOAT32 elements (the file is truncated or damaged)",
+                assertOneLineError(CliRun.of("convert", shortPth.toString(), shortOut.toString())));
+        assertFalse(Files.exists(shortOut));
+        try (var left = Files.list(tmp)) {
+            assertEquals(List.of(cut, shortPth), left.sorted().toList(), "nothing else written");
         }
     }
 

@@ -19,7 +19,11 @@ import ai.peft4j.models.bert.BertConfig;
 import ai.peft4j.models.bert.BertModel;
 import ai.peft4j.models.bert.BertTextEncoder;
 import ai.peft4j.peft.AdapterFiles;
+import ai.peft4j.core.nn.Module;
 import ai.peft4j.peft.tplora.PublishedPrompts;
+import ai.peft4j.peft.tplora.TextPrompt;
+import ai.peft4j.peft.tplora.TpLora;
+import ai.peft4j.peft.tplora.TpLoraConfig;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
@@ -128,6 +132,25 @@ class TextPromptCliTest {
     }
 
     @Test
+    void bertFolderWithPytorchModelBin_encodesAsItsSafetensorsCopy() throws Exception {
+        Path bert = bert("bert", 768, 12);
+        // The same weights as transformers' older save_pretrained writes them: a pickled OrderedDict.
+        Path bin = Files.createDirectories(tmp.resolve("bert-bin"));
+        Files.copy(bert.resolve("config.json"), bin.resolve("config.json"));
+        Files.copy(bert.resolve("vocab.txt"), bin.resolve("vocab.txt"));
+        try (NDManager m = EngineSetup.newManager()) {
+            TorchZipWriter.writeStateDict(bin.resolve("pytorch_model.bin"),
+                    SafetensorsFile.read(bert.resolve("model.safetensors"), m).tensors());
+            assertEquals(bin.resolve("pytorch_model.bin"), BertTextEncoder.Checkpoint.locate(bin).weights());
+            String sentence = PublishedPrompts.all().get("LARGE/ORANGE-NAVEL");
+            TextPromptSource.Encoded fromBin = TextPromptSource.encode(sentence, bin, 768, m);
+            TextPromptSource.Encoded fromSafetensors = TextPromptSource.encode(sentence, bert, 768, m);
+            assertEquals(fromSafetensors.prompt().seq(), fromBin.prompt().seq());
+            assertArrayEquals(fromSafetensors.prompt().values(), fromBin.prompt().values());
+        }
+    }
+
+    @Test
     void promptTextErrors_exit2NamingWhatToGiveAndWriteNothing() throws Exception {
         Path weights = base();
         Path out = tmp.resolve("runs/bad");
@@ -139,6 +162,7 @@ class TextPromptCliTest {
         List<String> vocab = Files.readAllLines(noSpecials.resolve("vocab.txt"));
         Files.write(noSpecials.resolve("vocab.txt"), vocab.stream().map(v -> v.equals("[SEP]") ? "[SPE]" : v)
                 .toList());
+        Path positions = bert("positions", 768, 12);
         Map<Path, String> before = outside(out);
         String[] common = {"finetune", "--config", config.toString(), "--method", "tplora", "--base",
             weights.toString(), "--prompt-text", "A lemon defect dataset."};
@@ -156,8 +180,89 @@ class TextPromptCliTest {
         assertEquals(noSpecials.resolve("vocab.txt") + ": vocabulary lacks BERT's special token [SEP]; give the "
                 + "vocab.txt or tokenizer.json of the BERT checkpoint", assertOneLineError(CliRun.of(with(common,
                 "--text-encoder", noSpecials.resolve("model.safetensors").toString()))));
+        // 127 pieces and [CLS], [SEP]: one more than the 128 positions of this BERT.
+        assertEquals(positions.resolve("model.safetensors") + ": method.options.prompt_text (--prompt-text): the "
+                + "text is 129 word pieces with [CLS] and [SEP], but this BERT has 128 positions; shorten it (the "
+                + "published code does not truncate)", assertOneLineError(CliRun.of("finetune", "--config",
+                config.toString(), "--method", "tplora", "--base", weights.toString(), "--prompt-text",
+                "lemon ".repeat(127).strip(), "--text-encoder", positions.toString())));
         assertFalse(Files.exists(out));
         assertEquals(before, outside(out));
+    }
+
+    /**
+     * A TP-LoRA adapter whose prompt the BERT at {@code encoder} made (null: given as embeddings, no encoder
+     * recorded), on the fixture base written to {@code base}; returns the adapter directory.
+     */
+    private Path tpLoraAdapter(String name, Path encoder, Path base) throws Exception {
+        Path dir = tmp.resolve(name);
+        try (NDManager m = EngineSetup.newManager()) {
+            Module model = SegmentationNet.build(FIXTURE, 3, m);
+            SafetensorsFile.write(base, model.stateDict(), Map.of());
+            String text = PublishedPrompts.all().get("LARGE/LEMON");
+            TpLora method;
+            if (encoder == null) {
+                method = TpLora.published(TpLoraConfig.readme(), TextPrompt.zeros(7, 768));
+            } else {
+                TextPromptSource.Encoded e = TextPromptSource.encode(text, encoder, 768, m);
+                method = TpLora.published(TpLoraConfig.readme(), e.prompt()).withPromptSource(text,
+                        e.encoderFingerprint());
+            }
+            AdapterFiles.save(method.attach(model), dir);
+        }
+        return dir;
+    }
+
+    @Test
+    void adapterPromptedByAnotherEncoder_isRefusedByEvalPredictAndExplain() throws Exception {
+        Path own = bert("own", 768, 12);
+        Path other = bert("other", 768, 12);
+        // The same shapes and names, other weights: only the content fingerprint tells them apart.
+        Path otherWeights = other.resolve("model.safetensors");
+        byte[] bytes = Files.readAllBytes(otherWeights);
+        bytes[bytes.length - 1] ^= 1;
+        Files.write(otherWeights, bytes);
+        Path base = tmp.resolve("base.safetensors");
+        Path adapter = tpLoraAdapter("tp", own, base);
+        Path config = runFile(tmp.resolve("runs/eval"));
+        String recorded = BertTextEncoder.Checkpoint.locate(own).fingerprint();
+        String given = BertTextEncoder.Checkpoint.locate(other).fingerprint();
+        String refusal = adapter.resolve(AdapterFiles.CONFIG) + ": this TP-LoRA adapter's text prompt was made by "
+                + "another BERT (text encoder " + recorded.substring(0, 12) + " in prompt_source) than " + other
+                + " (" + given.substring(0, 12) + "); give the text encoder it was trained with (--text-encoder, "
+                + "method.options.text_encoder), or leave it out, since the adapter keeps its prompt";
+        String[] model = {"--config", config.toString(), "--checkpoint", base.toString(), "--adapter",
+            adapter.toString()};
+        Path image = tmp.resolve("lemon/JPEGImages").toFile().listFiles()[0].toPath();
+
+        // The encoder it was made by passes; without one nothing is checked.
+        CliRun ok = CliRun.of(with(with(new String[] {"eval"}, model), "--out", tmp.resolve("ok").toString(),
+                "--text-encoder", own.toString()));
+        assertEquals(0, ok.code(), ok.err() + ok.out());
+        CliRun unchecked = CliRun.of(with(with(new String[] {"predict", image.toString()}, model), "--out",
+                tmp.resolve("unchecked").toString()));
+        assertEquals(0, unchecked.code(), unchecked.err() + unchecked.out());
+
+        Map<Path, String> before = outside(tmp.resolve("refused"));
+        assertEquals(refusal, assertOneLineError(CliRun.of(with(with(new String[] {"eval"}, model), "--out",
+                tmp.resolve("refused/eval").toString(), "--text-encoder", other.toString()))));
+        // The run file's method.options.text_encoder (as finetune's config.yaml keeps it) is checked as well.
+        assertEquals(refusal, assertOneLineError(CliRun.of(with(with(new String[] {"predict", image.toString()},
+                model), "--out", tmp.resolve("refused/predict").toString(), "--set",
+                "method.options.text_encoder=" + other))));
+        assertEquals(refusal, assertOneLineError(CliRun.of(with(with(new String[] {"explain", image.toString()},
+                model), "--out", tmp.resolve("refused/explain").toString(), "--text-encoder", other.toString()))));
+        assertFalse(Files.exists(tmp.resolve("refused")));
+        assertEquals(before, outside(tmp.resolve("refused")));
+
+        // An adapter whose prompt came as embeddings records no encoder: it cannot be held to one.
+        Path embeddings = tpLoraAdapter("tp-embeddings", null, tmp.resolve("base2.safetensors"));
+        assertEquals(embeddings.resolve(AdapterFiles.CONFIG) + ": this TP-LoRA adapter records no text encoder "
+                + "(its prompt was given as token embeddings, method.options.prompt), so it cannot be checked "
+                + "against the text encoder " + own + "; leave text_encoder out", assertOneLineError(CliRun.of(
+                "eval", "--config", config.toString(), "--checkpoint", tmp.resolve("base2.safetensors").toString(),
+                "--adapter", embeddings.toString(), "--out", tmp.resolve("refused/eval2").toString(),
+                "--text-encoder", own.toString())));
     }
 
     private static String[] with(String[] common, String... more) {

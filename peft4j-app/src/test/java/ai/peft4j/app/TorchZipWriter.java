@@ -17,13 +17,36 @@ import java.util.zip.ZipOutputStream;
  * "epoch": 5}} with each tensor in its own storage. The reader's fidelity to real torch.save output is shown by the
  * fixtures in peft4j-core; this only builds inputs.
  */
-final class TorchZipWriter {
+public final class TorchZipWriter {
     private TorchZipWriter() {}
 
-    static void write(Path file, Map<String, NDArray> tensors, String keyPrefix) throws IOException {
+    public static void write(Path file, Map<String, NDArray> tensors, String keyPrefix) throws IOException {
+        write(file, tensors, keyPrefix, -1);
+    }
+
+    /**
+     * As {@link #write(Path, Map, String)}, with the first tensor's storage cut to its first {@code firstStorageBytes}
+     * bytes (a damaged file; -1 keeps it whole).
+     */
+    static void write(Path file, Map<String, NDArray> tensors, String keyPrefix, int firstStorageBytes)
+            throws IOException {
+        write(file, tensors, keyPrefix, firstStorageBytes, true);
+    }
+
+    /** The bare OrderedDict, as {@code torch.save(model.state_dict())} and transformers' pytorch_model.bin. */
+    public static void writeStateDict(Path file, Map<String, NDArray> tensors) throws IOException {
+        write(file, tensors, "", -1, false);
+    }
+
+    private static void write(Path file, Map<String, NDArray> tensors, String keyPrefix, int firstStorageBytes,
+            boolean inTrainingCheckpoint) throws IOException {
         ByteArrayOutputStream p = new ByteArrayOutputStream();
-        op(p, 0x80, 2, '}', '(');
-        str(p, "model");
+        if (inTrainingCheckpoint) {
+            op(p, 0x80, 2, '}', '(');
+            str(p, "model");
+        } else {
+            op(p, 0x80, 2);
+        }
         global(p, "collections", "OrderedDict");
         op(p, ')', 'R', '(');
         int key = 0;
@@ -59,12 +82,20 @@ final class TorchZipWriter {
             global(p, "collections", "OrderedDict");
             op(p, ')', 'R', 't', 'R');
             data[key] = new ByteArrayOutputStream();
-            data[key].writeBytes(a.size() == 0 ? new byte[0] : a.toByteArray());
+            byte[] bytes = a.size() == 0 ? new byte[0] : a.toByteArray();
+            if (key == 0 && firstStorageBytes >= 0) {
+                bytes = java.util.Arrays.copyOf(bytes, firstStorageBytes);
+            }
+            data[key].writeBytes(bytes);
             key++;
         }
         op(p, 'u');
-        str(p, "epoch");
-        op(p, 'K', 5, 'u', '.');
+        if (inTrainingCheckpoint) {
+            str(p, "epoch");
+            op(p, 'K', 5, 'u', '.');
+        } else {
+            op(p, '.');
+        }
         try (OutputStream f = Files.newOutputStream(file); ZipOutputStream z = new ZipOutputStream(f)) {
             stored(z, "archive/data.pkl", p.toByteArray());
             for (int i = 0; i < data.length; i++) {

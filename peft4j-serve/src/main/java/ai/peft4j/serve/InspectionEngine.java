@@ -5,6 +5,7 @@ import ai.peft4j.app.config.RunConfig;
 import ai.peft4j.app.config.RunConfigFile;
 import ai.peft4j.app.run.RunData;
 import ai.peft4j.app.run.SegmentationNet;
+import ai.peft4j.app.run.TextPromptSource;
 import ai.peft4j.app.run.Weights;
 import ai.peft4j.core.engine.EngineSetup;
 import ai.peft4j.core.nn.Module;
@@ -36,19 +37,24 @@ import java.util.function.DoubleConsumer;
 import java.util.stream.Stream;
 
 /**
- * One base model with an adapter per product line, used by a single worker thread that takes requests from a
- * bounded queue. The worker activates a request's adapter right before its forward pass, so no request can see
- * another line's adapter however many arrive at once; switching takes microseconds (AdapterSet detaches and
- * attaches modules and hooks, no weights are copied). Every model change (load, unload) runs on the same worker.
+ * One base model with an adapter per product line, run by model workers that take requests from one bounded queue.
+ * Each worker has a copy of the model of its own (the base and every line's adapter), and activates a request's
+ * adapter right before its forward pass, so no request can see another line's adapter however many arrive at once;
+ * switching takes microseconds (AdapterSet detaches and attaches modules and hooks, no weights are copied). A model
+ * change (load, unload) takes every copy, waiting for the requests in progress, and changes them all.
  */
 final class InspectionEngine implements AutoCloseable {
     /** Images per forward pass: a request's batch in passes of this many bounds the activations' memory. */
     static final int BATCH = 8;
 
+    /** One worker's copy of the model: the base with every line's adapter, its predictor, requests it answered. */
+    private record Replica(Module model, AdapterSet adapters, Predictor predictor,
+            java.util.concurrent.atomic.AtomicLong served) {}
+
     private final NDManager manager;
-    private final Module model;
-    private final AdapterSet adapters;
-    private final Predictor predictor;
+    private final List<Replica> replicas = new ArrayList<>();
+    /** The copies not in use; fair, so a model change waiting for every copy gets each as it comes back. */
+    private final ArrayBlockingQueue<Replica> idle;
     private final int baseClasses;
     private final List<String> classNames;
     private final Palette palette;
@@ -57,34 +63,56 @@ final class InspectionEngine implements AutoCloseable {
     private final ThreadPoolExecutor worker;
     private final Map<String, ProductLine> lines = new ConcurrentHashMap<>();
     private final DoubleConsumer switchSeconds;
+    /** The BERT TP-LoRA lines must have been prompted by, and its fingerprint; null when not checked. */
+    private final Path textEncoder;
+    private final String textEncoderFingerprint;
 
     private InspectionEngine(ServeSettings s, RunConfig run, DoubleConsumer switchSeconds) throws IOException {
         this.switchSeconds = switchSeconds;
         this.adapterRoot = s.adapters();
-        this.palette = RunData.palette(run.data());
+        this.palette = extended(RunData.palette(run.data()));
         this.inputSize = run.model().imageSize();
+        this.textEncoder = TextPromptSource.encoderOf(s.textEncoder(), run.method().options());
+        // Read once: every TP-LoRA line loaded later is checked against it.
+        this.textEncoderFingerprint = textEncoder == null ? null : TextPromptSource.fingerprint(textEncoder);
         this.manager = EngineSetup.newManager();
+        int workers = s.workers();
+        this.idle = new ArrayBlockingQueue<>(workers, true);
         try {
-            Weights w = Weights.read(s.checkpoint(), manager);
-            int fallback = run.data().classNames().size();
-            baseClasses = w.classes() > 0 ? w.classes() : run.model().classes() > 0 ? run.model().classes()
-                    : fallback;
-            model = SegmentationNet.build(run.model(), baseClasses, manager);
-            SegmentationNet.loadStrict(model, w);
+            int found = -1;
+            for (int k = 0; k < workers; k++) {
+                // Each copy reads the file itself: a copy must own its weights, which some methods change in place.
+                Weights w = Weights.read(s.checkpoint(), manager);
+                int fallback = run.data().classNames().size();
+                found = w.classes() > 0 ? w.classes() : run.model().classes() > 0 ? run.model().classes() : fallback;
+                Module model = SegmentationNet.build(run.model(), found, manager);
+                SegmentationNet.loadStrict(model, w);
+                Replica r = new Replica(model, new AdapterSet(model), Predictor.builder().setModel(
+                        SegmentationNet.layer(model)).setInputSize(inputSize).build(),
+                        new java.util.concurrent.atomic.AtomicLong());
+                replicas.add(r);
+                idle.add(r);
+            }
+            baseClasses = found;
             classNames = run.data().classNames().size() == baseClasses ? List.copyOf(run.data().classNames())
                     : numbered(baseClasses);
-            adapters = new AdapterSet(model);
-            predictor = Predictor.builder().setModel(SegmentationNet.layer(model)).setInputSize(inputSize).build();
         } catch (IOException | RuntimeException e) {
+            replicas.forEach(r -> r.predictor().close());
             manager.close();
             throw e;
         }
-        // One worker: the model is one tree of modules, and activating an adapter changes it for every caller.
-        worker = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS, new ArrayBlockingQueue<>(s.queue()),
-                r -> {
-                    Thread t = new Thread(r, "peft4j-model-worker");
-                    t.setDaemon(true);
-                    return t;
+        // As many workers as copies: a worker always finds a copy idle, but for a model change that holds them.
+        worker = new ThreadPoolExecutor(workers, workers, 0, TimeUnit.SECONDS, new ArrayBlockingQueue<>(s.queue()),
+                new java.util.concurrent.ThreadFactory() {
+                    private final java.util.concurrent.atomic.AtomicInteger n =
+                            new java.util.concurrent.atomic.AtomicInteger();
+
+                    @Override
+                    public Thread newThread(Runnable r) {
+                        Thread t = new Thread(r, "peft4j-model-worker-" + n.incrementAndGet());
+                        t.setDaemon(true);
+                        return t;
+                    }
                 }, new ThreadPoolExecutor.AbortPolicy());
     }
 
@@ -175,7 +203,35 @@ final class InspectionEngine implements AutoCloseable {
 
     /** Engine arrays alive: the base, the adapters and nothing of finished requests. */
     int liveArrays() {
-        return manager.getManagedArrays().size() + predictor.liveArrays();
+        int n = manager.getManagedArrays().size();
+        for (Replica r : replicas) {
+            n += r.predictor().liveArrays();
+        }
+        return n;
+    }
+
+    /** The model workers, each with a copy of the model. */
+    int workers() {
+        return replicas.size();
+    }
+
+    /** Inspection requests each copy of the model has answered. */
+    long[] served() {
+        return replicas.stream().mapToLong(r -> r.served().get()).toArray();
+    }
+
+    /** Takes every copy of the model (waiting for the requests that use them), for a change to all. */
+    private List<Replica> takeAll() throws InterruptedException {
+        List<Replica> all = new ArrayList<>();
+        try {
+            while (all.size() < replicas.size()) {
+                all.add(idle.take());
+            }
+        } catch (InterruptedException e) {
+            idle.addAll(all);
+            throw e;
+        }
+        return all;
     }
 
     List<ProductLine> lines() {
@@ -198,36 +254,58 @@ final class InspectionEngine implements AutoCloseable {
         return adapterRoot;
     }
 
-    /** On the worker: loads the adapter directory {@code dir} as line {@code name}. */
-    ProductLine loadLine(String name, Path dir) throws IOException {
-        if (lines.containsKey(name)) {
-            throw new ApiException(409, "line '" + name + "' is already loaded; unload it first (DELETE "
-                    + "/v1/lines/" + name + ")");
+    /** On a worker: loads the adapter directory {@code dir} as line {@code name} onto every copy of the model. */
+    ProductLine loadLine(String name, Path dir) throws IOException, InterruptedException {
+        if (textEncoder != null) {
+            TextPromptSource.checkAdapter(dir, textEncoder, textEncoderFingerprint);
         }
         long t0 = System.nanoTime();
-        Attachment a;
-        // The file's tensors are copied into the adapter's parameters: they go with this manager.
-        try (NDManager file = manager.newSubManager()) {
-            a = adapters.load(name, dir, file, AdapterFiles.LoadOptions.defaults());
+        List<Replica> all = takeAll();
+        List<Replica> done = new ArrayList<>();
+        try {
+            // Asked while holding every copy: two loads of one name on two workers cannot both pass.
+            if (lines.containsKey(name)) {
+                throw new ApiException(409, "line '" + name + "' is already loaded; unload it first (DELETE "
+                        + "/v1/lines/" + name + ")");
+            }
+            Attachment a = null;
+            for (Replica r : all) {
+                // The file's tensors are copied into the adapter's parameters: they go with this manager.
+                try (NDManager file = manager.newSubManager()) {
+                    a = r.adapters().load(name, dir, file, AdapterFiles.LoadOptions.defaults());
+                }
+                done.add(r);
+            }
+            long trainable = all.get(0).model().trainableParameterCount();
+            int classes = a.method() instanceof SegmenterMethod sm && sm.classes() > 0 ? sm.classes() : baseClasses;
+            List<String> names = classes == baseClasses ? classNames : numbered(classes);
+            ProductLine line = new ProductLine(name, a.method().name(), trainable, a.baseFingerprint(), names,
+                    (System.nanoTime() - t0) / 1e6);
+            lines.put(name, line);
+            return line;
+        } catch (IOException | RuntimeException e) {
+            // All or none: the copies that took the adapter drop it again.
+            done.forEach(r -> r.adapters().remove(name));
+            throw e;
+        } finally {
+            idle.addAll(all);
         }
-        long trainable = model.trainableParameterCount();
-        int classes = a.method() instanceof SegmenterMethod sm && sm.classes() > 0 ? sm.classes() : baseClasses;
-        List<String> names = classes == baseClasses ? classNames : numbered(classes);
-        ProductLine line = new ProductLine(name, a.method().name(), trainable, a.baseFingerprint(), names,
-                (System.nanoTime() - t0) / 1e6);
-        lines.put(name, line);
-        return line;
     }
 
-    /** On the worker: takes line {@code name}'s adapter off the base model. */
-    ProductLine unloadLine(String name) {
-        ProductLine line = lines.remove(name);
-        if (line == null) {
-            throw new ApiException(404, "no line '" + name + "' is loaded (loaded: " + new TreeMap<>(lines).keySet()
-                    + ")");
+    /** On a worker: takes line {@code name}'s adapter off every copy of the model. */
+    ProductLine unloadLine(String name) throws InterruptedException {
+        List<Replica> all = takeAll();
+        try {
+            ProductLine line = lines.remove(name);
+            if (line == null) {
+                throw new ApiException(404, "no line '" + name + "' is loaded (loaded: "
+                        + new TreeMap<>(lines).keySet() + ")");
+            }
+            all.forEach(r -> r.adapters().remove(name));
+            return line;
+        } finally {
+            idle.addAll(all);
         }
-        adapters.remove(name);
-        return line;
     }
 
     /**
@@ -237,21 +315,32 @@ final class InspectionEngine implements AutoCloseable {
      *
      * @return the inspections and the adapter switch time in milliseconds
      */
-    Result inspect(String name, List<String> imageNames, List<RgbImage> images) {
-        ProductLine line = lines.get(name);
-        if (line == null) {
-            throw new ApiException(404, unknownLine(name));
-        }
-        long t0 = System.nanoTime();
-        adapters.activate(name);
-        // Modules an adapter put back may still be in training mode (dropout): predictions are in eval mode.
-        model.eval();
-        double switchMs = (System.nanoTime() - t0) / 1e6;
-        switchSeconds.accept(switchMs / 1000);
+    Result inspect(String name, List<String> imageNames, List<RgbImage> images) throws InterruptedException {
+        // The line is looked up holding a copy: a load or unload holds every copy while it changes the lines, so
+        // a line found here is on this copy until the request gives the copy back.
+        Replica r = idle.take();
         List<Prediction> predictions = new ArrayList<>();
-        for (int from = 0; from < images.size(); from += BATCH) {
-            predictions.addAll(predictor.predictAll(images.subList(from, Math.min(images.size(), from + BATCH))));
+        double switchMs;
+        ProductLine line;
+        try {
+            line = lines.get(name);
+            if (line == null) {
+                throw new ApiException(404, unknownLine(name));
+            }
+            long t0 = System.nanoTime();
+            r.adapters().activate(name);
+            // Modules an adapter put back may still be in training mode (dropout): predictions are in eval mode.
+            r.model().eval();
+            switchMs = (System.nanoTime() - t0) / 1e6;
+            for (int from = 0; from < images.size(); from += BATCH) {
+                predictions.addAll(r.predictor().predictAll(images.subList(from, Math.min(images.size(),
+                        from + BATCH))));
+            }
+            r.served().incrementAndGet();
+        } finally {
+            idle.add(r);
         }
+        switchSeconds.accept(switchMs / 1000);
         List<Inspection> out = new ArrayList<>();
         for (int i = 0; i < images.size(); i++) {
             Prediction p = predictions.get(i);
@@ -270,17 +359,37 @@ final class InspectionEngine implements AutoCloseable {
     /** What one inspection request gave. */
     record Result(ProductLine line, List<Inspection> inspections, double switchMs) {}
 
-    private Void warmUp() {
+    private Void warmUp() throws InterruptedException {
         RgbImage grey = RgbImage.filled(inputSize, inputSize, 128, 128, 128);
-        for (String name : lines.keySet()) {
-            adapters.activate(name);
-            model.eval();
-            predictor.predict(grey);
-        }
-        if (lines.isEmpty()) {
-            predictor.predict(grey);
+        List<Replica> all = takeAll();
+        try {
+            for (Replica r : all) {
+                for (String name : lines.keySet()) {
+                    r.adapters().activate(name);
+                    r.model().eval();
+                    r.predictor().predict(grey);
+                }
+                if (lines.isEmpty()) {
+                    r.predictor().predict(grey);
+                }
+            }
+        } finally {
+            idle.addAll(all);
         }
         return null;
+    }
+
+    /**
+     * The run file's palette with the VOC colours after its end: an adapter with more classes than the base (the
+     * transfer benchmark's magnetic-tile heads on a NEU-Seg base) shows every class, none in black.
+     */
+    static Palette extended(Palette p) {
+        List<Palette.Colour> colours = new ArrayList<>(p.colours());
+        List<Palette.Colour> voc = Palette.voc().colours();
+        for (int i = colours.size(); i < voc.size(); i++) {
+            colours.add(voc.get(i));
+        }
+        return new Palette(colours);
     }
 
     private static List<String> numbered(int classes) {
@@ -303,7 +412,7 @@ final class InspectionEngine implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        predictor.close();
+        replicas.forEach(r -> r.predictor().close());
         manager.close();
     }
 }

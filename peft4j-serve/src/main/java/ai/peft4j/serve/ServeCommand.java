@@ -61,9 +61,18 @@ final class ServeCommand implements Callable<Integer> {
             + "covers more pixels (default " + ServeSettings.DEFAULT_THRESHOLD + "; ?threshold=N per request).")
     Long threshold;
 
+    @Option(names = "--workers", description = "Model workers, each with a copy of the model of its own, taking "
+            + "requests from the one queue (default 1; each copy holds the base and every line's adapter).")
+    Integer workers;
+
     @Option(names = "--token-file", paramLabel = "FILE", description = "File holding a bearer token that loading, "
             + "uploading and unloading lines require.")
     Path tokenFile;
+
+    @Option(names = "--text-encoder", paramLabel = "DIR", description = "TP-LoRA: the BERT checkpoint folder the "
+            + "lines' text prompts must have been made by (default: method.options.text_encoder of the run file); "
+            + "a TP-LoRA adapter that records another encoder is refused.")
+    Path textEncoder;
 
     @Override
     public Integer call() throws Exception {
@@ -80,6 +89,8 @@ final class ServeCommand implements Callable<Integer> {
         flags.put("max_pixels", maxPixels);
         flags.put("threshold", threshold);
         flags.put("token_file", tokenFile);
+        flags.put("text_encoder", textEncoder);
+        flags.put("workers", workers);
         ServeSettings s = ServeSettings.read(settingsFile, flags);
         List<String> warnings = new ArrayList<>();
         InspectionServer server = InspectionServer.start(s, warnings);

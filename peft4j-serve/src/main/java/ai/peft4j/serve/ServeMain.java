@@ -4,9 +4,9 @@ import ai.peft4j.app.Main;
 import ai.peft4j.core.engine.EngineSetup;
 
 /**
- * Entry point of the launcher: every command of {@code peft4j-app} plus {@code serve}. The app module cannot know
- * this module (it would be a cycle), so the command is registered here on top of the app's command line, with the
- * app's error handling.
+ * Entry point of the launcher: every command of {@code peft4j-app} plus {@code serve} and {@code bench serve}. The
+ * app module cannot know this module (it would be a cycle), so these commands are registered here on top of the
+ * app's command line, with the app's error handling.
  */
 public final class ServeMain {
     private ServeMain() {}
@@ -18,6 +18,6 @@ public final class ServeMain {
 
     /** Runs a command line and returns its exit code (used by tests). */
     public static int run(String... args) {
-        return Main.run(new Object[] {new ServeCommand()}, args);
+        return Main.run(new Object[] {new ServeCommand()}, new Object[] {new BenchServeCommand()}, args);
     }
 }

@@ -33,9 +33,13 @@ import java.util.Map;
  * @param maxPixels the largest image, in pixels, refused from its header before its pixels are decoded
  * @param threshold the default verdict threshold: an image fails when a defect class covers more pixels
  * @param tokenFile a file holding the bearer token the management endpoints require, or null for none
+ * @param textEncoder the BERT checkpoint folder TP-LoRA lines' text prompts must have been made by (default: the
+ *     run file's {@code method.options.text_encoder}); a TP-LoRA adapter that records another is refused
+ * @param workers model workers, each with a copy of the model (base and adapters) of its own
  */
 public record ServeSettings(Path checkpoint, Path config, Path adapters, String host, Integer port, Integer queue,
-        Long timeoutMs, Long maxRequestBytes, Long maxAdapterBytes, Long maxPixels, Long threshold, Path tokenFile) {
+        Long timeoutMs, Long maxRequestBytes, Long maxAdapterBytes, Long maxPixels, Long threshold, Path tokenFile,
+        Path textEncoder, Integer workers) {
     public static final String DEFAULT_HOST = "127.0.0.1";
     public static final int DEFAULT_PORT = 8080;
     public static final int DEFAULT_QUEUE = 32;
@@ -53,6 +57,10 @@ public record ServeSettings(Path checkpoint, Path config, Path adapters, String 
 
     public ServeSettings {
         host = host == null || host.isBlank() ? DEFAULT_HOST : host;
+        workers = workers == null ? 1 : workers;
+        if (workers < 1) {
+            throw new IllegalArgumentException("workers must be at least 1, got " + workers);
+        }
         port = port == null ? DEFAULT_PORT : port;
         queue = queue == null ? DEFAULT_QUEUE : queue;
         timeoutMs = timeoutMs == null ? DEFAULT_TIMEOUT_MS : timeoutMs;
@@ -77,6 +85,14 @@ public record ServeSettings(Path checkpoint, Path config, Path adapters, String 
         }
     }
 
+    /** Settings with one model worker that check no text encoder. */
+    public ServeSettings(Path checkpoint, Path config, Path adapters, String host, Integer port, Integer queue,
+            Long timeoutMs, Long maxRequestBytes, Long maxAdapterBytes, Long maxPixels, Long threshold,
+            Path tokenFile) {
+        this(checkpoint, config, adapters, host, port, queue, timeoutMs, maxRequestBytes, maxAdapterBytes, maxPixels,
+                threshold, tokenFile, null, null);
+    }
+
     /**
      * The settings of {@code file} (null for none) with {@code flags} on top: a map of snake-case keys to the
      * values given on the command line.
@@ -95,7 +111,8 @@ public record ServeSettings(Path checkpoint, Path config, Path adapters, String 
                     // Paths in a serve file are relative to its folder, as paths in a run file are; flags to the
                     // working folder.
                     Path dir = file.toAbsolutePath().getParent();
-                    for (String key : new String[] {"checkpoint", "config", "adapters", "token_file"}) {
+                    for (String key : new String[] {"checkpoint", "config", "adapters", "token_file",
+                        "text_encoder"}) {
                         if (tree.path(key).isTextual()) {
                             tree.put(key, dir.resolve(tree.path(key).asText()).toString());
                         }
@@ -121,7 +138,7 @@ public record ServeSettings(Path checkpoint, Path config, Path adapters, String 
         } catch (UnrecognizedPropertyException e) {
             throw new IllegalArgumentException(where + ": unknown key '" + e.getPropertyName() + "' (known: "
                     + "checkpoint, config, adapters, host, port, queue, timeout_ms, max_request_bytes, "
-                    + "max_adapter_bytes, max_pixels, threshold, token_file)");
+                    + "max_adapter_bytes, max_pixels, threshold, token_file, text_encoder, workers)");
         } catch (ValueInstantiationException e) {
             // A value out of range, said by the constructor above.
             throw e.getCause() instanceof IllegalArgumentException c ? c
@@ -139,6 +156,6 @@ public record ServeSettings(Path checkpoint, Path config, Path adapters, String 
     /** The same settings on another port (tests start on port 0). */
     public ServeSettings withPort(int newPort) {
         return new ServeSettings(checkpoint, config, adapters, host, newPort, queue, timeoutMs, maxRequestBytes,
-                maxAdapterBytes, maxPixels, threshold, tokenFile);
+                maxAdapterBytes, maxPixels, threshold, tokenFile, textEncoder, workers);
     }
 }

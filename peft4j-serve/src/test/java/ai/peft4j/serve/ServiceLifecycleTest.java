@@ -186,8 +186,8 @@ class ServiceLifecycleTest {
         Run unknown = cli("serve", "--settings", settings.toString());
         assertEquals(2, unknown.code(), unknown.err());
         assertEquals("error: " + settings + ": unknown key 'prot' (known: checkpoint, config, adapters, host, port, "
-                + "queue, timeout_ms, max_request_bytes, max_adapter_bytes, max_pixels, threshold, token_file)",
-                unknown.err().strip());
+                + "queue, timeout_ms, max_request_bytes, max_adapter_bytes, max_pixels, threshold, token_file, "
+                + "text_encoder, workers)", unknown.err().strip());
         ServiceFixture f = new ServiceFixture(tmp);
         Files.writeString(settings, "checkpoint: missing.safetensors\nconfig: run.yaml\nport: 0\n");
         Run missing = cli("serve", "--settings", settings.toString());

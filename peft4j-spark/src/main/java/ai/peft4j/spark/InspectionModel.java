@@ -6,6 +6,7 @@ import ai.peft4j.app.config.RunConfigFile;
 import ai.peft4j.app.run.RunData;
 import ai.peft4j.app.run.RunTraining;
 import ai.peft4j.app.run.SegmentationNet;
+import ai.peft4j.app.run.TextPromptSource;
 import ai.peft4j.app.run.TrainedModel;
 import ai.peft4j.core.engine.EngineSetup;
 import ai.peft4j.data.image.Palette;
@@ -56,7 +57,13 @@ public final class InspectionModel implements AutoCloseable {
             if (source.adapters() != null) {
                 Path dir = ModelSource.local(source.adapters(), "adapter folder");
                 List<Path> found = adapterDirs(dir);
+                // TP-LoRA lines are held to the run file's text encoder, when it names one.
+                Path encoder = TextPromptSource.encoderOf(null, c.method().options());
+                String fingerprint = encoder == null ? null : TextPromptSource.fingerprint(encoder);
                 for (Path a : found) {
+                    if (encoder != null) {
+                        TextPromptSource.checkAdapter(a, encoder, fingerprint);
+                    }
                     String name = a.getFileName().toString();
                     Attachment at = lines.load(name, a, manager);
                     lineClasses.put(name, at.method() instanceof SegmenterMethod sm && sm.classes() > 0

@@ -14,6 +14,7 @@ import ai.peft4j.models.vit.HfVitNames;
 import ai.peft4j.models.vit.VisionTransformer;
 import ai.peft4j.models.vit.VitConfig;
 import ai.peft4j.peft.AdapterFiles;
+import ai.peft4j.peft.Attachment;
 import ai.peft4j.peft.MethodInputs;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -131,19 +132,29 @@ public final class ClassifierNet {
      */
     public static VisionTransformer restore(ModelSection s, int classes, Path checkpoint, Path adapter,
             boolean forceBase, NDManager manager) throws IOException {
+        return restoreAttached(s, classes, checkpoint, adapter, forceBase, manager).vit();
+    }
+
+    /** A restored classifier and its adapter's attachment (null without {@code --adapter}), to switch it off. */
+    public record Restored(VisionTransformer vit, Attachment adapter) {}
+
+    /** As {@link #restore}, keeping the adapter's attachment. */
+    public static Restored restoreAttached(ModelSection s, int classes, Path checkpoint, Path adapter,
+            boolean forceBase, NDManager manager) throws IOException {
         Weights w = timmNames(Weights.read(checkpoint, manager));
         VisionTransformer vit = build(s, classes, manager);
         loadBase(vit, w, adapter != null, "it predicts other classes than the data set's: score it on its own data, "
                 + "or fine-tune it (finetune with classification.new_head: true) and give --adapter");
+        Attachment a = null;
         if (adapter != null) {
             if (!Files.isDirectory(adapter)) {
                 throw new IllegalArgumentException(adapter + ": adapter directory not found");
             }
-            AdapterFiles.load(adapter, vit, manager, new AdapterFiles.LoadOptions(forceBase,
+            a = AdapterFiles.load(adapter, vit, manager, new AdapterFiles.LoadOptions(forceBase,
                     MethodInputs.none().withFreshBlock(b -> vit.newBlock())));
         }
         vit.eval();
-        return vit;
+        return new Restored(vit, a);
     }
 
     private static float[] floats(List<Double> v) {

@@ -6,10 +6,15 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.peft4j.core.state.SafetensorsFile;
 import ai.peft4j.models.bert.BertTextEncoder;
+import ai.peft4j.peft.AdapterFiles;
+import ai.peft4j.peft.BaseFingerprint;
 import ai.peft4j.peft.PeftMethod;
 import ai.peft4j.peft.tplora.PublishedPrompts;
 import ai.peft4j.peft.tplora.TextPrompt;
 import ai.peft4j.peft.tplora.TpLora;
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
@@ -33,6 +38,7 @@ public final class TextPromptSource {
     /** The folder of the run that keeps the computed prompts. */
     public static final String CACHE_DIR = "text-prompt";
     private static final String TENSOR = "prompt";
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Path runFolder;
     private Encoded encoded;
@@ -81,7 +87,14 @@ public final class TextPromptSource {
                         + "token embeddings, but TP-LoRA's text MLP takes " + expectedWidth + " (bert-base); give a "
                         + "checkpoint of that width as method.options.text_encoder (--text-encoder)");
             }
-            BertTextEncoder.Embeddings e = bert.encode(text);
+            BertTextEncoder.Embeddings e;
+            try {
+                e = bert.encode(text);
+            } catch (IllegalArgumentException tooLong) {
+                // The sentence does not fit the encoder's positions: say which encoder and which setting.
+                throw new IllegalArgumentException(files.weights() + ": method.options.prompt_text (--prompt-text): "
+                        + tooLong.getMessage(), tooLong);
+            }
             return new Encoded(new TextPrompt(e.values(), e.seq(), e.width()), text, bert.fingerprint(), key);
         }
     }
@@ -127,6 +140,58 @@ public final class TextPromptSource {
             fromCache = false;
         }
         return encoded.prompt();
+    }
+
+    /**
+     * The BERT that commands loading an adapter hold a TP-LoRA adapter to: {@code flag} when given, else the run
+     * file's {@code method.options.text_encoder}; null when neither names one (nothing is checked then).
+     */
+    public static Path encoderOf(Path flag, Map<String, Object> methodOptions) {
+        if (flag != null) {
+            return flag;
+        }
+        Object o = methodOptions.get("text_encoder");
+        return o == null || String.valueOf(o).isBlank() ? null : Path.of(String.valueOf(o));
+    }
+
+    /** The content fingerprint of the BERT checkpoint at {@code encoder} (its folder or its weights file). */
+    public static String fingerprint(Path encoder) throws IOException {
+        return BertTextEncoder.Checkpoint.locate(encoder).fingerprint();
+    }
+
+    /**
+     * Refuses the TP-LoRA adapter in {@code adapterDir} when its text prompt was not made by the BERT at
+     * {@code encoder} (whose fingerprint is {@code encoderFingerprint}): the adapter records the encoder's
+     * fingerprint in {@code prompt_source.text_encoder} of its settings. An adapter of another method passes, and so
+     * does a directory that is no readable adapter ({@link AdapterFiles#load} says what is wrong with it).
+     */
+    public static void checkAdapter(Path adapterDir, Path encoder, String encoderFingerprint) throws IOException {
+        Path configFile = adapterDir.resolve(AdapterFiles.CONFIG);
+        if (!Files.isRegularFile(configFile)) {
+            return;
+        }
+        JsonNode config;
+        try {
+            config = JSON.readTree(configFile.toFile());
+        } catch (JacksonException e) {
+            return;
+        }
+        if (!config.has("prompt_source") && !"tplora".equals(config.path("method").asText())) {
+            return;
+        }
+        String recorded = config.path("prompt_source").path("text_encoder").asText("");
+        if (recorded.isEmpty()) {
+            throw new IllegalArgumentException(configFile + ": this TP-LoRA adapter records no text encoder (its "
+                    + "prompt was given as token embeddings, method.options.prompt), so it cannot be checked "
+                    + "against the text encoder " + encoder + "; leave text_encoder out");
+        }
+        if (!recorded.equals(encoderFingerprint)) {
+            throw new IllegalArgumentException(configFile + ": this TP-LoRA adapter's text prompt was made by "
+                    + "another BERT (text encoder " + BaseFingerprint.shorten(recorded) + " in prompt_source) than "
+                    + encoder + " (" + BaseFingerprint.shorten(encoderFingerprint) + "); give the text encoder it "
+                    + "was trained with (--text-encoder, method.options.text_encoder), or leave it out, since the "
+                    + "adapter keeps its prompt");
+        }
     }
 
     /** The prompt of the last {@link #resolve}, or null. */

@@ -26,6 +26,18 @@ public record TrainedModel(Module model, int classes, Attachment adapter) {
      */
     public static TrainedModel load(ModelSection section, int fallbackClasses, Path checkpoint, Path adapterDir,
             boolean forceBase, NDManager manager) throws IOException {
+        return load(section, fallbackClasses, checkpoint, adapterDir, forceBase, null, manager);
+    }
+
+    /**
+     * As {@link #load(ModelSection, int, Path, Path, boolean, NDManager)}, refusing a TP-LoRA adapter whose text
+     * prompt was made by another BERT than {@code textEncoder} (null: not checked), before anything is loaded.
+     */
+    public static TrainedModel load(ModelSection section, int fallbackClasses, Path checkpoint, Path adapterDir,
+            boolean forceBase, Path textEncoder, NDManager manager) throws IOException {
+        if (adapterDir != null && textEncoder != null && Files.isDirectory(adapterDir)) {
+            TextPromptSource.checkAdapter(adapterDir, textEncoder, TextPromptSource.fingerprint(textEncoder));
+        }
         Weights w = Weights.read(checkpoint, manager);
         int classes = w.classes() > 0 ? w.classes() : section.classes() > 0 ? section.classes() : fallbackClasses;
         Module model = SegmentationNet.build(section, classes, manager);

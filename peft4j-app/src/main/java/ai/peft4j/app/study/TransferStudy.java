@@ -3,16 +3,26 @@ package ai.peft4j.app.study;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.peft4j.app.run.RunFolderLock;
+import ai.peft4j.app.run.SegmentationNet;
+import ai.peft4j.app.run.Weights;
 import ai.peft4j.core.engine.EngineSetup;
 import ai.peft4j.core.io.ContainedPath;
 import ai.peft4j.core.nn.Conv2d;
 import ai.peft4j.core.nn.Module;
 import ai.peft4j.core.state.AtomicFiles;
 import ai.peft4j.data.ImageDataset;
+import ai.peft4j.data.ImageSubset;
+import ai.peft4j.data.LabelledImage;
+import ai.peft4j.data.crop.CropConfig;
+import ai.peft4j.data.crop.CropSampler;
+import ai.peft4j.data.crop.DefectIndex;
 import ai.peft4j.data.loader.BatchLoader;
 import ai.peft4j.data.loader.LoaderConfig;
 import ai.peft4j.data.transform.Letterbox;
 import ai.peft4j.data.transform.PairTransform;
+import ai.peft4j.infer.predict.Prediction;
+import ai.peft4j.infer.predict.Predictor;
+import ai.peft4j.infer.segment.SlidingWindow;
 import ai.peft4j.models.unet.SwinAttUNet;
 import ai.peft4j.models.unet.SwinAttUNetConfig;
 import ai.peft4j.peft.AdapterFiles;
@@ -25,34 +35,46 @@ import ai.peft4j.peft.PeftMethod;
 import ai.peft4j.peft.segmenter.SegmenterMethod;
 import ai.peft4j.peft.tplora.TextPrompt;
 import ai.peft4j.train.loop.BatchSource;
-import ai.peft4j.train.loop.Checkpoint;
-import ai.peft4j.train.loop.Evaluation;
 import ai.peft4j.train.loop.Trainer;
 import ai.peft4j.train.loop.TrainerConfig;
 import ai.peft4j.train.loop.TrainingResult;
+import ai.peft4j.train.metrics.ConfusionMatrix;
+import ai.peft4j.train.metrics.ImageVerdicts;
 import ai.peft4j.train.metrics.SegmentationScores;
+import ai.peft4j.train.metrics.VerdictScores;
+import ai.peft4j.train.metrics.VerdictThreshold;
 import ai.peft4j.train.report.EfficiencyChart;
 import ai.peft4j.train.report.EpochRecord;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * Pretrains a Swin-Att-UNet on a source data set, then adapts a copy of it to each target data set with each
  * method, and writes the comparison: test mIoU against trainable parameters, as a Markdown table, JSON and a chart.
+ * Images are either letterboxed into one square or, with {@link Crops}, trained on crops at their native resolution
+ * and predicted by sliding windows; either way every test image is scored at its own size. The comparison is
+ * rewritten after each finished run, and a finished run's row ({@code row.json} in its folder) is read back
+ * instead of measured again when the study is given again with the same settings.
  */
 public final class TransferStudy {
     /**
      * @param unet the model: its backbone and width; the class count comes from each data set
-     * @param imageSize side of the square network input
+     * @param imageSize side of the square network input when letterboxing
      * @param pretrainEpochs epochs on the source set
      * @param adaptEpochs epochs on each target set, per method
-     * @param batchSize images per step
+     * @param batchSize images (or crops) per step
      * @param pretrainLr Adam learning rate for pretraining
      * @param adaptLr Adam learning rate for adaptation, for every method not in {@code methodLr}
      * @param loss the pretraining loss, e.g. {@code ce+dice}
@@ -67,15 +89,20 @@ public final class TransferStudy {
      *     (frozen for parameter-efficient methods, updated by full fine-tuning)
      * @param headFromSource whether a fresh head of another class count starts from the source head (see
      *     {@link #headFromSource}) rather than from the published N(0, 0.02) draw alone
+     * @param crops crops and sliding windows instead of the letterbox, or null
+     * @param keptImages source test images (spread evenly) on which the adapted network's source mIoU is measured;
+     *     0 for all of them
      */
     public record Settings(SwinAttUNetConfig unet, int imageSize, int pretrainEpochs, int adaptEpochs, int batchSize,
             double pretrainLr, double adaptLr, String loss, List<String> methods, long seed, double defectWeight,
-            Map<String, Double> methodLr, String adaptLoss, BnStats bnStats, boolean headFromSource) {
+            Map<String, Double> methodLr, String adaptLoss, BnStats bnStats, boolean headFromSource, Crops crops,
+            int keptImages) {
         public Settings {
             methodLr = Map.copyOf(methodLr);
+            methods = List.copyOf(methods);
         }
 
-        /** Settings with each method's own BatchNorm behaviour. */
+        /** Letterboxed settings with each method's own BatchNorm behaviour. */
         public Settings(SwinAttUNetConfig unet, int imageSize, int pretrainEpochs, int adaptEpochs, int batchSize,
                 double pretrainLr, double adaptLr, String loss, List<String> methods, long seed, double defectWeight,
                 Map<String, Double> methodLr, String adaptLoss) {
@@ -83,16 +110,68 @@ public final class TransferStudy {
                     defectWeight, methodLr, adaptLoss, null, false);
         }
 
+        /** Letterboxed settings with a BatchNorm behaviour and head start of their own. */
+        public Settings(SwinAttUNetConfig unet, int imageSize, int pretrainEpochs, int adaptEpochs, int batchSize,
+                double pretrainLr, double adaptLr, String loss, List<String> methods, long seed, double defectWeight,
+                Map<String, Double> methodLr, String adaptLoss, BnStats bnStats, boolean headFromSource) {
+            this(unet, imageSize, pretrainEpochs, adaptEpochs, batchSize, pretrainLr, adaptLr, loss, methods, seed,
+                    defectWeight, methodLr, adaptLoss, bnStats, headFromSource, null, 0);
+        }
+
+        /** Settings with each method's own BatchNorm behaviour and the published head draw. */
+        public Settings(SwinAttUNetConfig unet, int imageSize, int pretrainEpochs, int adaptEpochs, int batchSize,
+                double pretrainLr, double adaptLr, String loss, List<String> methods, long seed, double defectWeight,
+                Map<String, Double> methodLr, String adaptLoss, Crops crops, int keptImages) {
+            this(unet, imageSize, pretrainEpochs, adaptEpochs, batchSize, pretrainLr, adaptLr, loss, methods, seed,
+                    defectWeight, methodLr, adaptLoss, null, false, crops, keptImages);
+        }
+
         /** Settings with one adaptation learning rate for every method. */
         public Settings(SwinAttUNetConfig unet, int imageSize, int pretrainEpochs, int adaptEpochs, int batchSize,
                 double pretrainLr, double adaptLr, String loss, List<String> methods, long seed, double defectWeight) {
             this(unet, imageSize, pretrainEpochs, adaptEpochs, batchSize, pretrainLr, adaptLr, loss, methods, seed,
-                    defectWeight, Map.of(), loss, null, false);
+                    defectWeight, Map.of(), loss, null, false, null, 0);
         }
 
         /** The adaptation learning rate of {@code method}. */
         public double adaptLr(String method) {
             return methodLr.getOrDefault(method, adaptLr);
+        }
+
+        /** How images reach the network, for the table: {@code letterbox 112} or {@code crops 224 @1.0}. */
+        public String sampling(boolean source) {
+            if (crops == null) {
+                return "letterbox " + imageSize;
+            }
+            CropConfig c = source ? crops.source() : crops.target();
+            return "crops " + c.size() + " @" + c.scale();
+        }
+
+        /** A stable description of everything that decides a run's figures (map order fixed). */
+        String fingerprint() {
+            return toString().replace("methodLr=" + methodLr, "methodLr=" + new TreeMap<>(methodLr));
+        }
+    }
+
+    /**
+     * Native-resolution training: crops of the source and of the targets, and sliding windows of the crop size (at
+     * the crop's scale) with {@code overlap} for every test image. {@code epochCrops}: crops per epoch, 0 for one
+     * per training image; fewer make more, shorter epochs that walk through the images in turn, so that a short run
+     * over many images still gets the schedule's warm-up, cosine and final low rate (all set per epoch).
+     */
+    public record Crops(CropConfig source, CropConfig target, double overlap, int epochCrops) {
+        public Crops(CropConfig source, CropConfig target, double overlap) {
+            this(source, target, overlap, 0);
+        }
+
+        public Crops {
+            if (epochCrops < 0) {
+                throw new IllegalArgumentException("crops per epoch must be 0 (one per image) or more, got "
+                        + epochCrops);
+            }
+            // The same check as the sliding window's, before anything is trained.
+            new SlidingWindow(source.size(), overlap, 1, source.scale());
+            new SlidingWindow(target.size(), overlap, 1, target.scale());
         }
     }
 
@@ -102,10 +181,22 @@ public final class TransferStudy {
     /**
      * One method's result on one target. {@code sourceMiou}: test mIoU on the source set of the adapted network
      * under the source head (what an active adapter costs the source task); {@code sourceOffMiou}: the same with the
-     * adapter switched off (the base model as it was, if the method keeps its weights apart).
+     * adapter switched off (the base model as it was, if the method keeps its weights apart); NaN where not measured.
+     * {@code sampling}: how images reached the network (see {@link Settings#sampling}). {@code iou} per class
+     * (background first) with {@code classNames}; {@code f1} the image-level F1 where any predicted defect pixel
+     * calls a part defective, {@code ap} the image-level average precision over the largest predicted defect area
+     * (NaN without a defective test image).
      */
-    public record Row(String target, String method, long trainable, long total, double miou, double mpa,
-            double sourceMiou, double sourceOffMiou, double seconds) {}
+    public record Row(String target, String method, String sampling, long trainable, long total, double miou,
+            double mpa, List<String> classNames, double[] iou, double f1, double ap, double sourceMiou,
+            double sourceOffMiou, double seconds) {
+        /** A row with the figures of the demo's table alone (no per-class or image-level scores). */
+        public Row(String target, String method, long trainable, long total, double miou, double mpa,
+                double sourceMiou, double sourceOffMiou, double seconds) {
+            this(target, method, "", trainable, total, miou, mpa, List.of(), new double[0], Double.NaN, Double.NaN,
+                    sourceMiou, sourceOffMiou, seconds);
+        }
+    }
 
     /**
      * One adapter switched on in a base model that holds several: how long switching took on average, and its
@@ -115,6 +206,8 @@ public final class TransferStudy {
 
     /** The Swin-Att-UNet's classifier, a 1x1 convolution. */
     private static final String HEAD = "final_conv";
+    private static final String ROW = "row.json";
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Settings settings;
     private final PrintStream console;
@@ -144,74 +237,110 @@ public final class TransferStudy {
         List<Row> rows = new ArrayList<>();
         Path base = pretrained != null ? pretrained : out.resolve("pretrain").resolve(Trainer.LAST);
         if (pretrained == null) {
-            console.printf(Locale.ROOT, "== pretraining on %s (%d images, %d epochs)%n", source.name(),
-                    source.train().size(), settings.pretrainEpochs());
+            console.printf(Locale.ROOT, "== pretraining on %s (%d images, %d epochs, %s)%n", source.name(),
+                    source.train().size(), settings.pretrainEpochs(), settings.sampling(true));
         } else {
             console.printf(Locale.ROOT, "== starting from %s%n", pretrained);
         }
-        long t0 = System.nanoTime();
-        try (NDManager m = EngineSetup.newManager()) {
-            EngineSetup.seed(settings.seed());
-            SwinAttUNet model = new SwinAttUNet(m, withClasses(source.train().numClasses()));
-            SegmentationScores scores;
-            double seconds;
-            if (pretrained == null) {
-                TrainingResult r = train(model, source, settings.pretrainEpochs(), settings.pretrainLr(),
-                        settings.loss(), 1, out.resolve("pretrain"));
-                console.printf(Locale.ROOT, "   checkpoint %s%n", r.lastCheckpoint());
-                scores = finalScores(r);
-                seconds = trainingSeconds(r);
-            } else {
-                model.loadStateDict(Checkpoint.read(pretrained, m).modelState(), true);
-                scores = evaluate(model, source).scores();
-                seconds = (System.nanoTime() - t0) / 1e9;
+        String sourceKey = key(source, "pretrained", pretrained);
+        Path sourceRow = out.resolve("pretrain").resolve(ROW);
+        Row first = readRow(sourceRow, sourceKey);
+        if (first == null) {
+            long t0 = System.nanoTime();
+            try (NDManager m = EngineSetup.newManager()) {
+                EngineSetup.seed(settings.seed());
+                SwinAttUNet model = new SwinAttUNet(m, withClasses(source.train().numClasses()));
+                double seconds;
+                if (pretrained == null) {
+                    TrainingResult r = train(model, source, true, settings.pretrainEpochs(), settings.pretrainLr(),
+                            settings.loss(), 1, out.resolve("pretrain"));
+                    console.printf(Locale.ROOT, "   checkpoint %s%n", r.lastCheckpoint());
+                    seconds = trainingSeconds(r);
+                } else {
+                    baseWeights(model, pretrained, m);
+                    seconds = (System.nanoTime() - t0) / 1e9;
+                }
+                Test t = test(model, source.test(), true);
+                first = row(source.name() + " (source)", "pretrained", settings.sampling(true),
+                        model.trainableParameterCount(), model.parameterCount(), source.test(), t,
+                        t.scores().meanIou(), t.scores().meanIou(), seconds);
             }
-            rows.add(row(source.name() + " (source)", "pretrained", model.trainableParameterCount(),
-                    model.parameterCount(), scores, scores.meanIou(), scores.meanIou(), seconds));
-            console.printf(Locale.ROOT, "   source test mIoU %.2f%%%n", 100 * scores.meanIou());
+            writeRow(sourceRow, sourceKey, first);
         }
+        rows.add(first);
+        console.printf(Locale.ROOT, "   source test mIoU %.2f%%%n", 100 * first.miou());
+        write(rows, out);
         for (Domain target : targets) {
             for (String name : settings.methods()) {
-                console.printf(Locale.ROOT, "== %s on %s (%d images, %d epochs, lr %.1e)%n", name, target.name(),
-                        target.train().size(), settings.adaptEpochs(), settings.adaptLr(name));
+                console.printf(Locale.ROOT, "== %s on %s (%d images, %d epochs, lr %.1e, %s)%n", name,
+                        target.name(), target.train().size(), settings.adaptEpochs(), settings.adaptLr(name),
+                        settings.sampling(false));
                 Path dir = ContainedPath.resolve(ContainedPath.resolve(out, target.name(), "domain name"), name,
                         "method name");
-                try (NDManager m = EngineSetup.newManager()) {
-                    EngineSetup.seed(settings.seed() + 1);
-                    SwinAttUNet model = new SwinAttUNet(m, withClasses(source.train().numClasses()));
-                    Map<String, NDArray> weights = Checkpoint.read(base, m).modelState();
-                    model.loadStateDict(weights, true);
-                    PeftMethod method = MethodRegistry.create(name, MethodInputs.prompt(TextPrompt.zeros(48,
-                            TextPrompt.BERT_BASE_WIDTH)));
-                    if (method instanceof SegmenterMethod sm) {
-                        sm.withClasses(target.train().numClasses());
-                    }
-                    if (settings.bnStats() != null) {
-                        method.withBnStats(settings.bnStats());
-                    }
-                    Attachment a = method.attach(model);
-                    if (settings.headFromSource()) {
-                        headFromSource(model, weights);
-                    }
-                    TrainingResult r = train(model, target, settings.adaptEpochs(), settings.adaptLr(name),
-                            settings.adaptLoss(), settings.defectWeight(), dir);
-                    AdapterFiles.save(a, dir.resolve("adapter"));
-                    long trainable = model.trainableParameterCount();
-                    long total = model.parameterCount();
-                    double kept = sourceKept(model, weights, source, m);
-                    a.deactivate();
-                    double off = evaluate(model, source).scores().meanIou();
-                    Row row = row(target.name(), name, trainable, total, finalScores(r), kept, off,
-                            trainingSeconds(r));
-                    rows.add(row);
-                    console.printf(Locale.ROOT, "   %s: test mIoU %.2f%%, %,d trainable parameters, source test "
-                            + "mIoU %.2f%% with the adapter on, %.2f%% off, %.0f s%n", name, 100 * row.miou(),
-                            row.trainable(), 100 * row.sourceMiou(), 100 * row.sourceOffMiou(), row.seconds());
+                String key = key(target, name, pretrained);
+                Row row = readRow(dir.resolve(ROW), key);
+                if (row == null) {
+                    row = adapt(name, source, target, base, dir);
+                    writeRow(dir.resolve(ROW), key, row);
+                } else {
+                    console.printf(Locale.ROOT, "   finished earlier: %s%n", dir.resolve(ROW));
                 }
+                rows.add(row);
+                console.printf(Locale.ROOT, "   %s: test mIoU %.2f%%, image F1 %.3f, AP %.3f, %,d trainable "
+                        + "parameters, source test mIoU %.2f%% with the adapter on, %.2f%% off, %.0f s%n", name,
+                        100 * row.miou(), row.f1(), row.ap(), row.trainable(), 100 * row.sourceMiou(),
+                        100 * row.sourceOffMiou(), row.seconds());
+                write(rows, out);
             }
         }
-        write(rows, out);
         return rows;
+    }
+
+    private Row adapt(String name, Domain source, Domain target, Path base, Path dir) throws IOException {
+        try (NDManager m = EngineSetup.newManager()) {
+            EngineSetup.seed(settings.seed() + 1);
+            SwinAttUNet model = new SwinAttUNet(m, withClasses(source.train().numClasses()));
+            Map<String, NDArray> weights = baseWeights(model, base, m);
+            PeftMethod method = MethodRegistry.create(name, MethodInputs.prompt(TextPrompt.zeros(48,
+                    TextPrompt.BERT_BASE_WIDTH)));
+            if (method instanceof SegmenterMethod sm) {
+                sm.withClasses(target.train().numClasses());
+            }
+            if (settings.bnStats() != null) {
+                method.withBnStats(settings.bnStats());
+            }
+            Attachment a = method.attach(model);
+            if (settings.headFromSource()) {
+                headFromSource(model, weights);
+            }
+            TrainingResult r = train(model, target, false, settings.adaptEpochs(), settings.adaptLr(name),
+                    settings.adaptLoss(), settings.defectWeight(), dir);
+            AdapterFiles.save(a, dir.resolve("adapter"));
+            Test t = test(model, target.test(), false);
+            long trainable = model.trainableParameterCount();
+            long total = model.parameterCount();
+            double kept = sourceKept(model, weights, source, m);
+            a.deactivate();
+            double off = test(model, keptTest(source), true).scores().meanIou();
+            return row(target.name(), name, settings.sampling(false), trainable, total, target.test(), t, kept, off,
+                    trainingSeconds(r));
+        }
+    }
+
+    /** What a finished run's row must have been measured with to be read back. */
+    private String key(Domain d, String method, Path pretrained) {
+        return settings.fingerprint() + " data=" + d.name() + "/" + d.train().size() + "/" + d.test().size()
+                + " method=" + method + " base=" + pretrained;
+    }
+
+    /**
+     * Loads the base weights in {@code file} into {@code model}, strictly, and returns them under its names: a
+     * training checkpoint, a safetensors state dict or a PyTorch {@code .pth} (names mapped by the known layouts).
+     */
+    private static Map<String, NDArray> baseWeights(Module model, Path file, NDManager m) throws IOException {
+        Weights w = Weights.read(file, m);
+        SegmentationNet.loadStrict(model, w);
+        return w.forModel(model).tensors();
     }
 
     /**
@@ -227,7 +356,7 @@ public final class TransferStudy {
         List<Switch> result = new ArrayList<>();
         try (NDManager m = EngineSetup.newManager()) {
             SwinAttUNet model = new SwinAttUNet(m, withClasses(source.train().numClasses()));
-            model.loadStateDict(Checkpoint.read(base, m).modelState(), true);
+            baseWeights(model, base, m);
             AdapterSet set = new AdapterSet(model);
             for (Domain t : targets) {
                 set.load(t.name(), out.resolve(t.name()).resolve(method).resolve("adapter"), m);
@@ -242,10 +371,10 @@ public final class TransferStudy {
             double micros = (System.nanoTime() - t0) / 1e3 / rounds / targets.size();
             for (Domain t : targets) {
                 set.activate(t.name());
-                result.add(new Switch(t.name(), method, micros, evaluate(model, t).scores().meanIou()));
+                result.add(new Switch(t.name(), method, micros, test(model, t.test(), false).scores().meanIou()));
             }
             set.deactivateAll();
-            result.add(new Switch(source.name(), "off", Double.NaN, evaluate(model, source).scores().meanIou()));
+            result.add(new Switch(source.name(), "off", Double.NaN, test(model, source.test(), true).scores().meanIou()));
         }
         return result;
     }
@@ -273,8 +402,8 @@ public final class TransferStudy {
         return new SwinAttUNetConfig(settings.unet().backbone(), classes, settings.unet().base());
     }
 
-    private TrainingResult train(SwinAttUNet model, Domain d, int epochs, double lr, String loss, double defectWeight,
-            Path dir) throws IOException {
+    private TrainingResult train(SwinAttUNet model, Domain d, boolean source, int epochs, double lr, String loss,
+            double defectWeight, Path dir) throws IOException {
         List<Double> weights = new ArrayList<>();
         if (defectWeight != 1) {
             weights.add(1.0);
@@ -284,38 +413,69 @@ public final class TransferStudy {
         }
         TrainerConfig config = TrainerConfig.builder().setEpochs(epochs).setNumClasses(d.train().numClasses())
                 .optOptimizer("adam").optLearningRate(lr).optMinLearningRate(lr / 100).optSchedule("cos")
-                .optLoss(loss).optClassWeights(weights)
-                .optEvalPeriod(epochs).optSeed(settings.seed()).build();
+                .optLoss(loss).optClassWeights(weights).optEvalPeriod(epochs).optSeed(settings.seed()).build();
+        LoaderConfig loading = LoaderConfig.training(settings.batchSize()).withSeed(settings.seed());
+        // Test images are scored once after training, at their own size (see test), not by the trainer.
+        Trainer.Builder b = Trainer.builder().setModel(model).setConfig(config).setOutputDir(dir)
+                .optConsole(console).optClassNames(d.train().classNames());
+        if (settings.crops() != null) {
+            CropConfig crops = source ? settings.crops().source() : settings.crops().target();
+            CropSampler sampler = new CropSampler(d.train(), DefectIndex.build(d.train(), settings.seed()), crops,
+                    settings.seed());
+            int images = d.train().size();
+            int perEpoch = settings.crops().epochCrops() > 0 ? settings.crops().epochCrops() : images;
+            BatchLoader.SampleSource turns = (k, epoch) -> sampler.load(cropImage(epoch, k, perEpoch, images),
+                    epoch);
+            try (BatchLoader train = new BatchLoader(d.train().name(), perEpoch, turns, loading)) {
+                return b.setTrainData(BatchSource.of(train)).build().fit();
+            }
+        }
         PairTransform t = Letterbox.square(settings.imageSize());
-        try (BatchLoader train = new BatchLoader(d.train(), t, LoaderConfig.training(settings.batchSize())
-                .withSeed(settings.seed()));
-                BatchLoader val = new BatchLoader(d.test(), t, LoaderConfig.evaluation(settings.batchSize()))) {
-            Trainer trainer = Trainer.builder().setModel(model).setConfig(config).setTrainData(BatchSource.of(train))
-                    .optValidationData(BatchSource.of(val)).setOutputDir(dir).optConsole(console)
-                    .optClassNames(d.train().classNames()).build();
-            return trainer.fit();
+        try (BatchLoader train = new BatchLoader(d.train(), t, loading)) {
+            return b.setTrainData(BatchSource.of(train)).build().fit();
         }
     }
 
-    /** Test metrics of a model that was not trained here (a given base checkpoint). */
-    private Evaluation evaluate(SwinAttUNet model, Domain d) {
-        try (BatchLoader test = new BatchLoader(d.test(), Letterbox.square(settings.imageSize()),
-                LoaderConfig.evaluation(settings.batchSize()))) {
-            TrainerConfig config = TrainerConfig.builder().setEpochs(1).setNumClasses(d.test().numClasses()).build();
-            Trainer t = Trainer.builder().setModel(model).setConfig(config).setTrainData(BatchSource.of(List.of()))
-                    .setOutputDir(Path.of(System.getProperty("java.io.tmpdir"))).optConsole(console).build();
-            return t.evaluate(BatchSource.of(test));
+    /**
+     * The training image that crop {@code k} of {@code epoch} starts from, with {@code perEpoch} crops an epoch:
+     * image {@code (epoch * perEpoch + k) mod images}, so that consecutive epochs take every image in turn.
+     */
+    static int cropImage(int epoch, int k, int perEpoch, int images) {
+        return (int) (((long) epoch * perEpoch + k) % images);
+    }
+
+    /** Pixel and image-level scores of one test pass. */
+    private record Test(SegmentationScores scores, VerdictScores verdicts) {}
+
+    /**
+     * Every image of {@code test} predicted at its own size, as {@code eval} does: letterboxed, or by sliding
+     * windows of the crop size.
+     */
+    private Test test(SwinAttUNet model, ImageDataset test, boolean source) {
+        Predictor.Builder pb = Predictor.builder().setModel(model).setInputSize(settings.imageSize());
+        if (settings.crops() != null) {
+            CropConfig c = source ? settings.crops().source() : settings.crops().target();
+            pb.optSlidingWindow(new SlidingWindow(c.size(), settings.crops().overlap(), settings.batchSize(),
+                    c.scale()));
         }
+        ConfusionMatrix matrix = new ConfusionMatrix(test.numClasses());
+        ImageVerdicts verdicts = new ImageVerdicts(test.numClasses(), VerdictThreshold.ANY_PIXEL);
+        try (Predictor p = pb.build()) {
+            for (int i = 0; i < test.size(); i++) {
+                LabelledImage pair = test.read(i);
+                Prediction pred = p.predict(pair.image());
+                matrix.add(pair.mask(), pred.mask());
+                verdicts.add(pair.mask(), pred.mask(), pred.width());
+            }
+        }
+        return new Test(matrix.scores(), verdicts.scores());
     }
 
-    /** The trainer validates on the test set after the last epoch: those are the study's figures. */
-    private static SegmentationScores finalScores(TrainingResult r) {
-        return r.history().get(r.history().size() - 1).scores();
-    }
-
-    private static Row row(String target, String method, long trainable, long total, SegmentationScores s,
-            double sourceMiou, double sourceOffMiou, double seconds) {
-        return new Row(target, method, trainable, total, s.meanIou(), s.meanRecall(), sourceMiou, sourceOffMiou,
+    private static Row row(String target, String method, String sampling, long trainable, long total,
+            ImageDataset test, Test t, double sourceMiou, double sourceOffMiou, double seconds) {
+        SegmentationScores s = t.scores();
+        return new Row(target, method, sampling, trainable, total, s.meanIou(), s.meanRecall(), test.classNames(),
+                s.iou().clone(), t.verdicts().f1(), t.verdicts().averagePrecision(), sourceMiou, sourceOffMiou,
                 seconds);
     }
 
@@ -337,37 +497,130 @@ public final class TransferStudy {
         Module adapted = model.module(HEAD);
         model.replace(HEAD, head);
         try {
-            return evaluate(model, source).scores().meanIou();
+            return test(model, keptTest(source), true).scores().meanIou();
         } finally {
             model.replace(HEAD, adapted);
         }
     }
 
-    /** Writes {@code comparison.md} (the table alone), {@code comparison.json} and {@code comparison.png}. */
+    /** The source test images on which an adapted network's source mIoU is measured. */
+    private ImageDataset keptTest(Domain source) {
+        return settings.keptImages() > 0 ? ImageSubset.spread(source.test(), settings.keptImages()) : source.test();
+    }
+
+    private static Row readRow(Path file, String key) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            return null;
+        }
+        JsonNode n = JSON.readTree(file.toFile());
+        if (!key.equals(n.path("settings").asText())) {
+            return null;
+        }
+        List<String> names = new ArrayList<>();
+        n.path("class_names").forEach(c -> names.add(c.asText()));
+        double[] iou = new double[names.size()];
+        for (int i = 0; i < iou.length; i++) {
+            iou[i] = number(n.path("iou").path(i));
+        }
+        return new Row(n.path("data").asText(), n.path("method").asText(), n.path("sampling").asText(),
+                n.path("trainable").asLong(), n.path("total").asLong(), number(n.path("miou")),
+                number(n.path("mpa")), names, iou, number(n.path("image_f1")), number(n.path("image_ap")),
+                number(n.path("source_miou")), number(n.path("source_off_miou")), number(n.path("seconds")));
+    }
+
+    private static void writeRow(Path file, String key, Row r) throws IOException {
+        ObjectNode n = rowJson(r);
+        n.put("settings", key);
+        byte[] bytes = JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(n);
+        AtomicFiles.write(file, o -> o.write(bytes));
+    }
+
+    /** NaN is written as null (JSON has no NaN) and read back as NaN. */
+    private static double number(JsonNode n) {
+        return n.isNumber() ? n.asDouble() : Double.NaN;
+    }
+
+    private static void put(ObjectNode n, String field, double v) {
+        if (Double.isNaN(v)) {
+            n.putNull(field);
+        } else {
+            n.put(field, v);
+        }
+    }
+
+    private static ObjectNode rowJson(Row r) {
+        ObjectNode n = JSON.createObjectNode();
+        n.put("data", r.target());
+        n.put("method", r.method());
+        n.put("sampling", r.sampling());
+        n.put("trainable", r.trainable());
+        n.put("total", r.total());
+        put(n, "miou", r.miou());
+        put(n, "mpa", r.mpa());
+        ArrayNode names = n.putArray("class_names");
+        r.classNames().forEach(names::add);
+        ArrayNode iou = n.putArray("iou");
+        for (double v : r.iou()) {
+            if (Double.isNaN(v)) {
+                iou.addNull();
+            } else {
+                iou.add(v);
+            }
+        }
+        put(n, "image_f1", r.f1());
+        put(n, "image_ap", r.ap());
+        put(n, "source_miou", r.sourceMiou());
+        put(n, "source_off_miou", r.sourceOffMiou());
+        put(n, "seconds", r.seconds());
+        return n;
+    }
+
+    /**
+     * Writes {@code comparison.md} (the table with per-class IoU and image-level scores), {@code comparison.json}
+     * and {@code comparison.png}.
+     */
     public static void write(List<Row> rows, Path out) throws IOException {
-        write(rows, ComparisonTable.of(rows), out);
+        write(rows, detailedTable(rows), out);
     }
 
     /** Writes {@code table} as {@code comparison.md}, and {@code rows} as {@code comparison.json} and the chart. */
     public static void write(List<Row> rows, ComparisonTable table, Path out) throws IOException {
+        write(rows, table.markdown(), out);
+    }
+
+    /** The table of every figure a row holds: sampling, per-class IoU, image-level F1 and AP besides mIoU. */
+    static String detailedTable(List<Row> rows) {
+        StringBuilder md = new StringBuilder();
+        md.append("| data set | method | sampling | trainable parameters | % of model | test mIoU | test mPA "
+                + "| IoU per class | image F1 | image AP | source mIoU, adapter off | source mIoU, adapter on "
+                + "| training seconds |\n");
+        md.append("|---|---|---|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|\n");
+        for (Row r : rows) {
+            StringBuilder perClass = new StringBuilder();
+            for (int c = 1; c < r.iou().length; c++) {
+                perClass.append(c > 1 ? ", " : "").append(r.classNames().get(c)).append(' ')
+                        .append(String.format(Locale.ROOT, "%.1f", 100 * r.iou()[c]));
+            }
+            md.append(String.format(Locale.ROOT, "| %s | %s | %s | %,d | %.2f | %.2f | %.2f | %s | %.3f | %.3f "
+                    + "| %.2f | %.2f | %.0f |%n", r.target(), r.method(), r.sampling(), r.trainable(),
+                    100.0 * r.trainable() / r.total(), 100 * r.miou(), 100 * r.mpa(), perClass, r.f1(), r.ap(),
+                    100 * r.sourceOffMiou(), 100 * r.sourceMiou(), r.seconds()));
+        }
+        return md.toString();
+    }
+
+    private static void write(List<Row> rows, String markdown, Path out) throws IOException {
         List<EfficiencyChart.Point> points = new ArrayList<>();
-        StringBuilder json = new StringBuilder("[\n");
-        for (int i = 0; i < rows.size(); i++) {
-            Row r = rows.get(i);
-            json.append(String.format(Locale.ROOT, "  {\"data\": \"%s\", \"method\": \"%s\", \"trainable\": %d, "
-                    + "\"total\": %d, \"miou\": %.6f, \"mpa\": %.6f, \"source_miou\": %.6f, "
-                    + "\"source_off_miou\": %.6f, \"seconds\": %.1f}%s%n", r.target(), r.method(), r.trainable(),
-                    r.total(), r.miou(), r.mpa(), r.sourceMiou(), r.sourceOffMiou(), r.seconds(),
-                    i + 1 < rows.size() ? "," : ""));
+        ArrayNode json = JSON.createArrayNode();
+        for (Row r : rows) {
+            json.add(rowJson(r));
             if (!r.method().equals("pretrained")) {
                 points.add(new EfficiencyChart.Point(r.target(), r.method(), r.trainable(), r.miou()));
             }
         }
-        json.append("]\n");
-        AtomicFiles.write(out.resolve("comparison.md"), o -> o.write(table.markdown()
-                .getBytes(StandardCharsets.UTF_8)));
-        AtomicFiles.write(out.resolve("comparison.json"), o -> o.write(json.toString()
-                .getBytes(StandardCharsets.UTF_8)));
+        AtomicFiles.write(out.resolve("comparison.md"), o -> o.write(markdown.getBytes(StandardCharsets.UTF_8)));
+        byte[] bytes = JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(json);
+        AtomicFiles.write(out.resolve("comparison.json"), o -> o.write(bytes));
         EfficiencyChart.write(out.resolve("comparison.png"), points, "Test mIoU against trainable parameters");
     }
 }

@@ -240,6 +240,9 @@ class RunConfigFileTest {
         assertEquals(1.0, crops.data().scale());
         assertEquals(mt.data().root(), crops.data().root());
         assertEquals(mt.data().lists(), crops.data().lists());
+        // The loss bench transfer adapts with on crops: it skips the padding of images smaller than a crop.
+        assertEquals("ce+dice-present", crops.training().loss());
+        assertEquals(0.5, crops.data().defectShare());
     }
 
     @Test

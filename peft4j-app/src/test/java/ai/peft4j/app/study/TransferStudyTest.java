@@ -1,11 +1,17 @@
 package ai.peft4j.app.study;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.peft4j.app.TorchZipWriter;
+import ai.peft4j.app.run.Weights;
 import ai.peft4j.core.engine.EngineSetup;
+import ai.peft4j.data.crop.CropConfig;
 import ai.peft4j.data.synthetic.CitrusDomain;
 import ai.peft4j.data.synthetic.SyntheticCitrus;
 import ai.peft4j.models.unet.SwinAttUNet;
@@ -51,7 +57,7 @@ class TransferStudyTest {
         JsonNode json = new ObjectMapper().readTree(out.resolve("comparison.json").toFile());
         assertEquals(3, json.size());
         assertEquals(38_451L, json.get(2).path("trainable").asLong());
-        assertTrue(Files.readString(out.resolve("comparison.md")).contains("| lemon | lora | 38,451 |"));
+        assertTrue(Files.readString(out.resolve("comparison.md")).contains("| lemon | lora | letterbox 32 | 38,451 |"));
         assertEquals(900, ImageIO.read(out.resolve("comparison.png").toFile()).getWidth());
         assertTrue(Files.isRegularFile(out.resolve("lemon/lora/adapter/adapter_model.safetensors")));
         assertTrue(Files.isRegularFile(out.resolve("pretrain/curves.png")));
@@ -65,6 +71,15 @@ class TransferStudyTest {
         assertEquals(rows.get(2).miou(), switched.get(0).miou(), 0.0);
         assertEquals("off", switched.get(1).method());
         assertEquals(rows.get(0).miou(), switched.get(1).miou(), 0.0);
+        // The pretrained base as a PyTorch .pth under DataParallel names ('module.'): the same scores.
+        Path pth = out.resolve("pretrain.pth");
+        try (NDManager m = EngineSetup.newManager()) {
+            Map<String, NDArray> model = Weights.read(out.resolve("pretrain/last.safetensors"), m).tensors();
+            TorchZipWriter.write(pth, model, "module.");
+        }
+        List<TransferStudy.Switch> fromPth = study.switchAdapters(orange, List.of(lemon), out, pth, "lora");
+        assertEquals(switched.get(0).miou(), fromPth.get(0).miou(), 0.0);
+        assertEquals(switched.get(1).miou(), fromPth.get(1).miou(), 0.0);
         assertEquals(3.0, firstLearningRate(out.resolve("lemon/lora/history.csv"))
                 / firstLearningRate(out.resolve("lemon/classify/history.csv")), 1e-9);
 
@@ -75,6 +90,75 @@ class TransferStudyTest {
             assertEquals(rows.get(i).miou(), again.get(i).miou(), 1e-12);
             assertEquals(rows.get(i).seconds(), again.get(i).seconds(), 1e-3);
         }
+    }
+
+    /**
+     * At native resolution: crops for training, whole test images by sliding windows; each finished run's row is
+     * written as it ends and read back, not measured again, when the same study is given again.
+     */
+    @Test
+    void study_onCrops_scoresWholeImagesAndReadsFinishedRowsBack() throws Exception {
+        TransferStudy.Domain orange = new TransferStudy.Domain("orange",
+                new SyntheticCitrus(CitrusDomain.ORANGE, 8, 48, 1), new SyntheticCitrus(CitrusDomain.ORANGE, 3, 48, 2));
+        TransferStudy.Domain lemon = new TransferStudy.Domain("lemon",
+                new SyntheticCitrus(CitrusDomain.LEMON, 8, 48, 3), new SyntheticCitrus(CitrusDomain.LEMON, 3, 48, 4));
+        TransferStudy.Crops crops = new TransferStudy.Crops(new CropConfig(32, 1.0, 0.5, true, true),
+                new CropConfig(32, 1.0, 0.5, true, true), 0.25);
+        TransferStudy.Settings s = new TransferStudy.Settings(SwinAttUNetConfig.fixture(4), 32, 1, 1, 4, 1e-3, 1e-3,
+                "ce+dice", List.of("lora"), 0, 1, Map.of(), "ce+dice-present", crops, 2);
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        List<TransferStudy.Row> rows = new TransferStudy(s, new PrintStream(log, true)).run(orange, List.of(lemon),
+                out);
+
+        assertEquals(2, rows.size());
+        assertEquals("crops 32 @1.0", rows.get(1).sampling());
+        assertEquals(orange.test().numClasses(), rows.get(0).iou().length);
+        assertEquals(lemon.test().numClasses(), rows.get(1).iou().length);
+        assertEquals(lemon.test().classNames(), rows.get(1).classNames());
+        assertTrue(rows.get(1).f1() >= 0 && rows.get(1).f1() <= 1, rows.get(1).toString());
+        String md = Files.readString(out.resolve("comparison.md"));
+        assertTrue(md.contains("| lemon | lora | crops 32 @1.0 | 38,451 |"), md);
+        JsonNode row = new ObjectMapper().readTree(out.resolve("lemon/lora/row.json").toFile());
+        assertEquals(rows.get(1).miou(), row.path("miou").asDouble(), 1e-12);
+        assertFalse(log.toString().contains("finished earlier"));
+
+        ByteArrayOutputStream again = new ByteArrayOutputStream();
+        List<TransferStudy.Row> reread = new TransferStudy(s, new PrintStream(again, true)).run(orange,
+                List.of(lemon), out);
+        assertTrue(again.toString().contains("finished earlier: " + out.resolve("lemon/lora/row.json")),
+                again.toString());
+        assertEquals(rows.get(1).miou(), reread.get(1).miou(), 1e-12);
+        assertArrayEquals(rows.get(1).iou(), reread.get(1).iou(), 1e-12);
+        assertEquals(rows.get(1).ap(), reread.get(1).ap(), 1e-12);
+        assertEquals(Files.readString(out.resolve("comparison.md")), md);
+
+        // Other settings measure the run again instead of reading a row that does not describe them.
+        TransferStudy.Settings other = new TransferStudy.Settings(s.unet(), 32, 1, 1, 4, 1e-3, 1e-3, "ce+dice",
+                List.of("lora"), 0, 1, Map.of(), "ce+dice-present", crops, 3);
+        ByteArrayOutputStream third = new ByteArrayOutputStream();
+        new TransferStudy(other, new PrintStream(third, true)).run(orange, List.of(lemon), out);
+        assertFalse(third.toString().contains("finished earlier"), third.toString());
+    }
+
+    /** Short epochs take the images in turn: ten images, four crops an epoch. */
+    @Test
+    void cropImage_shortEpochsWalkThroughEveryImage() {
+        int[][] expected = {{0, 1, 2, 3}, {4, 5, 6, 7}, {8, 9, 0, 1}};
+        for (int e = 0; e < expected.length; e++) {
+            for (int k = 0; k < 4; k++) {
+                assertEquals(expected[e][k], TransferStudy.cropImage(e, k, 4, 10), "epoch " + e + ", crop " + k);
+            }
+        }
+        // One crop per image (the default) keeps the image order of every epoch.
+        assertEquals(7, TransferStudy.cropImage(5, 7, 10, 10));
+    }
+
+    @Test
+    void negativeCropsPerEpoch_areRefused() {
+        CropConfig c = new CropConfig(32, 1.0, 0.5, true, true);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new TransferStudy.Crops(c, c, 0.25, -1));
+        assertEquals("crops per epoch must be 0 (one per image) or more, got -1", e.getMessage());
     }
 
     /** A target head starts as the source head (background; defects' mean) plus the published draw. */

@@ -95,7 +95,7 @@ public final class Resize {
     private static NDArray cubicWeights(NDArray like, long in, long out, boolean alignCorners) {
         float[] w = WEIGHTS.computeIfAbsent("cubic:" + in + ":" + out + ":" + alignCorners,
                 k -> bicubicWeights((int) in, (int) out, alignCorners));
-        return like.getManager().create(w, new Shape(out, in)).toType(like.getDataType(), false);
+        return Constants.like(like, w, new Shape(out, in));
     }
 
     /** Torch's {@code upsample_bicubic2d} rule (source index without clamping, then four clamped taps), row-major. */
@@ -130,7 +130,7 @@ public final class Resize {
     private static NDArray weights(NDArray like, long in, long out, boolean alignCorners) {
         float[] w = WEIGHTS.computeIfAbsent(in + ":" + out + ":" + alignCorners,
                 k -> samplingWeights((int) in, (int) out, alignCorners));
-        return like.getManager().create(w, new Shape(out, in)).toType(like.getDataType(), false);
+        return Constants.like(like, w, new Shape(out, in));
     }
 
     /** Torch's rule ({@code area_pixel_compute_source_index} in float, then the two neighbours), row-major. */

@@ -10,7 +10,14 @@ import ai.djl.ndarray.NDManager;
 import ai.peft4j.core.engine.EngineSetup;
 import ai.peft4j.core.nn.Layer;
 import ai.peft4j.core.nn.Module;
+import ai.peft4j.data.LabelledImage;
 import ai.peft4j.data.image.RgbImage;
+import ai.peft4j.data.synthetic.CitrusDomain;
+import ai.peft4j.data.synthetic.SyntheticCitrus;
+import ai.peft4j.infer.segment.SlidingWindow;
+import ai.peft4j.models.unet.SwinAttUNet;
+import ai.peft4j.models.unet.SwinAttUNetConfig;
+import ai.peft4j.train.metrics.ConfusionMatrix;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -127,6 +134,43 @@ class PredictorTest {
             }
             assertArrayEquals(square, all.get(2).mask());
             assertEquals(0, p.liveArrays(), "every array of the pass is closed");
+        }
+    }
+
+    /**
+     * A real segmentation network (the small Swin-Att-UNet, seeded) predicting images as large as one tile: the
+     * sliding-window path (one tile, its Hann weight divided out) and the letterbox path (scale 1, softmax) give the
+     * same class map, pixel for pixel, and so the same confusion matrix against the ground truth.
+     */
+    @Test
+    void slidingWindow_oneTileAsLargeAsTheImage_givesTheLetterboxPathsMapAndScores() {
+        SyntheticCitrus data = new SyntheticCitrus(CitrusDomain.ORANGE, 3, 64, 7);
+        try (NDManager m = EngineSetup.newManager()) {
+            EngineSetup.seed(3);
+            SwinAttUNet model = new SwinAttUNet(m, SwinAttUNetConfig.fixture(data.numClasses()));
+            // The published head draw, N(0, 0.02), leaves logits that hardly depend on the image; a larger head
+            // makes the class map vary over the image.
+            NDArray head = model.stateDict().get("final_conv.weight");
+            model.loadStateDict(java.util.Map.of("final_conv.weight", head.mul(200f)), false);
+            ConfusionMatrix boxed = new ConfusionMatrix(data.numClasses());
+            ConfusionMatrix tiled = new ConfusionMatrix(data.numClasses());
+            int classesSeen = 0;
+            try (Predictor letterbox = Predictor.builder().setModel(model).setInputSize(64).build();
+                    Predictor window = Predictor.builder().setModel(model)
+                            .optSlidingWindow(new SlidingWindow(64, 0.25, 2, 1.0)).build()) {
+                for (int i = 0; i < data.size(); i++) {
+                    LabelledImage pair = data.read(i);
+                    int[] a = letterbox.predict(pair.image()).mask();
+                    int[] b = window.predict(pair.image()).mask();
+                    assertArrayEquals(a, b, "image " + i);
+                    boxed.add(pair.mask(), a);
+                    tiled.add(pair.mask(), b);
+                    classesSeen = Math.max(classesSeen, (int) java.util.Arrays.stream(a).distinct().count());
+                }
+            }
+            // The untrained network does not call every pixel one class, so the maps compared are not trivial.
+            assertTrue(classesSeen > 1, "one class only");
+            assertArrayEquals(boxed.iou(), tiled.iou(), 0.0);
         }
     }
 }

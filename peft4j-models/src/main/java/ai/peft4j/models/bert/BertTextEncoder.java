@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.peft4j.core.engine.NoGradient;
+import ai.peft4j.core.pickle.PthFile;
 import ai.peft4j.core.state.SafetensorsFile;
 import ai.peft4j.core.state.StateDictException;
 import java.io.IOException;
@@ -21,9 +22,9 @@ import java.util.Map;
 /**
  * A frozen BERT with its tokeniser that turns a sentence into its token embeddings, as TP-LoRA's published
  * {@code text_encode.py} does: {@code [CLS]} and {@code [SEP]} added, no truncation, eval mode, no gradient, the
- * {@code last_hidden_state [seq, hidden]}. The checkpoint is a Hugging Face model folder ({@code model.safetensors},
- * {@code config.json}, {@code vocab.txt} or {@code tokenizer.json}) or a {@code .safetensors} file with those files
- * beside it.
+ * {@code last_hidden_state [seq, hidden]}. The checkpoint is a Hugging Face model folder ({@code model.safetensors}
+ * or {@code pytorch_model.bin}, read by the restricted unpickler; {@code config.json}; {@code vocab.txt} or
+ * {@code tokenizer.json}) or its weights file with those files beside it.
  */
 public final class BertTextEncoder implements AutoCloseable {
     private final BertModel model;
@@ -52,7 +53,7 @@ public final class BertTextEncoder implements AutoCloseable {
      */
     public record Checkpoint(Path weights, Path config, Path vocab, String fingerprint, String vocabFingerprint) {
         /**
-         * The files of the checkpoint at {@code path}, a Hugging Face model folder or a {@code .safetensors} file
+         * The files of the checkpoint at {@code path}, a Hugging Face model folder or its weights file
          * with its vocabulary (and config.json) beside it; reads every byte for the fingerprints. Errors name the
          * file and what to give instead.
          */
@@ -62,14 +63,22 @@ public final class BertTextEncoder implements AutoCloseable {
                         + "model.safetensors)");
             }
             Path dir = Files.isDirectory(path) ? path : path.toAbsolutePath().getParent();
-            Path weights = Files.isDirectory(path) ? path.resolve("model.safetensors") : path;
-            if (!Files.isRegularFile(weights)) {
-                String why = Files.isRegularFile(dir.resolve("pytorch_model.bin"))
-                        ? " (pytorch_model.bin is a pickle, which is not read: save the model with safetensors)" : "";
-                throw new IOException(path + ": no model.safetensors in the BERT checkpoint folder" + why);
+            Path weights = path;
+            if (Files.isDirectory(path)) {
+                // As transformers looks: safetensors first, else the PyTorch pickle (read without running it).
+                weights = path.resolve("model.safetensors");
+                if (!Files.isRegularFile(weights) && Files.isRegularFile(path.resolve("pytorch_model.bin"))) {
+                    weights = path.resolve("pytorch_model.bin");
+                }
             }
-            if (!weights.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".safetensors")) {
-                throw new IOException(weights + ": a BERT checkpoint must be a .safetensors file");
+            if (!Files.isRegularFile(weights)) {
+                throw new IOException(path + ": no model.safetensors or pytorch_model.bin in the BERT checkpoint "
+                        + "folder");
+            }
+            if (!weights.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".safetensors")
+                    && !PthFile.isPyTorchFile(weights)) {
+                throw new IOException(weights + ": a BERT checkpoint must be a .safetensors file or a PyTorch "
+                        + "checkpoint (pytorch_model.bin); this file is neither");
             }
             Path vocab = vocabBeside(dir);
             if (vocab == null) {
@@ -92,13 +101,35 @@ public final class BertTextEncoder implements AutoCloseable {
         Path weights = files.weights();
         WordPieceTokenizer tokenizer = WordPieceTokenizer.read(files.vocab());
         try {
-            Map<String, Shape> shapes = SafetensorsFile.readShapes(weights);
+            boolean pickle = PthFile.isPyTorchFile(weights);
+            // A pickle's shapes are known once it is read: it is read once, into a scope the model outlives.
+            NDManager early = pickle ? manager.newSubManager() : null;
+            Map<String, NDArray> pickled = null;
+            Map<String, Shape> shapes;
+            try {
+                if (pickle) {
+                    try (PthFile pth = PthFile.open(weights)) {
+                        pickled = pth.readStateDict(early);
+                    }
+                    shapes = new java.util.LinkedHashMap<>();
+                    for (Map.Entry<String, NDArray> e : pickled.entrySet()) {
+                        shapes.put(e.getKey(), e.getValue().getShape());
+                    }
+                } else {
+                    shapes = SafetensorsFile.readShapes(weights);
+                }
+            } catch (IOException | RuntimeException e) {
+                if (early != null) {
+                    early.close();
+                }
+                throw e;
+            }
             BertConfig config = files.config() != null ? BertConfig.read(files.config()) : inferred(shapes, weights);
             boolean pooler = shapes.keySet().stream().anyMatch(k -> k.endsWith("pooler.dense.weight"));
             BertModel model = new BertModel(manager, config.withPooler(pooler));
-            try (NDManager scope = manager.newSubManager()) {
-                Map<String, NDArray> tensors = BertModel.checkpointKeys(SafetensorsFile.read(weights, scope)
-                        .tensors());
+            try (NDManager scope = early != null ? early : manager.newSubManager()) {
+                Map<String, NDArray> tensors = BertModel.checkpointKeys(pickled != null ? pickled
+                        : SafetensorsFile.read(weights, scope).tensors());
                 tensors.replaceAll((k, v) -> v.getDataType() == DataType.FLOAT32 ? v : v.toType(DataType.FLOAT32,
                         false));
                 model.loadStateDict(tensors, true);

@@ -8,6 +8,7 @@ import ai.peft4j.core.flops.MacCounter;
 import ai.peft4j.core.nn.Layer;
 import ai.peft4j.core.nn.Linear;
 import ai.peft4j.core.nn.Module;
+import ai.peft4j.core.tensor.Constants;
 import ai.peft4j.core.tensor.Resize;
 import ai.peft4j.core.tensor.Scalars;
 import java.util.Map;
@@ -107,8 +108,7 @@ public class RelPosAttention extends Module implements Layer {
         }
         // A one-hot selection matrix gathers the rows exactly and keeps the gather differentiable.
         float[] select = SELECTIONS.computeIfAbsent(size, RelPosAttention::selection);
-        NDArray sel = like.getManager().create(select, new Shape((long) size * size, rows))
-                .toType(table.getDataType(), false);
+        NDArray sel = Constants.of(like.getManager(), select, new Shape((long) size * size, rows), table.getDataType());
         return sel.matMul(t).reshape(size, size, dim);
     }
 

@@ -9,6 +9,7 @@ import ai.peft4j.core.nn.Layer;
 import ai.peft4j.core.nn.LayerNorm;
 import ai.peft4j.core.nn.Linear;
 import ai.peft4j.core.nn.Module;
+import ai.peft4j.core.tensor.Constants;
 import ai.peft4j.core.tensor.Scalars;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -78,8 +79,7 @@ public class TinyVitAttention extends Module implements Layer {
                     + " tokens");
         }
         NDArray table = parameter("attention_biases").data();
-        NDArray sel = like.getManager().create(selection, new Shape((long) n * n, offsets))
-                .toType(table.getDataType(), false);
+        NDArray sel = Constants.of(like.getManager(), selection, new Shape((long) n * n, offsets), table.getDataType());
         return sel.matMul(table.transpose(1, 0)).transpose(1, 0).reshape(heads, n, n);
     }
 }

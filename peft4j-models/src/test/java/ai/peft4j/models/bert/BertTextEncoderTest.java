@@ -143,13 +143,17 @@ class BertTextEncoderTest {
     }
 
     @Test
-    void pickleOnlyFolder_isRefusedWithWhatToDo() throws Exception {
+    void weightsThatAreNeitherSafetensorsNorAPickle_areRefusedNamingTheFile() throws Exception {
         Path dir = Files.createDirectories(tmp.resolve("bin"));
         Files.write(dir.resolve("pytorch_model.bin"), new byte[] {1, 2, 3});
+        Path empty = Files.createDirectories(tmp.resolve("empty"));
         try (NDManager m = EngineSetup.newManager()) {
             IOException e = assertThrows(IOException.class, () -> BertTextEncoder.load(dir, m));
-            assertEquals(dir + ": no model.safetensors in the BERT checkpoint folder (pytorch_model.bin is a pickle, "
-                    + "which is not read: save the model with safetensors)", e.getMessage());
+            assertEquals(dir.resolve("pytorch_model.bin") + ": a BERT checkpoint must be a .safetensors file or a "
+                    + "PyTorch checkpoint (pytorch_model.bin); this file is neither", e.getMessage());
+            IOException none = assertThrows(IOException.class, () -> BertTextEncoder.load(empty, m));
+            assertEquals(empty + ": no model.safetensors or pytorch_model.bin in the BERT checkpoint folder",
+                    none.getMessage());
         }
     }
 }

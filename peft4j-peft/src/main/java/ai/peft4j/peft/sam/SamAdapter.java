@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.peft4j.core.nn.Activation;
 import ai.peft4j.core.nn.Linear;
 import ai.peft4j.core.nn.Module;
+import ai.peft4j.core.tensor.Constants;
 import ai.peft4j.core.tensor.Scalars;
 import ai.peft4j.peft.Attachment;
 import ai.peft4j.peft.BnStats;
@@ -149,7 +150,7 @@ public final class SamAdapter extends PeftMethod {
                 }
             }
             NDManager mm = x.getManager();
-            NDArray pad = mm.create(mask, new Shape(1, nh * nw, size, size, 1)).toType(x.getDataType(), false);
+            NDArray pad = Constants.like(x, mask, new Shape(1, nh * nw, size, size, 1));
             NDArray b = beta.data().reshape(beta.shape());
             b.attach(mm);
             NDArray shift = pad.mul(b.reshape(1, 1, 1, 1, -1));

@@ -109,6 +109,14 @@ final class EvalCommand implements Callable<Integer> {
             + "0.1-0.9) into metrics.json.")
     String prompts;
 
+    @Option(names = "--beams", defaultValue = "3", paramLabel = "N", description = "task: detection: beams of "
+            + "Florence-2's beam search (default: ${DEFAULT-VALUE}, as the published evaluation; 1 is greedy).")
+    int beams;
+
+    @Option(names = "--max-new-tokens", defaultValue = "1024", paramLabel = "N", description = "task: detection: "
+            + "most tokens generated per image (default: ${DEFAULT-VALUE}, at most the model's text positions).")
+    int maxNewTokens;
+
     @Override
     public Integer call() throws Exception {
         VerdictThreshold threshold = VerdictThreshold.parse(verdictThreshold);
@@ -122,6 +130,10 @@ final class EvalCommand implements Callable<Integer> {
         }
         if (prompts != null) {
             throw new IllegalArgumentException("--prompts applies to task: promptable runs only");
+        }
+        if (c.detects()) {
+            return DetectionRuns.eval(c, weights.checkpoint, weights.adapter, weights.forceBase, out, split,
+                    new DetectionRuns.Generation(beams, maxNewTokens), console);
         }
         if (c.classifies()) {
             SourceRetention.Source src = null;

@@ -55,8 +55,10 @@ final class FinetuneCommand implements Callable<Integer> {
 
     @Option(names = "--method", description = "Fine-tuning method (--set method.name=NAME): full, classify, "
             + "bitfit, adapter, adaptformer, lora, convpass, vpt, tplora, tplora-readme (a preset), hf-lora, "
-            + "adalora; for task: promptable (SAM, MobileSAM, EfficientSAM) sam-adapter, sam-lora, sam-adalora; for task: classification vit-full, vit-linear, vit-lora, vit-top-k, vit-block. method.options "
-            + "set the method's config fields and bn_stats (frozen or update).")
+            + "adalora; for task: promptable (SAM, MobileSAM, EfficientSAM) sam-adapter, sam-lora, sam-adalora; for "
+            + "task: classification vit-full, vit-linear, vit-lora, vit-top-k, vit-block; for task: detection "
+            + "(Florence-2, --base a checkpoint folder) hf-lora or all-weights. method.options set the method's "
+            + "config fields and bn_stats (frozen or update).")
     String method;
 
     @Option(names = "--base", paramLabel = "CKPT", description = "The base model's checkpoint (--set "
@@ -111,6 +113,9 @@ final class FinetuneCommand implements Callable<Integer> {
             throw new IllegalArgumentException("no base model: give --base CKPT or model.init in the run file");
         }
         PrintStream console = new PrintStream(System.out, true, StandardCharsets.UTF_8);
+        if (c.detects()) {
+            return DetectionRuns.finetune(rc, console, this::checkBase);
+        }
         if (c.classifies()) {
             return ClassificationRuns.finetune(rc, console, this::checkBase);
         }

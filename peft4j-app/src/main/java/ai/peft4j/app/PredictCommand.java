@@ -95,6 +95,18 @@ final class PredictCommand implements Callable<Integer> {
             + "as masks/<name>_<k>.png.")
     List<String> boxes;
 
+    @Option(names = "--beams", defaultValue = "3", paramLabel = "N", description = "task: detection: beams of "
+            + "Florence-2's beam search (default: ${DEFAULT-VALUE}, as the published evaluation; 1 is greedy).")
+    int beams;
+
+    @Option(names = "--max-new-tokens", defaultValue = "1024", paramLabel = "N", description = "task: detection: "
+            + "most tokens generated per image (default: ${DEFAULT-VALUE}, at most the model's text positions).")
+    int maxNewTokens;
+
+    @Option(names = "--prompt", defaultValue = "<OD>", paramLabel = "TASK", description = "task: detection: the "
+            + "Florence-2 task prompt (default: ${DEFAULT-VALUE}).")
+    String prompt;
+
     @Mixin
     ConfigOptions config;
 
@@ -107,7 +119,7 @@ final class PredictCommand implements Callable<Integer> {
         if (streams > 1) {
             throw new IllegalArgumentException("give one of --video, --mjpeg and --camera");
         }
-        if (streams == 1 && (c.classifies() || c.promptableTask())) {
+        if (streams == 1 && (c.classifies() || c.promptableTask() || c.detects())) {
             throw new IllegalArgumentException("a " + c.task() + " run predicts images, not --video, --mjpeg or "
                     + "--camera streams");
         }
@@ -124,6 +136,11 @@ final class PredictCommand implements Callable<Integer> {
                     + " applies to task: promptable runs only");
         }
         List<Path> images = images(inputs);
+        if (c.detects()) {
+            return DetectionRuns.predict(c, images, weights.checkpoint, weights.adapter, weights.forceBase, out,
+                    prompt, new DetectionRuns.Generation(beams, maxNewTokens),
+                    new PrintStream(System.out, true, StandardCharsets.UTF_8));
+        }
         if (c.classifies()) {
             return ClassificationRuns.predict(c, images, weights.checkpoint, weights.adapter, weights.forceBase, out,
                     new PrintStream(System.out, true, StandardCharsets.UTF_8));

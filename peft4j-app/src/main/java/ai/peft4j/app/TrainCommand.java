@@ -41,6 +41,11 @@ final class TrainCommand implements Callable<Integer> {
         RunConfigFile rc = config.require("train", flags.overrides());
         RunConfig c = rc.config();
         PrintStream console = new PrintStream(System.out, true, StandardCharsets.UTF_8);
+        if (c.detects()) {
+            throw new IllegalArgumentException("a task: detection run trains with 'peft4j finetune' from a Florence-2 "
+                    + "checkpoint folder (--base DIR; --method hf-lora, or full for every weight); 'peft4j boxes "
+                    + "--starter DIR' writes one with fresh weights");
+        }
         if (c.classifies()) {
             return ClassificationRuns.train(rc, console);
         }

@@ -13,6 +13,8 @@ import ai.peft4j.peft.expansion.AddedBlocks;
 import ai.peft4j.peft.expansion.AddedBlocksConfig;
 import ai.peft4j.peft.expansion.BlockExpansion;
 import ai.peft4j.peft.expansion.BlockExpansionConfig;
+import ai.peft4j.peft.full.AllWeights;
+import ai.peft4j.peft.full.AllWeightsConfig;
 import ai.peft4j.peft.full.ClassifyConfig;
 import ai.peft4j.peft.full.FullConfig;
 import ai.peft4j.peft.full.FullFineTuning;
@@ -111,6 +113,7 @@ public final class MethodRegistry {
 
     static {
         add(new Entry<>("full", FullConfig.class, FullConfig::new, (c, in) -> FullFineTuning.published()));
+        add(new Entry<>(AllWeights.NAME, AllWeightsConfig.class, AllWeightsConfig::new, (c, in) -> new AllWeights()));
         add(new Entry<>("classify", ClassifyConfig.class, ClassifyConfig::new, (c, in) -> HeadOnly.published()));
         add(new Entry<>("bitfit", BitFitConfig.class, BitFitConfig::new, (c, in) -> BitFit.published()));
         add(new Entry<>("vpt", VptConfig.class, VptConfig::published,

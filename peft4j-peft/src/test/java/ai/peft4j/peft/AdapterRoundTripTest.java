@@ -94,7 +94,8 @@ class AdapterRoundTripTest {
                 new Case("vit-linear", new LinearProbeConfig(), true, 0),
                 new Case("vit-lora", new FusedQkvLoraConfig(4, 16, 0.1), true, 0),
                 new Case("vit-top-k", new TopBlocksConfig(2), true, 0),
-                new Case("vit-block", new AddedBlocksConfig(2), true, 0));
+                new Case("vit-block", new AddedBlocksConfig(2), true, 0),
+                new Case("all-weights", new ai.peft4j.peft.full.AllWeightsConfig(), true, 0));
     }
 
     @BeforeEach

@@ -9,7 +9,8 @@ import java.util.Locale;
  * @param layout {@code voc} (JPEGImages, SegmentationClass, ImageSets/Segmentation) or {@code folder} (one folder
  *     per class, as magnetic tile; split lists written by {@code peft4j split}); for {@code task: classification}
  *     {@code image-folder} ({@code root/<split>/<class>/*.jpg}, or {@code root/<class>/*.jpg} split 6:2:2 per
- *     class) or {@code name-class} (NEU-DET: {@code JPEGImages/<class>_<n>.jpg}, {@code ImageSets/Main})
+ *     class) or {@code name-class} (NEU-DET: {@code JPEGImages/<class>_<n>.jpg}, {@code ImageSets/Main}); for
+ *     {@code task: detection} {@code jsonl} ({@code root/<split>.jsonl}, written by {@code peft4j boxes})
  * @param root the data set's folder (relative paths are relative to the working directory)
  * @param trainSplit the split list to train on
  * @param valSplit the split list to validate on; empty for no validation
@@ -43,14 +44,14 @@ public record DataSection(String layout, String root, String trainSplit, String 
         List<String> classNames, List<List<Integer>> palette, String outOfRange, boolean colourMasks,
         String folderPrefix, String imagesFolder, List<String> defectFree, int maskThreshold, String sampling,
         int cropSize, double scale, double defectShare, double tileOverlap, boolean rotate90) {
-    public static final List<String> LAYOUTS = List.of("voc", "folder", "image-folder", "name-class");
+    public static final List<String> LAYOUTS = List.of("voc", "folder", "image-folder", "name-class", "jsonl");
     public static final List<String> SAMPLINGS = List.of("letterbox", "crops");
 
     public DataSection {
         layout = layout == null ? "" : layout.toLowerCase(Locale.ROOT);
         if (!LAYOUTS.contains(layout)) {
             throw new IllegalArgumentException("data.layout must be voc or folder (segmentation), image-folder or "
-                    + "name-class (classification), got '" + layout + "'");
+                    + "name-class (classification), jsonl (detection), got '" + layout + "'");
         }
         root = root == null ? "" : root;
         valSplit = valSplit == null ? "" : valSplit;

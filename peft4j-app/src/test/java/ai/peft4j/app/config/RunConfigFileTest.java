@@ -123,7 +123,7 @@ class RunConfigFileTest {
         IllegalArgumentException range = assertThrows(IllegalArgumentException.class,
                 () -> RunConfigFile.read(f, List.of(ConfigOverride.parse("data.layout=coco"))));
         assertTrue(range.getMessage().contains("data.layout must be voc or folder (segmentation), "
-                + "image-folder or name-class (classification), got 'coco'"), range.getMessage());
+                + "image-folder or name-class (classification), jsonl (detection), got 'coco'"), range.getMessage());
         assertThrows(IllegalArgumentException.class, () -> ConfigOverride.parse("training.lr"));
         IllegalArgumentException missing = assertThrows(IllegalArgumentException.class,
                 () -> RunConfigFile.read(tmp.resolve("nope.yaml"), List.of()));

@@ -1,6 +1,8 @@
 package ai.peft4j.models.florence2;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -32,6 +34,13 @@ public final class TaskPrompts {
     }
 
     private TaskPrompts() {}
+
+    /** The task tokens, those taking no input first, in the processor's order. */
+    public static List<String> tasks() {
+        List<String> out = new ArrayList<>(WITHOUT_INPUT.keySet());
+        out.addAll(WITH_INPUT.keySet());
+        return out;
+    }
 
     /** The sentence the model reads for a prompt. */
     public static String construct(String prompt) {

@@ -2,6 +2,7 @@ package ai.peft4j.train.loop;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.peft4j.data.Batch;
 import ai.peft4j.core.nn.Layer;
@@ -40,6 +41,27 @@ public interface Objective {
     default NDArray validationLoss(NDArray logits, NDArray labels) {
         return null;
     }
+
+    /**
+     * One validation batch: its loss (null for the trainer's configured loss of {@code logits} against the labels)
+     * and a prediction per element of the batch's masks, counted against them in the confusion matrix. By default
+     * {@link #logits(NDArray, NDArray)} of the images, {@link #validationLoss}, and the logits' argmax over axis 1;
+     * an objective whose model needs the labels to score a batch (teacher forcing) overrides it.
+     */
+    default Validation validate(NDArray images, NDArray labels) {
+        NDArray logits = logits(images, labels);
+        int[] predictions = logits.argMax(1).toType(DataType.INT32, false).toIntArray();
+        return new Validation(logits, validationLoss(logits, labels), predictions);
+    }
+
+    /**
+     * What {@link #validate} gives for one batch.
+     *
+     * @param logits what the configured loss reads when {@code loss} is null
+     * @param loss the batch's loss, or null
+     * @param predictions one class id per element of the batch's masks
+     */
+    record Validation(NDArray logits, NDArray loss, int[] predictions) {}
 
     /**
      * Modules trained together with the model, by name. Their parameters join the optimiser, and checkpoints keep

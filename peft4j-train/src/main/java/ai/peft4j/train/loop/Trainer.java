@@ -3,7 +3,6 @@ package ai.peft4j.train.loop;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import ai.peft4j.core.engine.EngineSetup;
@@ -305,12 +304,10 @@ public final class Trainer {
                 try (NDManager m = data.newSubManager(); NDScope scope = new NDScope()) {
                     scope.suppressNotUsedWarning();
                     NDArray labels = objective.labels(m, batch);
-                    NDArray logits = objective.logits(images(m, batch), labels);
-                    NDArray own = objective.validationLoss(logits, labels);
-                    lossSum += (own != null ? own : loss.compute(logits, labels)).getFloat();
+                    Objective.Validation v = objective.validate(images(m, batch), labels);
+                    lossSum += (v.loss() != null ? v.loss() : loss.compute(v.logits(), labels)).getFloat();
                     n++;
-                    int[] pred = logits.argMax(1).toType(DataType.INT32, false).toIntArray();
-                    cm.add(batch.masks(), pred);
+                    cm.add(batch.masks(), v.predictions());
                 }
             }
         } finally {

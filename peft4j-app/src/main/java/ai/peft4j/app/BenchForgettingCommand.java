@@ -107,10 +107,10 @@ final class BenchForgettingCommand implements Callable<Integer> {
             + "${DEFAULT-VALUE}).")
     int size;
 
-    @Option(names = "--pretrain-epochs", defaultValue = "6", description = "(default: ${DEFAULT-VALUE})")
+    @Option(names = "--pretrain-epochs", defaultValue = "15", description = "(default: ${DEFAULT-VALUE})")
     int pretrainEpochs;
 
-    @Option(names = "--adapt-epochs", defaultValue = "6", description = "(default: ${DEFAULT-VALUE})")
+    @Option(names = "--adapt-epochs", defaultValue = "10", description = "(default: ${DEFAULT-VALUE})")
     int adaptEpochs;
 
     @Option(names = "--batch", defaultValue = "16", description = "(default: ${DEFAULT-VALUE})")

@@ -47,9 +47,10 @@ import picocli.CommandLine.Spec;
 
 /** {@code peft4j bench forgetting}: peft-vit's study of forgetting on the shared defect data. */
 @Command(name = "forgetting", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Pretrain a small ViT (vit-mini) to classify a source product line (default: NEU-DET's six "
-                + "steel surface defects, its train split), then adapt it to a target (default: magnetic tile's "
-                + "five defects and defect-free, a few dozen images per class split 6:2:2) with full fine-tuning, "
+        description = {"Pretrain a small ViT (vit-mini) to classify a source product line (default: three of "
+                + "NEU-DET's steel surface defects, crazing, pitted_surface and rolled-in_scale, its train split), "
+                + "then adapt it to a disjoint target (default: NEU-DET's other three, inclusion, patches and "
+                + "scratches: other photos, other classes; or magnetic tile with --target) with full fine-tuning, "
                 + "linear probing, LoRA on query and value and block expansion, and report, as peft-vit does, the "
                 + "target's test top-1 and what is left of the source task: the weighted k-NN top-1 of the source's "
                 + "test split on the adapted model's features (adapter on; off too, which must give the base's).",
@@ -66,14 +67,25 @@ final class BenchForgettingCommand implements Callable<Integer> {
             + "${DEFAULT-VALUE}).")
     Path source;
 
-    @Option(names = "--target", defaultValue = "../shared/data/magnetic-tile", description = "Target set with one "
-            + "folder per class, MT_<Class>/Imgs/<name>.jpg (masks beside them are skipped) (default: "
-            + "${DEFAULT-VALUE}).")
+    @Option(names = "--source-classes", paramLabel = "NAME,...|all", defaultValue = "crazing,pitted_surface,"
+            + "rolled-in_scale", description = "The source's classes to pretrain on and score (default: "
+            + "${DEFAULT-VALUE}; all for every class).")
+    String sourceClasses;
+
+    @Option(names = "--target", defaultValue = "../shared/data/neu-det", description = "Target set: name-class "
+            + "layout (as --source; its own splits, --target-classes picks the classes) or one folder per class, "
+            + "MT_<Class>/Imgs/<name>.jpg as magnetic tile (../shared/data/magnetic-tile; masks beside them are "
+            + "skipped, every folder is a class) (default: ${DEFAULT-VALUE}).")
     Path target;
 
-    @Option(names = "--target-per-class", defaultValue = "60", description = "At most this many images per target "
-            + "class, spread over its sorted names, then split 6:2:2 per class (seed 0) (default: ${DEFAULT-VALUE}; "
-            + "magnetic tile has 32 to 115 per defect class and 952 defect-free).")
+    @Option(names = "--target-classes", paramLabel = "NAME,...|all", defaultValue = "inclusion,patches,scratches",
+            description = "The target's classes, name-class targets only; must not share a class with "
+                + "--source-classes when --target is --source (default: ${DEFAULT-VALUE}).")
+    String targetClasses;
+
+    @Option(names = "--target-per-class", defaultValue = "60", description = "Folder targets only: at most this "
+            + "many images per target class, spread over its sorted names, then split 6:2:2 per class (seed 0) "
+            + "(default: ${DEFAULT-VALUE}; magnetic tile has 32 to 115 per defect class and 952 defect-free).")
     int targetPerClass;
 
     @Option(names = "--out", defaultValue = "runs/forgetting", description = "(default: ${DEFAULT-VALUE})")
@@ -95,10 +107,10 @@ final class BenchForgettingCommand implements Callable<Integer> {
             + "${DEFAULT-VALUE}).")
     int size;
 
-    @Option(names = "--pretrain-epochs", defaultValue = "6", description = "(default: ${DEFAULT-VALUE})")
+    @Option(names = "--pretrain-epochs", defaultValue = "15", description = "(default: ${DEFAULT-VALUE})")
     int pretrainEpochs;
 
-    @Option(names = "--adapt-epochs", defaultValue = "15", description = "(default: ${DEFAULT-VALUE})")
+    @Option(names = "--adapt-epochs", defaultValue = "10", description = "(default: ${DEFAULT-VALUE})")
     int adaptEpochs;
 
     @Option(names = "--batch", defaultValue = "16", description = "(default: ${DEFAULT-VALUE})")
@@ -162,21 +174,27 @@ final class BenchForgettingCommand implements Callable<Integer> {
             throw new DataException(source, "not a name-class data set (no ImageSets/Main); --source takes NEU-DET's "
                     + "layout");
         }
+        List<String> srcClasses = classList(sourceClasses);
+        List<String> tgtClasses = classList(targetClasses);
+        boolean namedTarget = Files.isDirectory(target.resolve("ImageSets/Main"));
+        if (namedTarget) {
+            requireDisjoint(srcClasses, tgtClasses);
+        }
         PrintStream console = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         long t0 = System.nanoTime();
         Files.createDirectories(out);
         ObjectNode settings = settings();
         List<ForgettingTable.Row> rows;
         try (RunFolderLock lock = RunFolderLock.take(out, console)) {
-            Path targetData = targetData(console);
+            Path targetData = namedTarget ? target : targetData(console);
             Map<String, ForgettingTable.Row> done = ForgettingTable.read(out);
             if (!done.isEmpty()) {
                 console.println("Resuming: " + String.join(", ", done.keySet()) + " done (" + out.resolve(
                         ForgettingTable.ROWS) + ")");
             }
             Path pretrained = base != null ? base : out.resolve("pretrain").resolve(Trainer.LAST);
-            Path sourceYaml = writeRunFile("pretrain.yaml", source, "name-class", out.resolve("pretrain"),
-                    pretrainEpochs, pretrainLr, null, null, null, 0.08);
+            Path sourceYaml = writeRunFile("pretrain.yaml", source, "name-class", srcClasses,
+                    out.resolve("pretrain"), pretrainEpochs, pretrainLr, null, null, null, 0.08);
             if (!done.containsKey("pretrained")) {
                 if (base == null) {
                     console.printf(Locale.ROOT, "== pretraining vit-mini on %s (%d epochs)%n", source, pretrainEpochs);
@@ -184,10 +202,10 @@ final class BenchForgettingCommand implements Callable<Integer> {
                 }
                 Path ev = out.resolve("pretrain").resolve("eval");
                 cli("eval", "--config", sourceYaml.toString(), "--checkpoint", pretrained.toString(), "--out",
-                        ev.toString(), "--source", source.toString(), "--knn-k", joined(knnK));
+                        ev.toString(), "--source", source.toString(), "--source-classes", String.join(",",
+                        sourceNames(srcClasses)), "--knn-k", joined(knnK));
                 JsonNode m = metrics(ev);
-                long[] n = count(null, Map.of(), LabelledImages.open(source, "name-class", "train", null)
-                        .numClasses());
+                long[] n = count(null, Map.of(), sourceNames(srcClasses).size());
                 ForgettingTable.Row r = new ForgettingTable.Row("pretrained", "pretrained on the source "
                         + "(its own head: source top-1 " + String.format(Locale.ROOT, "%.2f", 100 * m.path("top1")
                         .asDouble()) + ")", n[0], n[1], Double.NaN,
@@ -196,7 +214,8 @@ final class BenchForgettingCommand implements Callable<Integer> {
                 done.put(r.run(), r);
             }
             Path backbone = backbone(pretrained);
-            int classes = classCount(targetData);
+            int classes = namedTarget ? LabelledImages.open(target, "name-class", "train", null, tgtClasses)
+                    .numClasses() : classCount(targetData);
             for (Plan p : plans) {
                 if (done.containsKey(p.run())) {
                     continue;
@@ -204,13 +223,14 @@ final class BenchForgettingCommand implements Callable<Integer> {
                 double lr = methodLr.getOrDefault(p.method(), adaptLr);
                 console.printf(Locale.ROOT, "== %s on %s (%d epochs, lr %.1e)%n", p.label(), target, adaptEpochs, lr);
                 Path dir = ContainedPath.resolve(out, p.run(), "run name");
-                Path yaml = writeRunFile(p.run() + ".yaml", targetData, "image-folder", dir, adaptEpochs, lr,
-                        p.method(), p.options(), backbone, targetMinScale);
+                Path yaml = writeRunFile(p.run() + ".yaml", targetData, namedTarget ? "name-class" : "image-folder",
+                        namedTarget ? tgtClasses : List.of(), dir, adaptEpochs, lr, p.method(), p.options(), backbone,
+                        targetMinScale);
                 cli("finetune", "--config", yaml.toString());
                 Path ev = dir.resolve("eval");
                 cli("eval", "--config", yaml.toString(), "--checkpoint", backbone.toString(), "--adapter",
                         dir.resolve("adapter").toString(), "--out", ev.toString(), "--source", source.toString(),
-                        "--knn-k", joined(knnK));
+                        "--source-classes", String.join(",", sourceNames(srcClasses)), "--knn-k", joined(knnK));
                 JsonNode m = metrics(ev);
                 long[] n = count(p.method(), p.options(), classes);
                 ForgettingTable.Row r = new ForgettingTable.Row(p.run(), p.label(), n[0], n[1],
@@ -348,6 +368,35 @@ final class BenchForgettingCommand implements Callable<Integer> {
         return dir;
     }
 
+    /** A class option's names; empty for {@code all}. */
+    static List<String> classList(String option) {
+        String o = option.strip();
+        if (o.isEmpty() || o.equalsIgnoreCase("all")) {
+            return List.of();
+        }
+        return List.of(o.split("\\s*,\\s*"));
+    }
+
+    /** The source's class names (all of them for an empty list), checked against the data set. */
+    private List<String> sourceNames(List<String> classes) {
+        return LabelledImages.open(source, "name-class", "train", null, classes).classNames();
+    }
+
+    /** A name-class target drawn from the source's own data set must not show the source's classes again. */
+    private void requireDisjoint(List<String> srcClasses, List<String> tgtClasses) throws IOException {
+        if (!source.toRealPath().equals(target.toRealPath())) {
+            return;
+        }
+        List<String> src = sourceNames(srcClasses);
+        List<String> tgt = LabelledImages.open(target, "name-class", "train", null, tgtClasses).classNames();
+        List<String> shared = src.stream().filter(tgt::contains).toList();
+        if (!shared.isEmpty()) {
+            throw new IllegalArgumentException("--target is --source and both take class(es) " + shared + "; the "
+                    + "target must be another product line: give --source-classes and --target-classes disjoint "
+                    + "sets");
+        }
+    }
+
     private static int classCount(Path targetData) throws IOException {
         try (Stream<Path> s = Files.list(targetData)) {
             return (int) s.filter(Files::isDirectory).count();
@@ -369,8 +418,8 @@ final class BenchForgettingCommand implements Callable<Integer> {
         return file;
     }
 
-    private Path writeRunFile(String name, Path data, String layout, Path output, int epochs, double lr,
-            String method, Map<String, Object> options, Path init, double minScale) throws IOException {
+    private Path writeRunFile(String name, Path data, String layout, List<String> classes, Path output, int epochs,
+            double lr, String method, Map<String, Object> options, Path init, double minScale) throws IOException {
         StringBuilder y = new StringBuilder();
         y.append("task: classification\n");
         y.append("model:\n  name: vit\n  backbone: vit-mini\n  image_size: ").append(size).append('\n');
@@ -379,6 +428,10 @@ final class BenchForgettingCommand implements Callable<Integer> {
         }
         y.append("data:\n  layout: ").append(layout).append("\n  root: ")
                 .append(quoted(data.toAbsolutePath().toString())).append("\n  val_split: \"\"\n");
+        if (!classes.isEmpty()) {
+            y.append("  classes: [").append(String.join(", ", classes.stream().map(BenchForgettingCommand::quoted)
+                    .toList())).append("]\n");
+        }
         y.append("training:\n  epochs: ").append(epochs).append("\n  batch: ").append(batch)
                 .append("\n  optimizer: adamw\n  lr: ").append(lr).append("\n  weight_decay: 0.05\n")
                 .append("  schedule: cos-step\n  workers: 1\n  seed: ").append(seed).append('\n');
@@ -444,7 +497,8 @@ final class BenchForgettingCommand implements Callable<Integer> {
 
     private ObjectNode settings() {
         ObjectNode j = new ObjectMapper().createObjectNode();
-        j.put("source", source.toString()).put("target", target.toString()).put("target_per_class", targetPerClass)
+        j.put("source", source.toString()).put("source_classes", sourceClasses).put("target", target.toString())
+                .put("target_classes", targetClasses).put("target_per_class", targetPerClass)
                 .put("model", "vit-mini").put("size", size).put("pretrain_epochs", pretrainEpochs)
                 .put("adapt_epochs", adaptEpochs).put("target_min_scale", targetMinScale).put("batch", batch)
                 .put("optimizer", "adamw")

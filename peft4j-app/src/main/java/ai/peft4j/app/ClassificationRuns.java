@@ -65,7 +65,7 @@ final class ClassificationRuns {
     /** The training split, whose classes define the class ids of every split. */
     static LabelledImages open(RunConfig c, String split, LabelledImages train) {
         return LabelledImages.open(Path.of(c.data().root()), c.data().layout(), split,
-                train == null ? null : train.classNames());
+                train == null ? null : train.classNames(), c.data().classes());
     }
 
     static int train(RunConfigFile rc, PrintStream console) throws IOException {

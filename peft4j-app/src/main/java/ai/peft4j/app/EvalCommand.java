@@ -94,6 +94,10 @@ final class EvalCommand implements Callable<Integer> {
             description = "The source's voting and scored splits (default: ${DEFAULT-VALUE}).")
     List<String> sourceSplits;
 
+    @Option(names = "--source-classes", paramLabel = "NAME,...", split = ",", description = "Score only these "
+            + "classes of --source (e.g. the three NEU-DET classes a base was pretrained on); default: all.")
+    List<String> sourceClasses = new ArrayList<>();
+
     @Option(names = "--knn-k", paramLabel = "K", split = ",", defaultValue = "10,20,100,200", description =
             "Neighbour counts of the k-NN, each at most the source's training images (default: ${DEFAULT-VALUE}, "
             + "as published).")
@@ -143,7 +147,7 @@ final class EvalCommand implements Callable<Integer> {
                             + sourceSplits);
                 }
                 src = new SourceRetention.Source(source, sourceLayout, sourceSplits.get(0), sourceSplits.get(1),
-                        knnK, knnTemperature);
+                        knnK, knnTemperature, sourceClasses);
             }
             return ClassificationRuns.eval(c, weights.checkpoint, weights.adapter, weights.forceBase, out, split,
                     src, console);

@@ -78,8 +78,8 @@ class BenchForgettingCommandTest {
         Path source = neuSubset(4, 2);
         Path target = tiles(10);
         Path out = tmp.resolve("study");
-        String[] args = {"bench", "forgetting", "--source", source.toString(), "--target", target.toString(),
-            "--out", out.toString(), "--size", "32", "--pretrain-epochs", "1", "--adapt-epochs", "1", "--batch", "4",
+        String[] args = {"bench", "forgetting", "--source", source.toString(), "--source-classes", "all",
+            "--target", target.toString(), "--out", out.toString(), "--size", "32", "--pretrain-epochs", "1", "--adapt-epochs", "1", "--batch", "4",
             "--methods", "vit-linear,vit-block", "--block-p", "1", "--method-lr", "vit-linear=1e-2", "--knn-k", "1,3",
             "--table-k", "3", "--target-per-class", "8"};
         CliRun run = CliRun.of(args);
@@ -119,7 +119,7 @@ class BenchForgettingCommandTest {
         assertEquals(base.path("source_knn_top1"), linear.path("source_knn_top1"));
 
         String md = Files.readString(out.resolve("forgetting.md"));
-        assertTrue(md.startsWith("`./peft4j bench forgetting --source " + source), md);
+        assertTrue(md.startsWith("`./peft4j bench forgetting --source " + source + " --source-classes all"), md);
         assertEquals(7, md.strip().split("\n").length, "heading, blank, header, rule, 3 rows: " + md);
         assertTrue(md.contains("| linear | 291 | 0.04 | "), md);
         JsonNode all = json.readTree(out.resolve("forgetting.json").toFile());
@@ -135,6 +135,55 @@ class BenchForgettingCommandTest {
         assertTrue(!again.out().contains("== linear"), again.out());
         assertEquals(trained, Files.getLastModifiedTime(out.resolve("linear/last.safetensors")));
         assertEquals(lines, Files.readAllLines(out.resolve("rows.jsonl")));
+    }
+
+    @Test
+    void theDefaultPair_neuDetSplitByClass_pretrainsOnThreeClassesAndAdaptsToTheOtherThree() throws Exception {
+        Path neu = neuSubset(4, 2);
+        Path out = tmp.resolve("study");
+        CliRun run = CliRun.of("bench", "forgetting", "--source", neu.toString(), "--target", neu.toString(),
+                "--out", out.toString(), "--size", "32", "--pretrain-epochs", "1", "--adapt-epochs", "1", "--batch",
+                "4", "--methods", "vit-linear", "--knn-k", "1,3", "--table-k", "3");
+        assertEquals(0, run.code(), run.err() + run.out());
+        assertTrue(!Files.exists(out.resolve("target-data")), "a name-class target is read in place");
+        ObjectMapper json = new ObjectMapper();
+        List<String> lines = Files.readAllLines(out.resolve("rows.jsonl"));
+        assertEquals(2, lines.size(), String.join("\n", lines));
+        JsonNode base = json.readTree(lines.get(0));
+        JsonNode linear = json.readTree(lines.get(1));
+        // vit-mini at 32x32 with a 3-class head: 696,678 (64x64, 6 classes) less 48 positions x 96 and 3 x 97.
+        assertEquals(696_678 - 48 * 96 - 3 * 97, base.path("trainable").asLong());
+        assertEquals(291, linear.path("trainable").asLong());
+        // The target's test list: 2 of each of inclusion, patches, scratches, so sixths.
+        double t = linear.path("target_top1").asDouble();
+        assertEquals(Math.round(t * 6), t * 6, 1e-9);
+        // The source k-NN scores the 3 source classes only: 6 test images over 12 training images.
+        JsonNode src = json.readTree(out.resolve("linear/eval/metrics.json").toFile()).path("source_knn");
+        assertEquals(6, src.path("test_images").asInt());
+        assertEquals(12, src.path("train_images").asInt());
+        assertEquals("[\"crazing\",\"pitted_surface\",\"rolled-in_scale\"]", src.path("class_names").toString());
+        JsonNode tgt = json.readTree(out.resolve("linear/eval/metrics.json").toFile());
+        assertEquals(6, tgt.path("images").asInt());
+        assertTrue(Files.readString(out.resolve("linear.yaml")).contains(
+                "  classes: ['inclusion', 'patches', 'scratches']\n"));
+        assertEquals(base.path("source_knn_top1"), linear.path("source_knn_top1"));
+    }
+
+    @Test
+    void sharedOrUnknownClasses_areRefusedBeforeAnyWork() throws Exception {
+        Path neu = SharedFiles.require("data/neu-det");
+        Path out = tmp.resolve("study");
+        CliRun r = CliRun.of("bench", "forgetting", "--source", neu.toString(), "--target", neu.toString(),
+                "--out", out.toString(), "--source-classes", "crazing,patches");
+        assertEquals(2, r.code());
+        assertEquals("error: --target is --source and both take class(es) [patches]; the target must be another "
+                + "product line: give --source-classes and --target-classes disjoint sets\n", r.err());
+        r = CliRun.of("bench", "forgetting", "--source", neu.toString(), "--target", neu.toString(),
+                "--out", out.toString(), "--target-classes", "inclusion,rust");
+        assertEquals(2, r.code());
+        assertEquals("error: " + neu + ": data.classes names 'rust', which is not a class of this data set; its "
+                + "classes are [crazing, inclusion, patches, pitted_surface, rolled-in_scale, scratches]\n", r.err());
+        assertTrue(!Files.exists(out));
     }
 
     @Test

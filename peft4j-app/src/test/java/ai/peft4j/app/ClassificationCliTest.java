@@ -200,8 +200,13 @@ class ClassificationCliTest {
         Path data = squares(6, 3);
         Path config = runFile(data, tmp.resolve("runs/bad"), "");
 
+        CliRun r = CliRun.of("train", "--config", config.toString(), "--set", "data.classes=[red, purple]");
+        assertEquals(2, r.code());
+        assertEquals("error: " + data.resolve("train") + ": data.classes names 'purple', which is not a class of this "
+                + "data set; its classes are [blue, green, red]\n", r.err());
+
         Path empty = Files.createDirectories(data.resolve("train/yellow"));
-        CliRun r = CliRun.of("train", "--config", config.toString());
+        r = CliRun.of("train", "--config", config.toString());
         assertEquals(2, r.code());
         assertEquals("error: " + empty + ": class folder holds no images (bmp, jpeg, jpg, png); add its images or "
                 + "remove the folder\n", r.err());

@@ -39,11 +39,15 @@ import java.util.Locale;
  * @param tileOverlap share of a tile that neighbouring tiles share at inference, in [0, 1)
  * @param rotate90 turn each crop by a random multiple of 90 degrees (on top of the flip and HSV jitter of
  *     {@code training.augment})
+ * @param classes classification only: the classes to keep, by name (e.g. three of NEU-DET's six); the other
+ *     classes' images are left out of every split and class ids follow the data set's own order of the kept ones;
+ *     empty for all classes
  */
 public record DataSection(String layout, String root, String trainSplit, String valSplit, String testSplit, String lists,
         List<String> classNames, List<List<Integer>> palette, String outOfRange, boolean colourMasks,
         String folderPrefix, String imagesFolder, List<String> defectFree, int maskThreshold, String sampling,
-        int cropSize, double scale, double defectShare, double tileOverlap, boolean rotate90) {
+        int cropSize, double scale, double defectShare, double tileOverlap, boolean rotate90,
+        List<String> classes) {
     public static final List<String> LAYOUTS = List.of("voc", "folder", "image-folder", "name-class", "jsonl");
     public static final List<String> SAMPLINGS = List.of("letterbox", "crops");
 
@@ -68,6 +72,14 @@ public record DataSection(String layout, String root, String trainSplit, String 
             throw new IllegalArgumentException("data.out_of_range must be error or ignore, got '" + outOfRange + "'");
         }
         defectFree = defectFree == null ? List.of() : List.copyOf(defectFree);
+        classes = classes == null ? List.of() : List.copyOf(classes);
+        if (!classes.isEmpty() && !List.of("image-folder", "name-class").contains(layout)) {
+            throw new IllegalArgumentException("data.classes picks classes of classification data (image-folder or "
+                    + "name-class), not of data.layout " + layout);
+        }
+        if (classes.stream().distinct().count() != classes.size()) {
+            throw new IllegalArgumentException("data.classes names a class twice: " + classes);
+        }
         sampling = sampling == null ? "letterbox" : sampling.toLowerCase(Locale.ROOT);
         if (!SAMPLINGS.contains(sampling)) {
             throw new IllegalArgumentException("data.sampling must be letterbox or crops, got '" + sampling + "'");

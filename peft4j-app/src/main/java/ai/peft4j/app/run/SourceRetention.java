@@ -38,11 +38,13 @@ public final class SourceRetention {
      * @param testSplit the split scored
      * @param ks neighbour counts
      * @param temperature the vote's temperature
+     * @param classes the source classes to score, by name; empty for all
      */
     public record Source(Path root, String layout, String trainSplit, String testSplit, List<Integer> ks,
-            double temperature) {
+            double temperature, List<String> classes) {
         public Source {
             ks = List.copyOf(ks);
+            classes = classes == null ? List.of() : List.copyOf(classes);
             if (ks.isEmpty()) {
                 throw new IllegalArgumentException("no k for the source k-NN");
             }
@@ -54,7 +56,7 @@ public final class SourceRetention {
         /** peft-vit's settings: train and test splits, k 10, 20, 100, 200, T 0.07. */
         public static Source published(Path root) {
             return new Source(root, "", "train", "test", WeightedKnn.PUBLISHED_K,
-                    WeightedKnn.PUBLISHED_TEMPERATURE);
+                    WeightedKnn.PUBLISHED_TEMPERATURE, List.of());
         }
 
         public String resolvedLayout() {
@@ -69,8 +71,9 @@ public final class SourceRetention {
     public record SourceData(Source source, LabelledImages train, LabelledImages test) {
         public static SourceData open(Source s) {
             String layout = s.resolvedLayout();
-            LabelledImages train = LabelledImages.open(s.root(), layout, s.trainSplit(), null);
-            LabelledImages test = LabelledImages.open(s.root(), layout, s.testSplit(), train.classNames());
+            LabelledImages train = LabelledImages.open(s.root(), layout, s.trainSplit(), null, s.classes());
+            LabelledImages test = LabelledImages.open(s.root(), layout, s.testSplit(), train.classNames(),
+                    s.classes());
             for (int k : s.ks()) {
                 if (k < 1 || k > train.size()) {
                     throw new IllegalArgumentException(s.root() + ": k " + k + " of the source k-NN needs 1 <= k <= "
@@ -93,6 +96,7 @@ public final class SourceRetention {
             j.put("data", data.source().root().toString()).put("train", data.train().name())
                     .put("test", data.test().name()).put("train_images", data.train().size())
                     .put("test_images", data.test().size()).put("classes", data.train().numClasses())
+                    .putPOJO("class_names", data.train().classNames())
                     .put("temperature", data.source().temperature()).put("adapter", adapter)
                     .put("features", "class token after the final norm, head removed, L2-normalised");
             ArrayNode rs = j.putArray("knn");

@@ -171,6 +171,7 @@ public final class ForgettingTable {
         chart.getStyler().setLegendVisible(false);
         List<Double> xs = new ArrayList<>();
         List<Double> ys = new ArrayList<>();
+        List<String> labels = new ArrayList<>();
         for (Row r : rows) {
             Double on = r.sourceKnn().get(k);
             if (Double.isNaN(r.targetTop1()) || on == null) {
@@ -178,16 +179,31 @@ public final class ForgettingTable {
             }
             xs.add(100 * r.targetTop1());
             ys.add(100 * on);
-            chart.addAnnotation(new org.knowm.xchart.AnnotationText(r.method(), 100 * r.targetTop1(), 100 * on + 1.2,
-                    false));
+            labels.add(r.method());
         }
         if (xs.isEmpty()) {
             return;
+        }
+        // Axes a little wider than the points, so every label (drawn just above its point) stays inside the plot.
+        double[] x = padded(xs);
+        double[] y = padded(ys);
+        chart.getStyler().setXAxisMin(x[0]).setXAxisMax(x[1]).setYAxisMin(y[0]).setYAxisMax(y[1]);
+        for (int i = 0; i < xs.size(); i++) {
+            chart.addAnnotation(new org.knowm.xchart.AnnotationText(labels.get(i), xs.get(i), ys.get(i)
+                    + 0.05 * (y[1] - y[0]), false));
         }
         XYSeries s = chart.addSeries("runs", xs, ys);
         s.setMarker(SeriesMarkers.CIRCLE);
         BufferedImage image = BitmapEncoder.getBufferedImage(chart);
         AtomicFiles.write(file, o -> ImageIO.write(image, "png", o));
+    }
+
+    /** The range of {@code v} widened by 12 % of its span (at least 1 point) on each side. */
+    private static double[] padded(List<Double> v) {
+        double lo = v.stream().mapToDouble(Double::doubleValue).min().orElseThrow();
+        double hi = v.stream().mapToDouble(Double::doubleValue).max().orElseThrow();
+        double pad = Math.max(1, 0.12 * (hi - lo));
+        return new double[] {lo - pad, hi + pad};
     }
 
     private static String percent(Double v) {

@@ -57,15 +57,25 @@ public final class LabelledImages {
      * split's class names, or null when this is the training split (its classes are then its own).
      */
     public static LabelledImages open(Path root, String layout, String split, List<String> classes) {
+        return open(root, layout, split, classes, List.of());
+    }
+
+    /**
+     * As {@link #open(Path, String, String, List)}, keeping only the classes named in {@code subset} (all when it
+     * is empty): the other classes' images are left out, and the kept classes keep the data set's own order. A
+     * name the data set does not have is an error naming the known classes.
+     */
+    public static LabelledImages open(Path root, String layout, String split, List<String> classes,
+            List<String> subset) {
         if (!Files.isDirectory(root)) {
             throw new DataException(root, "data folder not found");
         }
         switch (layout) {
             case "image-folder":
                 return Files.isDirectory(root.resolve(split)) ? folders(root.resolve(split), root.getFileName() + "/"
-                        + split, classes) : splitFolders(root, split, classes);
+                        + split, classes, subset) : splitFolders(root, split, classes, subset);
             case "name-class":
-                return namedByFile(root, split, classes);
+                return namedByFile(root, split, classes, subset);
             default:
                 throw new IllegalArgumentException("classification layout must be one of " + LAYOUTS + ", got '"
                         + layout + "'");
@@ -104,8 +114,8 @@ public final class LabelledImages {
         return ImageDecoder.readRgb(items.get(i).file());
     }
 
-    private static LabelledImages folders(Path dir, String name, List<String> classes) {
-        Map<String, List<Path>> byClass = classFolders(dir);
+    private static LabelledImages folders(Path dir, String name, List<String> classes, List<String> subset) {
+        Map<String, List<Path>> byClass = kept(classFolders(dir), subset, dir);
         List<String> names = classes != null ? classes : List.copyOf(byClass.keySet());
         List<Item> items = new ArrayList<>();
         byClass.forEach((c, files) -> {
@@ -118,12 +128,13 @@ public final class LabelledImages {
         return new LabelledImages(name, names, items);
     }
 
-    private static LabelledImages splitFolders(Path root, String split, List<String> classes) {
+    private static LabelledImages splitFolders(Path root, String split, List<String> classes,
+            List<String> subset) {
         if (!List.of("train", "val", "test").contains(split)) {
             throw new DataException(root, "no folder '" + split + "' here, and a data set without split folders is "
                     + "split into train, val and test only (6:2:2 per class, seed 0)");
         }
-        Map<String, List<Path>> byClass = classFolders(root);
+        Map<String, List<Path>> byClass = kept(classFolders(root), subset, root);
         List<String> names = classes != null ? classes : List.copyOf(byClass.keySet());
         List<Item> all = new ArrayList<>();
         List<Item> picked = new ArrayList<>();
@@ -140,7 +151,8 @@ public final class LabelledImages {
         return new LabelledImages(root.getFileName() + "/" + split, names, picked);
     }
 
-    private static LabelledImages namedByFile(Path root, String split, List<String> classes) {
+    private static LabelledImages namedByFile(Path root, String split, List<String> classes,
+            List<String> subset) {
         Path list = root.resolve("ImageSets").resolve("Main").resolve(split + ".txt");
         if (!Files.isRegularFile(list)) {
             throw new DataException(list, "split list not found (name-class data lists its ids in "
@@ -156,13 +168,18 @@ public final class LabelledImages {
             ids.forEach(id -> found.add(classOf(id)));
             own = List.copyOf(found);
         }
-        List<String> names = classes != null ? classes : own;
+        requireKnown(subset, own, root);
+        List<String> wanted = subset.isEmpty() ? own : own.stream().filter(subset::contains).toList();
+        List<String> names = classes != null ? classes : wanted;
         List<Item> items = new ArrayList<>();
         for (String id : ids) {
             String c = classOf(id);
             if (!own.contains(c)) {
                 throw new DataException(list, "id '" + id + "' names class '" + c + "', which " + classFile
                         .getFileName() + " does not list (" + own + ")");
+            }
+            if (!wanted.contains(c)) {
+                continue;
             }
             Path f = root.resolve("JPEGImages").resolve(id + ".jpg");
             if (!Files.isRegularFile(f)) {
@@ -174,6 +191,26 @@ public final class LabelledImages {
             throw new DataException(list, "lists no images");
         }
         return new LabelledImages(root.getFileName() + "/" + split, names, items);
+    }
+
+    /** The class folders named in {@code subset} (all when it is empty), in their own order. */
+    private static Map<String, List<Path>> kept(Map<String, List<Path>> byClass, List<String> subset, Path root) {
+        requireKnown(subset, List.copyOf(byClass.keySet()), root);
+        if (subset.isEmpty()) {
+            return byClass;
+        }
+        Map<String, List<Path>> kept = new TreeMap<>(byClass);
+        kept.keySet().retainAll(subset);
+        return kept;
+    }
+
+    private static void requireKnown(List<String> subset, List<String> known, Path root) {
+        for (String c : subset) {
+            if (!known.contains(c)) {
+                throw new DataException(root, "data.classes names '" + c + "', which is not a class of this data "
+                        + "set; its classes are " + known);
+            }
+        }
     }
 
     /** The class of a NEU-DET style id: the id without a trailing {@code _<n>}. */

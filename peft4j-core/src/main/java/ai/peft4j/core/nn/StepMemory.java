@@ -8,9 +8,11 @@ import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.peft4j.core.engine.NoGradient;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Predicate;
 import java.util.function.UnaryOperator;
 
@@ -70,6 +72,8 @@ public final class StepMemory implements AutoCloseable {
     private final Options options;
     private final Map<Module, Plan> plans = new IdentityHashMap<>();
     private final List<Recompute> tape = new ArrayList<>();
+    /** Outputs computed without a graph (frozen prefixes and what frozen children made of them) in this step. */
+    private final Set<NDArray> noGraph = Collections.newSetFromMap(new IdentityHashMap<>());
     private final StepMemory outer;
     private boolean recomputing;
     /**
@@ -140,6 +144,7 @@ public final class StepMemory implements AutoCloseable {
     @Override
     public void close() {
         tape.clear();
+        noGraph.clear();
         if (outer == null) {
             CURRENT.remove();
         } else {
@@ -166,8 +171,12 @@ public final class StepMemory implements AutoCloseable {
         if (p.opaque()) {
             return forward.apply(x);
         }
-        if (grad && p.frozen() && s.options.skipFrozen() && !s.gradientSeen) {
-            return scoped(x, forward, true);
+        if (grad && p.frozen() && s.options.skipFrozen() && (!s.gradientSeen || s.noGraph.contains(x))) {
+            // A frozen prefix, or a frozen child fed only by one (a skip connection from a frozen stem): nothing
+            // upstream trains, so no graph is needed, and a recomputation would have none to go back through.
+            NDArray out = scoped(x, forward, true);
+            s.noGraph.add(out);
+            return out;
         }
         if (grad && p.checkpoint() && !s.recomputing) {
             return s.checkpoint(module, x, forward);

@@ -97,6 +97,10 @@ class OverfitCropsProbe {
                         weights = w;
                     }
                     case "lr1e-4" -> lr = 1e-4;
+                    case "lr5e-4" -> lr = 5e-4;
+                    case "lr3e-3" -> lr = 3e-3;
+                    case "dicep" -> loss = "ce+dice-present";
+                    case "pre", "srchead", "bneval" -> { }
                     default -> throw new IllegalArgumentException(part);
                 }
             }
@@ -104,6 +108,29 @@ class OverfitCropsProbe {
                 EngineSetup.seed(7);
                 SwinAttUNetConfig unet = SwinAttUNetConfig.fixture(classes);
                 SwinAttUNet model = new SwinAttUNet(manager, unet);
+                List<String> parts = List.of(variant.split("\\+"));
+                if (parts.contains("pre")) {
+                    Path base = Path.of(System.getProperty("probe.base",
+                            "/work/wt-transfer/runs/transfer/pretrain/last.safetensors"));
+                    java.util.Map<String, ai.djl.ndarray.NDArray> w = new java.util.HashMap<>(
+                            ai.peft4j.train.loop.Checkpoint.read(base, manager).modelState());
+                    ai.djl.ndarray.NDArray hw = w.remove("final_conv.weight");
+                    ai.djl.ndarray.NDArray hb = w.remove("final_conv.bias");
+                    w.keySet().removeIf(k -> !model.namedParameters().containsKey(k)
+                            && !model.stateDict().containsKey(k));
+                    System.out.println("PROBE loaded " + model.loadStateDict(w, false));
+                    if (parts.contains("srchead")) {
+                        long defects = classes - 1;
+                        ai.djl.ndarray.NDArray nw = hw.get("0:1").concat(hw.get("1:").mean(new int[] {0}, true)
+                                .repeat(0, defects), 0);
+                        ai.djl.ndarray.NDArray nb = hb.get("0:1").concat(hb.get("1:").mean(new int[] {0}, true)
+                                .repeat(0, defects), 0);
+                        model.namedParameters().get("final_conv.weight").replace(
+                                nw.add(model.namedParameters().get("final_conv.weight").data()));
+                        model.namedParameters().get("final_conv.bias").replace(
+                                nb.add(model.namedParameters().get("final_conv.bias").data()));
+                    }
+                }
                 TrainerConfig config = TrainerConfig.builder().setEpochs(steps).setNumClasses(classes)
                         .optOptimizer("adam").optLearningRate(lr).optMinLearningRate(lr / 100).optSchedule(schedule)
                         .optLoss(loss).optClassWeights(weights).optEvalPeriod(steps).optSeed(1).build();
@@ -113,7 +140,8 @@ class OverfitCropsProbe {
                 holder[0] = Trainer.builder().setModel(model).setConfig(config).setTrainData(fixed)
                         .setOutputDir(out).optInteractive(false).optResume(false)
                         .optConsole(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()))
-                        .optMemory(memory).optEpochListener(r -> {
+                        .optMemory(memory).optObjective(parts.contains("bneval") ? bnEval(model, config) : null)
+                        .optEpochListener(r -> {
                             if (r.epoch() % 10 == 0 || r.epoch() == 1) {
                                 Evaluation e = holder[0].evaluate(fixed);
                                 long pred = 0;
@@ -135,6 +163,22 @@ class OverfitCropsProbe {
                 holder[0].fit();
             }
         }
+    }
+
+    /** Plain supervised training with every BatchNorm normalising by its running statistics (not updating them). */
+    private static ai.peft4j.train.loop.Objective bnEval(SwinAttUNet model, TrainerConfig config) {
+        ai.peft4j.train.loop.Objective inner = ai.peft4j.train.loop.Objective.supervised(model, config.newLoss());
+        return new ai.peft4j.train.loop.Objective() {
+            public ai.djl.ndarray.NDArray loss(ai.djl.ndarray.NDArray images, ai.djl.ndarray.NDArray labels) {
+                model.namedModules().values().stream().filter(m -> m instanceof ai.peft4j.core.nn.BatchNorm2d)
+                        .forEach(m -> m.train(false));
+                return inner.loss(images, labels);
+            }
+
+            public ai.djl.ndarray.NDArray logits(ai.djl.ndarray.NDArray images) {
+                return inner.logits(images);
+            }
+        };
     }
 
     private static Batch batch(List<Sample> samples) {

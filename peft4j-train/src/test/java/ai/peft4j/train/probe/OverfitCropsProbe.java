@@ -1,7 +1,9 @@
 package ai.peft4j.train.probe;
 
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.peft4j.core.engine.EngineSetup;
+import ai.peft4j.core.nn.BatchNorm2d;
 import ai.peft4j.core.nn.StepMemory;
 import ai.peft4j.data.Batch;
 import ai.peft4j.data.ImageDataset;
@@ -15,14 +17,20 @@ import ai.peft4j.data.folder.ClassFolderDataset;
 import ai.peft4j.models.unet.SwinAttUNet;
 import ai.peft4j.models.unet.SwinAttUNetConfig;
 import ai.peft4j.train.loop.BatchSource;
+import ai.peft4j.train.loop.Checkpoint;
 import ai.peft4j.train.loop.Evaluation;
+import ai.peft4j.train.loop.Objective;
 import ai.peft4j.train.loop.Trainer;
 import ai.peft4j.train.loop.TrainerConfig;
+import java.io.OutputStream;
+import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.api.io.TempDir;
@@ -112,18 +120,19 @@ class OverfitCropsProbe {
                 if (parts.contains("pre")) {
                     Path base = Path.of(System.getProperty("probe.base",
                             "/work/wt-transfer/runs/transfer/pretrain/last.safetensors"));
-                    java.util.Map<String, ai.djl.ndarray.NDArray> w = new java.util.HashMap<>(
-                            ai.peft4j.train.loop.Checkpoint.read(base, manager).modelState());
-                    ai.djl.ndarray.NDArray hw = w.remove("final_conv.weight");
-                    ai.djl.ndarray.NDArray hb = w.remove("final_conv.bias");
+                    Map<String, NDArray> w = new HashMap<>(
+                            Checkpoint.read(base, manager).modelState());
+                    NDArray hw = w.remove("final_conv.weight");
+                    NDArray hb = w.remove("final_conv.bias");
                     w.keySet().removeIf(k -> !model.namedParameters().containsKey(k)
                             && !model.stateDict().containsKey(k));
-                    System.out.println("PROBE loaded " + model.loadStateDict(w, false));
+                    ai.peft4j.core.state.LoadReport report = model.loadStateDict(w, false);
+                    System.out.println("PROBE loaded " + report.loaded().size() + " tensors; missing " + report.missing());
                     if (parts.contains("srchead")) {
                         long defects = classes - 1;
-                        ai.djl.ndarray.NDArray nw = hw.get("0:1").concat(hw.get("1:").mean(new int[] {0}, true)
+                        NDArray nw = hw.get("0:1").concat(hw.get("1:").mean(new int[] {0}, true)
                                 .repeat(0, defects), 0);
-                        ai.djl.ndarray.NDArray nb = hb.get("0:1").concat(hb.get("1:").mean(new int[] {0}, true)
+                        NDArray nb = hb.get("0:1").concat(hb.get("1:").mean(new int[] {0}, true)
                                 .repeat(0, defects), 0);
                         model.namedParameters().get("final_conv.weight").replace(
                                 nw.add(model.namedParameters().get("final_conv.weight").data()));
@@ -139,7 +148,7 @@ class OverfitCropsProbe {
                 long t0 = System.nanoTime();
                 holder[0] = Trainer.builder().setModel(model).setConfig(config).setTrainData(fixed)
                         .setOutputDir(out).optInteractive(false).optResume(false)
-                        .optConsole(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()))
+                        .optConsole(new PrintStream(OutputStream.nullOutputStream()))
                         .optMemory(memory).optObjective(parts.contains("bneval") ? bnEval(model, config) : null)
                         .optEpochListener(r -> {
                             if (r.epoch() % 10 == 0 || r.epoch() == 1) {
@@ -166,16 +175,16 @@ class OverfitCropsProbe {
     }
 
     /** Plain supervised training with every BatchNorm normalising by its running statistics (not updating them). */
-    private static ai.peft4j.train.loop.Objective bnEval(SwinAttUNet model, TrainerConfig config) {
-        ai.peft4j.train.loop.Objective inner = ai.peft4j.train.loop.Objective.supervised(model, config.newLoss());
-        return new ai.peft4j.train.loop.Objective() {
-            public ai.djl.ndarray.NDArray loss(ai.djl.ndarray.NDArray images, ai.djl.ndarray.NDArray labels) {
-                model.namedModules().values().stream().filter(m -> m instanceof ai.peft4j.core.nn.BatchNorm2d)
+    private static Objective bnEval(SwinAttUNet model, TrainerConfig config) {
+        Objective inner = Objective.supervised(model, config.newLoss());
+        return new Objective() {
+            public NDArray loss(NDArray images, NDArray labels) {
+                model.namedModules().values().stream().filter(m -> m instanceof BatchNorm2d)
                         .forEach(m -> m.train(false));
                 return inner.loss(images, labels);
             }
 
-            public ai.djl.ndarray.NDArray logits(ai.djl.ndarray.NDArray images) {
+            public NDArray logits(NDArray images) {
                 return inner.logits(images);
             }
         };

@@ -39,7 +39,7 @@ class DemoCommandTest {
 
     @Test
     void methodLr_ofAnUnknownMethod_failsNamingTheKnownOnes() {
-        assertRefused("unknown method 'lorra' (known: full, classify", "--method-lr", "lorra=1e-3");
+        assertRefused("unknown method 'lorra' (known: full, all-weights, classify", "--method-lr", "lorra=1e-3");
     }
 
     @Test

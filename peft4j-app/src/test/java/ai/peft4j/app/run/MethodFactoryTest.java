@@ -45,7 +45,8 @@ class MethodFactoryTest {
                 + "bn_stats, prompt, prompt_size, prompt_dataset, prompt_text, text_encoder)", tp.getMessage());
         IllegalArgumentException name = assertThrows(IllegalArgumentException.class,
                 () -> MethodFactory.create("lorax", Map.of(), null));
-        assertTrue(name.getMessage().startsWith("unknown method 'lorax' (known: full, all-weights, classify, bitfit, vpt, "),
+        assertTrue(name.getMessage().startsWith("unknown method 'lorax' (known: full, all-weights, classify, bitfit, "
+                + "vpt, "),
                 name.getMessage());
         IllegalArgumentException head = assertThrows(IllegalArgumentException.class,
                 () -> MethodFactory.create("head", Map.of(), null));

@@ -1,5 +1,6 @@
 package ai.peft4j.app;
 
+import ai.peft4j.core.progress.ProgressBar;
 import ai.peft4j.core.state.AtomicFiles;
 import ai.peft4j.data.dedup.CopyFinder;
 import ai.peft4j.data.dedup.CopyGroups;
@@ -13,7 +14,6 @@ import ai.peft4j.data.split.DatasetSplit;
 import ai.peft4j.data.split.SplitRatios;
 import ai.peft4j.data.voc.VocConfig;
 import ai.peft4j.data.voc.VocDataset;
-import ai.peft4j.train.report.ProgressBar;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;

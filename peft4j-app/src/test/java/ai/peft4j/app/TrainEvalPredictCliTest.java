@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.peft4j.core.metrics.ConfusionMatrix;
+import ai.peft4j.core.metrics.SegmentationScores;
 import ai.peft4j.core.testing.SharedFiles;
 import ai.peft4j.data.LabelledImage;
 import ai.peft4j.data.image.ImageDecoder;
@@ -13,8 +15,6 @@ import ai.peft4j.data.image.RgbImage;
 import ai.peft4j.data.voc.VocConfig;
 import ai.peft4j.data.voc.VocDataset;
 import ai.peft4j.infer.render.Overlay;
-import ai.peft4j.train.metrics.ConfusionMatrix;
-import ai.peft4j.train.metrics.SegmentationScores;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;

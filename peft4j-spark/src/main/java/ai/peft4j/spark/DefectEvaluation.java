@@ -3,11 +3,11 @@ package ai.peft4j.spark;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.regexp_extract;
 
+import ai.peft4j.core.metrics.ConfusionMatrix;
+import ai.peft4j.core.metrics.SegmentationScores;
 import ai.peft4j.data.image.ImageDecoder;
 import ai.peft4j.data.image.MaskRaster;
-import ai.peft4j.train.metrics.ConfusionMatrix;
 import ai.peft4j.train.metrics.ImageVerdicts;
-import ai.peft4j.train.metrics.SegmentationScores;
 import ai.peft4j.train.metrics.VerdictScores;
 import ai.peft4j.train.metrics.VerdictThreshold;
 import java.io.Serializable;

@@ -7,11 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.peft4j.app.Main;
+import ai.peft4j.core.metrics.SegmentationScores;
 import ai.peft4j.core.testing.SharedFiles;
 import ai.peft4j.data.image.ImageDecoder;
 import ai.peft4j.infer.stats.ClassMap;
 import ai.peft4j.infer.stats.FrameStats;
-import ai.peft4j.train.metrics.SegmentationScores;
 import ai.peft4j.train.metrics.VerdictScores;
 import ai.peft4j.train.metrics.VerdictThreshold;
 import com.fasterxml.jackson.databind.JsonNode;

@@ -1,7 +1,7 @@
 package ai.peft4j.app.eval;
 
+import ai.peft4j.core.metrics.SegmentationScores;
 import ai.peft4j.core.state.AtomicFiles;
-import ai.peft4j.train.metrics.SegmentationScores;
 import java.awt.Color;
 import java.io.IOException;
 import java.nio.file.Path;

@@ -1,7 +1,7 @@
 package ai.peft4j.app.eval;
 
+import ai.peft4j.core.metrics.ConfusionMatrix;
 import ai.peft4j.core.state.AtomicFiles;
-import ai.peft4j.train.metrics.ConfusionMatrix;
 import java.awt.Color;
 import java.awt.Font;
 import java.awt.FontMetrics;

@@ -1,9 +1,9 @@
 package ai.peft4j.app.eval;
 
+import ai.peft4j.core.metrics.ConfusionMatrix;
+import ai.peft4j.core.metrics.SegmentationScores;
 import ai.peft4j.core.state.AtomicFiles;
 import ai.peft4j.core.text.CsvRow;
-import ai.peft4j.train.metrics.ConfusionMatrix;
-import ai.peft4j.train.metrics.SegmentationScores;
 import ai.peft4j.train.metrics.VerdictScores;
 import ai.peft4j.train.metrics.VerdictThreshold;
 import com.fasterxml.jackson.databind.ObjectMapper;

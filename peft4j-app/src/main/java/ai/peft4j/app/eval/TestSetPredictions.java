@@ -2,15 +2,15 @@ package ai.peft4j.app.eval;
 
 import ai.peft4j.core.io.ContainedPath;
 import ai.peft4j.core.io.InputFiles;
+import ai.peft4j.core.metrics.ConfusionMatrix;
+import ai.peft4j.core.progress.ProgressBar;
 import ai.peft4j.data.ImageDataset;
 import ai.peft4j.data.LabelledImage;
 import ai.peft4j.data.image.ImageEncoder;
 import ai.peft4j.data.image.Palette;
 import ai.peft4j.infer.predict.Prediction;
 import ai.peft4j.infer.predict.Predictor;
-import ai.peft4j.train.metrics.ConfusionMatrix;
 import ai.peft4j.train.metrics.ImageVerdicts;
-import ai.peft4j.train.report.ProgressBar;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;

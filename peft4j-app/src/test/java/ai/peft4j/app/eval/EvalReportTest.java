@@ -2,8 +2,8 @@ package ai.peft4j.app.eval;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import ai.peft4j.core.metrics.ConfusionMatrix;
 import ai.peft4j.core.text.CsvRow;
-import ai.peft4j.train.metrics.ConfusionMatrix;
 import ai.peft4j.train.metrics.ImageVerdicts;
 import ai.peft4j.train.metrics.VerdictThreshold;
 import java.nio.file.Files;

@@ -4,7 +4,7 @@ import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
-import ai.peft4j.train.metrics.ConfusionMatrix;
+import ai.peft4j.core.metrics.ConfusionMatrix;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.List;

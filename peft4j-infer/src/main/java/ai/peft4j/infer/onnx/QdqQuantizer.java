@@ -1,6 +1,6 @@
 package ai.peft4j.infer.onnx;
 
-import ai.peft4j.train.report.ProgressBar;
+import ai.peft4j.core.progress.ProgressBar;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.Arrays;

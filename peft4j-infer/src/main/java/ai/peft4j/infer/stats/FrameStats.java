@@ -1,6 +1,6 @@
 package ai.peft4j.infer.stats;
 
-import ai.peft4j.train.metrics.ClassRegions;
+import ai.peft4j.core.metrics.ClassRegions;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;

@@ -8,6 +8,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDManager;
 import ai.peft4j.core.engine.EngineSetup;
+import ai.peft4j.core.metrics.ConfusionMatrix;
 import ai.peft4j.core.nn.Layer;
 import ai.peft4j.core.nn.Module;
 import ai.peft4j.data.LabelledImage;
@@ -17,7 +18,6 @@ import ai.peft4j.data.synthetic.SyntheticCitrus;
 import ai.peft4j.infer.segment.SlidingWindow;
 import ai.peft4j.models.unet.SwinAttUNet;
 import ai.peft4j.models.unet.SwinAttUNetConfig;
-import ai.peft4j.train.metrics.ConfusionMatrix;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

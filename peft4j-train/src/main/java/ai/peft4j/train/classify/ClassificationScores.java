@@ -1,6 +1,6 @@
 package ai.peft4j.train.classify;
 
-import ai.peft4j.train.metrics.ConfusionMatrix;
+import ai.peft4j.core.metrics.ConfusionMatrix;
 
 /**
  * Accuracy of a classifier over images: top-1 and top-k (k = 5, or the class count when smaller, as torchmetrics

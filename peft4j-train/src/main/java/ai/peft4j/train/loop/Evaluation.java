@@ -1,7 +1,7 @@
 package ai.peft4j.train.loop;
 
-import ai.peft4j.train.metrics.ConfusionMatrix;
-import ai.peft4j.train.metrics.SegmentationScores;
+import ai.peft4j.core.metrics.ConfusionMatrix;
+import ai.peft4j.core.metrics.SegmentationScores;
 
 /**
  * The result of evaluating a model on a data source.

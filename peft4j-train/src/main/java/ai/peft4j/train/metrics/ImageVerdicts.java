@@ -1,5 +1,6 @@
 package ai.peft4j.train.metrics;
 
+import ai.peft4j.core.metrics.ClassRegions;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Arrays;

@@ -1,6 +1,6 @@
 package ai.peft4j.train.report;
 
-import ai.peft4j.train.metrics.SegmentationScores;
+import ai.peft4j.core.metrics.SegmentationScores;
 
 /**
  * What one epoch of training gave: a row of the CSV log and a point of the curves.

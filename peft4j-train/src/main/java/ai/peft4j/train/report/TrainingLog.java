@@ -1,7 +1,7 @@
 package ai.peft4j.train.report;
 
+import ai.peft4j.core.metrics.SegmentationScores;
 import ai.peft4j.core.state.AtomicFiles;
-import ai.peft4j.train.metrics.SegmentationScores;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;

@@ -2,7 +2,7 @@ package ai.peft4j.train.report;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import ai.peft4j.train.metrics.SegmentationScores;
+import ai.peft4j.core.metrics.SegmentationScores;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;

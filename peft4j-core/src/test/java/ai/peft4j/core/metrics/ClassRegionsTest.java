@@ -1,4 +1,4 @@
-package ai.peft4j.train.metrics;
+package ai.peft4j.core.metrics;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

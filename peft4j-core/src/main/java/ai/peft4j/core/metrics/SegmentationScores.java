@@ -1,4 +1,4 @@
-package ai.peft4j.train.metrics;
+package ai.peft4j.core.metrics;
 
 /**
  * The metrics of one evaluation; means are over all classes, background included, as published.

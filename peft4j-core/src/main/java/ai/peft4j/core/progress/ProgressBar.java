@@ -1,4 +1,4 @@
-package ai.peft4j.train.report;
+package ai.peft4j.core.progress;
 
 import java.io.PrintStream;
 import java.time.Duration;

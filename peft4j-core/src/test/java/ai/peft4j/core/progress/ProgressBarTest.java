@@ -1,4 +1,4 @@
-package ai.peft4j.train.report;
+package ai.peft4j.core.progress;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,4 +1,4 @@
-package ai.peft4j.train.metrics;
+package ai.peft4j.core.metrics;
 
 import java.util.Arrays;
 

@@ -141,7 +141,8 @@ final class DistillCommand implements Callable<Integer> {
             + "(default: ${DEFAULT-VALUE}, as published).")
     int evalPeriod;
 
-    @Option(names = "--workers", defaultValue = "2", description = "Loader threads (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--loader-threads", defaultValue = "2", description = "Threads that decode and augment the next "
+            + "batches (default: ${DEFAULT-VALUE}).")
     int workers;
 
     @Option(names = "--seed", defaultValue = "0", description = "(default: ${DEFAULT-VALUE})")
@@ -284,7 +285,7 @@ final class DistillCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** The options that shape the student, by name; not --workers or --out. */
+    /** The options that shape the student, by name; not --loader-threads or --out. */
     private RunSettings settings(FastSegFormerConfig.Backbone backbone, List<FeaturePair> pairs) {
         Map<String, Object> o = new LinkedHashMap<>();
         o.put("--teacher", teacher.toString());

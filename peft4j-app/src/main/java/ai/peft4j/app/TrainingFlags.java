@@ -23,7 +23,8 @@ final class TrainingFlags {
     @Option(names = "--seed", description = "(--set training.seed=N)")
     Long seed;
 
-    @Option(names = "--workers", description = "Loading threads (--set training.workers=N).")
+    @Option(names = "--loader-threads", description = "Threads that decode and augment the next batches (--set "
+            + "training.workers=N); --workers elsewhere counts model workers.")
     Integer workers;
 
     @Option(names = "--size", description = "Network input side (--set model.image_size=N).")
@@ -46,7 +47,7 @@ final class TrainingFlags {
         add(o, "training.batch", "--batch", batch);
         add(o, "training.lr", "--lr", lr);
         add(o, "training.seed", "--seed", seed);
-        add(o, "training.workers", "--workers", workers);
+        add(o, "training.workers", "--loader-threads", workers);
         add(o, "model.image_size", "--size", size);
         if (crops != null) {
             o.add(new ConfigOverride("data.sampling", "crops", "--crops " + crops));

@@ -96,7 +96,7 @@ class DistillCommandTest {
         Path out = dir.resolve("out");
         CliRun r = CliRun.of("distill", "--teacher", ckpt.toString(), "--student", "fastsegformer-p", "--data",
                 dir.resolve("voc").toString(), "--out", out.toString(), "--epochs", "1", "--batch", "2", "--size",
-                "32", "--teacher-size", "64", "--features", "5,6", "--workers", "1");
+                "32", "--teacher-size", "64", "--features", "5,6", "--loader-threads", "1");
         assertEquals(0, r.code(), r.err() + r.out());
         assertTrue(r.out().contains("teacher 64x64, student 32x32, features [5:5, 6:6]"), r.out());
         Map<String, Shape> shapes = SafetensorsFile.readShapes(out.resolve(Trainer.LAST));
@@ -114,7 +114,7 @@ class DistillCommandTest {
         CliRun r = CliRun.of("distill", "--teacher", ckpt.toString(), "--teacher-model", "swin-att-unet",
                 "--teacher-backbone", "swin-fixture", "--student", "fastsegformer-p", "--data",
                 dir.resolve("voc").toString(), "--out", out.toString(), "--epochs", "1", "--batch", "2", "--size",
-                "64", "--teacher-size", "32", "--workers", "1", "--train-limit", "3");
+                "64", "--teacher-size", "32", "--loader-threads", "1", "--train-limit", "3");
         assertEquals(0, r.code(), r.err() + r.out());
         assertTrue(r.out().contains("Distilling FastSegFormer-P (" ), r.out());
         assertTrue(r.out().contains("teacher 32x32, student 64x64, features [0:6], 3 training images"), r.out());
@@ -136,7 +136,7 @@ class DistillCommandTest {
         r = CliRun.of("distill", "--teacher", ckpt.toString(), "--teacher-model", "swin-att-unet",
                 "--teacher-backbone", "swin-fixture", "--student", "fastsegformer-p", "--data",
                 dir.resolve("voc").toString(), "--out", alone.toString(), "--epochs", "1", "--batch", "2", "--size",
-                "64", "--teacher-size", "32", "--workers", "1", "--nfd-weight", "0", "--logit-weight", "0");
+                "64", "--teacher-size", "32", "--loader-threads", "1", "--nfd-weight", "0", "--logit-weight", "0");
         assertEquals(0, r.code(), r.err() + r.out());
         assertTrue(r.out().contains("Training FastSegFormer-P"), r.out());
         assertTrue(SafetensorsFile.readShapes(alone.resolve(Trainer.LAST)).keySet().stream()
@@ -150,7 +150,7 @@ class DistillCommandTest {
         CliRun r = CliRun.of("distill", "--teacher", ckpt.toString(), "--teacher-model", "swin-att-unet",
                 "--teacher-backbone", "swin-fixture", "--student", "fastsegformer-p", "--data",
                 dir.resolve("voc").toString(), "--out", out.toString(), "--epochs", "1", "--batch", "2", "--crops",
-                "32", "--teacher-size", "64", "--workers", "1", "--rotate90");
+                "32", "--teacher-size", "64", "--loader-threads", "1", "--rotate90");
         assertEquals(0, r.code(), r.err() + r.out());
         assertTrue(r.out().contains("Crops     32x32 at scale 1.0, 50% centred on a defect of"), r.out());
         assertTrue(r.out().contains("teacher 64x64, student 32x32"), r.out());

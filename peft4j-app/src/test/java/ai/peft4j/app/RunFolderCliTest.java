@@ -90,7 +90,7 @@ class RunFolderCliTest {
         assertSameFiles(done, snapshot(run));
 
         // The same settings (the loader threads do not count) continue the run; the saved file resumes it too.
-        CliRun same = CliRun.of("train", "--config", config.toString(), "--workers", "2");
+        CliRun same = CliRun.of("train", "--config", config.toString(), "--loader-threads", "2");
         assertEquals(0, same.code(), same.err() + same.out());
         assertTrue(same.out().contains("Resuming " + run + " after epoch 1 of 1"), same.out());
         CliRun saved = CliRun.of("train", "--config", run.resolve("config.yaml").toString());
@@ -131,7 +131,7 @@ class RunFolderCliTest {
         List<String> args = List.of("distill", "--teacher", ckpt.toString(), "--teacher-model", "swin-att-unet",
                 "--teacher-backbone", "swin-fixture", "--student", "fastsegformer-p", "--data",
                 tmp.resolve("voc").toString(), "--out", out.toString(), "--epochs", "1", "--batch", "2",
-                "--teacher-size", "32", "--workers", "1", "--train-limit", "2");
+                "--teacher-size", "32", "--loader-threads", "1", "--train-limit", "2");
         CliRun first = CliRun.of(concat(args, "--size", "32"));
         assertEquals(0, first.code(), first.err() + first.out());
         Map<String, byte[]> done = snapshot(out);

@@ -44,7 +44,7 @@ final class DemoCommand implements Callable<Integer> {
             + "background slows every method: in the demo's 96 steps full fine-tuning reached 63.6 lemon mIoU with "
             + "ce+dice, 90.7 with dice";
     /** Learning rates per method by default, and why (measured on the demo's sets: docs/usage.md). */
-    static final String DEFAULT_METHOD_LR = "full=2e-3,classify=1e-2,lora=5e-3,adapter=5e-3";
+    static final String DEFAULT_METHOD_LR = "full=5e-3,classify=1e-2,lora=1.5e-2,adapter=1.5e-2";
     static final String METHOD_LR_WHY = "full fine-tuning moves every weight and takes a small step; a head, a "
             + "low-rank update or a bottleneck adapter alone needs a larger one to get as far in the same steps";
     /** Settings of single methods by default, and why (measured on the demo's sets: docs/usage.md). */

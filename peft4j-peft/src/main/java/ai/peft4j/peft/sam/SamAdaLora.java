@@ -2,8 +2,6 @@ package ai.peft4j.peft.sam;
 
 import ai.peft4j.core.nn.Module;
 import ai.peft4j.peft.Attachment;
-import ai.peft4j.peft.BnStats;
-import ai.peft4j.peft.PeftMethod;
 import ai.peft4j.peft.adalora.RankAllocator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -15,7 +13,7 @@ import java.util.Map;
  * {@code attn.proj} too, as the published blocks place them. Train with {@link SamAdaLoraAdapter}: its orthogonality
  * regulariser joins the loss and its rank allocator masks singular values after each step.
  */
-public final class SamAdaLora extends PeftMethod {
+public final class SamAdaLora extends SamEncoderMethod {
     public static final String NAME = "sam-adalora";
     private final SamAdaLoraConfig config;
     private Map<String, RankAllocator.Triplets> lastTriplets = Map.of();
@@ -40,22 +38,11 @@ public final class SamAdaLora extends PeftMethod {
         return new SamAdaLoraAdapter(config, a, lastTriplets);
     }
 
-    /** The published training runs the whole net in train mode: TinyViT's BatchNorm statistics update. */
     @Override
-    protected BnStats defaultBnStats() {
-        return BnStats.UPDATE;
-    }
-
-    @Override
-    protected List<String> findTargets(Module model) {
-        return SamEncoderBlocks.find(model, NAME).stream().map(SamEncoderBlocks.Block::path).toList();
-    }
-
-    @Override
-    protected void addTo(Attachment a, List<String> targets) {
+    protected void addToBlocks(Attachment a, List<SamEncoderBlocks.Block> blocks) {
         Map<String, RankAllocator.Triplets> triplets = new LinkedHashMap<>();
         if (config.adaptEncoder()) {
-            for (SamEncoderBlocks.Block block : SamEncoderBlocks.find(a.model(), NAME)) {
+            for (SamEncoderBlocks.Block block : blocks) {
                 List<String> paths = block.tinyVit() ? List.of(block.qkv(), block.proj(), block.fc1(), block.fc2())
                         : List.of(block.qkv(), block.fc1(), block.fc2());
                 for (String p : paths) {

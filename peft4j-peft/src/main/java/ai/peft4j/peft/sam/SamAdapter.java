@@ -9,8 +9,6 @@ import ai.peft4j.core.nn.Module;
 import ai.peft4j.core.tensor.Constants;
 import ai.peft4j.core.tensor.Scalars;
 import ai.peft4j.peft.Attachment;
-import ai.peft4j.peft.BnStats;
-import ai.peft4j.peft.PeftMethod;
 import ai.peft4j.peft.bottleneck.Bottleneck;
 import java.util.List;
 
@@ -23,7 +21,7 @@ import java.util.List;
  * <p>Published details kept: the ViT block pads windows before {@code norm1} (option {@code pad_before_norm}); the
  * TinyViT block adds the space adapter only where it partitions windows, not where a stage's map equals its window.
  */
-public final class SamAdapter extends PeftMethod {
+public final class SamAdapter extends SamEncoderMethod {
     public static final String NAME = "sam-adapter";
     private static final Bottleneck.Spec SPACE = new Bottleneck.Spec("D_fc1", "D_fc2", true, Activation.Kind.GELU,
             0f, true);
@@ -45,21 +43,10 @@ public final class SamAdapter extends PeftMethod {
         return config;
     }
 
-    /** The published training runs the whole net in train mode: TinyViT's BatchNorm statistics update. */
     @Override
-    protected BnStats defaultBnStats() {
-        return BnStats.UPDATE;
-    }
-
-    @Override
-    protected List<String> findTargets(Module model) {
-        return SamEncoderBlocks.find(model, NAME).stream().map(SamEncoderBlocks.Block::path).toList();
-    }
-
-    @Override
-    protected void addTo(Attachment a, List<String> targets) {
+    protected void addToBlocks(Attachment a, List<SamEncoderBlocks.Block> blocks) {
         Module model = a.model();
-        for (SamEncoderBlocks.Block block : SamEncoderBlocks.find(model, NAME)) {
+        for (SamEncoderBlocks.Block block : blocks) {
             Linear fc1 = (Linear) model.module(block.fc1());
             int dim = fc1.inFeatures();
             int hidden = (int) (dim * config.mlpRatio());

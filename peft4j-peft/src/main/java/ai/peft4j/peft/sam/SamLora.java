@@ -2,8 +2,6 @@ package ai.peft4j.peft.sam;
 
 import ai.peft4j.core.nn.Module;
 import ai.peft4j.peft.Attachment;
-import ai.peft4j.peft.BnStats;
-import ai.peft4j.peft.PeftMethod;
 import java.util.List;
 
 /**
@@ -11,7 +9,7 @@ import java.util.List;
  * the q and v rows of every encoder block's fused {@code attn.qkv} and on both MLP linears; the projection stays
  * plain. The encoder is frozen except the LoRA factors; the mask decoder trains.
  */
-public final class SamLora extends PeftMethod {
+public final class SamLora extends SamEncoderMethod {
     public static final String NAME = "sam-lora";
     private final SamLoraConfig config;
 
@@ -29,22 +27,11 @@ public final class SamLora extends PeftMethod {
         return config;
     }
 
-    /** The published training runs the whole net in train mode: TinyViT's BatchNorm statistics update. */
     @Override
-    protected BnStats defaultBnStats() {
-        return BnStats.UPDATE;
-    }
-
-    @Override
-    protected List<String> findTargets(Module model) {
-        return SamEncoderBlocks.find(model, NAME).stream().map(SamEncoderBlocks.Block::path).toList();
-    }
-
-    @Override
-    protected void addTo(Attachment a, List<String> targets) {
+    protected void addToBlocks(Attachment a, List<SamEncoderBlocks.Block> blocks) {
         Module model = a.model();
         double scaling = config.scaling();
-        for (SamEncoderBlocks.Block block : SamEncoderBlocks.find(model, NAME)) {
+        for (SamEncoderBlocks.Block block : blocks) {
             int heads = 0;
             if (block.tinyVit() && config.qvRows() == QvRows.HEADS) {
                 heads = (int) model.module(block.path() + ".attn").parameter("attention_biases").shape().get(0);

@@ -10,10 +10,8 @@ import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import java.util.stream.Collectors;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -25,30 +23,6 @@ import org.junit.jupiter.api.io.TempDir;
 class BenchForgettingCommandTest {
     @TempDir
     Path tmp;
-
-    /** NEU-DET's layout with the first ids of each class of its train and test lists, linked to the shared files. */
-    private Path neuSubset(int trainPerClass, int testPerClass) throws Exception {
-        Path neu = SharedFiles.require("data/neu-det");
-        Path root = tmp.resolve("neu-det");
-        Files.createDirectories(root.resolve("JPEGImages"));
-        Files.createDirectories(root.resolve("ImageSets/Main"));
-        Files.copy(neu.resolve("classes.txt"), root.resolve("classes.txt"));
-        for (String split : List.of("train", "test")) {
-            int n = split.equals("train") ? trainPerClass : testPerClass;
-            List<String> picked = new ArrayList<>();
-            Files.readAllLines(neu.resolve("ImageSets/Main/" + split + ".txt")).stream().map(String::strip)
-                    .filter(id -> !id.isEmpty())
-                    .collect(Collectors.groupingBy(id -> id.replaceFirst("_\\d+$", ""), java.util.TreeMap::new,
-                            Collectors.toList()))
-                    .values().forEach(ids -> picked.addAll(ids.subList(0, Math.min(n, ids.size()))));
-            for (String id : picked) {
-                Files.createSymbolicLink(root.resolve("JPEGImages/" + id + ".jpg"),
-                        neu.resolve("JPEGImages/" + id + ".jpg"));
-            }
-            Files.write(root.resolve("ImageSets/Main/" + split + ".txt"), picked);
-        }
-        return root;
-    }
 
     /** {@code MT_<Class>/Imgs/<n>.jpg} with a mask PNG beside each, as magnetic tile: grey noise, a bright bar. */
     private Path tiles(int perClass) throws Exception {
@@ -75,7 +49,7 @@ class BenchForgettingCommandTest {
 
     @Test
     void study_writesExactRows_adapterOffEqualsTheBase_andResumes() throws Exception {
-        Path source = neuSubset(4, 2);
+        Path source = NeuDetSubset.write(tmp, 4, 2);
         Path target = tiles(10);
         Path out = tmp.resolve("study");
         String[] args = {"bench", "forgetting", "--source", source.toString(), "--source-classes", "all",
@@ -139,7 +113,7 @@ class BenchForgettingCommandTest {
 
     @Test
     void theDefaultPair_neuDetSplitByClass_pretrainsOnThreeClassesAndAdaptsToTheOtherThree() throws Exception {
-        Path neu = neuSubset(4, 2);
+        Path neu = NeuDetSubset.write(tmp, 4, 2);
         Path out = tmp.resolve("study");
         CliRun run = CliRun.of("bench", "forgetting", "--source", neu.toString(), "--target", neu.toString(),
                 "--out", out.toString(), "--size", "32", "--pretrain-epochs", "1", "--adapt-epochs", "1", "--batch",

@@ -3,14 +3,10 @@ package ai.peft4j.app;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.peft4j.core.testing.SharedFiles;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -22,33 +18,9 @@ class NeuDetClassificationTest {
     @TempDir
     Path tmp;
 
-    /** NEU-DET's layout with the first {@code perClass} ids of each class of each split, linked to the shared files. */
-    private Path subset(int trainPerClass, int testPerClass) throws Exception {
-        Path neu = SharedFiles.require("data/neu-det");
-        Path root = tmp.resolve("neu-det");
-        Files.createDirectories(root.resolve("JPEGImages"));
-        Files.createDirectories(root.resolve("ImageSets/Main"));
-        Files.copy(neu.resolve("classes.txt"), root.resolve("classes.txt"));
-        for (String split : List.of("train", "test")) {
-            int n = split.equals("train") ? trainPerClass : testPerClass;
-            List<String> picked = new ArrayList<>();
-            Files.readAllLines(neu.resolve("ImageSets/Main/" + split + ".txt")).stream().map(String::strip)
-                    .filter(id -> !id.isEmpty())
-                    .collect(Collectors.groupingBy(id -> id.replaceFirst("_\\d+$", ""), java.util.TreeMap::new,
-                            Collectors.toList()))
-                    .values().forEach(ids -> picked.addAll(ids.subList(0, Math.min(n, ids.size()))));
-            for (String id : picked) {
-                Files.createSymbolicLink(root.resolve("JPEGImages/" + id + ".jpg"),
-                        neu.resolve("JPEGImages/" + id + ".jpg"));
-            }
-            Files.write(root.resolve("ImageSets/Main/" + split + ".txt"), picked);
-        }
-        return root;
-    }
-
     @Test
     void tinyVit_fromScratch_beatsChanceOnNeuDet() throws Exception {
-        Path data = subset(40, 20);
+        Path data = NeuDetSubset.write(tmp, 40, 20);
         Path run = tmp.resolve("runs/neu-det");
         Path config = tmp.resolve("neu-det.yaml");
         Files.writeString(config, """

@@ -5,9 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -27,23 +24,6 @@ class BenchServeCommandTest {
     @TempDir
     Path tmp;
 
-    private record Run(int code, String out, String err) {}
-
-    private static Run cli(String... args) {
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            int code = ServeMain.run(args);
-            return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
-    }
 
     private Path noiseImages(int n) throws Exception {
         Path dir = Files.createDirectories(tmp.resolve("images"));
@@ -61,9 +41,9 @@ class BenchServeCommandTest {
         Path images = noiseImages(3);
         Path json = tmp.resolve("out/serve.json");
         Path md = tmp.resolve("out/serve.md");
-        Run r = cli("bench", "serve", "--size", "32", "--images", images.toString(), "--count", "5", "--requests",
-                "9", "--clients", "3", "--warmup", "1", "--repeats", "2", "--json", json.toString(), "--markdown",
-                md.toString());
+        ServeCli r = ServeCli.run("bench", "serve", "--size", "32", "--images", images.toString(), "--count", "5",
+                "--requests", "9", "--clients", "3", "--warmup", "1", "--repeats", "2", "--json", json.toString(),
+                "--markdown", md.toString());
         assertEquals(0, r.code(), r.err() + r.out());
         JsonNode root = JSON.readTree(Files.readString(json));
         assertEquals(3, root.path("images").asInt(), "three images in the folder, the text file left out");
@@ -144,10 +124,10 @@ class BenchServeCommandTest {
         ServiceFixture f = new ServiceFixture(tmp.resolve("service"));
         Path images = noiseImages(2);
         Path json = tmp.resolve("given.json");
-        Run r = cli("bench", "serve", "--checkpoint", f.checkpoint.toString(), "--config", f.runFile.toString(),
-                "--adapters", f.adapters.toString(), "--lines", "line-b,line-a", "--images", images.toString(),
-                "--requests", "6", "--clients", "2", "--warmup", "0", "--repeats", "1", "--json", json.toString(),
-                "--markdown", tmp.resolve("given.md").toString());
+        ServeCli r = ServeCli.run("bench", "serve", "--checkpoint", f.checkpoint.toString(), "--config",
+                f.runFile.toString(), "--adapters", f.adapters.toString(), "--lines", "line-b,line-a", "--images",
+                images.toString(), "--requests", "6", "--clients", "2", "--warmup", "0", "--repeats", "1", "--json",
+                json.toString(), "--markdown", tmp.resolve("given.md").toString());
         assertEquals(0, r.code(), r.err() + r.out());
         JsonNode root = JSON.readTree(Files.readString(json));
         assertTrue(root.path("model").asText().contains(f.checkpoint.toString()));
@@ -162,18 +142,18 @@ class BenchServeCommandTest {
 
     @Test
     void badOptions_exit2WithOneLine() {
-        Run half = cli("bench", "serve", "--checkpoint", tmp.resolve("base.safetensors").toString());
+        ServeCli half = ServeCli.run("bench", "serve", "--checkpoint", tmp.resolve("base.safetensors").toString());
         assertEquals(2, half.code(), half.err());
         assertEquals("error: with --checkpoint give its run file (--config FILE) and the adapters folder "
                 + "(--adapters DIR, two lines at least)", half.err().strip());
-        Run one = cli("bench", "serve", "--lines", "line-a");
+        ServeCli one = ServeCli.run("bench", "serve", "--lines", "line-a");
         assertEquals(2, one.code(), one.err());
         assertEquals("error: --lines takes two different lines or more, e.g. --lines lora,adapter; got [line-a]",
                 one.err().strip());
-        Run noImages = cli("bench", "serve", "--images", tmp.resolve("none").toString());
+        ServeCli noImages = ServeCli.run("bench", "serve", "--images", tmp.resolve("none").toString());
         assertEquals(2, noImages.code(), noImages.err());
         assertEquals("error: " + tmp.resolve("none") + ": images folder not found", noImages.err().strip());
-        Run help = cli("bench", "serve", "--help");
+        ServeCli help = ServeCli.run("bench", "serve", "--help");
         assertEquals(0, help.code());
         assertTrue(help.out().contains("--clients") && help.out().contains("--requests"), help.out());
     }

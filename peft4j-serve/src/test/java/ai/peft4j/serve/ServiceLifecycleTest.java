@@ -8,12 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.net.ConnectException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -158,52 +155,35 @@ class ServiceLifecycleTest {
         }
     }
 
-    private record Run(int code, String out, String err) {}
-
-    private static Run cli(String... args) {
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            int code = ServeMain.run(args);
-            return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
-    }
 
     @Test
     void serveCommand_isBesideTheAppsCommands_andBadSettingsExit2WithOneLine() throws Exception {
-        Run help = cli("--help");
+        ServeCli help = ServeCli.run("--help");
         assertEquals(0, help.code());
         assertTrue(help.out().contains("serve") && help.out().contains("predict"), help.out());
         Path settings = tmp.resolve("serve.yaml");
         Files.writeString(settings, "checkpoint: base.safetensors\nprot: 8080\n");
-        Run unknown = cli("serve", "--settings", settings.toString());
+        ServeCli unknown = ServeCli.run("serve", "--settings", settings.toString());
         assertEquals(2, unknown.code(), unknown.err());
         assertEquals("error: " + settings + ": unknown key 'prot' (known: checkpoint, config, adapters, host, port, "
                 + "queue, timeout_ms, max_request_bytes, max_adapter_bytes, max_pixels, threshold, token_file, "
                 + "text_encoder, workers)", unknown.err().strip());
         ServiceFixture f = new ServiceFixture(tmp);
         Files.writeString(settings, "checkpoint: missing.safetensors\nconfig: run.yaml\nport: 0\n");
-        Run missing = cli("serve", "--settings", settings.toString());
+        ServeCli missing = ServeCli.run("serve", "--settings", settings.toString());
         assertEquals(2, missing.code(), missing.err());
         assertEquals("error: " + tmp.resolve("missing.safetensors") + ": weights file not found",
                 missing.err().strip());
         // Options win over the file, and name paths from the working folder.
         Path flagged = tmp.resolve("flagged.safetensors");
-        Run override = cli("serve", "--settings", settings.toString(), "--checkpoint", flagged.toString(), "--port",
-                "0");
+        ServeCli override = ServeCli.run("serve", "--settings", settings.toString(), "--checkpoint", flagged.toString(),
+                "--port", "0");
         assertEquals(2, override.code(), override.err());
         assertEquals("error: " + flagged + ": weights file not found", override.err().strip());
-        Run badPort = cli("serve", "--settings", settings.toString(), "--port", "70000");
+        ServeCli badPort = ServeCli.run("serve", "--settings", settings.toString(), "--port", "70000");
         assertEquals("error: port must be 0 to 65535, got 70000", badPort.err().strip());
         Files.writeString(settings, "checkpoint: missing.safetensors\nqueue: many\n");
-        Run badQueue = cli("serve", "--settings", settings.toString());
+        ServeCli badQueue = ServeCli.run("serve", "--settings", settings.toString());
         assertEquals("error: " + settings + ": queue: 'many' is not a whole number", badQueue.err().strip());
         assertTrue(Files.isRegularFile(f.runFile));
     }

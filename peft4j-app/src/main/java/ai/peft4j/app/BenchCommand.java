@@ -1,5 +1,6 @@
 package ai.peft4j.app;
 
+import ai.peft4j.app.run.OutputClasses;
 import ai.peft4j.core.state.AtomicFiles;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -50,8 +51,8 @@ final class BenchCommand implements Runnable {
                 + "${DEFAULT-VALUE}).")
         List<Integer> batches;
 
-        @Option(names = "--classes", defaultValue = "6", description = "(default: ${DEFAULT-VALUE})")
-        int classes;
+        @Option(names = "--classes", description = OutputClasses.HELP + " The weights are random here.")
+        Integer classes;
 
         @Option(names = "--warmup", defaultValue = "1", description = "Untimed steps per method (default: "
                 + "${DEFAULT-VALUE}).")
@@ -98,6 +99,7 @@ final class BenchCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
+            int classes = OutputClasses.resolve(this.classes, "swin-att-unet", null);
             for (String m : memory) {
                 TrainStepProcess.memory(m, checkpoint);
             }
@@ -154,7 +156,7 @@ final class BenchCommand implements Runnable {
         /** Runs one method's steps in a child JVM and returns the JSON line it printed. */
         private JsonNode runChild(String method, int batch, String setting) throws IOException, InterruptedException {
             List<String> args = new ArrayList<>(List.of(backbone, Integer.toString(size), Integer.toString(batch),
-                    Integer.toString(classes), Integer.toString(warmup), Integer.toString(steps), method, setting));
+                    Integer.toString(OutputClasses.resolve(classes, "swin-att-unet", null)), Integer.toString(warmup), Integer.toString(steps), method, setting));
             args.addAll(checkpoint);
             Process p = new ProcessBuilder(TrainStepProcess.command(args)).redirectErrorStream(true).start();
             // A benchmark stopped with Ctrl-C must not leave a training step running on its own.

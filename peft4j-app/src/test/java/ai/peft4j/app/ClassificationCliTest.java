@@ -194,6 +194,7 @@ class ClassificationCliTest {
         assertTrue(replaced.out().contains("Head      its 3-class head replaced by a fresh 2-class head"),
                 replaced.out());
         assertTrue(replaced.out().contains("Training  194 of "), replaced.out());
+        assertTrue(Files.readString(ft.resolve("config.yaml")).contains("  name: classify\n"), "resolved as classify");
     }
 
     @Test

@@ -1,6 +1,8 @@
 package ai.peft4j.app.config;
 
+import ai.peft4j.peft.MethodRegistry;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -19,7 +21,8 @@ import java.util.Map;
  */
 public record MethodSection(String name, Map<String, Object> options) {
     public MethodSection {
-        name = name == null ? "" : name;
+        // An old name is read as the method it names, so a run written with it resumes under the new one.
+        name = name == null ? "" : MethodRegistry.ALIASES.getOrDefault(name.toLowerCase(Locale.ROOT), name);
         options = options == null ? Map.of() : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(options));
     }
 }

@@ -66,7 +66,8 @@ public final class ImageGrid {
                 int w = Math.max(1, (int) Math.round(first.width() * scale));
                 int h = Math.max(1, (int) Math.round(first.height() * scale));
                 for (int c = 0; c < row.tiles().size(); c++) {
-                    g.drawImage(ImageEncoder.toBufferedImage(row.tiles().get(c)), GAP + c * (tile + GAP), y + LABEL, w, h, null);
+                    g.drawImage(ImageEncoder.toBufferedImage(row.tiles().get(c)), GAP + c * (tile + GAP), y + LABEL,
+                            w, h, null);
                 }
             }
         } finally {

@@ -58,7 +58,7 @@ public abstract class SegmenterMethod extends PeftMethod {
         return null;
     }
 
-    /** Whether {@code model} gets the classifier form: a ViT (a block list, no segmenter head) and a method with one. */
+    /** Whether {@code model} gets the classifier form: a ViT (blocks, no segmenter head) and a method with one. */
     private boolean classifierForm(Module model) {
         return onClassifier() != null && !model.hasChild(layout.head()) && model.hasChild(ClassifierLayout.BLOCKS);
     }

@@ -1,5 +1,6 @@
 package ai.peft4j.app;
 
+import ai.peft4j.app.run.OutputClasses;
 import ai.peft4j.core.state.AtomicFiles;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -50,8 +51,8 @@ final class BenchCommand implements Runnable {
                 + "${DEFAULT-VALUE}).")
         List<Integer> batches;
 
-        @Option(names = "--classes", defaultValue = "6", description = "(default: ${DEFAULT-VALUE})")
-        int classes;
+        @Option(names = "--classes", description = OutputClasses.HELP + " The weights are random here.")
+        Integer classes;
 
         @Option(names = "--warmup", defaultValue = "1", description = "Untimed steps per method (default: "
                 + "${DEFAULT-VALUE}).")
@@ -123,7 +124,7 @@ final class BenchCommand implements Runnable {
             }
             StringBuilder md = new StringBuilder(String.format(Locale.ROOT, "Training step, Swin-Att-UNet (%s), "
                     + "%dx%d, %d classes, mean of %d steps after %d warm-up, one process per row, %d cores%n%n",
-                    backbone, size, size, classes, steps, warmup, Runtime.getRuntime().availableProcessors()));
+                    backbone, size, size, classes(), steps, warmup, Runtime.getRuntime().availableProcessors()));
             md.append("| method | batch | memory | trainable | images/s | s/step | step time / full | "
                     + "peak RSS (MB) | peak RSS / full |\n|---|---:|---|---:|---:|---:|---:|---:|---:|\n");
             ObjectNode root = new ObjectMapper().createObjectNode();
@@ -151,10 +152,15 @@ final class BenchCommand implements Runnable {
             return 0;
         }
 
+        /** The Swin-Att-UNet's output classes: --classes, else the default of a model without weights. */
+        private int classes() {
+            return OutputClasses.resolve(classes, "swin-att-unet", null);
+        }
+
         /** Runs one method's steps in a child JVM and returns the JSON line it printed. */
         private JsonNode runChild(String method, int batch, String setting) throws IOException, InterruptedException {
             List<String> args = new ArrayList<>(List.of(backbone, Integer.toString(size), Integer.toString(batch),
-                    Integer.toString(classes), Integer.toString(warmup), Integer.toString(steps), method, setting));
+                    Integer.toString(classes()), Integer.toString(warmup), Integer.toString(steps), method, setting));
             args.addAll(checkpoint);
             Process p = new ProcessBuilder(TrainStepProcess.command(args)).redirectErrorStream(true).start();
             // A benchmark stopped with Ctrl-C must not leave a training step running on its own.

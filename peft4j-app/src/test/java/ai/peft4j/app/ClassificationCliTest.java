@@ -179,13 +179,14 @@ class ClassificationCliTest {
         }
         Path ft = tmp.resolve("runs/two");
         CliRun refused = CliRun.of("finetune", "--config", config.toString(), "--base",
-                run.resolve("last.safetensors").toString(), "--method", "vit-linear", "--set", "data.root=" + two,
+                run.resolve("last.safetensors").toString(), "--method", "classify", "--set", "data.root=" + two,
                 "--set", "output=" + ft);
         assertEquals(2, refused.code(), refused.err());
         assertEquals("error: " + run.resolve("last.safetensors") + ": its head has 3 classes but the data has 2; to "
                 + "train a fresh 2-class head in its place, set classification.new_head: true (--set "
                 + "classification.new_head=true)\n", refused.err());
         assertTrue(!Files.exists(ft), "nothing written");
+        // The old name of classify still runs.
         CliRun replaced = CliRun.of("finetune", "--config", config.toString(), "--base",
                 run.resolve("last.safetensors").toString(), "--method", "vit-linear", "--set", "data.root=" + two,
                 "--set", "output=" + ft, "--set", "classification.new_head=true", "--set", "training.epochs=1");
@@ -193,6 +194,7 @@ class ClassificationCliTest {
         assertTrue(replaced.out().contains("Head      its 3-class head replaced by a fresh 2-class head"),
                 replaced.out());
         assertTrue(replaced.out().contains("Training  194 of "), replaced.out());
+        assertTrue(Files.readString(ft.resolve("config.yaml")).contains("  name: classify\n"), "resolved as classify");
     }
 
     @Test
@@ -276,7 +278,7 @@ class ClassificationCliTest {
 
         // Full fine-tuning changes the base's weights and block expansion inserts blocks; switched off, either
         // leaves exactly the base's features, so the same votes.
-        for (String method : List.of("vit-full", "vit-block")) {
+        for (String method : List.of("full", "vit-block")) {
             Path ft = tmp.resolve("runs/" + method);
             CliRun fine = CliRun.of("finetune", "--config", config.toString(), "--base", base.toString(), "--method",
                     method, "--set", "training.epochs=1", "--set", "training.lr=0.05", "--set", "output=" + ft);

@@ -213,6 +213,17 @@ class RunConfigFileTest {
     }
 
     @Test
+    void florence2RunFiles_trainWithThePublishedLinearSchedule() throws Exception {
+        Path repo = Path.of("..").toAbsolutePath().normalize();
+        for (String f : List.of("neu-det-florence2.yaml", "neu-det-florence2-small.yaml",
+                "neu-det-florence2-lora.yaml")) {
+            RunConfig c = RunConfigFile.read(repo.resolve("configs").resolve(f), List.of()).config();
+            assertEquals("adamw", c.training().optimizer(), f);
+            assertEquals("linear-step", c.training().schedule(), f);
+        }
+    }
+
+    @Test
     void exampleRunFiles_readAndPointAtTheSharedData() throws Exception {
         Path repo = Path.of("..").toAbsolutePath().normalize();
         RunConfig neu = RunConfigFile.read(repo.resolve("configs/neu-seg.yaml"), List.of()).config();

@@ -164,6 +164,26 @@ class ClassificationCliTest {
     }
 
     @Test
+    void linearStepSchedule_historyRecordsTheFallingRateEachEpochStartsAt() throws Exception {
+        Path data = squares(6, 1);
+        Path run = tmp.resolve("runs/linear");
+        Path config = runFile(data, run, "");
+        CliRun train = CliRun.of("train", "--config", config.toString(), "--set", "training.schedule=linear-step",
+                "--set", "training.epochs=3");
+        assertEquals(0, train.code(), train.err() + train.out());
+        // 18 images in batches of 6: 3 steps an epoch, 9 in all; lr 0.01 falls by 0.01 / 9 a step from step 0, so
+        // epochs start at steps 0, 3 and 6: 0.01, 0.01 * 6 / 9 and 0.01 * 3 / 9.
+        List<String> history = Files.readAllLines(run.resolve("history.csv"));
+        assertEquals(4, history.size(), "header and 3 epochs: " + history);
+        int lr = List.of(history.get(0).split(",")).indexOf("lr");
+        double[] expected = {0.01, 0.01 * 6 / 9, 0.01 * 3 / 9};
+        for (int e = 0; e < 3; e++) {
+            // history.csv keeps 6 significant digits.
+            assertEquals(expected[e], Double.parseDouble(history.get(e + 1).split(",")[lr]), 1e-8, history.get(e + 1));
+        }
+    }
+
+    @Test
     void headOfAnotherClassCount_isRefusedWithTheRemedy_andReplacedWhenAsked() throws Exception {
         Path data = squares(6, 3);
         Path run = tmp.resolve("runs/squares");

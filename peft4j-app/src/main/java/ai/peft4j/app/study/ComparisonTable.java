@@ -2,10 +2,8 @@ package ai.peft4j.app.study;
 
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -78,15 +76,11 @@ public record ComparisonTable(Run run, List<Line> lines, List<TransferStudy.Swit
     }
 
     /**
-     * The lines of {@code rows}, one per data set and method in the order they first appear: the rows of one method
-     * on one data set (one per adaptation seed) make one line of their means.
+     * The lines of {@code rows} in their order: a row without a seed makes a line of its own, the rows of one method
+     * on one data set with their adaptation seeds make one line of their means.
      */
     public static List<Line> lines(List<TransferStudy.Row> rows) {
-        Map<List<String>, List<TransferStudy.Row>> runs = new LinkedHashMap<>();
-        for (TransferStudy.Row r : rows) {
-            runs.computeIfAbsent(List.of(r.target(), r.method()), k -> new ArrayList<>()).add(r);
-        }
-        return runs.values().stream().map(Line::of).toList();
+        return TransferStudy.bySeeds(rows).stream().map(Line::of).toList();
     }
 
     static final String HEADER = "| data set | method | trainable parameters | % of model | test mIoU | test mPA "

@@ -742,6 +742,20 @@ public final class TransferStudy {
         return n;
     }
 
+    /**
+     * {@code rows} in groups, in the order they first appear: the rows of one method on one data set that carry an
+     * adaptation seed make one group, every row without a seed a group of its own.
+     */
+    static List<List<Row>> bySeeds(List<Row> rows) {
+        Map<Object, List<Row>> groups = new LinkedHashMap<>();
+        for (int i = 0; i < rows.size(); i++) {
+            Row r = rows.get(i);
+            groups.computeIfAbsent(r.seed() == null ? i : List.of(r.target(), r.method()), k -> new ArrayList<>())
+                    .add(r);
+        }
+        return List.copyOf(groups.values());
+    }
+
     /** Writes {@code rows} as JSON, every figure at full precision, for {@link #readRows}. */
     public static void writeRows(List<Row> rows, Path file) throws IOException {
         byte[] json = new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(rows);
@@ -792,20 +806,18 @@ public final class TransferStudy {
     }
 
     private static void write(List<Row> rows, String markdown, Path out) throws IOException {
-        // One point per method and target: with several seeds, at their mean.
-        Map<String, List<Row>> runs = new LinkedHashMap<>();
         ArrayNode json = JSON.createArrayNode();
         for (Row r : rows) {
             json.add(rowJson(r));
-            if (!r.method().equals("pretrained")) {
-                runs.computeIfAbsent(r.target() + "\n" + r.method(), k -> new ArrayList<>()).add(r);
-            }
         }
+        // One point per method and target: with several seeds, at their mean.
         List<EfficiencyChart.Point> points = new ArrayList<>();
-        for (List<Row> seeds : runs.values()) {
+        for (List<Row> seeds : bySeeds(rows)) {
             Row r = seeds.get(0);
-            points.add(new EfficiencyChart.Point(r.target(), r.method(), r.trainable(),
-                    seeds.stream().mapToDouble(Row::miou).sum() / seeds.size()));
+            if (!r.method().equals("pretrained")) {
+                points.add(new EfficiencyChart.Point(r.target(), r.method(), r.trainable(),
+                        seeds.stream().mapToDouble(Row::miou).sum() / seeds.size()));
+            }
         }
         AtomicFiles.write(out.resolve("comparison.md"), o -> o.write(markdown.getBytes(StandardCharsets.UTF_8)));
         byte[] bytes = JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(json);

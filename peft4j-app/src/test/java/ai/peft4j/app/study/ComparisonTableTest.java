@@ -68,10 +68,14 @@ class ComparisonTableTest {
         List<TransferStudy.Row> rows = List.of(
                 new TransferStudy.Row("orange (source)", "pretrained", 3_529_366, 3_529_366, 0.672612, 0.7013,
                         0.672612, 0.672612, 61.4),
-                new TransferStudy.Row("lemon", "lora", 38_451, 3_567_800, 0.8012, 0.90, 0.45, 0.672612, 80),
-                new TransferStudy.Row("lemon", "lora", 38_451, 3_567_800, 0.8634, 0.94, 0.47, 0.672612, 90),
-                new TransferStudy.Row("grapefruit", "lora", 38_451, 3_567_800, 0.7000, 0.80, 0.20, 0.672612, 70),
-                new TransferStudy.Row("grapefruit", "lora", 38_451, 3_567_800, 0.6500, 0.76, 0.30, 0.672612, 72));
+                new TransferStudy.Row("lemon", "lora", 38_451, 3_567_800, 0.8012, 0.90, 0.45, 0.672612, 80)
+                        .withSeed(0),
+                new TransferStudy.Row("lemon", "lora", 38_451, 3_567_800, 0.8634, 0.94, 0.47, 0.672612, 90)
+                        .withSeed(1),
+                new TransferStudy.Row("grapefruit", "lora", 38_451, 3_567_800, 0.7000, 0.80, 0.20, 0.672612, 70)
+                        .withSeed(0),
+                new TransferStudy.Row("grapefruit", "lora", 38_451, 3_567_800, 0.6500, 0.76, 0.30, 0.672612, 72)
+                        .withSeed(1));
         List<ComparisonTable.Line> lines = ComparisonTable.lines(rows);
         assertEquals(3, lines.size());
         assertEquals(1, lines.get(0).seeds());
@@ -97,6 +101,11 @@ class ComparisonTableTest {
         String alone = new ComparisonTable(null, lines, List.of()).markdown();
         assertTrue(alone.endsWith("the other figures their means.\n"), alone);
         assertEquals(alone, ComparisonTable.parse(alone).markdown());
+        // Rows without a seed (a study of one seed) stay a line each, as listed.
+        TransferStudy.Row once = new TransferStudy.Row("lemon", "lora", 38_451, 3_567_800, 0.8012, 0.90, 0.45,
+                0.672612, 80);
+        assertEquals(List.of(ComparisonTable.Line.of(once), ComparisonTable.Line.of(once)),
+                ComparisonTable.lines(List.of(once, once)));
         // A cell of several seeds without the line that says how many is not a block the demo writes.
         String cut = alone.substring(0, alone.indexOf("\nEach method"));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ComparisonTable.parse(cut));

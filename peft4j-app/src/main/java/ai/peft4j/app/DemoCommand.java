@@ -89,6 +89,14 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "0", description = "(default: ${DEFAULT-VALUE})")
     long seed;
 
+    @Option(names = "--seeds", defaultValue = "1", description = "Adapt every method this many times on each "
+            + "target, with adaptation seeds --seed, --seed + 1, ...: the same base and data, only the randomness of "
+            + "adapting changes (head draw, adapter initialisation, batch order, augmentation). Each run gets a "
+            + "folder of its own (lemon/lora/seed-0, ...), the table shows each method's mean test mIoU with the "
+            + "lowest and highest, comparison.json every seed's figures, and the switching uses the first seed's "
+            + "adapters (default: ${DEFAULT-VALUE}: one run each, in lemon/lora).")
+    int seeds;
+
     @Option(names = "--base", description = "Skip pretraining: start from this checkpoint (e.g. the "
             + "pretrain/last.safetensors of an earlier run with the same --size and --seed; a safetensors state dict "
             + "or a PyTorch .pth of the same model also serves).")
@@ -192,6 +200,9 @@ final class DemoCommand implements Callable<Integer> {
         if (jobs < 1) {
             throw new IllegalArgumentException("--jobs must be at least 1, got " + jobs);
         }
+        if (seeds < 1) {
+            throw new IllegalArgumentException("--seeds must be at least 1, got " + seeds);
+        }
         if (evalEvery < 0) {
             throw new IllegalArgumentException("--eval-every must be 0 (after the last epoch only) or positive, got "
                     + evalEvery);
@@ -211,7 +222,7 @@ final class DemoCommand implements Callable<Integer> {
         }
         Files.createDirectories(out);
         long t0 = System.nanoTime();
-        TransferStudy study = new TransferStudy(settings, console);
+        TransferStudy study = new TransferStudy(settings, seeds, console);
         List<TransferStudy.Row> rows = new ArrayList<>();
         List<TargetProcess> children = new ArrayList<>();
         try (RunFolderLock lock = RunFolderLock.take(out, console)) {
@@ -252,8 +263,7 @@ final class DemoCommand implements Callable<Integer> {
             study.phases().add(PhaseTimes.wholeProcess("demo"));
             ComparisonTable.Run run = new ComparisonTable.Run(command(), DATE.format(Instant.now()), machine(),
                     minutes);
-            ComparisonTable table = new ComparisonTable(run, rows.stream().map(ComparisonTable.Line::of).toList(),
-                    switches);
+            ComparisonTable table = new ComparisonTable(run, ComparisonTable.lines(rows), switches);
             TransferStudy.write(rows, table, out);
             study.phases().write(out.resolve(TIMINGS));
             console.println();
@@ -283,7 +293,7 @@ final class DemoCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--only-target needs --base, the pretrained checkpoint");
         }
         EngineSetup.threads(1);
-        TransferStudy study = new TransferStudy(settings, console);
+        TransferStudy study = new TransferStudy(settings, seeds, console);
         List<TransferStudy.Row> rows = study.adapt(source, target, out, base);
         Path folder = out.resolve(target.name());
         TransferStudy.writeRows(rows, folder.resolve(ROWS));
@@ -299,8 +309,8 @@ final class DemoCommand implements Callable<Integer> {
                 "--size", Integer.toString(size), "--source-images", Integer.toString(sourceImages),
                 "--target-images", Integer.toString(targetImages), "--test-images", Integer.toString(testImages),
                 "--pretrain-epochs", Integer.toString(pretrainEpochs), "--adapt-epochs", Integer.toString(adaptEpochs),
-                "--batch", Integer.toString(batch), "--seed", Long.toString(seed), "--loss", loss,
-                "--adapt-loss", adaptLoss, "--pretrain-lr", Double.toString(pretrainLr),
+                "--batch", Integer.toString(batch), "--seed", Long.toString(seed), "--seeds", Integer.toString(seeds),
+                "--loss", loss, "--adapt-loss", adaptLoss, "--pretrain-lr", Double.toString(pretrainLr),
                 "--adapt-lr", Double.toString(adaptLr), "--method-lr", String.join(",", methodLr),
                 "--method-set", String.join(",", methodSet), "--bn-stats", bnStats, "--head-init", headInit,
                 "--switch", "none", "--eval-every", Integer.toString(evalEvery)));

@@ -4,12 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.peft4j.app.study.ComparisonTable;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -69,6 +71,89 @@ class DemoCommandTest {
         assertRefused("--jobs must be at least 1, got 0", "--jobs", "0");
     }
 
+    @Test
+    void seeds_zero_fails() {
+        assertRefused("--seeds must be at least 1, got 0", "--seeds", "0");
+    }
+
+    /**
+     * --seeds 2 adapts every method twice on each target (the second target in its own process, --jobs 2), each run
+     * in a folder of its own; the table's test mIoU is the mean of the two runs' row files with their range, the
+     * switching uses the first seed's adapters, and the first seed's run is exactly the run of --seeds 1, whose
+     * output keeps its one-seed form. Given again, every seed's finished run is read back.
+     */
+    @Test
+    void seeds_two_adaptEachMethodTwiceAndTheTableShowsTheirMean() throws Exception {
+        String[] tiny = {"--size", "32", "--source-images", "4", "--target-images", "4", "--test-images", "2",
+            "--pretrain-epochs", "1", "--adapt-epochs", "1", "--batch", "4", "--methods", "lora",
+            "--method-lr", "lora=4e-3", "--seed", "3"};
+        Path one = tmp.resolve("one");
+        CliRun single = CliRun.of(concat(new String[] {"demo", "--out", one.toString()}, tiny));
+        assertEquals(0, single.code(), single.err());
+        Path two = tmp.resolve("two");
+        String[] twoArgs = concat(new String[] {"demo", "--out", two.toString(), "--seeds", "2", "--base",
+            one.resolve("pretrain/last.safetensors").toString()}, tiny);
+        CliRun first = CliRun.of(twoArgs);
+        assertEquals(0, first.code(), first.err() + first.out());
+
+        // One seed: the folders, table and JSON of the demo before --seeds.
+        String oneMd = Files.readString(one.resolve("comparison.md"));
+        assertFalse(oneMd.contains("seeds"), oneMd);
+        assertEquals(oneMd, ComparisonTable.parse(oneMd).markdown());
+        assertTrue(oneMd.contains("| lemon | lora | 38,451 | 1.08 | " + String.format(Locale.ROOT, "%.2f |",
+                100 * rowMiou(one.resolve("lemon/lora/row.json")))), oneMd);
+        JsonNode oneJson = new ObjectMapper().readTree(one.resolve("comparison.json").toFile());
+        assertEquals(3, oneJson.size());
+        oneJson.forEach(r -> assertFalse(r.has("seed"), r.toString()));
+        assertFalse(Files.exists(one.resolve("lemon/lora/seed-3")));
+
+        ComparisonTable table = ComparisonTable.parse(Files.readString(two.resolve("comparison.md")));
+        assertEquals(2, table.seeds());
+        assertEquals(List.of("orange (source) pretrained", "lemon lora", "grapefruit lora"),
+                table.lines().stream().map(l -> l.data() + " " + l.method()).toList());
+        JsonNode json = new ObjectMapper().readTree(two.resolve("comparison.json").toFile());
+        assertEquals(5, json.size());
+        for (int t = 0; t < 2; t++) {
+            String target = t == 0 ? "lemon" : "grapefruit";
+            double[] miou = new double[2];
+            for (int k = 0; k < 2; k++) {
+                Path run = two.resolve(target + "/lora/seed-" + (3 + k));
+                assertTrue(Files.isRegularFile(run.resolve("adapter/adapter_model.safetensors")), run.toString());
+                miou[k] = rowMiou(run.resolve("row.json"));
+                JsonNode j = json.get(1 + 2 * t + k);
+                assertEquals(target, j.get("data").asText());
+                assertEquals(3 + k, j.get("seed").asLong());
+                assertEquals(miou[k], j.get("miou").asDouble(), 0.0);
+            }
+            // The adaptation seed is all that differs between the two runs, and it changes the figures.
+            assertTrue(miou[0] != miou[1], target + ": " + Arrays.toString(miou));
+            ComparisonTable.Line line = table.lines().get(1 + t);
+            assertEquals(2, line.seeds());
+            assertEquals(100 * (miou[0] + miou[1]) / 2, line.miou(), 0.05);
+            assertEquals(100 * Math.min(miou[0], miou[1]), line.miouLow(), 0.05);
+            assertEquals(100 * Math.max(miou[0], miou[1]), line.miouHigh(), 0.05);
+            // The first seed is the one run of --seeds 1, to the last bit.
+            assertEquals(rowMiou(one.resolve(target + "/lora/row.json")), miou[0], 0.0);
+            // Switching loads the first seed's adapters.
+            assertEquals(100 * miou[0], 100 * table.switches().get(t).miou(), 0.006);
+        }
+        assertTrue(Files.readString(two.resolve("grapefruit/console.log")).contains("== lora seed 4 on grapefruit"));
+
+        // Given again: every seed's row read back, the same table.
+        CliRun again = CliRun.of(twoArgs);
+        assertEquals(0, again.code(), again.err() + again.out());
+        assertTrue(again.out().contains("finished earlier: " + two.resolve("lemon/lora/seed-4/row.json")),
+                again.out());
+        assertTrue(Files.readString(two.resolve("grapefruit/console.log")).contains("finished earlier: "
+                + two.resolve("grapefruit/lora/seed-4/row.json")));
+        ComparisonTable reread = ComparisonTable.parse(Files.readString(two.resolve("comparison.md")));
+        assertEquals(table.lines().subList(1, 3), reread.lines().subList(1, 3));
+    }
+
+    private static double rowMiou(Path rowFile) throws Exception {
+        return new ObjectMapper().readTree(rowFile.toFile()).get("miou").asDouble();
+    }
+
     /**
      * The second target adapted in a process of its own (--jobs 2) gives exactly the figures of both targets
      * adapted one after the other in this process: the child gets every setting, and the phase times of both
@@ -122,5 +207,6 @@ class DemoCommandTest {
         assertTrue(help.contains("default:" + DemoCommand.DEFAULT_METHOD_SET + ";"), help);
         assertTrue(help.contains("--jobs") && help.contains("--eval-every") && !help.contains("--only-target"), help);
         assertTrue(help.contains("--head-init") && help.contains("--bn-stats") && help.contains("--switch"), help);
+        assertTrue(help.contains("--seeds") && help.contains("(default:1:oneruneach,inlemon/lora)"), help);
     }
 }

@@ -1,6 +1,7 @@
 package ai.peft4j.app.study;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.regex.Matcher;
@@ -10,7 +11,8 @@ import java.util.regex.Pattern;
  * The Markdown block a transfer study writes as {@code comparison.md}, and which the README includes verbatim: a
  * line naming the command, date, machine and wall time, the table of methods, and the adapters switched on one
  * base. {@link #parse} reads such a block back into the figures it was written from, so a test can check that the
- * README's block is exactly what {@link #markdown} writes.
+ * README's block is exactly what {@link #markdown} writes. Where a method was adapted with several seeds, its row
+ * shows their means, test mIoU with the lowest and highest in brackets, and a line under the table says how many.
  *
  * @param run the line above the table, or null for none (a study run from code)
  * @param lines one per row of the table, figures as printed (percent)
@@ -25,14 +27,60 @@ public record ComparisonTable(Run run, List<Line> lines, List<TransferStudy.Swit
     /** Where the figures come from: the command as typed, when, on which machine, and how long it took. */
     public record Run(String command, String date, String machine, double minutes) {}
 
-    /** A row of the table, in percent where the table shows percent. */
+    /**
+     * A row of the table, in percent where the table shows percent: one run's figures, or the means of {@code seeds}
+     * runs that differ in their adaptation seed alone, with the lowest and highest test mIoU.
+     */
     public record Line(String data, String method, long trainable, double shareOfModel, double miou, double mpa,
-            double sourceOff, double sourceOn, double seconds) {
+            double sourceOff, double sourceOn, double seconds, int seeds, double miouLow, double miouHigh) {
+        public Line {
+            if (seeds < 1) {
+                throw new IllegalArgumentException("a line holds at least one seed's figures, got " + seeds);
+            }
+        }
+
+        /** The row of one run. */
+        public Line(String data, String method, long trainable, double shareOfModel, double miou, double mpa,
+                double sourceOff, double sourceOn, double seconds) {
+            this(data, method, trainable, shareOfModel, miou, mpa, sourceOff, sourceOn, seconds, 1, miou, miou);
+        }
+
         /** The row of a study result. */
         public static Line of(TransferStudy.Row r) {
             return new Line(r.target(), r.method(), r.trainable(), 100.0 * r.trainable() / r.total(), 100 * r.miou(),
                     100 * r.mpa(), 100 * r.sourceOffMiou(), 100 * r.sourceMiou(), r.seconds());
         }
+
+        /**
+         * The row of several runs of one method on one data set, one per adaptation seed: the means of their
+         * figures, and the lowest and highest test mIoU. One run gives {@link #of}'s row.
+         */
+        public static Line of(List<TransferStudy.Row> runs) {
+            if (runs.size() == 1) {
+                return of(runs.get(0));
+            }
+            TransferStudy.Row first = runs.get(0);
+            double[] miou = runs.stream().mapToDouble(r -> 100 * r.miou()).toArray();
+            return new Line(first.target(), first.method(), first.trainable(),
+                    100.0 * first.trainable() / first.total(), mean(miou),
+                    mean(runs.stream().mapToDouble(r -> 100 * r.mpa()).toArray()),
+                    mean(runs.stream().mapToDouble(r -> 100 * r.sourceOffMiou()).toArray()),
+                    mean(runs.stream().mapToDouble(r -> 100 * r.sourceMiou()).toArray()),
+                    mean(runs.stream().mapToDouble(TransferStudy.Row::seconds).toArray()), runs.size(),
+                    Arrays.stream(miou).min().getAsDouble(), Arrays.stream(miou).max().getAsDouble());
+        }
+
+        private static double mean(double[] v) {
+            return Arrays.stream(v).sum() / v.length;
+        }
+    }
+
+    /**
+     * The lines of {@code rows} in their order: a row without a seed makes a line of its own, the rows of one method
+     * on one data set with their adaptation seeds make one line of their means.
+     */
+    public static List<Line> lines(List<TransferStudy.Row> rows) {
+        return TransferStudy.bySeeds(rows).stream().map(Line::of).toList();
     }
 
     static final String HEADER = "| data set | method | trainable parameters | % of model | test mIoU | test mPA "
@@ -45,10 +93,19 @@ public record ComparisonTable(Run run, List<Line> lines, List<TransferStudy.Swit
     private static final Pattern TARGET = Pattern.compile("^- (.+): test mIoU ([0-9.]+) after switching to its "
             + "adapter$");
     private static final Pattern BASE = Pattern.compile("^- (.+): test mIoU ([0-9.]+) with every adapter off$");
+    private static final Pattern SPREAD = Pattern.compile("^([0-9.]+) \\(([0-9.]+)-([0-9.]+)\\)$");
+    private static final Pattern SEEDS = Pattern.compile("^Each method adapted with ([0-9]+) seeds, from the same base "
+            + "on the same data: test mIoU is their mean \\(lowest-highest\\), the other figures their means(; the "
+            + "adapters switched below are the first seed's)?\\.$");
 
     /** The table of {@code rows}, with no run line and no switches. */
     public static ComparisonTable of(List<TransferStudy.Row> rows) {
-        return new ComparisonTable(null, rows.stream().map(Line::of).toList(), List.of());
+        return new ComparisonTable(null, lines(rows), List.of());
+    }
+
+    /** The most seeds any line holds: 1 where every method was adapted once. */
+    public int seeds() {
+        return lines.stream().mapToInt(Line::seeds).max().orElse(1);
     }
 
     /** The block as Markdown, every line ending in a newline. */
@@ -60,9 +117,16 @@ public record ComparisonTable(Run run, List<Line> lines, List<TransferStudy.Swit
         }
         md.append(HEADER);
         for (Line l : lines) {
-            md.append(String.format(Locale.ROOT, "| %s | %s | %,d | %.2f | %.2f | %.2f | %.2f | %.2f | %.0f |%n",
-                    l.data(), l.method(), l.trainable(), l.shareOfModel(), l.miou(), l.mpa(), l.sourceOff(),
+            String miou = l.seeds() == 1 ? String.format(Locale.ROOT, "%.2f", l.miou())
+                    : String.format(Locale.ROOT, "%.1f (%.1f-%.1f)", l.miou(), l.miouLow(), l.miouHigh());
+            md.append(String.format(Locale.ROOT, "| %s | %s | %,d | %.2f | %s | %.2f | %.2f | %.2f | %.0f |%n",
+                    l.data(), l.method(), l.trainable(), l.shareOfModel(), miou, l.mpa(), l.sourceOff(),
                     l.sourceOn(), l.seconds()));
+        }
+        if (seeds() > 1) {
+            md.append(String.format(Locale.ROOT, "%nEach method adapted with %d seeds, from the same base on the "
+                    + "same data: test mIoU is their mean (lowest-highest), the other figures their means%s.%n",
+                    seeds(), switches.isEmpty() ? "" : "; the adapters switched below are the first seed's"));
         }
         if (!switches.isEmpty()) {
             List<TransferStudy.Switch> targets = switches.subList(0, switches.size() - 1);
@@ -97,15 +161,32 @@ public record ComparisonTable(Run run, List<Line> lines, List<TransferStudy.Swit
             }
             i++;
         }
-        List<Line> lines = new ArrayList<>();
+        List<String[]> cells = new ArrayList<>();
         for (; i < text.size() && text.get(i).startsWith("|"); i++) {
             String[] c = text.get(i).substring(2, text.get(i).length() - 2).split(" \\| ", -1);
             if (c.length != 9) {
                 throw new IllegalArgumentException("line " + (i + 1) + " has " + c.length + " cells, not 9: "
                         + text.get(i));
             }
-            lines.add(new Line(c[0], c[1], Long.parseLong(c[2].replace(",", "")), number(c[3]), number(c[4]),
-                    number(c[5]), number(c[6]), number(c[7]), number(c[8])));
+            cells.add(c);
+        }
+        int seeds = 1;
+        if (i + 1 < text.size() && text.get(i + 1).startsWith("Each method adapted with ")) {
+            seeds = Integer.parseInt(matcher(SEEDS, text.get(i + 1)).group(1));
+            i += 2;
+        }
+        List<Line> lines = new ArrayList<>();
+        for (String[] c : cells) {
+            Matcher spread = SPREAD.matcher(c[4]);
+            boolean several = spread.matches();
+            if (several && seeds == 1) {
+                throw new IllegalArgumentException("a test mIoU of several seeds (" + c[4] + ") in a table without "
+                        + "the line that says how many");
+            }
+            double miou = several ? number(spread.group(1)) : number(c[4]);
+            lines.add(new Line(c[0], c[1], Long.parseLong(c[2].replace(",", "")), number(c[3]), miou,
+                    number(c[5]), number(c[6]), number(c[7]), number(c[8]), several ? seeds : 1,
+                    several ? number(spread.group(2)) : miou, several ? number(spread.group(3)) : miou));
         }
         List<TransferStudy.Switch> switches = new ArrayList<>();
         if (i + 1 < text.size()) {

@@ -56,6 +56,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -67,7 +68,8 @@ import java.util.TreeMap;
  * Images are either letterboxed into one square or, with {@link Crops}, trained on crops at their native resolution
  * and predicted by sliding windows; either way every test image is scored at its own size. The comparison is
  * rewritten after each finished run, and a finished run's row ({@code row.json} in its folder) is read back
- * instead of measured again when the study is given again with the same settings.
+ * instead of measured again when the study is given again with the same settings. With several adaptation seeds
+ * every method is adapted once per seed from the same base on the same data, each run in a folder of its own.
  */
 public final class TransferStudy {
     /**
@@ -152,6 +154,13 @@ public final class TransferStudy {
                     defectWeight, Map.of(), loss, null, false, (Crops) null, 0);
         }
 
+        /** These settings with another seed: only the randomness of training changes, not the data sets. */
+        public Settings withSeed(long otherSeed) {
+            return new Settings(unet, imageSize, pretrainEpochs, adaptEpochs, batchSize, pretrainLr, adaptLr, loss,
+                    methods, otherSeed, defectWeight, methodLr, adaptLoss, bnStats, headFromSource, crops, keptImages,
+                    methodSettings, evalEvery);
+        }
+
         /** The adaptation learning rate of {@code method}. */
         public double adaptLr(String method) {
             return methodLr.getOrDefault(method, adaptLr);
@@ -213,16 +222,32 @@ public final class TransferStudy {
      * {@code sampling}: how images reached the network (see {@link Settings#sampling}). {@code iou} per class
      * (background first) with {@code classNames}; {@code f1} the image-level F1 where any predicted defect pixel
      * calls a part defective, {@code ap} the image-level average precision over the largest predicted defect area
-     * (NaN without a defective test image).
+     * (NaN without a defective test image). {@code seed}: the adaptation seed of a study that adapts with several
+     * (see {@link TransferStudy#TransferStudy(Settings, int, PrintStream)}), null in a study of one seed and for the
+     * pretrained model.
      */
     public record Row(String target, String method, String sampling, long trainable, long total, double miou,
             double mpa, List<String> classNames, double[] iou, double f1, double ap, double sourceMiou,
-            double sourceOffMiou, double seconds) {
+            double sourceOffMiou, double seconds, Long seed) {
+        /** A row of a study of one seed. */
+        public Row(String target, String method, String sampling, long trainable, long total, double miou,
+                double mpa, List<String> classNames, double[] iou, double f1, double ap, double sourceMiou,
+                double sourceOffMiou, double seconds) {
+            this(target, method, sampling, trainable, total, miou, mpa, classNames, iou, f1, ap, sourceMiou,
+                    sourceOffMiou, seconds, null);
+        }
+
         /** A row with the figures of the demo's table alone (no per-class or image-level scores). */
         public Row(String target, String method, long trainable, long total, double miou, double mpa,
                 double sourceMiou, double sourceOffMiou, double seconds) {
             this(target, method, "", trainable, total, miou, mpa, List.of(), new double[0], Double.NaN, Double.NaN,
                     sourceMiou, sourceOffMiou, seconds);
+        }
+
+        /** This row of adaptation seed {@code s}. */
+        Row withSeed(long s) {
+            return new Row(target, method, sampling, trainable, total, miou, mpa, classNames, iou, f1, ap, sourceMiou,
+                    sourceOffMiou, seconds, s);
         }
     }
 
@@ -238,12 +263,51 @@ public final class TransferStudy {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Settings settings;
+    private final int seeds;
     private final PrintStream console;
-    private final PhaseTimes phases = new PhaseTimes();
+    private final PhaseTimes phases;
 
+    /** A study that adapts with every method once, with the settings' seed. */
     public TransferStudy(Settings settings, PrintStream console) {
+        this(settings, 1, console);
+    }
+
+    /**
+     * A study that adapts with every method {@code seeds} times, with adaptation seeds {@code settings.seed()},
+     * {@code settings.seed() + 1}, ...: the same base and data sets, only the randomness of adapting changes (the
+     * head's draw, the adapter's initialisation, the batch order, the augmentation). With one seed the run folders
+     * are {@code <target>/<method>}, with more {@code <target>/<method>/seed-<seed>}.
+     */
+    public TransferStudy(Settings settings, int seeds, PrintStream console) {
+        this(settings, seeds, console, new PhaseTimes());
+        if (seeds < 1) {
+            throw new IllegalArgumentException("the number of adaptation seeds must be at least 1, got " + seeds);
+        }
+    }
+
+    private TransferStudy(Settings settings, int seeds, PrintStream console, PhaseTimes phases) {
         this.settings = settings;
+        this.seeds = seeds;
         this.console = console;
+        this.phases = phases;
+    }
+
+    /**
+     * The folder of {@code method}'s run on {@code target} with adaptation seed {@code seed}: {@code
+     * out/<target>/<method>} in a study of one seed, {@code out/<target>/<method>/seed-<seed>} in one of several.
+     */
+    public Path runFolder(Path out, String target, String method, long seed) {
+        Path dir = ContainedPath.resolve(ContainedPath.resolve(out, target, "domain name"), method, "method name");
+        return seeds == 1 ? dir : dir.resolve("seed-" + seed);
+    }
+
+    /** The adaptation seeds, first to last. */
+    public List<Long> seeds() {
+        List<Long> all = new ArrayList<>();
+        for (int i = 0; i < seeds; i++) {
+            all.add(settings.seed() + i);
+        }
+        return all;
     }
 
     /** Wall and CPU seconds of what this study has run so far. */
@@ -341,33 +405,43 @@ public final class TransferStudy {
             throws IOException {
         List<Row> rows = new ArrayList<>();
         for (String name : settings.methods()) {
-            console.printf(Locale.ROOT, "== %s on %s (%d images, %d epochs, lr %.1e, %s)%n", name,
-                    target.name(), target.train().size(), settings.adaptEpochs(), settings.adaptLr(name),
-                    settings.sampling(false));
-            Path dir = ContainedPath.resolve(ContainedPath.resolve(out, target.name(), "domain name"), name,
-                    "method name");
-            String key = key(target, name, base);
-            Row row = readRow(dir.resolve(ROW), key);
-            if (row == null) {
-                row = adaptMethod(name, source, target, base, dir);
-                writeRow(dir.resolve(ROW), key, row);
-            } else {
-                console.printf(Locale.ROOT, "   finished earlier: %s%n", dir.resolve(ROW));
-            }
-            rows.add(row);
-            console.printf(Locale.ROOT, "   %s: test mIoU %.2f%%, image F1 %.3f, AP %.3f, %,d trainable "
-                    + "parameters, source test mIoU %.2f%% with the adapter on, %.2f%% off, %.0f s%n", name,
-                    100 * row.miou(), row.f1(), row.ap(), row.trainable(), 100 * row.sourceMiou(),
-                    100 * row.sourceOffMiou(), row.seconds());
-            if (all != null) {
-                all.add(row);
-                write(all, out);
+            for (long seed : seeds()) {
+                // One study per seed: its settings (and so its row's key) differ in the seed alone.
+                TransferStudy run = seed == settings.seed() ? this
+                        : new TransferStudy(settings.withSeed(seed), seeds, console, phases);
+                String which = seeds == 1 ? name : name + " seed " + seed;
+                console.printf(Locale.ROOT, "== %s on %s (%d images, %d epochs, lr %.1e, %s)%n", which,
+                        target.name(), target.train().size(), settings.adaptEpochs(), settings.adaptLr(name),
+                        settings.sampling(false));
+                Path dir = runFolder(out, target.name(), name, seed);
+                String key = run.key(target, name, base);
+                Row row = readRow(dir.resolve(ROW), key);
+                if (row == null) {
+                    row = run.adaptMethod(name, which, source, target, base, dir);
+                    if (seeds > 1) {
+                        row = row.withSeed(seed);
+                    }
+                    writeRow(dir.resolve(ROW), key, row);
+                } else {
+                    console.printf(Locale.ROOT, "   finished earlier: %s%n", dir.resolve(ROW));
+                }
+                rows.add(row);
+                console.printf(Locale.ROOT, "   %s: test mIoU %.2f%%, image F1 %.3f, AP %.3f, %,d trainable "
+                        + "parameters, source test mIoU %.2f%% with the adapter on, %.2f%% off, %.0f s%n", which,
+                        100 * row.miou(), row.f1(), row.ap(), row.trainable(), 100 * row.sourceMiou(),
+                        100 * row.sourceOffMiou(), row.seconds());
+                if (all != null) {
+                    all.add(row);
+                    write(all, out);
+                }
             }
         }
         return rows;
     }
 
-    private Row adaptMethod(String name, Domain source, Domain target, Path base, Path dir) throws IOException {
+    /** Adapts with method {@code name} (called {@code which} in phase names) into {@code dir}, with this seed. */
+    private Row adaptMethod(String name, String which, Domain source, Domain target, Path base, Path dir)
+            throws IOException {
         try (NDManager m = EngineSetup.newManager()) {
             EngineSetup.seed(settings.seed() + 1);
             SwinAttUNet model = new SwinAttUNet(m, withClasses(source.train().numClasses()));
@@ -384,7 +458,7 @@ public final class TransferStudy {
             if (settings.headFromSource()) {
                 headFromSource(model, weights);
             }
-            String phase = target.name() + " " + name;
+            String phase = target.name() + " " + which;
             TrainingResult r = phases.time(phase + ": training", () -> train(model, target, false,
                     settings.adaptEpochs(), settings.adaptLr(name), settings.adaptLoss(), settings.defectWeight(), dir,
                     settings.evalEvery()));
@@ -421,7 +495,8 @@ public final class TransferStudy {
     }
 
     /**
-     * Loads {@code method}'s adapter of every target, as the study saved them, onto one copy of the base model and
+     * Loads {@code method}'s adapter of every target, as the study saved them (those of its first seed), onto one
+     * copy of the base model and
      * scores each on its target's test set after switching to it, then the base alone on the source's. The switch
      * time is the mean over many switches back and forth, as a service that answers each product line does.
      *
@@ -436,7 +511,7 @@ public final class TransferStudy {
             baseWeights(model, base, m);
             AdapterSet set = new AdapterSet(model);
             for (Domain t : targets) {
-                set.load(t.name(), out.resolve(t.name()).resolve(method).resolve("adapter"), m);
+                set.load(t.name(), runFolder(out, t.name(), method, settings.seed()).resolve("adapter"), m);
             }
             int rounds = 500;
             long t0 = System.nanoTime();
@@ -613,7 +688,8 @@ public final class TransferStudy {
         return new Row(n.path("data").asText(), n.path("method").asText(), n.path("sampling").asText(),
                 n.path("trainable").asLong(), n.path("total").asLong(), number(n.path("miou")),
                 number(n.path("mpa")), names, iou, number(n.path("image_f1")), number(n.path("image_ap")),
-                number(n.path("source_miou")), number(n.path("source_off_miou")), number(n.path("seconds")));
+                number(n.path("source_miou")), number(n.path("source_off_miou")), number(n.path("seconds")),
+                n.path("seed").isIntegralNumber() ? n.path("seed").asLong() : null);
     }
 
     private static void writeRow(Path file, String key, Row r) throws IOException {
@@ -660,7 +736,24 @@ public final class TransferStudy {
         put(n, "source_miou", r.sourceMiou());
         put(n, "source_off_miou", r.sourceOffMiou());
         put(n, "seconds", r.seconds());
+        if (r.seed() != null) {
+            n.put("seed", r.seed());
+        }
         return n;
+    }
+
+    /**
+     * {@code rows} in groups, in the order they first appear: the rows of one method on one data set that carry an
+     * adaptation seed make one group, every row without a seed a group of its own.
+     */
+    static List<List<Row>> bySeeds(List<Row> rows) {
+        Map<Object, List<Row>> groups = new LinkedHashMap<>();
+        for (int i = 0; i < rows.size(); i++) {
+            Row r = rows.get(i);
+            groups.computeIfAbsent(r.seed() == null ? i : List.of(r.target(), r.method()), k -> new ArrayList<>())
+                    .add(r);
+        }
+        return List.copyOf(groups.values());
     }
 
     /** Writes {@code rows} as JSON, every figure at full precision, for {@link #readRows}. */
@@ -713,12 +806,17 @@ public final class TransferStudy {
     }
 
     private static void write(List<Row> rows, String markdown, Path out) throws IOException {
-        List<EfficiencyChart.Point> points = new ArrayList<>();
         ArrayNode json = JSON.createArrayNode();
         for (Row r : rows) {
             json.add(rowJson(r));
+        }
+        // One point per method and target: with several seeds, at their mean.
+        List<EfficiencyChart.Point> points = new ArrayList<>();
+        for (List<Row> seeds : bySeeds(rows)) {
+            Row r = seeds.get(0);
             if (!r.method().equals("pretrained")) {
-                points.add(new EfficiencyChart.Point(r.target(), r.method(), r.trainable(), r.miou()));
+                points.add(new EfficiencyChart.Point(r.target(), r.method(), r.trainable(),
+                        seeds.stream().mapToDouble(Row::miou).sum() / seeds.size()));
             }
         }
         AtomicFiles.write(out.resolve("comparison.md"), o -> o.write(markdown.getBytes(StandardCharsets.UTF_8)));

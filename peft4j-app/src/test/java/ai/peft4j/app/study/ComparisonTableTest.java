@@ -59,6 +59,59 @@ class ComparisonTableTest {
         assertEquals(t.markdown(), ComparisonTable.parse(t.markdown()).markdown());
     }
 
+    /**
+     * Two seeds of a method make one line: the means of their figures, test mIoU with the lowest and highest, and a
+     * line under the table that says how many seeds; parsed and written again, the same text.
+     */
+    @Test
+    void severalSeeds_oneLineOfTheirMeansWithTheRangeOfTestMiou() {
+        List<TransferStudy.Row> rows = List.of(
+                new TransferStudy.Row("orange (source)", "pretrained", 3_529_366, 3_529_366, 0.672612, 0.7013,
+                        0.672612, 0.672612, 61.4),
+                new TransferStudy.Row("lemon", "lora", 38_451, 3_567_800, 0.8012, 0.90, 0.45, 0.672612, 80)
+                        .withSeed(0),
+                new TransferStudy.Row("lemon", "lora", 38_451, 3_567_800, 0.8634, 0.94, 0.47, 0.672612, 90)
+                        .withSeed(1),
+                new TransferStudy.Row("grapefruit", "lora", 38_451, 3_567_800, 0.7000, 0.80, 0.20, 0.672612, 70)
+                        .withSeed(0),
+                new TransferStudy.Row("grapefruit", "lora", 38_451, 3_567_800, 0.6500, 0.76, 0.30, 0.672612, 72)
+                        .withSeed(1));
+        List<ComparisonTable.Line> lines = ComparisonTable.lines(rows);
+        assertEquals(3, lines.size());
+        assertEquals(1, lines.get(0).seeds());
+        assertEquals(2, lines.get(1).seeds());
+        assertEquals(83.23, lines.get(1).miou(), 1e-9);
+        assertEquals(80.12, lines.get(1).miouLow(), 1e-9);
+        assertEquals(86.34, lines.get(1).miouHigh(), 1e-9);
+        ComparisonTable t = new ComparisonTable(sample().run(), lines, sample().switches());
+        String md = t.markdown();
+        assertTrue(md.contains("| orange (source) | pretrained | 3,529,366 | 100.00 | 67.26 | 70.13 |"), md);
+        assertTrue(md.contains("| lemon | lora | 38,451 | 1.08 | 83.2 (80.1-86.3) | 92.00 | 67.26 | 46.00 | 85 |\n"),
+                md);
+        assertTrue(md.contains("| grapefruit | lora | 38,451 | 1.08 | 67.5 (65.0-70.0) | 78.00 | 67.26 | 25.00 | 71 |\n"
+                + "\nEach method adapted with 2 seeds, from the same base on the same data: test mIoU is their mean "
+                + "(lowest-highest), the other figures their means; the adapters switched below are the first "
+                + "seed's.\n\nlora adapters of lemon"), md);
+        ComparisonTable parsed = ComparisonTable.parse(md);
+        assertEquals(md, parsed.markdown());
+        assertEquals(2, parsed.seeds());
+        assertEquals(80.1, parsed.lines().get(1).miouLow(), 1e-9);
+        assertEquals(3, parsed.switches().size());
+        // Without switches, the line under the table ends after the means.
+        String alone = new ComparisonTable(null, lines, List.of()).markdown();
+        assertTrue(alone.endsWith("the other figures their means.\n"), alone);
+        assertEquals(alone, ComparisonTable.parse(alone).markdown());
+        // Rows without a seed (a study of one seed) stay a line each, as listed.
+        TransferStudy.Row once = new TransferStudy.Row("lemon", "lora", 38_451, 3_567_800, 0.8012, 0.90, 0.45,
+                0.672612, 80);
+        assertEquals(List.of(ComparisonTable.Line.of(once), ComparisonTable.Line.of(once)),
+                ComparisonTable.lines(List.of(once, once)));
+        // A cell of several seeds without the line that says how many is not a block the demo writes.
+        String cut = alone.substring(0, alone.indexOf("\nEach method"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ComparisonTable.parse(cut));
+        assertTrue(e.getMessage().contains("83.2 (80.1-86.3)"), e.getMessage());
+    }
+
     @Test
     void parse_ofAnEditedTable_failsNamingTheLine() {
         String edited = sample().markdown().replace("| 84 |", "| 84 | 3 |");

@@ -232,6 +232,23 @@ final class PromptableRuns {
      */
     static List<float[]> predict(PromptableSegmenter net, NDManager manager, RgbImage image, List<MaskPrompt> prompts,
             PromptMode mode) {
+        if (mode == PromptMode.NONE) {
+            return predict(net, manager, image, List.of(MaskPrompt.none()));
+        }
+        for (MaskPrompt p : prompts) {
+            if (p.mode() != mode) {
+                throw new IllegalArgumentException("a " + p.mode().id() + " prompt among " + mode.id() + " prompts");
+            }
+        }
+        return predict(net, manager, image, prompts);
+    }
+
+    /**
+     * As above for prompts of any kinds, each answered by its own mask in the given order (boxes, clicks and
+     * prompt-free ones may be mixed: the image is encoded once, each kind decoded as one batch).
+     */
+    static List<float[]> predict(PromptableSegmenter net, NDManager manager, RgbImage image,
+            List<MaskPrompt> prompts) {
         int size = net.imageSize();
         Letterbox lb = Letterbox.square(size);
         Letterbox.Placement at = lb.placement(image.width(), image.height());
@@ -251,18 +268,30 @@ final class PromptableRuns {
             return NoGradient.run(() -> {
                 NDArray x = m.create(boxed.toSample().image(), new Shape(1, 3, size, size));
                 NDArray emb = net.encodeImage(x);
-                int k = mode == PromptMode.NONE ? 1 : moved.size();
-                NDArray e = emb.repeat(0, k);
-                Prompts ps = PromptableObjective.prompts(m, moved, mode);
-                NDArray masks = net.toInputSize(net.maskLogits(e, ps));
-                masks = masks.get(":, :, " + at.top() + ":" + (at.top() + at.scaledHeight()) + ", " + at.left() + ":"
-                        + (at.left() + at.scaledWidth()));
-                masks = Resize.bilinear(masks, image.height(), image.width(), false);
-                List<float[]> out = new ArrayList<>();
-                for (int i = 0; i < k; i++) {
-                    out.add(masks.get(i + ", 0").toFloatArray());
+                float[][] out = new float[moved.size()][];
+                for (PromptMode mode : PromptMode.values()) {
+                    List<Integer> at0 = new ArrayList<>();
+                    List<MaskPrompt> group = new ArrayList<>();
+                    for (int i = 0; i < moved.size(); i++) {
+                        if (moved.get(i).mode() == mode) {
+                            at0.add(i);
+                            group.add(moved.get(i));
+                        }
+                    }
+                    if (group.isEmpty()) {
+                        continue;
+                    }
+                    NDArray e = emb.repeat(0, group.size());
+                    Prompts ps = PromptableObjective.prompts(m, group, mode);
+                    NDArray masks = net.toInputSize(net.maskLogits(e, ps));
+                    masks = masks.get(":, :, " + at.top() + ":" + (at.top() + at.scaledHeight()) + ", " + at.left()
+                            + ":" + (at.left() + at.scaledWidth()));
+                    masks = Resize.bilinear(masks, image.height(), image.width(), false);
+                    for (int k = 0; k < group.size(); k++) {
+                        out[at0.get(k)] = masks.get(k + ", 0").toFloatArray();
+                    }
                 }
-                return out;
+                return List.of(out);
             });
         }
     }
@@ -323,30 +352,42 @@ final class PromptableRuns {
 
     static int predict(RunConfig c, List<Path> images, Path promptFile, List<String> boxes, Path checkpoint,
             Path adapter, boolean forceBase, Path out, PrintStream console) throws IOException {
+        return predict(c, images, promptFile, boxes, List.of(), checkpoint, adapter, forceBase, out, console);
+    }
+
+    /**
+     * {@code predict} of a promptable run: the prompts of {@code promptFile}, or the {@code boxes} and {@code points}
+     * (command-line text) asked of every image, or the images prompt-free. One mask per prompt.
+     */
+    static int predict(RunConfig c, List<Path> images, Path promptFile, List<String> boxes, List<String> points,
+            Path checkpoint, Path adapter, boolean forceBase, Path out, PrintStream console) throws IOException {
         Map<Path, List<MaskPrompt>> work = new LinkedHashMap<>();
-        if (promptFile != null && !boxes.isEmpty()) {
-            throw new IllegalArgumentException("give boxes either with --box or in --prompts " + promptFile
-                    + ", not both");
+        if (promptFile != null && !(boxes.isEmpty() && points.isEmpty())) {
+            throw new IllegalArgumentException("give prompts either with --box/--point or in --prompts "
+                    + promptFile + ", not both");
         }
-        PromptMode mode = promptFile == null && boxes.isEmpty() ? PromptMode.NONE : PromptMode.BOX;
+        boolean free = promptFile == null && boxes.isEmpty() && points.isEmpty();
         if (promptFile != null) {
             work.putAll(PromptFile.read(promptFile));
         }
         List<MaskPrompt> given = new ArrayList<>();
         for (String b : boxes) {
-            given.add(new MaskPrompt(PromptMode.BOX, PromptFile.box(b.split(",", -1), 0, "--box " + b), 1,
-                    new int[0]));
+            float[] corners = PromptFile.box(b.split(",", -1), 0, "--box " + b);
+            given.add(MaskPrompt.box(corners[0], corners[1], corners[2], corners[3]));
+        }
+        for (String p : points) {
+            given.add(PromptFile.point(p.split(",", -1), 0, "--point " + p));
         }
         for (Path image : images) {
             if (promptFile != null) {
                 throw new IllegalArgumentException("give images either on the command line (prompt-free or with "
-                        + "--box) or in --prompts " + promptFile + ", not both");
+                        + "--box/--point) or in --prompts " + promptFile + ", not both");
             }
-            work.put(image, given.isEmpty() ? List.of(new MaskPrompt(PromptMode.NONE, new float[0], 0, new int[0]))
-                    : given);
+            work.put(image, given.isEmpty() ? List.of(MaskPrompt.none()) : given);
         }
         if (work.isEmpty()) {
-            throw new IllegalArgumentException("no images: give image files (prompt-free) or --prompts FILE");
+            throw new IllegalArgumentException("no images: give image files (prompt-free, or with --box/--point) or "
+                    + "--prompts FILE");
         }
         List<Path> read = new ArrayList<>(work.keySet());
         read.add(checkpoint);
@@ -356,11 +397,17 @@ final class PromptableRuns {
             List<Path> t = new ArrayList<>();
             for (int k = 0; k < e.getValue().size(); k++) {
                 Path target = ContainedPath.resolve(out.resolve("masks"), stem(e.getKey())
-                        + (mode == PromptMode.NONE ? "" : "_" + k), ".png", "image name");
+                        + (free ? "" : "_" + k), ".png", "image name");
                 inputs.refuseOverwrite(target, "choose an --out folder whose masks/ holds no inputs");
                 t.add(target);
             }
             targets.put(e.getKey(), t);
+        }
+        String source = promptFile != null ? promptFile.toString() : null;
+        // Every prompt is checked against its image's size before anything is written.
+        for (var e : work.entrySet()) {
+            int[] wh = ImageDecoder.probe(e.getKey());
+            PromptFile.check(e.getKey(), wh[0], wh[1], e.getValue(), source);
         }
         Palette palette = Palette.of(0, 0, 0, 255, 255, 255);
         try (NDManager m = EngineSetup.newManager()) {
@@ -368,9 +415,7 @@ final class PromptableRuns {
             Files.createDirectories(out.resolve("masks"));
             for (var e : work.entrySet()) {
                 RgbImage image = ImageDecoder.readRgb(e.getKey());
-                PromptFile.check(e.getKey(), image, e.getValue(), promptFile != null ? promptFile.toString()
-                        : "--box");
-                List<float[]> logits = predict(net, m, image, e.getValue(), mode);
+                List<float[]> logits = predict(net, m, image, e.getValue());
                 for (int k = 0; k < logits.size(); k++) {
                     float[] l = logits.get(k);
                     int[] mask = new int[l.length];
@@ -382,7 +427,7 @@ final class PromptableRuns {
                     Path t = targets.get(e.getKey()).get(k);
                     ImageEncoder.writeIndexPng(mask, image.width(), image.height(), palette, t);
                     console.printf(Locale.ROOT, "%s: %s, %d defect pixels -> %s%n", e.getKey().getFileName(),
-                            mode == PromptMode.NONE ? "no prompt" : "box " + describe(e.getValue().get(k)), area, t);
+                            describe(e.getValue().get(k)), area, t);
                 }
             }
         }
@@ -390,7 +435,19 @@ final class PromptableRuns {
     }
 
     private static String describe(MaskPrompt p) {
-        return describe(p.coords());
+        switch (p.mode()) {
+            case BOX:
+                return "box " + describe(p.coords());
+            case POINT:
+                return String.format(Locale.ROOT, "point %s,%s label %d", number(p.coords()[0]),
+                        number(p.coords()[1]), p.label());
+            default:
+                return "no prompt";
+        }
+    }
+
+    private static String number(float v) {
+        return v == Math.rint(v) ? String.valueOf((long) v) : String.valueOf(v);
     }
 
     private static String describe(float[] c) {
@@ -403,7 +460,10 @@ final class PromptableRuns {
         return dot > 0 ? n.substring(0, dot) : n;
     }
 
-    /** Boxes to predict: a CSV file of {@code image,x0,y0,x1,y1} rows (inclusive pixel corners). */
+    /**
+     * Prompts to predict: a CSV file of {@code image,x0,y0,x1,y1} rows (a box, inclusive pixel corners) and
+     * {@code image,x,y[,label]} rows (a click; label 1, a defect, unless given; 0 asks for background).
+     */
     static final class PromptFile {
         private PromptFile() {}
 
@@ -422,8 +482,9 @@ final class PromptableRuns {
                 }
                 String where = file + " line " + (n + 1);
                 String[] f = line.split(",", -1);
-                if (f.length != 5) {
-                    throw new IllegalArgumentException(where + ": expected image,x0,y0,x1,y1, got '" + line + "'");
+                if (f.length < 3 || f.length > 5) {
+                    throw new IllegalArgumentException(where + ": expected image,x0,y0,x1,y1 (a box) or "
+                            + "image,x,y[,label] (a click), got '" + line + "'");
                 }
                 Path image = Path.of(f[0].strip());
                 if (!image.isAbsolute() && !Files.exists(image)) {
@@ -433,9 +494,9 @@ final class PromptableRuns {
                     throw new IllegalArgumentException(where + ": image " + f[0].strip() + " not found (relative "
                             + "paths are taken from the working directory, then from the prompt file's folder)");
                 }
-                float[] box = box(f, 1, where);
-                out.computeIfAbsent(image, k -> new ArrayList<>()).add(new MaskPrompt(PromptMode.BOX, box, 1,
-                        new int[0]));
+                float[] c = f.length == 5 ? box(f, 1, where) : null;
+                MaskPrompt p = c != null ? MaskPrompt.box(c[0], c[1], c[2], c[3]) : point(f, 1, where);
+                out.computeIfAbsent(image, k -> new ArrayList<>()).add(p);
             }
             return out;
         }
@@ -447,12 +508,7 @@ final class PromptableRuns {
             }
             float[] box = new float[4];
             for (int i = 0; i < 4; i++) {
-                try {
-                    box[i] = Float.parseFloat(f[from + i].strip());
-                } catch (NumberFormatException e) {
-                    throw new IllegalArgumentException(where + ": box coordinate '" + f[from + i].strip()
-                            + "' is not a number");
-                }
+                box[i] = coordinate(f[from + i], "box", where);
             }
             if (box[2] < box[0] || box[3] < box[1]) {
                 throw new IllegalArgumentException(where + ": box " + describe(box) + " has x1 < x0 or y1 < y0 "
@@ -461,18 +517,57 @@ final class PromptableRuns {
             return box;
         }
 
-        /** Fails when a box reaches outside its image. */
-        static void check(Path image, RgbImage decoded, List<MaskPrompt> prompts, String file) {
-            for (MaskPrompt p : prompts) {
-                if (p.mode() != PromptMode.BOX) {
-                    continue;
+        /** A click from {@code f[from..]}: x, y and an optional label, 1 (defect, the default) or 0 (background). */
+        static MaskPrompt point(String[] f, int from, String where) {
+            int n = f.length - from;
+            if (n != 2 && n != 3) {
+                throw new IllegalArgumentException(where + ": a point is x,y or x,y,label");
+            }
+            float[] xy = {coordinate(f[from], "point", where), coordinate(f[from + 1], "point", where)};
+            int label = 1;
+            if (n == 3) {
+                String l = f[from + 2].strip();
+                if (!l.equals("0") && !l.equals("1")) {
+                    throw new IllegalArgumentException(where + ": point label must be 1 (a defect at the click) or 0 "
+                            + "(background at the click), got '" + l + "'");
                 }
+                label = Integer.parseInt(l);
+            }
+            return MaskPrompt.point(xy[0], xy[1], label);
+        }
+
+        private static float coordinate(String s, String what, String where) {
+            try {
+                float v = Float.parseFloat(s.strip());
+                if (Float.isFinite(v)) {
+                    return v;
+                }
+            } catch (NumberFormatException e) {
+                // reported below
+            }
+            throw new IllegalArgumentException(where + ": " + what + " coordinate '" + s.strip()
+                    + "' is not a number");
+        }
+
+        /**
+         * Fails when a box or a click reaches outside its image; {@code file} names the prompt file, or is null for
+         * prompts from the command line.
+         */
+        static void check(Path image, int width, int height, List<MaskPrompt> prompts, String file) {
+            String corners = " (pixel coordinates run from 0,0 to " + (width - 1) + "," + (height - 1) + ")";
+            for (MaskPrompt p : prompts) {
                 float[] c = p.coords();
-                if (c[0] < 0 || c[1] < 0 || c[2] > decoded.width() - 1 || c[3] > decoded.height() - 1) {
-                    throw new IllegalArgumentException(file + ": box " + describe(p) + " of " + image
-                            + " lies outside the " + decoded.width() + "x" + decoded.height() + " image (pixel "
-                            + "corners run from 0,0 to " + (decoded.width() - 1) + "," + (decoded.height() - 1)
-                            + ")");
+                if (p.mode() == PromptMode.BOX && (c[0] < 0 || c[1] < 0 || c[2] > width - 1
+                        || c[3] > height - 1)) {
+                    throw new IllegalArgumentException((file != null ? file : "--box") + ": box " + describe(c)
+                            + " of " + image + " lies outside the " + width + "x" + height
+                            + " image" + corners);
+                }
+                if (p.mode() == PromptMode.POINT && (c[0] < 0 || c[1] < 0 || c[0] > width - 1
+                        || c[1] > height - 1)) {
+                    throw new IllegalArgumentException((file != null ? file : "--point") + ": point "
+                            + number(c[0]) + "," + number(c[1]) + " of " + image + " lies outside the "
+                            + width + "x" + height + " image" + corners);
                 }
             }
         }

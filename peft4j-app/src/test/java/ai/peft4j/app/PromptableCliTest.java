@@ -164,6 +164,58 @@ class PromptableCliTest {
                 byOption.toString());
         assertEquals(0, bo.code(), bo.err() + bo.out());
         assertArrayEquals(first.values(), ImageDecoder.readMask(byOption.resolve("masks/" + id + "_0.png")).values());
+        // --point: one mask per click, the click mapped into the letterbox as the model saw its training clicks;
+        // the same clicks as rows of a prompt file give the same masks.
+        Path byPoint = tmp.resolve("by-point");
+        CliRun po = CliRun.of("predict", "--config", config.toString(), "--checkpoint",
+                base.resolve("last.safetensors").toString(), "--adapter", run.resolve("adapter").toString(),
+                "--point", "60,70", "--point", "150.5,20,0", data.resolve("JPEGImages/" + id + ".jpg").toString(),
+                "--out", byPoint.toString());
+        assertEquals(0, po.code(), po.err() + po.out());
+        assertTrue(po.out().contains("point 60,70 label 1") && po.out().contains("point 150.5,20 label 0"),
+                po.out());
+        List<MaskPrompt> clicks = List.of(MaskPrompt.point(60, 70, 1), MaskPrompt.point(150.5f, 20, 0));
+        List<float[]> clickLogits;
+        try (NDManager m = EngineSetup.newManager()) {
+            clickLogits = PromptableRuns.predict(PromptableRuns.restore(c, base.resolve("last.safetensors"),
+                    run.resolve("adapter"), false, m), m, image, clicks, PromptMode.POINT);
+        }
+        Path clickFile = tmp.resolve("clicks.csv");
+        Files.writeString(clickFile, "image,x,y,label\n" + data.resolve("JPEGImages/" + id + ".jpg") + ",60,70\n"
+                + data.resolve("JPEGImages/" + id + ".jpg") + ",150.5,20,0\n");
+        Path byClickFile = tmp.resolve("by-click-file");
+        CliRun pcf = CliRun.of("predict", "--config", config.toString(), "--checkpoint",
+                base.resolve("last.safetensors").toString(), "--adapter", run.resolve("adapter").toString(),
+                "--prompts", clickFile.toString(), "--out", byClickFile.toString());
+        assertEquals(0, pcf.code(), pcf.err() + pcf.out());
+        for (int k = 0; k < 2; k++) {
+            int[] written = ImageDecoder.readMask(byPoint.resolve("masks/" + id + "_" + k + ".png")).values();
+            float[] l = clickLogits.get(k);
+            int area = 0;
+            for (int i = 0; i < l.length; i++) {
+                assertEquals(l[i] > 0 ? 1 : 0, written[i], "click " + k + " pixel " + i);
+                area += written[i];
+            }
+            assertTrue(po.out().contains(", " + area + " defect pixels -> "), po.out());
+            assertArrayEquals(written, ImageDecoder.readMask(byClickFile.resolve("masks/" + id + "_" + k + ".png"))
+                    .values());
+        }
+        String badLabel = TinyRuns.assertOneLineError(CliRun.of("predict", "--config", config.toString(),
+                "--checkpoint", base.resolve("last.safetensors").toString(), "--point", "5,5,2",
+                data.resolve("JPEGImages/" + id + ".jpg").toString(), "--out", tmp.resolve("bad").toString()));
+        assertTrue(badLabel.startsWith("--point 5,5,2: point label must be 1") && badLabel.contains("got '2'"),
+                badLabel);
+        String offImage = TinyRuns.assertOneLineError(CliRun.of("predict", "--config", config.toString(),
+                "--checkpoint", base.resolve("last.safetensors").toString(), "--point", "200,5",
+                data.resolve("JPEGImages/" + id + ".jpg").toString(), "--out", tmp.resolve("bad").toString()));
+        assertTrue(offImage.startsWith("--point: point 200,5 of ") && offImage.contains("outside the 200x200 image"),
+                offImage);
+        Files.writeString(clickFile, data.resolve("JPEGImages/" + id + ".jpg") + ",3,4,-1\n");
+        String badRow = TinyRuns.assertOneLineError(CliRun.of("predict", "--config", config.toString(),
+                "--checkpoint", base.resolve("last.safetensors").toString(), "--prompts", clickFile.toString(),
+                "--out", tmp.resolve("bad").toString()));
+        assertTrue(badRow.startsWith(clickFile + " line 1: point label must be"), badRow);
+        assertTrue(!Files.exists(tmp.resolve("bad/masks")), "nothing written on bad prompts");
         Path free = tmp.resolve("free");
         CliRun pf = CliRun.of("predict", "--config", config.toString(), "--checkpoint",
                 base.resolve("last.safetensors").toString(), data.resolve("JPEGImages/" + id + ".jpg").toString(),

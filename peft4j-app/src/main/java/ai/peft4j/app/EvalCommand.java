@@ -128,11 +128,16 @@ final class EvalCommand implements Callable<Integer> {
         RunConfig c = config.require("eval", named).config();
         int tileBatch = tiles.batch();
         PrintStream console = new PrintStream(System.out, true, StandardCharsets.UTF_8);
-        if (c.promptableTask()) {
+        if (c.promptableTask() && c.promptable().allClasses() && prompts != null
+                && !prompts.equalsIgnoreCase("none")) {
+            throw new IllegalArgumentException("a promptable.classes: all run is prompt-free (one mask token per "
+                    + "class): leave --prompts out, got --prompts " + prompts);
+        }
+        if (c.promptableTask() && !c.promptable().allClasses()) {
             return PromptableRuns.eval(c, weights.checkpoint, weights.adapter, weights.forceBase, out, split, prompts,
                     console);
         }
-        if (prompts != null) {
+        if (prompts != null && !c.promptableTask()) {
             throw new IllegalArgumentException("--prompts applies to task: promptable runs only");
         }
         if (c.detects()) {

@@ -125,14 +125,21 @@ final class PredictCommand implements Callable<Integer> {
         if (streams > 1) {
             throw new IllegalArgumentException("give one of --video, --mjpeg and --camera");
         }
-        if (streams == 1 && (c.classifies() || c.promptableTask() || c.detects())) {
+        if (streams == 1 && (c.classifies() || (c.promptableTask() && !c.promptable().allClasses())
+                || c.detects())) {
             throw new IllegalArgumentException("a " + c.task() + " run predicts images, not --video, --mjpeg or "
                     + "--camera streams");
         }
         if (streams == 1) {
             return predictStream(c);
         }
-        if (c.promptableTask()) {
+        if (c.promptableTask() && c.promptable().allClasses() && (prompts != null || boxes != null
+                || points != null)) {
+            throw new IllegalArgumentException("a promptable.classes: all run is prompt-free (one mask token per "
+                    + "class, class maps as a segmenter writes them): leave out "
+                    + (prompts != null ? "--prompts" : boxes != null ? "--box" : "--point"));
+        }
+        if (c.promptableTask() && !c.promptable().allClasses()) {
             return PromptableRuns.predict(c, inputs == null || inputs.isEmpty() ? List.of() : images(inputs), prompts,
                     boxes == null ? List.of() : boxes, points == null ? List.of() : points, weights.checkpoint,
                     weights.adapter, weights.forceBase, out,

@@ -8,10 +8,12 @@ import ai.peft4j.app.config.RunConfig;
 import ai.peft4j.app.config.RunConfigFile;
 import ai.peft4j.app.run.MethodFactory;
 import ai.peft4j.app.run.PromptableObjective;
+import ai.peft4j.app.run.PromptableOutput;
 import ai.peft4j.app.run.RunData;
 import ai.peft4j.app.run.RunFolderLock;
 import ai.peft4j.app.run.RunTraining;
 import ai.peft4j.app.run.SegmentationNet;
+import ai.peft4j.app.run.TrainedModel;
 import ai.peft4j.app.run.Weights;
 import ai.peft4j.core.engine.EngineSetup;
 import ai.peft4j.core.engine.NoGradient;
@@ -34,6 +36,7 @@ import ai.peft4j.data.transform.Letterbox;
 import ai.peft4j.data.transform.PairTransform;
 import ai.peft4j.data.transform.TrainAugmentation;
 import ai.peft4j.models.ModelSpec;
+import ai.peft4j.models.sam.PromptFreeClasses;
 import ai.peft4j.models.sam.PromptableSegmenter;
 import ai.peft4j.models.sam.Prompts;
 import ai.peft4j.peft.AdapterFiles;
@@ -93,21 +96,69 @@ final class PromptableRuns {
         return (Module) spec(c).buildPromptable(m, c.model().imageSize());
     }
 
+    /**
+     * The model of a {@code promptable.classes: all} run: the segmenter with one mask token per class, seen as a
+     * semantic segmenter ({@link PromptFreeClasses}).
+     */
+    static PromptFreeClasses buildClasses(RunConfig c, int classes, NDManager m) {
+        if (classes < 2) {
+            throw new IllegalArgumentException("promptable.classes: all needs at least two classes (background and "
+                    + "a defect), got " + classes);
+        }
+        return new PromptFreeClasses(spec(c).buildPromptable(m, c.model().imageSize(), classes));
+    }
+
+    /** Loads a fine-tuning base: strictly, or as {@link #loadBaseForClasses}; returns the tensors left fresh. */
+    private static int loadBase(Module model, Weights w, boolean classes) {
+        if (classes) {
+            return loadBaseForClasses(model, w);
+        }
+        SegmentationNet.loadStrict(model, w);
+        return 0;
+    }
+
+    /** Whether a state-dict key is one of the decoder's per-token tensors, which SAMed starts fresh. */
+    static boolean perToken(String key) {
+        return key.startsWith("mask_decoder.mask_tokens.") || key.startsWith("mask_decoder.output_hypernetworks_mlps.")
+                || key.startsWith("mask_decoder.iou_prediction_head.");
+    }
+
+    /**
+     * Loads a base into a {@code classes: all} model: every tensor, except that the decoder's per-token tensors
+     * (mask tokens, their hypernetworks, the IoU head) may not fit the class count and then keep their fresh
+     * values, as SAMed loads SAM's checkpoint. Returns how many tensors kept their fresh values.
+     */
+    static int loadBaseForClasses(Module model, Weights file) {
+        Weights w = file.forModel(model);
+        LoadReport r = model.loadStateDict(w.tensors(), false);
+        List<String> off = new ArrayList<>();
+        r.missing().stream().filter(k -> !perToken(k)).forEach(off::add);
+        r.unexpected().stream().filter(k -> !perToken(k)).forEach(off::add);
+        r.mismatched().stream().map(LoadReport.Mismatch::key).filter(k -> !perToken(k)).forEach(off::add);
+        if (!off.isEmpty()) {
+            throw new IllegalArgumentException(w.file() + ": does not fit this model (" + r.describe() + w.layoutNote()
+                    + ")\nCheck model.name; only the decoder's per-token tensors may differ for another class count.");
+        }
+        return r.missing().size() + r.mismatched().size();
+    }
+
     static int train(RunConfigFile rc, PrintStream console) throws IOException {
         RunConfig c = rc.config();
         ImageDataset train = RunData.open(c.data(), c.data().trainSplit());
         ImageDataset val = c.data().valSplit().isEmpty() ? null : RunData.open(c.data(), c.data().valSplit());
         RunData.requireReadable(train, val);
         Path out = Path.of(c.output());
+        boolean classes = c.promptable().allClasses();
         try (NDManager m = EngineSetup.newManager()) {
             EngineSetup.seed(c.training().seed());
-            Module model = build(c, m);
+            Module model = classes ? buildClasses(c, train.numClasses(), m) : build(c, m);
             String described = spec(c).describe();
             LoadReport init = c.model().init().isEmpty() ? null
                     : SegmentationNet.loadLenient(model, Weights.read(Path.of(c.model().init()), m), described);
             RunData.createRunDirectory(out);
             try (RunFolderLock lock = RunFolderLock.take(out, console)) {
-                RunTraining.checkResumable(out, c, RunTraining.trainerConfig(c.training(), 2));
+                RunTraining.checkResumable(out, c, RunTraining.trainerConfig(c.training(), classes
+                        ? train.numClasses() : 2));
                 rc.writeResolved(out, "train");
                 RunSummary.model(console, described + " at " + c.model().imageSize() + "x" + c.model().imageSize(),
                         model);
@@ -133,24 +184,33 @@ final class PromptableRuns {
         Path out = Path.of(c.output());
         try (NDManager m = EngineSetup.newManager()) {
             Weights w = Weights.read(Path.of(c.model().init()), m);
+            boolean classes = c.promptable().allClasses();
             EngineSetup.seed(c.training().seed());
-            Module model = build(c, m);
-            SegmentationNet.loadStrict(model, w);
+            Module model = classes ? buildClasses(c, train.numClasses(), m) : build(c, m);
+            int fresh = classes ? loadBase(model, w, true) : loadBase(model, w, false);
             PeftMethod pm = MethodFactory.create(c.method().name(), c.method().options(), m);
             Attachment a = pm.attach(model);
             RunData.createRunDirectory(out);
             try (RunFolderLock lock = RunFolderLock.take(out, console)) {
-                RunTraining.checkResumable(out, c, RunTraining.trainerConfig(c.training(), 2), Set.of("model.init"));
+                RunTraining.checkResumable(out, c, RunTraining.trainerConfig(c.training(), classes
+                        ? train.numClasses() : 2), Set.of("model.init"));
                 baseCheck.check(out, w.file(), a.baseFingerprint());
                 rc.writeResolved(out, "finetune");
                 RunSummary.model(console, pm.name() + " on " + spec(c).describe() + " at " + c.model().imageSize()
                         + "x" + c.model().imageSize() + " from " + w.file(), model);
                 printData(console, c, train, val);
+                if (fresh > 0) {
+                    console.printf(Locale.ROOT, "Decoder   %d per-token tensors of the base do not fit %d classes: "
+                            + "started fresh (seed %d), trained with the decoder%n", fresh, train.numClasses(),
+                            c.training().seed());
+                }
                 TrainingResult r = fit(model, c, train, val, out, console);
                 AdapterFiles.save(a, out.resolve("adapter"));
+                PromptableOutput.writeAdapter(out.resolve("adapter"), classes, train.numClasses());
                 if (r.bestCheckpoint() != null) {
                     model.loadStateDict(Checkpoint.read(r.bestCheckpoint(), m).modelState(), true);
                     AdapterFiles.save(a, out.resolve("adapter-best"));
+                    PromptableOutput.writeAdapter(out.resolve("adapter-best"), classes, train.numClasses());
                 }
                 RunSummary.result(console, r, out);
                 console.printf(Locale.ROOT, "Adapter   %s%s%n", out.resolve("adapter"),
@@ -162,6 +222,14 @@ final class PromptableRuns {
 
     private static void printData(PrintStream console, RunConfig c, ImageDataset train, ImageDataset val) {
         PromptableSection p = c.promptable();
+        if (p.allClasses()) {
+            console.printf(Locale.ROOT, "Data      %s: %d training images%s; %d classes %s%n", c.data().root(),
+                    train.size(), val == null ? ", no validation" : ", " + val.size() + " validation images",
+                    train.numClasses(), train.classNames());
+            console.printf(Locale.ROOT, "Prompts   none; one decoder mask token per class (background first), loss "
+                    + "%s over the class logits at the input size%n", c.training().loss());
+            return;
+        }
         console.printf(Locale.ROOT, "Data      %s: %d training images%s; every defect class is defect%n",
                 c.data().root(), train.size(), val == null ? ", no validation" : ", " + val.size()
                 + " validation images");
@@ -180,6 +248,11 @@ final class PromptableRuns {
 
     static TrainingResult fit(Module model, RunConfig c, ImageDataset train, ImageDataset val, Path out,
             PrintStream console) throws IOException {
+        if (c.promptable().allClasses()) {
+            // A semantic segmenter now: the segmenters' training, loss, validation mIoU and checkpoints.
+            return RunTraining.fit(model, c.training(), c.model().imageSize(), c.data(), train, val, out,
+                    PromptableOutput.metadata(true), console);
+        }
         var t = c.training();
         int size = c.model().imageSize();
         if (train.size() < t.batch()) {
@@ -193,7 +266,7 @@ final class PromptableRuns {
                 p.loss().equals("bce+dice"), t.seed());
         Trainer.Builder b = Trainer.builder().setModel(SegmentationNet.layer(model)).setConfig(config)
                 .setOutputDir(out).optConsole(console).optClassNames(CLASS_NAMES).optMemory(RunTraining.memory(t))
-                .optObjective(objective);
+                .optObjective(objective).optMetadata(PromptableOutput.metadata(false));
         PairTransform trainTransform = binary(t.augment() ? TrainAugmentation.published(size)
                 : Letterbox.square(size), train.numClasses());
         LoaderConfig loading = LoaderConfig.training(t.batch()).withSeed(t.seed()).withWorkers(t.workers());
@@ -211,6 +284,13 @@ final class PromptableRuns {
     /** The model of a checkpoint, with an adapter on it when one is given. */
     static PromptableSegmenter restore(RunConfig c, Path checkpoint, Path adapter, boolean forceBase, NDManager m)
             throws IOException {
+        PromptableOutput.Recorded ad = adapter == null ? null : PromptableOutput.ofAdapter(adapter);
+        String trained = ad != null ? ad.output() : PromptableOutput.ofCheckpoint(checkpoint);
+        if (PromptableOutput.CLASSES.equals(trained)) {
+            throw new IllegalArgumentException((ad != null ? adapter : checkpoint) + " was trained prompt-free with "
+                    + "one mask token per class (promptable.classes: all); it answers no prompts: evaluate or "
+                    + "predict it with promptable.classes: all and promptable.prompt: none (--set)");
+        }
         Weights w = Weights.read(checkpoint, m);
         Module model = build(c, m);
         SegmentationNet.loadStrict(model, w);
@@ -222,6 +302,45 @@ final class PromptableRuns {
         }
         model.eval();
         return (PromptableSegmenter) model;
+    }
+
+    /**
+     * The model of a {@code promptable.classes: all} run for eval and predict, refused unless the adapter (when
+     * given) or else the checkpoint records that it was trained so: a model trained with prompts has never been
+     * asked for class masks.
+     */
+    static TrainedModel restoreClasses(RunConfig c, Path checkpoint, Path adapter, boolean forceBase, NDManager m)
+            throws IOException {
+        PromptableOutput.Recorded ad = adapter == null ? null : PromptableOutput.ofAdapter(adapter);
+        String base = PromptableOutput.ofCheckpoint(checkpoint);
+        String trained = adapter != null ? (ad == null ? null : ad.output()) : base;
+        if (!PromptableOutput.CLASSES.equals(trained)) {
+            Path which = adapter != null ? adapter : checkpoint;
+            throw new IllegalArgumentException(which + " was " + (trained == null ? "not trained by a "
+                    + "promptable.classes: all run (it records no " + (adapter != null ? PromptableOutput.ADAPTER_FILE
+                    : "promptable_output") + "; a published checkpoint was trained with prompts)" : "trained with "
+                    + "prompts (one binary mask per prompt)") + ", so it has no class masks to give: evaluate it "
+                    + "with promptable.classes: defect and --prompts, or train it with promptable.classes: all");
+        }
+        Weights w = Weights.read(checkpoint, m);
+        int classes = ad != null ? ad.classes() : w.classes();
+        EngineSetup.seed(c.training().seed());
+        PromptFreeClasses model = buildClasses(c, classes, m);
+        if (PromptableOutput.CLASSES.equals(base)) {
+            SegmentationNet.loadStrict(model, w);
+        } else {
+            loadBaseForClasses(model, w);
+        }
+        if (adapter == null) {
+            model.eval();
+            return new TrainedModel(model, classes, null);
+        }
+        if (!Files.isDirectory(adapter)) {
+            throw new IllegalArgumentException(adapter + ": adapter directory not found");
+        }
+        Attachment a = AdapterFiles.load(adapter, model, m, AdapterFiles.LoadOptions.forced(forceBase));
+        model.eval();
+        return new TrainedModel(model, classes, a);
     }
 
     /**

@@ -7,9 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.ndarray.NDManager;
 import ai.peft4j.app.config.RunConfigFile;
 import ai.peft4j.app.run.MethodFactory;
+import ai.peft4j.app.run.PromptableOutput;
 import ai.peft4j.app.run.SegmentationNet;
 import ai.peft4j.app.run.Weights;
 import ai.peft4j.core.engine.EngineSetup;
+import ai.peft4j.core.metrics.ConfusionMatrix;
 import ai.peft4j.core.nn.Module;
 import ai.peft4j.core.testing.SharedFiles;
 import ai.peft4j.data.image.ImageDecoder;
@@ -58,11 +60,17 @@ class PromptableCliTest {
     }
 
     private Path runFile(Path data, Path out, String epochs, String lr) throws Exception {
+        return runFile(data, out, epochs, lr, "background, inclusion, patches, scratches", "  prompt: box\n");
+    }
+
+    /** A run file with those class names and that promptable section's body. */
+    private Path runFile(Path data, Path out, String epochs, String lr, String classNames, String promptable)
+            throws Exception {
         Path file = tmp.resolve(out.getFileName() + ".yaml");
         Files.writeString(file, "task: promptable\nmodel:\n  name: sam-fixture\n  image_size: 64\n"
-                + "data:\n  layout: voc\n  root: " + data + "\n  class_names: [background, inclusion, patches, "
-                + "scratches]\ntraining:\n  epochs: " + epochs + "\n  batch: 2\n  workers: 1\n  lr: " + lr
-                + "\n  schedule: constant\n  augment: false\n  val_every: 1\npromptable:\n  prompt: box\n"
+                + "data:\n  layout: voc\n  root: " + data + "\n  class_names: [" + classNames + "]\n"
+                + "  out_of_range: ignore\ntraining:\n  epochs: " + epochs + "\n  batch: 2\n  workers: 1\n  lr: "
+                + lr + "\n  schedule: constant\n  augment: false\n  val_every: 1\npromptable:\n" + promptable
                 + "output: " + out + "\n");
         return file;
     }
@@ -239,5 +247,103 @@ class PromptableCliTest {
                 "--checkpoint", base.resolve("last.safetensors").toString(), "--prompts", boxes.toString(), "--out",
                 tmp.resolve("bad").toString()));
         assertTrue(reversed.contains("x1 < x0"), reversed);
+    }
+
+    @Test
+    void promptFreeClasses_oneTokenPerClass_trainsEvaluatesAndPredictsAsASegmenter_andEachModeRefusesTheOther()
+            throws Exception {
+        Path data = neuSubset(4, 2, 2);
+        String four = "background, inclusion, patches, scratches";
+        String allClasses = "  prompt: none\n  classes: all\n";
+        Path base = tmp.resolve("classes");
+        Path config = runFile(data, base, "4", "1.0e-3", four, allClasses);
+        CliRun train = CliRun.of("train", "--config", config.toString());
+        assertEquals(0, train.code(), train.err() + train.out());
+        assertTrue(train.out().contains("one decoder mask token per class"), train.out());
+        double[] losses = trainLosses(base.resolve("history.csv"));
+        assertEquals(4, losses.length);
+        assertTrue(losses[3] < losses[0], "cross-entropy falls: " + java.util.Arrays.toString(losses));
+        assertEquals(PromptableOutput.CLASSES, PromptableOutput.ofCheckpoint(base.resolve("last.safetensors")));
+
+        // eval scores it as a segmenter; predict writes class maps whose confusion matrix is eval's, pixel for pixel.
+        Path ev = tmp.resolve("classes-eval");
+        CliRun e = CliRun.of("eval", "--config", config.toString(), "--checkpoint",
+                base.resolve("last.safetensors").toString(), "--out", ev.toString());
+        assertEquals(0, e.code(), e.err() + e.out());
+        JsonNode j = new ObjectMapper().readTree(ev.resolve("metrics.json").toFile());
+        assertEquals(4, j.path("per_class").size(), j.toString());
+        assertEquals(2, j.path("image_level").path("images").asInt(), j.toString());
+        List<String> ids = Files.readAllLines(data.resolve("ImageSets/Segmentation/test.txt")).stream()
+                .map(String::strip).filter(x -> !x.isEmpty()).toList();
+        Path pred = tmp.resolve("classes-pred");
+        List<String> args = new java.util.ArrayList<>(List.of("predict", "--config", config.toString(),
+                "--checkpoint", base.resolve("last.safetensors").toString(), "--out", pred.toString()));
+        ids.forEach(id -> args.add(data.resolve("JPEGImages/" + id + ".jpg").toString()));
+        CliRun pr = CliRun.of(args.toArray(String[]::new));
+        assertEquals(0, pr.code(), pr.err() + pr.out());
+        ConfusionMatrix cm = new ConfusionMatrix(4);
+        for (String id : ids) {
+            MaskRaster p = ImageDecoder.readMask(pred.resolve("masks/" + id + ".png"));
+            MaskRaster gt = ImageDecoder.readMask(data.resolve("SegmentationClass/" + id + ".png"));
+            assertEquals(gt.width(), p.width());
+            cm.add(gt.values(), p.values());
+            assertTrue(Files.isRegularFile(pred.resolve("overlays/" + id + ".png")));
+        }
+        assertEquals(2L * 200 * 200, cm.total());
+        long[][] expected = cm.toArray();
+        for (int g = 0; g < 4; g++) {
+            for (int q = 0; q < 4; q++) {
+                assertEquals(expected[g][q], j.path("confusion_matrix").get(g).get(q).asLong(), g + "," + q);
+            }
+        }
+        assertEquals(cm.scores().meanIou(), j.path("miou").asDouble(), 1e-12);
+
+        // The two modes refuse each other's weights; a classes run takes no prompts.
+        Path masks = tmp.resolve("masks");
+        Path masksConfig = runFile(data, masks, "1", "1.0e-3");
+        CliRun mt = CliRun.of("train", "--config", masksConfig.toString());
+        assertEquals(0, mt.code(), mt.err() + mt.out());
+        assertEquals(PromptableOutput.MASK, PromptableOutput.ofCheckpoint(masks.resolve("last.safetensors")));
+        String promptsOnClasses = TinyRuns.assertOneLineError(CliRun.of("eval", "--config", masksConfig.toString(),
+                "--checkpoint", base.resolve("last.safetensors").toString(), "--out", tmp.resolve("bad").toString()));
+        assertTrue(promptsOnClasses.contains("was trained prompt-free with one mask token per class"),
+                promptsOnClasses);
+        String classesOnPrompts = TinyRuns.assertOneLineError(CliRun.of("eval", "--config", config.toString(),
+                "--checkpoint", masks.resolve("last.safetensors").toString(), "--out", tmp.resolve("bad").toString()));
+        assertTrue(classesOnPrompts.contains("was trained with prompts (one binary mask per prompt), so it has no "
+                + "class masks"), classesOnPrompts);
+        String box = TinyRuns.assertOneLineError(CliRun.of("predict", "--config", config.toString(), "--checkpoint",
+                base.resolve("last.safetensors").toString(), "--box", "1,1,20,20",
+                data.resolve("JPEGImages/" + ids.get(0) + ".jpg").toString(), "--out", tmp.resolve("bad").toString()));
+        assertTrue(box.contains("prompt-free") && box.endsWith("leave out --box"), box);
+        String mixed = TinyRuns.assertOneLineError(CliRun.of("train", "--config", config.toString(), "--set",
+                "promptable.prompt=box"));
+        assertTrue(mixed.contains("set promptable.prompt: none"), mixed);
+
+        // sam-lora from the prompt-trained base onto three classes: the base's 4-token decoder loads but its
+        // per-token tensors, which start fresh and train; the adapter records the mode and evaluates.
+        Path lora = tmp.resolve("classes-lora");
+        Path loraConfig = runFile(data, lora, "2", "1.0e-3", "background, inclusion, patches", allClasses);
+        CliRun ft = CliRun.of("finetune", "--config", loraConfig.toString(), "--method", "sam-lora", "--base",
+                masks.resolve("last.safetensors").toString());
+        assertEquals(0, ft.code(), ft.err() + ft.out());
+        assertTrue(ft.out().contains("per-token tensors of the base do not fit 3 classes"), ft.out());
+        PromptableOutput.Recorded rec = PromptableOutput.ofAdapter(lora.resolve("adapter"));
+        assertEquals(new PromptableOutput.Recorded(PromptableOutput.CLASSES, 3), rec);
+        Path le = tmp.resolve("classes-lora-eval");
+        CliRun lev = CliRun.of("eval", "--config", loraConfig.toString(), "--checkpoint",
+                masks.resolve("last.safetensors").toString(), "--adapter", lora.resolve("adapter").toString(),
+                "--out", le.toString());
+        assertEquals(0, lev.code(), lev.err() + lev.out());
+        JsonNode lj = new ObjectMapper().readTree(le.resolve("metrics.json").toFile());
+        assertEquals(3, lj.path("per_class").size(), lj.toString());
+        long pixels = 0;
+        for (JsonNode row : lj.path("confusion_matrix")) {
+            for (JsonNode v : row) {
+                pixels += v.asLong();
+            }
+        }
+        // Scratches (class 3) are ignored under three class names, so fewer pixels than the two images hold count.
+        assertTrue(pixels > 0 && pixels <= 2L * 200 * 200, lj.toString());
     }
 }

@@ -29,6 +29,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -59,6 +60,13 @@ public final class RunTraining {
      */
     public static TrainingResult fit(Module model, TrainingSection t, int imageSize, DataSection data,
             ImageDataset train, ImageDataset val, Path out, PrintStream console) throws IOException {
+        return fit(model, t, imageSize, data, train, val, out, Map.of(), console);
+    }
+
+    /** As above, with {@code metadata} added to every checkpoint's. */
+    public static TrainingResult fit(Module model, TrainingSection t, int imageSize, DataSection data,
+            ImageDataset train, ImageDataset val, Path out, Map<String, String> metadata, PrintStream console)
+            throws IOException {
         TrainerConfig config = trainerConfig(t, train.numClasses());
         LoaderConfig trainLoading = LoaderConfig.training(t.batch()).withSeed(t.seed()).withWorkers(t.workers());
         if (train.size() < t.batch()) {
@@ -66,7 +74,8 @@ public final class RunTraining {
                     + "one batch of " + t.batch() + " (training drops the last partial batch); lower training.batch");
         }
         Trainer.Builder b = Trainer.builder().setModel(SegmentationNet.layer(model)).setConfig(config)
-                .setOutputDir(out).optConsole(console).optClassNames(train.classNames()).optMemory(memory(t));
+                .setOutputDir(out).optConsole(console).optClassNames(train.classNames()).optMemory(memory(t))
+                .optMetadata(metadata);
         if (data.crops()) {
             CropSampler sampler = cropSampler(train, data, imageSize, t.augment(), t.seed(), console);
             b.optObjective(new SlidingWindowValidation(Objective.supervised(SegmentationNet.layer(model),

@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.peft4j.app.config.PromptableSection;
 import ai.peft4j.app.config.RunConfig;
 import ai.peft4j.app.config.RunConfigFile;
+import ai.peft4j.app.run.AdaLoraSteps;
 import ai.peft4j.app.run.MethodFactory;
 import ai.peft4j.app.run.PromptableObjective;
 import ai.peft4j.app.run.PromptableOutput;
@@ -42,8 +43,11 @@ import ai.peft4j.models.sam.Prompts;
 import ai.peft4j.peft.AdapterFiles;
 import ai.peft4j.peft.Attachment;
 import ai.peft4j.peft.PeftMethod;
+import ai.peft4j.peft.sam.SamAdaLora;
+import ai.peft4j.peft.sam.SamAdaLoraAdapter;
 import ai.peft4j.train.loop.BatchSource;
 import ai.peft4j.train.loop.Checkpoint;
+import ai.peft4j.train.loop.StepHook;
 import ai.peft4j.train.loop.Trainer;
 import ai.peft4j.train.loop.TrainerConfig;
 import ai.peft4j.train.loop.TrainingResult;
@@ -168,7 +172,7 @@ final class PromptableRuns {
                             + init.mismatched().size(), init.unexpected().size());
                 }
                 printData(console, c, train, val);
-                TrainingResult r = fit(model, c, train, val, out, console);
+                TrainingResult r = fit(model, c, train, val, out, null, console);
                 RunSummary.result(console, r, out);
             }
         }
@@ -189,7 +193,8 @@ final class PromptableRuns {
             Module model = classes ? buildClasses(c, train.numClasses(), m) : build(c, m);
             int fresh = classes ? loadBase(model, w, true) : loadBase(model, w, false);
             PeftMethod pm = MethodFactory.create(c.method().name(), c.method().options(), m);
-            Attachment a = pm.attach(model);
+            SamAdaLoraAdapter adaLora = pm instanceof SamAdaLora sal ? sal.apply(model) : null;
+            Attachment a = adaLora != null ? adaLora.attachment() : pm.attach(model);
             RunData.createRunDirectory(out);
             try (RunFolderLock lock = RunFolderLock.take(out, console)) {
                 RunTraining.checkResumable(out, c, RunTraining.trainerConfig(c.training(), classes
@@ -204,7 +209,15 @@ final class PromptableRuns {
                             + "started fresh (seed %d), trained with the decoder%n", fresh, train.numClasses(),
                             c.training().seed());
                 }
-                TrainingResult r = fit(model, c, train, val, out, console);
+                AdaLoraSteps steps = adaLora == null ? null : new AdaLoraSteps(adaLora, out);
+                if (steps != null) {
+                    console.printf(Locale.ROOT, "AdaLoRA   rank budget %d -> %d singular values over steps %d-%d "
+                            + "(allocator %s); per step in %s%n", steps.initialBudget(), steps.targetBudget(),
+                            adaLora.config().initWarmup(), adaLora.config().totalStep() - adaLora.config()
+                            .finalWarmup(), adaLora.config().allocator().name().toLowerCase(Locale.ROOT),
+                            out.resolve(AdaLoraSteps.CSV));
+                }
+                TrainingResult r = fit(model, c, train, val, out, steps, console);
                 AdapterFiles.save(a, out.resolve("adapter"));
                 PromptableOutput.writeAdapter(out.resolve("adapter"), classes, train.numClasses());
                 if (r.bestCheckpoint() != null) {
@@ -247,11 +260,11 @@ final class PromptableRuns {
     }
 
     static TrainingResult fit(Module model, RunConfig c, ImageDataset train, ImageDataset val, Path out,
-            PrintStream console) throws IOException {
+            StepHook hook, PrintStream console) throws IOException {
         if (c.promptable().allClasses()) {
             // A semantic segmenter now: the segmenters' training, loss, validation mIoU and checkpoints.
             return RunTraining.fit(model, c.training(), c.model().imageSize(), c.data(), train, val, out,
-                    PromptableOutput.metadata(true), console);
+                    PromptableOutput.metadata(true), hook, console);
         }
         var t = c.training();
         int size = c.model().imageSize();
@@ -266,7 +279,7 @@ final class PromptableRuns {
                 p.loss().equals("bce+dice"), t.seed());
         Trainer.Builder b = Trainer.builder().setModel(SegmentationNet.layer(model)).setConfig(config)
                 .setOutputDir(out).optConsole(console).optClassNames(CLASS_NAMES).optMemory(RunTraining.memory(t))
-                .optObjective(objective).optMetadata(PromptableOutput.metadata(false));
+                .optObjective(objective).optMetadata(PromptableOutput.metadata(false)).optStepHook(hook);
         PairTransform trainTransform = binary(t.augment() ? TrainAugmentation.published(size)
                 : Letterbox.square(size), train.numClasses());
         LoaderConfig loading = LoaderConfig.training(t.batch()).withSeed(t.seed()).withWorkers(t.workers());

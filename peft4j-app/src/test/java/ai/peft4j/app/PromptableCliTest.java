@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
 import ai.peft4j.app.config.RunConfigFile;
+import ai.peft4j.app.run.AdaLoraSteps;
 import ai.peft4j.app.run.MethodFactory;
 import ai.peft4j.app.run.PromptableOutput;
 import ai.peft4j.app.run.SegmentationNet;
@@ -345,5 +346,64 @@ class PromptableCliTest {
         }
         // Scratches (class 3) are ignored under three class names, so fewer pixels than the two images hold count.
         assertTrue(pixels > 0 && pixels <= 2L * 200 * 200, lj.toString());
+    }
+
+    @Test
+    void samAdaLora_budgetPerStepIsLoggedAndPlotted_andReachesTheTargetInTheSavedAdapter() throws Exception {
+        Path data = neuSubset(4, 2, 2);
+        Path base = tmp.resolve("base");
+        CliRun train = CliRun.of("train", "--config", runFile(data, base, "1", "1.0e-3").toString());
+        assertEquals(0, train.code(), train.err() + train.out());
+        // 4 images in batches of 2 for 6 epochs: steps 0-11; full rank to step 2, the target from step 8.
+        Path run = tmp.resolve("adalora");
+        CliRun ft = CliRun.of("finetune", "--config", runFile(data, run, "6", "1.0e-3").toString(), "--method",
+                "sam-adalora", "--base", base.resolve("last.safetensors").toString(), "--set",
+                "method.options.target_rank=1", "--set", "method.options.init_warmup=2", "--set",
+                "method.options.final_warmup=4", "--set", "method.options.mask_interval=1", "--set",
+                "method.options.total_step=12");
+        assertEquals(0, ft.code(), ft.err() + ft.out());
+        // sam-fixture: 2 encoder blocks, SVD factors on qkv, lin1 and lin2 of each, rank 4 -> 1 each.
+        assertTrue(ft.out().contains("rank budget 24 -> 6 singular values over steps 2-8"), ft.out());
+        List<String> rows = Files.readAllLines(run.resolve(AdaLoraSteps.CSV));
+        assertEquals("step,epoch,budget,masked,kept_ranks", rows.get(0));
+        assertEquals(13, rows.size(), rows.toString());
+        int previous = Integer.MAX_VALUE;
+        for (int i = 1; i < rows.size(); i++) {
+            String[] f = rows.get(i).split(",");
+            assertEquals(i - 1, Integer.parseInt(f[0]));
+            assertEquals((i + 1) / 2, Integer.parseInt(f[1]), rows.get(i));
+            int budget = Integer.parseInt(f[2]);
+            assertTrue(budget <= previous, "the budget never grows: " + rows);
+            previous = budget;
+            if (i - 1 <= 2) {
+                assertEquals("24", f[2], rows.get(i));
+                assertEquals("24", f[4], rows.get(i));
+            }
+            if (i - 1 >= 8) {
+                assertEquals("6", f[2], rows.get(i));
+                assertEquals("6", f[4], "kept ranks reach the target: " + rows.get(i));
+            }
+        }
+        assertTrue(rows.stream().skip(1).map(r -> Integer.parseInt(r.split(",")[2])).anyMatch(b -> b > 6 && b < 24),
+                "the cubic schedule passes between the two budgets: " + rows);
+        java.awt.image.BufferedImage png = javax.imageio.ImageIO.read(run.resolve(AdaLoraSteps.PNG).toFile());
+        assertEquals(640, png.getWidth());
+        // The saved adapter holds the pruned pattern: exactly 6 of the 24 singular values are not zero.
+        int nonZero = 0;
+        int total = 0;
+        try (NDManager m = EngineSetup.newManager()) {
+            var tensors = ai.peft4j.core.state.SafetensorsFile.read(run.resolve("adapter/adapter_model.safetensors"),
+                    m).tensors();
+            for (var e : tensors.entrySet()) {
+                if (e.getKey().endsWith("lora_E")) {
+                    for (float v : e.getValue().toFloatArray()) {
+                        nonZero += v != 0 ? 1 : 0;
+                        total++;
+                    }
+                }
+            }
+        }
+        assertEquals(24, total);
+        assertEquals(6, nonZero);
     }
 }

@@ -19,6 +19,7 @@ import ai.peft4j.infer.segment.SlidingWindow;
 import ai.peft4j.train.loop.BatchSource;
 import ai.peft4j.train.loop.BestBy;
 import ai.peft4j.train.loop.Objective;
+import ai.peft4j.train.loop.StepHook;
 import ai.peft4j.train.loop.Trainer;
 import ai.peft4j.train.loop.TrainerConfig;
 import ai.peft4j.train.loop.TrainingResult;
@@ -60,13 +61,16 @@ public final class RunTraining {
      */
     public static TrainingResult fit(Module model, TrainingSection t, int imageSize, DataSection data,
             ImageDataset train, ImageDataset val, Path out, PrintStream console) throws IOException {
-        return fit(model, t, imageSize, data, train, val, out, Map.of(), console);
+        return fit(model, t, imageSize, data, train, val, out, Map.of(), null, console);
     }
 
-    /** As above, with {@code metadata} added to every checkpoint's. */
+    /**
+     * As above, with {@code metadata} added to every checkpoint's and a method's {@code hook} (null for none) in
+     * every step.
+     */
     public static TrainingResult fit(Module model, TrainingSection t, int imageSize, DataSection data,
-            ImageDataset train, ImageDataset val, Path out, Map<String, String> metadata, PrintStream console)
-            throws IOException {
+            ImageDataset train, ImageDataset val, Path out, Map<String, String> metadata, StepHook hook,
+            PrintStream console) throws IOException {
         TrainerConfig config = trainerConfig(t, train.numClasses());
         LoaderConfig trainLoading = LoaderConfig.training(t.batch()).withSeed(t.seed()).withWorkers(t.workers());
         if (train.size() < t.batch()) {
@@ -75,7 +79,7 @@ public final class RunTraining {
         }
         Trainer.Builder b = Trainer.builder().setModel(SegmentationNet.layer(model)).setConfig(config)
                 .setOutputDir(out).optConsole(console).optClassNames(train.classNames()).optMemory(memory(t))
-                .optMetadata(metadata);
+                .optMetadata(metadata).optStepHook(hook);
         if (data.crops()) {
             CropSampler sampler = cropSampler(train, data, imageSize, t.augment(), t.seed(), console);
             b.optObjective(new SlidingWindowValidation(Objective.supervised(SegmentationNet.layer(model),

@@ -121,6 +121,12 @@ final class PromptableRuns {
         return 0;
     }
 
+    /** The model as the console names it, in the run's mode. */
+    private static String describe(RunConfig c, int classes) {
+        return c.promptable().allClasses() ? spec(c).model() + " (prompt-free: one mask token per class, " + classes
+                + " classes)" : spec(c).describe();
+    }
+
     /** Whether a state-dict key is one of the decoder's per-token tensors, which SAMed starts fresh. */
     static boolean perToken(String key) {
         return key.startsWith("mask_decoder.mask_tokens.") || key.startsWith("mask_decoder.output_hypernetworks_mlps.")
@@ -156,7 +162,7 @@ final class PromptableRuns {
         try (NDManager m = EngineSetup.newManager()) {
             EngineSetup.seed(c.training().seed());
             Module model = classes ? buildClasses(c, train.numClasses(), m) : build(c, m);
-            String described = spec(c).describe();
+            String described = describe(c, train.numClasses());
             LoadReport init = c.model().init().isEmpty() ? null
                     : SegmentationNet.loadLenient(model, Weights.read(Path.of(c.model().init()), m), described);
             RunData.createRunDirectory(out);
@@ -191,7 +197,7 @@ final class PromptableRuns {
             boolean classes = c.promptable().allClasses();
             EngineSetup.seed(c.training().seed());
             Module model = classes ? buildClasses(c, train.numClasses(), m) : build(c, m);
-            int fresh = classes ? loadBase(model, w, true) : loadBase(model, w, false);
+            int fresh = loadBase(model, w, classes);
             PeftMethod pm = MethodFactory.create(c.method().name(), c.method().options(), m);
             SamAdaLoraAdapter adaLora = pm instanceof SamAdaLora sal ? sal.apply(model) : null;
             Attachment a = adaLora != null ? adaLora.attachment() : pm.attach(model);
@@ -201,7 +207,8 @@ final class PromptableRuns {
                         ? train.numClasses() : 2), Set.of("model.init"));
                 baseCheck.check(out, w.file(), a.baseFingerprint());
                 rc.writeResolved(out, "finetune");
-                RunSummary.model(console, pm.name() + " on " + spec(c).describe() + " at " + c.model().imageSize()
+                RunSummary.model(console, pm.name() + " on " + describe(c, train.numClasses()) + " at "
+                        + c.model().imageSize()
                         + "x" + c.model().imageSize() + " from " + w.file(), model);
                 printData(console, c, train, val);
                 if (fresh > 0) {
@@ -339,11 +346,9 @@ final class PromptableRuns {
         int classes = ad != null ? ad.classes() : w.classes();
         EngineSetup.seed(c.training().seed());
         PromptFreeClasses model = buildClasses(c, classes, m);
-        if (PromptableOutput.CLASSES.equals(base)) {
-            SegmentationNet.loadStrict(model, w);
-        } else {
-            loadBaseForClasses(model, w);
-        }
+        // A base of another class count (a prompt-trained one, or a classes run on other data under an adapter)
+        // loads but its per-token tensors, as finetune loaded it; with everything fitting, this is a strict load.
+        loadBaseForClasses(model, w);
         if (adapter == null) {
             model.eval();
             return new TrainedModel(model, classes, null);

@@ -133,34 +133,18 @@ class SamMethodsTest {
         }
     }
 
-    /** sam-decoder trains exactly the mask decoder, adds nothing, and round-trips as an adapter directory. */
+    /** sam-decoder trains exactly the mask decoder and adds nothing (SamAdapterFilesTest round-trips it). */
     @Test
-    void samDecoder_trainsTheMaskDecoderOnly_andSavesIt(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp)
-            throws Exception {
+    void samDecoder_trainsTheMaskDecoderOnly() {
         try (NDManager m = EngineSetup.newManager()) {
             Sam sam = new Sam(m, SamConfig.fixture());
             long total = sam.parameterCount();
             long decoder = sam.namedParameters().entrySet().stream().filter(e -> e.getKey().startsWith(
                     "mask_decoder.")).mapToLong(e -> e.getValue().data().size()).sum();
-            Attachment a = MethodRegistry.create(SamDecoderOnly.NAME, ai.peft4j.peft.MethodInputs.none()).attach(sam);
+            MethodRegistry.create(SamDecoderOnly.NAME, ai.peft4j.peft.MethodInputs.none()).attach(sam);
             assertEquals(total, sam.parameterCount(), "nothing added");
             assertEquals(decoder, sam.trainableParameterCount());
             assertTrue(sam.trainableParameterNames().stream().allMatch(n -> n.startsWith("mask_decoder.")));
-            ai.peft4j.peft.AdapterFiles.save(a, tmp.resolve("adapter"));
-            Sam other = new Sam(m, SamConfig.fixture());
-            other.loadStateDict(sam.stateDict(), true);
-            ClosedFormWeights.fill(sam);
-            ai.peft4j.peft.AdapterFiles.save(a, tmp.resolve("trained"));
-            other.eval();
-            sam.eval();
-            ai.peft4j.peft.AdapterFiles.load(tmp.resolve("trained"), other, m,
-                    ai.peft4j.peft.AdapterFiles.LoadOptions.forced(true));
-            for (String k : sam.stateDict().keySet()) {
-                if (k.startsWith("mask_decoder.")) {
-                    org.junit.jupiter.api.Assertions.assertArrayEquals(sam.stateDict().get(k).toFloatArray(),
-                            other.stateDict().get(k).toFloatArray(), k);
-                }
-            }
         }
     }
 }

@@ -110,7 +110,8 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--prompts", paramLabel = "MODE", description = "task: promptable only: point or box (one per "
             + "connected defect region of each test mask) or none (prompt-free); default: the run's "
             + "promptable.prompt. Scores each mask with the published Dice and IoU (averaged over logit thresholds "
-            + "0.1-0.9) into metrics.json.")
+            + "0.1-0.9) into metrics.json. A promptable.classes: all run (prompt-free, a mask token per class) is "
+            + "scored as a segmenter instead (mIoU, per-class IoU, image-level pass/fail) and takes no --prompts.")
     String prompts;
 
     @Option(names = "--beams", defaultValue = "3", paramLabel = "N", description = "task: detection: beams of "

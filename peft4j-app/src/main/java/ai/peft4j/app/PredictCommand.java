@@ -87,7 +87,8 @@ final class PredictCommand implements Callable<Integer> {
     @Option(names = "--prompts", paramLabel = "FILE", description = "task: promptable only: a CSV file of "
             + "image,x0,y0,x1,y1 rows (box corners in the image's pixels, inclusive) and image,x,y[,label] rows "
             + "(a click, label 1 or 0; see --point), an optional header row 'image,...'; one mask per row as masks/<name>_<k>.png (0 background, 1 defect). Without it, a "
-            + "promptable model predicts the given images prompt-free, one mask each as masks/<name>.png.")
+            + "promptable model predicts the given images prompt-free, one mask each as masks/<name>.png; a "
+            + "promptable.classes: all model writes class maps and overlays as a segmenter does.")
     Path prompts;
 
     @Option(names = "--box", paramLabel = "X0,Y0,X1,Y1", description = "task: promptable only: a box (corners in "

@@ -1,5 +1,6 @@
 package ai.peft4j.app;
 
+import ai.peft4j.app.run.OutputClasses;
 import ai.peft4j.core.state.AtomicFiles;
 import ai.peft4j.models.ModelSpec;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -60,8 +61,8 @@ final class BenchCommand implements Runnable {
                 + "${DEFAULT-VALUE}).")
         List<Integer> batches;
 
-        @Option(names = "--classes", defaultValue = "6", description = "(default: ${DEFAULT-VALUE})")
-        int classes;
+        @Option(names = "--classes", description = OutputClasses.HELP + " The weights are random here.")
+        Integer classes;
 
         @Option(names = "--warmup", defaultValue = "1", description = "Untimed steps per method (default: "
                 + "${DEFAULT-VALUE}).")
@@ -150,7 +151,7 @@ final class BenchCommand implements Runnable {
             }
             String what = promptable ? String.format(Locale.ROOT, "%s, %dx%d, one click per image, BCE "
                     + "(pos_weight 2)", model, size, size) : String.format(Locale.ROOT, "Swin-Att-UNet (%s), %dx%d, "
-                    + "%d classes", backbone, size, size, classes);
+                    + "%d classes", backbone, size, size, classes());
             StringBuilder md = new StringBuilder(String.format(Locale.ROOT, "Training step, %s, mean of %d steps "
                     + "after %d warm-up, one process per row, %d cores%n%n", what, steps, warmup,
                     Runtime.getRuntime().availableProcessors()));
@@ -185,10 +186,16 @@ final class BenchCommand implements Runnable {
             return 0;
         }
 
+        /** The Swin-Att-UNet's output classes: --classes, else the default of a model without weights. */
+        private int classes() {
+            return OutputClasses.resolve(classes, "swin-att-unet", null);
+        }
+
         /** Runs one method's steps in a child JVM and returns the JSON line it printed. */
         private JsonNode runChild(String method, int batch, String setting) throws IOException, InterruptedException {
-            List<String> args = new ArrayList<>(List.of(model, backbone, Integer.toString(size), Integer.toString(batch),
-                    Integer.toString(classes), Integer.toString(warmup), Integer.toString(steps), method, setting));
+            List<String> args = new ArrayList<>(List.of(model, backbone, Integer.toString(size),
+                    Integer.toString(batch), Integer.toString(classes()), Integer.toString(warmup),
+                    Integer.toString(steps), method, setting));
             args.addAll(checkpoint);
             Process p = new ProcessBuilder(TrainStepProcess.command(args)).redirectErrorStream(true).start();
             // A benchmark stopped with Ctrl-C must not leave a training step running on its own.

@@ -15,9 +15,7 @@ import ai.peft4j.peft.MethodInputs;
 import ai.peft4j.peft.MethodRegistry;
 import ai.peft4j.peft.PeftMethod;
 import ai.peft4j.peft.expansion.AddedBlocks;
-import ai.peft4j.peft.transfer.FullTransfer;
 import ai.peft4j.peft.transfer.FusedQkvLora;
-import ai.peft4j.peft.transfer.LinearProbe;
 import ai.peft4j.train.classify.WeightedKnn;
 import ai.peft4j.train.loop.Checkpoint;
 import ai.peft4j.train.loop.Trainer;
@@ -91,8 +89,9 @@ final class BenchForgettingCommand implements Callable<Integer> {
     @Option(names = "--out", defaultValue = "runs/forgetting", description = "(default: ${DEFAULT-VALUE})")
     Path out;
 
-    @Option(names = "--methods", split = ",", defaultValue = "vit-full,vit-linear,vit-lora,vit-block",
-            description = "Modes to adapt with (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--methods", split = ",", defaultValue = "full,classify,vit-lora,vit-block",
+            description = "Modes to adapt with (default: ${DEFAULT-VALUE}; full and classify are peft-vit's full and "
+                    + "linear modes, the old names vit-full and vit-linear still accepted).")
     List<String> methods;
 
     @Option(names = "--lora-r", defaultValue = "8", description = "LoRA rank, alpha equal to it as published "
@@ -124,8 +123,8 @@ final class BenchForgettingCommand implements Callable<Integer> {
             + "modes not in --method-lr (default: ${DEFAULT-VALUE}).")
     double adaptLr;
 
-    @Option(names = "--method-lr", paramLabel = "MODE=LR", split = ",", defaultValue = "vit-full=5e-4,"
-            + "vit-linear=3e-2", description = "Learning rates of single modes (default: ${DEFAULT-VALUE}: full "
+    @Option(names = "--method-lr", paramLabel = "MODE=LR", split = ",", defaultValue = "full=5e-4,"
+            + "classify=3e-2", description = "Learning rates of single modes (default: ${DEFAULT-VALUE}: full "
             + "fine-tuning moves every weight and takes a smaller step, the head alone a larger one; at 2e-4 and 1e-2 "
             + "neither left chance level on magnetic tile in 12 epochs).")
     Map<String, Double> methodLr;
@@ -262,10 +261,11 @@ final class BenchForgettingCommand implements Callable<Integer> {
     /** The adaptations, checked against the registry before any work. */
     List<Plan> plans() {
         List<Plan> plans = new ArrayList<>();
-        for (String m : methods) {
+        for (String named : methods) {
+            String m = MethodRegistry.ALIASES.getOrDefault(named, named);
             switch (m) {
-                case FullTransfer.NAME -> plans.add(new Plan("full", "full", m, Map.of()));
-                case LinearProbe.NAME -> plans.add(new Plan("linear", "linear", m, Map.of()));
+                case "full" -> plans.add(new Plan("full", "full", m, Map.of()));
+                case "classify" -> plans.add(new Plan("linear", "linear", m, Map.of()));
                 case FusedQkvLora.NAME -> plans.add(new Plan("lora-r" + loraR, "LoRA r " + loraR, m,
                         Map.of("r", loraR, "lora_alpha", loraR)));
                 case AddedBlocks.NAME -> {
@@ -273,10 +273,13 @@ final class BenchForgettingCommand implements Callable<Integer> {
                         plans.add(new Plan("block-p" + p, "block p = " + p, m, Map.of("added", p)));
                     }
                 }
-                default -> throw new IllegalArgumentException("--methods: '" + m + "' is not one of "
+                default -> throw new IllegalArgumentException("--methods: '" + named + "' is not one of "
                         + MethodRegistry.VIT_MODES.stream().filter(v -> !v.equals("vit-top-k")).toList());
             }
         }
+        Map<String, Double> rates = new LinkedHashMap<>();
+        methodLr.forEach((k, v) -> rates.put(MethodRegistry.ALIASES.getOrDefault(k, k), v));
+        methodLr = rates;
         for (String m : methodLr.keySet()) {
             if (!MethodRegistry.VIT_MODES.contains(m)) {
                 throw new IllegalArgumentException("--method-lr names '" + m + "', which is not a ViT mode ("

@@ -1,6 +1,7 @@
 package ai.peft4j.app;
 
 import ai.djl.ndarray.NDManager;
+import ai.peft4j.app.run.OutputClasses;
 import ai.peft4j.core.engine.EngineSetup;
 import ai.peft4j.core.init.ClosedFormWeights;
 import ai.peft4j.core.nn.Module;
@@ -43,8 +44,8 @@ final class BenchInferCommand implements Callable<Integer> {
     @Option(names = "--size", defaultValue = "224", description = "(default: ${DEFAULT-VALUE})")
     int size;
 
-    @Option(names = "--classes", defaultValue = "4", description = "(default: ${DEFAULT-VALUE})")
-    int classes;
+    @Option(names = "--classes", description = OutputClasses.HELP + " The weights are closed-form here.")
+    Integer classes;
 
     @Option(names = "--frames", description = "Folder of frames (images, read in name order; default: "
             + "../shared/data/neu-seg/JPEGImages when present, else generated citrus images).")
@@ -96,7 +97,7 @@ final class BenchInferCommand implements Callable<Integer> {
         for (String name : models) {
             try (NDManager m = EngineSetup.newManager()) {
                 EngineSetup.seed(0);
-                Module net = ModelSpec.of(name, null, classes).build(m);
+                Module net = ModelSpec.of(name, null, OutputClasses.resolve(classes, name, null)).build(m);
                 ClosedFormWeights.fill(net);
                 net.eval();
                 console.println("== " + name);

@@ -50,7 +50,8 @@ final class BoxesCommand implements Callable<Integer> {
     Path starter;
 
     @Option(names = "--preset", defaultValue = "tiny", paramLabel = "NAME", description = "Shape of --starter: "
-            + "tiny (1.8 M parameters, 64x64 images) or base (Florence-2-base, 768x768) (default: ${DEFAULT-VALUE}).")
+            + "tiny (the fixtures' shape, 64x64 images), small (its widths times four, 128x128 images) or base "
+            + "(Florence-2-base, 768x768) (default: ${DEFAULT-VALUE}).")
     String preset;
 
     @Option(names = "--seed", defaultValue = "0", description = "Seed of --starter's weights (default: "

@@ -3,6 +3,7 @@ package ai.peft4j.app;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.peft4j.app.run.KeyLayout;
+import ai.peft4j.app.run.OutputClasses;
 import ai.peft4j.app.run.Weights;
 import ai.peft4j.core.engine.EngineSetup;
 import ai.peft4j.core.io.InputFiles;
@@ -49,9 +50,8 @@ final class ConvertCommand implements Callable<Integer> {
     @Option(names = "--backbone", description = "Backbone preset of --model (as in summary).")
     String backbone;
 
-    @Option(names = "--classes", defaultValue = "6", description = "Classes of --model; names do not depend on "
-            + "it (default: ${DEFAULT-VALUE}).")
-    int classes;
+    @Option(names = "--classes", description = OutputClasses.HELP + " Names do not depend on it.")
+    Integer classes;
 
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -77,7 +77,7 @@ final class ConvertCommand implements Callable<Integer> {
             Map<String, NDArray> tensors = w.tensors();
             String mapping = "names as saved";
             if (model != null) {
-                Module net = ModelSpec.of(model, backbone, classes).build(manager);
+                Module net = ModelSpec.of(model, backbone, OutputClasses.resolve(classes, model, w)).build(manager);
                 Set<String> modelKeys = net.stateDict().keySet();
                 KeyLayout.Match m = KeyLayout.best(tensors.keySet(), modelKeys);
                 if (m.matched() == 0) {

@@ -9,6 +9,8 @@ import ai.peft4j.app.detect.BoxJsonl;
 import ai.peft4j.app.detect.DetectionData;
 import ai.peft4j.app.detect.DetectionModel;
 import ai.peft4j.app.detect.DetectionObjective;
+import ai.peft4j.app.eval.ConfusionMatrixImage;
+import ai.peft4j.app.eval.EvalReport;
 import ai.peft4j.app.run.MethodFactory;
 import ai.peft4j.app.run.RunData;
 import ai.peft4j.app.run.RunFolderLock;
@@ -32,6 +34,7 @@ import ai.peft4j.train.loop.Trainer;
 import ai.peft4j.train.loop.TrainerConfig;
 import ai.peft4j.train.loop.TrainingResult;
 import ai.peft4j.train.metrics.DetectionAveragePrecision;
+import ai.peft4j.train.metrics.DetectionConfusionMatrix;
 import ai.peft4j.train.report.EpochRecord;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -52,6 +55,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.TreeSet;
 import javax.imageio.ImageIO;
 
 /**
@@ -63,6 +67,7 @@ import javax.imageio.ImageIO;
 final class DetectionRuns {
     static final String PREDICTIONS = "predictions.jsonl";
     static final String PREDICTIONS_JSON = "predictions.json";
+    static final String REPORT = "report.md";
     /** The validation matrix's two classes: the arg-max token is wrong, or right. */
     static final List<String> TOKEN_CLASSES = List.of("wrong_token", "right_token");
 
@@ -190,10 +195,18 @@ final class DetectionRuns {
         List<Path> read = new ArrayList<>(samples.stream().map(BoxJsonl.Sample::image).toList());
         read.add(file);
         InputFiles inputs = InputFiles.of(read);
-        for (String name : List.of("metrics.json", PREDICTIONS)) {
+        for (String name : List.of("metrics.json", PREDICTIONS, REPORT, EvalReport.MATRIX_PNG)) {
             inputs.refuseOverwrite(dir.resolve(name), "choose an --out folder away from the data and the model");
         }
         DetectionAveragePrecision ap = new DetectionAveragePrecision();
+        TreeSet<String> truthClasses = new TreeSet<>();
+        for (BoxJsonl.Sample s : samples) {
+            truthClasses.addAll(DetectionAnswer.parse(s.suffix(), s.width(), s.height()).labels());
+        }
+        if (truthClasses.isEmpty()) {
+            throw new IllegalArgumentException(file + ": no ground-truth box in any line; nothing to score");
+        }
+        DetectionConfusionMatrix confusion = new DetectionConfusionMatrix(new ArrayList<>(truthClasses));
         ObjectMapper json = new ObjectMapper();
         StringBuilder lines = new StringBuilder();
         long t0 = System.nanoTime();
@@ -207,6 +220,7 @@ final class DetectionRuns {
                 double[] scores = new double[a.boxes().boxes().size()];
                 Arrays.fill(scores, 1.0);
                 ap.addImage(truth.labels(), truth.boxes(), a.boxes().labels(), a.boxes().boxes(), scores);
+                confusion.addImage(truth.labels(), truth.boxes(), a.boxes().labels(), a.boxes().boxes());
                 ObjectNode l = json.createObjectNode().put("image", s.image().toString()).put("line", s.line())
                         .put("answer", a.text()).put("truth", s.suffix());
                 lines.append(json.writeValueAsString(l)).append('\n');
@@ -229,10 +243,30 @@ final class DetectionRuns {
                     .put("detections", ap.detectionCount(name)).put("ap50", ap.averagePrecision(name, 0.5))
                     .put("ap50_95", ap.averagePrecisionCoco(name));
         }
+        ObjectNode cm = j.putObject("confusion_matrix");
+        cm.put("convention", "supervision's ConfusionMatrix, as the published evaluation: rows ground truth, "
+                + "columns prediction, background last; truth and detection match when their IoU exceeds "
+                + DetectionConfusionMatrix.IOU_THRESHOLD + " whatever their labels, each detection keeping its best "
+                + "truth, then each truth its best detection; unmatched truths are misses (column background), "
+                + "unmatched detections false alarms (row background)");
+        cm.put("iou_threshold", DetectionConfusionMatrix.IOU_THRESHOLD);
+        ArrayNode names = cm.putArray("labels");
+        confusion.names().forEach(names::add);
+        ArrayNode rows = cm.putArray("counts");
+        for (long[] row : confusion.matrix().toArray()) {
+            ArrayNode r = rows.addArray();
+            for (long v : row) {
+                r.add(v);
+            }
+        }
+        cm.put("detections_outside_classes", confusion.detectionsOutsideClasses());
         Files.createDirectories(dir);
         AtomicFiles.write(dir.resolve("metrics.json"), o -> o.write(j.toPrettyString()
                 .getBytes(StandardCharsets.UTF_8)));
         AtomicFiles.write(dir.resolve(PREDICTIONS), o -> o.write(lines.toString().getBytes(StandardCharsets.UTF_8)));
+        ConfusionMatrixImage.write(dir.resolve(EvalReport.MATRIX_PNG), confusion.matrix(), confusion.names());
+        String report = report(file, samples.size(), ap, confusion);
+        AtomicFiles.write(dir.resolve(REPORT), o -> o.write(report.getBytes(StandardCharsets.UTF_8)));
         console.printf(Locale.ROOT, "%s, %d images: mAP@0.5 %.4f  mAP@[.5:.95] %.4f (%.1f s)%n", file,
                 samples.size(), ap.meanAveragePrecision(0.5), ap.meanAveragePrecisionCoco(), seconds);
         for (String name : ap.classes()) {
@@ -240,8 +274,50 @@ final class DetectionRuns {
                     ap.truthCount(name), ap.detectionCount(name), ap.averagePrecision(name, 0.5),
                     ap.averagePrecisionCoco(name));
         }
-        console.printf("Report    %s, %s%n", dir.resolve("metrics.json"), dir.resolve(PREDICTIONS));
+        console.print(matrixTable(confusion));
+        console.printf("Report    %s, %s, %s, %s%n", dir.resolve("metrics.json"), dir.resolve(REPORT),
+                dir.resolve(EvalReport.MATRIX_PNG), dir.resolve(PREDICTIONS));
         return 0;
+    }
+
+    /** The confusion matrix as a Markdown table, truth by row. */
+    static String matrixTable(DetectionConfusionMatrix confusion) {
+        StringBuilder t = new StringBuilder("| truth \\ prediction |");
+        List<String> names = confusion.names();
+        names.forEach(n -> t.append(' ').append(n).append(" |"));
+        t.append("\n|---|").append("---:|".repeat(names.size())).append('\n');
+        long[][] counts = confusion.matrix().toArray();
+        for (int i = 0; i < names.size(); i++) {
+            t.append("| ").append(names.get(i)).append(" |");
+            for (long v : counts[i]) {
+                t.append(' ').append(v).append(" |");
+            }
+            t.append('\n');
+        }
+        return t.toString();
+    }
+
+    private static String report(Path file, int images, DetectionAveragePrecision ap,
+            DetectionConfusionMatrix confusion) {
+        StringBuilder r = new StringBuilder("# Detection evaluation\n\n");
+        r.append(String.format(Locale.ROOT, "%s, %d images: mAP@0.5 %.4f, mAP@[.5:.95] %.4f (COCO-style; every "
+                + "generated box scores 1).%n%n", file, images, ap.meanAveragePrecision(0.5),
+                ap.meanAveragePrecisionCoco()));
+        r.append("| class | truth boxes | detections | AP50 | AP50:95 |\n|---|---:|---:|---:|---:|\n");
+        for (String name : ap.classes()) {
+            r.append(String.format(Locale.ROOT, "| %s | %d | %d | %.4f | %.4f |%n", name, ap.truthCount(name),
+                    ap.detectionCount(name), ap.averagePrecision(name, 0.5), ap.averagePrecisionCoco(name)));
+        }
+        r.append("\n## Confusion matrix\n\nBoxes matched at IoU above 0.5 whatever their labels (supervision's "
+                + "convention, as the published evaluation); background row: false alarms, background column: "
+                + "misses.");
+        if (confusion.detectionsOutsideClasses() > 0) {
+            r.append(' ').append(confusion.detectionsOutsideClasses()).append(" detections with a label outside "
+                    + "the classes are left out.");
+        }
+        r.append("\n\n").append(matrixTable(confusion)).append("\n![confusion matrix](")
+                .append(EvalReport.MATRIX_PNG).append(")\n");
+        return r.toString();
     }
 
     static int predict(RunConfig c, List<Path> images, Path base, Path adapter, boolean forceBase, Path out,

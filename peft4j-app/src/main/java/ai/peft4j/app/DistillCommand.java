@@ -93,8 +93,9 @@ final class DistillCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output directory.")
     Path out;
 
-    @Option(names = "--classes", defaultValue = "background,sunburn,ulcer,wind scarring", split = ",",
-            description = "Class names, background first (default: the navel-orange classes, ${DEFAULT-VALUE}).")
+    @Option(names = "--class-names", defaultValue = "background,sunburn,ulcer,wind scarring", split = ",",
+            paramLabel = "NAME", description = "Class names, background first, as the data set's masks number them; "
+                    + "their count is the student's classes (default: the navel-orange classes, ${DEFAULT-VALUE}).")
     List<String> classes;
 
     @Option(names = "--epochs", defaultValue = "1000", description = "(default: ${DEFAULT-VALUE}, as published)")
@@ -294,7 +295,7 @@ final class DistillCommand implements Callable<Integer> {
         o.put("--teacher-features", teacherFeatures);
         o.put("--student", "fastsegformer-" + backbone.letter().toLowerCase(Locale.ROOT));
         o.put("--data", data.toString());
-        o.put("--classes", classes);
+        o.put("--class-names", classes);
         o.put("--epochs", epochs);
         o.put("--batch", batch);
         o.put("--lr", lr);

@@ -10,7 +10,6 @@ import ai.peft4j.app.eval.OverlayGrid;
 import ai.peft4j.app.eval.PrecisionRecallChart;
 import ai.peft4j.app.eval.TestSetPredictions;
 import ai.peft4j.app.run.RunData;
-import ai.peft4j.app.run.RunTraining;
 import ai.peft4j.app.run.SegmentationNet;
 import ai.peft4j.app.run.SourceRetention;
 import ai.peft4j.app.run.TrainedModel;
@@ -186,12 +185,7 @@ final class EvalCommand implements Callable<Integer> {
             TestSetPredictions.Result res;
             ImageVerdicts verdicts = new ImageVerdicts(test.numClasses(), threshold);
             String inference;
-            Predictor.Builder pb = Predictor.builder().setModel(SegmentationNet.layer(tm.model()))
-                    .setInputSize(c.model().imageSize());
-            if (c.data().crops()) {
-                pb.optSlidingWindow(RunTraining.slidingWindow(c.data(), c.model().imageSize(), tileBatch));
-            }
-            try (Predictor p = pb.build()) {
+            try (Predictor p = SegmentationNet.predictor(c, tm.model(), tileBatch).build()) {
                 inference = inference(p);
                 console.println("Inference " + inference);
                 res = TestSetPredictions.run(p, test, palette, dir.resolve("predictions"), inputs, overlays,

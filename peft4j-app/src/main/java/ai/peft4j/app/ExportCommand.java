@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.peft4j.app.run.OutputClasses;
 import ai.peft4j.app.run.Weights;
 import ai.peft4j.core.engine.EngineSetup;
 import ai.peft4j.core.io.InputFiles;
@@ -60,8 +61,7 @@ final class ExportCommand implements Callable<Integer> {
     @Option(names = "--onnx", required = true, description = "The ONNX file to write.")
     Path onnx;
 
-    @Option(names = "--classes", description = "Output classes with background (default: read from the "
-            + "checkpoint, else as published: 4 for FastSegFormer, 6 for Swin-Att-UNet).")
+    @Option(names = "--classes", description = OutputClasses.HELP)
     Integer classes;
 
     @Option(names = "--input-size", defaultValue = "224", description = "Side of the square input "
@@ -140,11 +140,7 @@ final class ExportCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         try (NDManager manager = EngineSetup.newManager()) {
             Weights weights = checkpoint == null ? null : Weights.read(checkpoint, manager);
-            String head = name.equals("swin-att-unet") ? "final_conv.weight"
-                    : name.equals("fastsegformer-teacher") ? "final_up_conv.1.weight" : "cnn_up.1.weight";
-            NDArray headWeight = weights == null ? null : weights.find(head);
-            int numClasses = classes != null ? classes : headWeight != null
-                    ? (int) headWeight.getShape().get(0) : name.equals("swin-att-unet") ? 6 : 4;
+            int numClasses = OutputClasses.resolve(classes, name, weights);
             ModelSpec modelSpec = ModelSpec.of(name, name.equals("swin-att-unet") ? backbone : null, numClasses);
             Module net = modelSpec.build(manager);
             if (weights != null) {

@@ -57,7 +57,8 @@ final class FinetuneCommand implements Callable<Integer> {
             + "bitfit, adapter, adaptformer, lora, convpass, vpt, tplora, tplora-readme (a preset), hf-lora, "
             + "adalora; for task: promptable (SAM, MobileSAM, EfficientSAM) sam-adapter, sam-lora, sam-adalora, "
             + "sam-decoder (the mask decoder alone); for "
-            + "task: classification vit-full, vit-linear, vit-lora, vit-top-k, vit-block; for task: detection "
+            + "task: classification full, classify (head only), vit-lora, vit-top-k, vit-block (the old names "
+            + "vit-full and vit-linear still load as full and classify); for task: detection "
             + "(Florence-2, --base a checkpoint folder) hf-lora or all-weights. method.options set the method's "
             + "config fields and bn_stats (frozen or update).")
     String method;

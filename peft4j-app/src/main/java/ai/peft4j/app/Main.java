@@ -25,7 +25,7 @@ import picocli.CommandLine.Option;
         subcommands = {TrainCommand.class, FinetuneCommand.class, EvalCommand.class, PredictCommand.class,
             SummaryCommand.class, ConvertCommand.class, DemoCommand.class, BenchCommand.class, SplitCommand.class,
             CheckCommand.class, StreamPredictCommand.class, DistillCommand.class, ExportCommand.class,
-            ClipCommand.class, ExplainCommand.class, BoxesCommand.class,
+            ClipCommand.class, ExplainCommand.class, BoxesCommand.class, MergeCommand.class,
             CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 

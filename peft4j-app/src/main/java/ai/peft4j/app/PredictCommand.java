@@ -181,12 +181,7 @@ final class PredictCommand implements Callable<Integer> {
         try (NDManager m = EngineSetup.newManager()) {
             TrainedModel tm = weights.load(c, fallback, m);
             List<String> names = c.data().classNames().size() == tm.classes() ? c.data().classNames() : null;
-            Predictor.Builder pb = Predictor.builder().setModel(SegmentationNet.layer(tm.model()))
-                    .setInputSize(c.model().imageSize());
-            if (c.data().crops()) {
-                pb.optSlidingWindow(RunTraining.slidingWindow(c.data(), c.model().imageSize(), tileBatch));
-            }
-            try (Predictor p = pb.build()) {
+            try (Predictor p = SegmentationNet.predictor(c, tm.model(), tileBatch).build()) {
                 console.println("Inference " + EvalCommand.inference(p));
                 for (Path file : images) {
                     RgbImage image;

@@ -1,6 +1,7 @@
 package ai.peft4j.app;
 
 import ai.djl.ndarray.NDManager;
+import ai.peft4j.app.run.OutputClasses;
 import ai.peft4j.app.run.Weights;
 import ai.peft4j.core.engine.EngineSetup;
 import ai.peft4j.core.io.ContainedPath;
@@ -89,9 +90,8 @@ final class StreamPredictCommand implements Callable<Integer> {
     @Option(names = "--backbone", description = "Backbone preset, when the model has several (see summary --help).")
     String backbone;
 
-    @Option(names = "--classes", defaultValue = "4", description = "Output classes with background "
-            + "(default: ${DEFAULT-VALUE}, as NEU-Seg).")
-    int classes;
+    @Option(names = "--classes", description = OutputClasses.HELP)
+    Integer classes;
 
     @Option(names = "--class-names", split = ",", paramLabel = "NAME", description = "A name per class, background "
             + "first, for the statistics (default: background, class1, class2, ...).")
@@ -194,15 +194,16 @@ final class StreamPredictCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--workers " + workers + " needs --onnx: the training engine runs one "
                     + "frame at a time (export the model with 'peft4j export --onnx' for the fast path)");
         }
-        ModelSpec modelSpec = ModelSpec.of(model, backbone, classes);
-        List<String> names = classNames(classNames, classes);
         try (FrameSource source = openSource(); NDManager manager = EngineSetup.newManager()) {
+            Weights weights = checkpoint == null ? null : read(checkpoint, manager);
+            ModelSpec modelSpec = ModelSpec.of(model, backbone, OutputClasses.resolve(classes, model, weights));
+            List<String> names = classNames(classNames, modelSpec.numClasses());
             Module net = modelSpec.build(manager);
             if (method != null && method.chosen()) {
                 method.build(manager, true).attach(net);
             }
-            if (checkpoint != null) {
-                console.println("Weights   " + load(net, checkpoint, manager));
+            if (weights != null) {
+                console.println("Weights   " + load(net, weights));
             } else {
                 console.println("Weights   none given: random weights, the output shows the pipeline only");
             }
@@ -413,18 +414,23 @@ final class StreamPredictCommand implements Callable<Integer> {
         return names;
     }
 
-    /** Loads a training checkpoint's model part or a plain state dict; every model tensor must be in it. */
-    static String load(Module net, Path file, NDManager manager) throws java.io.IOException {
+    /** Reads a training checkpoint's model part or a plain state dict. */
+    static Weights read(Path file, NDManager manager) throws java.io.IOException {
         if (!Files.isRegularFile(file)) {
             throw new IllegalArgumentException("checkpoint " + file + " does not exist");
         }
-        Weights weights = Weights.read(file, manager).forModel(net);
+        return Weights.read(file, manager);
+    }
+
+    /** Loads {@code read} into {@code net}; every model tensor must be in it. */
+    static String load(Module net, Weights read) {
+        Weights weights = read.forModel(net);
         LoadReport report = net.loadStateDict(weights.tensors(), false);
         if (!report.missing().isEmpty() || !report.mismatched().isEmpty()) {
-            throw new IllegalArgumentException("checkpoint " + file + " does not fit the model (check --model, "
-                    + "--backbone, --classes and --method): " + report.describe() + weights.layoutNote());
+            throw new IllegalArgumentException("checkpoint " + read.file() + " does not fit the model (check "
+                    + "--model, --backbone, --classes and --method): " + report.describe() + weights.layoutNote());
         }
-        return file + ": " + report.describe();
+        return read.file() + ": " + report.describe();
     }
 
     private static void writeReport(StreamReport report, Path file) throws java.io.IOException {

@@ -2,6 +2,7 @@ package ai.peft4j.app;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import ai.peft4j.app.run.OutputClasses;
 import ai.peft4j.app.run.Weights;
 import ai.peft4j.core.engine.EngineSetup;
 import ai.peft4j.core.flops.MacCounter;
@@ -42,9 +43,8 @@ final class SummaryCommand implements Callable<Integer> {
             + "(default swin-t); FastSegFormer-P and -E have one each (poolformer-s12, efficientformerv2-s0).")
     String backbone;
 
-    @Option(names = "--classes", defaultValue = "6", description = "Output classes with background "
-            + "(default: ${DEFAULT-VALUE}).")
-    int classes;
+    @Option(names = "--classes", description = OutputClasses.HELP)
+    Integer classes;
 
     @Option(names = "--input-size", defaultValue = "224", description = "Side of the square input for the "
             + "compute count (default: ${DEFAULT-VALUE}).")
@@ -79,16 +79,17 @@ final class SummaryCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        ModelSpec specOfModel = ModelSpec.of(model, backbone, classes);
         PrintWriter out = spec.commandLine().getOut();
         try (NDManager manager = EngineSetup.newManager()) {
+            if (weights != null && !Files.isRegularFile(weights)) {
+                throw new IllegalArgumentException("weights file " + weights + " does not exist");
+            }
+            Weights read = weights == null ? null : Weights.read(weights, manager);
+            ModelSpec specOfModel = ModelSpec.of(model, backbone, OutputClasses.resolve(classes, model, read));
             Module net = specOfModel.build(manager);
             net.eval();
-            if (weights != null) {
-                if (!Files.isRegularFile(weights)) {
-                    throw new IllegalArgumentException("weights file " + weights + " does not exist");
-                }
-                Weights w = Weights.read(weights, manager).forModel(net);
+            if (read != null) {
+                Weights w = read.forModel(net);
                 LoadReport report = net.loadStateDict(w.tensors(), false);
                 out.println("Weights        " + weights + ": " + (report.describe() + w.layoutNote())
                         .replace("\n", "\n               "));
@@ -119,7 +120,8 @@ final class SummaryCommand implements Callable<Integer> {
                     mb(paramBytes + bufferBytes));
             ObjectNode j = new ObjectMapper().createObjectNode();
             j.put("model", specOfModel.model()).put("backbone", specOfModel.backbone())
-                    .put("classes", classes).put("total_parameters", total).put("trainable_parameters", trainable)
+                    .put("classes", specOfModel.numClasses()).put("total_parameters", total)
+                    .put("trainable_parameters", trainable)
                     .put("size_mb", mb(paramBytes + bufferBytes));
             if (methodLine != null) {
                 j.put("method", method.method);

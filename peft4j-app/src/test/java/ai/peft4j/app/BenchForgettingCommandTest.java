@@ -54,7 +54,7 @@ class BenchForgettingCommandTest {
         Path out = tmp.resolve("study");
         String[] args = {"bench", "forgetting", "--source", source.toString(), "--source-classes", "all",
             "--target", target.toString(), "--out", out.toString(), "--size", "32", "--pretrain-epochs", "1", "--adapt-epochs", "1", "--batch", "4",
-            "--methods", "vit-linear,vit-block", "--block-p", "1", "--method-lr", "vit-linear=1e-2", "--knn-k", "1,3",
+            "--methods", "classify,vit-block", "--block-p", "1", "--method-lr", "classify=1e-2", "--knn-k", "1,3",
             "--table-k", "3", "--target-per-class", "8"};
         CliRun run = CliRun.of(args);
         assertEquals(0, run.code(), run.err() + run.out());

@@ -164,6 +164,26 @@ class ClassificationCliTest {
     }
 
     @Test
+    void linearStepSchedule_historyRecordsTheFallingRateEachEpochStartsAt() throws Exception {
+        Path data = squares(6, 1);
+        Path run = tmp.resolve("runs/linear");
+        Path config = runFile(data, run, "");
+        CliRun train = CliRun.of("train", "--config", config.toString(), "--set", "training.schedule=linear-step",
+                "--set", "training.epochs=3");
+        assertEquals(0, train.code(), train.err() + train.out());
+        // 18 images in batches of 6: 3 steps an epoch, 9 in all; lr 0.01 falls by 0.01 / 9 a step from step 0, so
+        // epochs start at steps 0, 3 and 6: 0.01, 0.01 * 6 / 9 and 0.01 * 3 / 9.
+        List<String> history = Files.readAllLines(run.resolve("history.csv"));
+        assertEquals(4, history.size(), "header and 3 epochs: " + history);
+        int lr = List.of(history.get(0).split(",")).indexOf("lr");
+        double[] expected = {0.01, 0.01 * 6 / 9, 0.01 * 3 / 9};
+        for (int e = 0; e < 3; e++) {
+            // history.csv keeps 6 significant digits.
+            assertEquals(expected[e], Double.parseDouble(history.get(e + 1).split(",")[lr]), 1e-8, history.get(e + 1));
+        }
+    }
+
+    @Test
     void headOfAnotherClassCount_isRefusedWithTheRemedy_andReplacedWhenAsked() throws Exception {
         Path data = squares(6, 3);
         Path run = tmp.resolve("runs/squares");
@@ -179,13 +199,14 @@ class ClassificationCliTest {
         }
         Path ft = tmp.resolve("runs/two");
         CliRun refused = CliRun.of("finetune", "--config", config.toString(), "--base",
-                run.resolve("last.safetensors").toString(), "--method", "vit-linear", "--set", "data.root=" + two,
+                run.resolve("last.safetensors").toString(), "--method", "classify", "--set", "data.root=" + two,
                 "--set", "output=" + ft);
         assertEquals(2, refused.code(), refused.err());
         assertEquals("error: " + run.resolve("last.safetensors") + ": its head has 3 classes but the data has 2; to "
                 + "train a fresh 2-class head in its place, set classification.new_head: true (--set "
                 + "classification.new_head=true)\n", refused.err());
         assertTrue(!Files.exists(ft), "nothing written");
+        // The old name of classify still runs.
         CliRun replaced = CliRun.of("finetune", "--config", config.toString(), "--base",
                 run.resolve("last.safetensors").toString(), "--method", "vit-linear", "--set", "data.root=" + two,
                 "--set", "output=" + ft, "--set", "classification.new_head=true", "--set", "training.epochs=1");
@@ -193,6 +214,7 @@ class ClassificationCliTest {
         assertTrue(replaced.out().contains("Head      its 3-class head replaced by a fresh 2-class head"),
                 replaced.out());
         assertTrue(replaced.out().contains("Training  194 of "), replaced.out());
+        assertTrue(Files.readString(ft.resolve("config.yaml")).contains("  name: classify\n"), "resolved as classify");
     }
 
     @Test
@@ -276,7 +298,7 @@ class ClassificationCliTest {
 
         // Full fine-tuning changes the base's weights and block expansion inserts blocks; switched off, either
         // leaves exactly the base's features, so the same votes.
-        for (String method : List.of("vit-full", "vit-block")) {
+        for (String method : List.of("full", "vit-block")) {
             Path ft = tmp.resolve("runs/" + method);
             CliRun fine = CliRun.of("finetune", "--config", config.toString(), "--base", base.toString(), "--method",
                     method, "--set", "training.epochs=1", "--set", "training.lr=0.05", "--set", "output=" + ft);

@@ -132,6 +132,22 @@ class Florence2DetectionCliTest {
         assertTrue(map50 >= 0 && map50 <= 1, "mAP@0.5 " + map50);
         assertEquals(List.of("crazing"), List.of(metrics.path("per_class").get(0).path("class").asText()));
         assertEquals(8, Files.readAllLines(tmp.resolve("eval/predictions.jsonl")).size());
+        // The confusion matrix: one class and background; each true box is counted once in its row, each
+        // detection once in its column, and nothing is background-as-background.
+        JsonNode cm = metrics.path("confusion_matrix");
+        assertEquals("[\"crazing\",\"background\"]", cm.path("labels").toString());
+        int truthBoxes = 0;
+        for (String line : val) {
+            truthBoxes += new ObjectMapper().readTree(line).path("suffix").asText().split("<loc_", -1).length / 4;
+        }
+        JsonNode counts = cm.path("counts");
+        assertEquals(truthBoxes, counts.get(0).get(0).asLong() + counts.get(0).get(1).asLong());
+        assertEquals(metrics.path("per_class").get(0).path("detections").asLong(),
+                counts.get(0).get(0).asLong() + counts.get(1).get(0).asLong());
+        assertEquals(0, counts.get(1).get(1).asLong());
+        assertEquals(314, ImageIO.read(tmp.resolve("eval/confusion_matrix.png").toFile()).getWidth());
+        assertTrue(Files.readString(tmp.resolve("eval/report.md")).contains("| truth \\ prediction | crazing | "
+                + "background |"));
 
         CliRun pr = CliRun.of("predict", "--config", config.toString(), "--checkpoint", base.toString(),
                 "--adapter", run.resolve("adapter").toString(), "--beams", "1", "--max-new-tokens", "24",

@@ -34,12 +34,8 @@ import ai.peft4j.peft.sam.SamLora;
 import ai.peft4j.peft.sam.SamLoraConfig;
 import ai.peft4j.peft.segmenter.SegmenterLayout;
 import ai.peft4j.peft.tplora.TextPrompt;
-import ai.peft4j.peft.transfer.FullTransfer;
-import ai.peft4j.peft.transfer.FullTransferConfig;
 import ai.peft4j.peft.transfer.FusedQkvLora;
 import ai.peft4j.peft.transfer.FusedQkvLoraConfig;
-import ai.peft4j.peft.transfer.LinearProbe;
-import ai.peft4j.peft.transfer.LinearProbeConfig;
 import ai.peft4j.peft.transfer.TopBlocks;
 import ai.peft4j.peft.transfer.TopBlocksConfig;
 import ai.peft4j.peft.tplora.TpLora;
@@ -106,6 +102,13 @@ public final class MethodRegistry {
     }
 
     private static final Map<String, Entry<?>> ENTRIES = new LinkedHashMap<>();
+    /**
+     * Old names that still load (run files and adapter files written with them), and the method they now name:
+     * peft-vit's {@code full} and {@code linear} modes are {@code full} and {@code classify} on a ViT classifier.
+     */
+    public static final Map<String, String> ALIASES = Map.of(
+            "vit-full", "full",
+            "vit-linear", "classify");
     /** Names that once named a method, and what to write instead. */
     private static final Map<String, String> RENAMED = Map.of(
             "head", "classify",
@@ -146,15 +149,15 @@ public final class MethodRegistry {
                 (c, in) -> new BlockExpansion(c, requireFreshBlock(in, "block-expansion"))));
     }
 
-    /** peft-vit's modes of fine-tuning a ViT classifier, in the order of its table (top-k being its "Top-3"). */
-    public static final List<String> VIT_MODES = List.of(FullTransfer.NAME, LinearProbe.NAME, FusedQkvLora.NAME,
-            TopBlocks.NAME, AddedBlocks.NAME);
+    /**
+     * peft-vit's modes of fine-tuning a ViT classifier, in the order of its table (top-k being its "Top-3"); its
+     * {@code full} and {@code linear} modes are {@code full} and {@code classify}, which take the classifier's form
+     * on a ViT.
+     */
+    public static final List<String> VIT_MODES = List.of("full", "classify", FusedQkvLora.NAME, TopBlocks.NAME,
+            AddedBlocks.NAME);
 
     static {
-        add(new Entry<>(FullTransfer.NAME, FullTransferConfig.class, FullTransferConfig::new,
-                (c, in) -> new FullTransfer()));
-        add(new Entry<>(LinearProbe.NAME, LinearProbeConfig.class, LinearProbeConfig::new,
-                (c, in) -> new LinearProbe()));
         add(new Entry<>(FusedQkvLora.NAME, FusedQkvLoraConfig.class, FusedQkvLoraConfig::published,
                 (c, in) -> new FusedQkvLora(c)));
         add(new Entry<>(TopBlocks.NAME, TopBlocksConfig.class, () -> new TopBlocksConfig(3),
@@ -179,10 +182,13 @@ public final class MethodRegistry {
         return List.of("tplora-readme");
     }
 
-    /** The entry of {@code name} (case-insensitive); fails naming the known methods, or the new name of an old one. */
+    /**
+     * The entry of {@code name} (case-insensitive, an old name of {@link #ALIASES} giving its method's entry); fails
+     * naming the known methods, or the new name of an old one.
+     */
     public static Entry<?> entry(String name) {
         String n = name.toLowerCase(Locale.ROOT);
-        Entry<?> e = ENTRIES.get(n);
+        Entry<?> e = ENTRIES.get(ALIASES.getOrDefault(n, n));
         if (e != null) {
             return e;
         }
@@ -190,10 +196,16 @@ public final class MethodRegistry {
             throw new IllegalArgumentException("method '" + name + "' is now called " + RENAMED.get(n));
         }
         throw new IllegalArgumentException("unknown method '" + name + "' (known: " + String.join(", ", names())
-                + "; preset: " + String.join(", ", presets()) + ")");
+                + "; preset: " + String.join(", ", presets()) + "; old names: " + aliasesText() + ")");
     }
 
-    /** The method name behind {@code name}, which may be a preset. */
+    /** The old names that still load, as help texts list them: {@code vit-full = full, vit-linear = classify}. */
+    public static String aliasesText() {
+        return String.join(", ", new TreeSet<>(ALIASES.keySet()).stream().map(k -> k + " = " + ALIASES.get(k))
+                .toList());
+    }
+
+    /** The method name behind {@code name}, which may be a preset or an old name. */
     public static String methodOf(String name) {
         return "tplora-readme".equalsIgnoreCase(name) ? "tplora" : entry(name).name();
     }

@@ -44,9 +44,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import ai.peft4j.peft.expansion.AddedBlocksConfig;
-import ai.peft4j.peft.transfer.FullTransferConfig;
 import ai.peft4j.peft.transfer.FusedQkvLoraConfig;
-import ai.peft4j.peft.transfer.LinearProbeConfig;
 import ai.peft4j.peft.transfer.TopBlocksConfig;
 import java.util.List;
 import java.util.Map;
@@ -90,8 +88,8 @@ class AdapterRoundTripTest {
                 new Case("adalora", AdaLoraConfig.of(6, 4, 100, "qkv").withAlpha(16), false, 0),
                 new Case("block-expansion", new BlockExpansionConfig("blocks", 2, List.of("attn.proj.*",
                         "mlp.fc2.*"), List.of("head.*")), true, 0),
-                new Case("vit-full", new FullTransferConfig(), true, 0),
-                new Case("vit-linear", new LinearProbeConfig(), true, 0),
+                new Case("full", new FullConfig(), true, 0),
+                new Case("classify", new ClassifyConfig(), true, 0),
                 new Case("vit-lora", new FusedQkvLoraConfig(4, 16, 0.1), true, 0),
                 new Case("vit-top-k", new TopBlocksConfig(2), true, 0),
                 new Case("vit-block", new AddedBlocksConfig(2), true, 0),
@@ -181,7 +179,7 @@ class AdapterRoundTripTest {
             Attachment att = method(c, a).attach(a);
             train(a);
             NDArray expected = forward(a, x);
-            Path dir = tmp.resolve(c.name());
+            Path dir = tmp.resolve(c.name() + (c.vit() ? "-on-vit" : ""));
             AdapterFiles.save(att, dir);
 
             Module b = base(c.vit());
@@ -194,6 +192,36 @@ class AdapterRoundTripTest {
                 assertEquals(c.classes(), sm.classes(), c.name());
             }
         }
+    }
+
+    @Test
+    void adaptersWrittenUnderTheOldVitNames_loadAsFullAndClassify_withTheSameOutput() throws Exception {
+        Map<String, String> old = Map.of("vit-full", "full", "vit-linear", "classify");
+        assertEquals(old, MethodRegistry.ALIASES);
+        for (Map.Entry<String, String> e : old.entrySet()) {
+            assertFalse(MethodRegistry.names().contains(e.getKey()), e.getKey() + " is no registration of its own");
+            assertEquals(e.getValue(), MethodRegistry.methodOf(e.getKey()));
+            Module a = base(true);
+            Attachment att = MethodRegistry.create(e.getValue(), MethodInputs.none()).attach(a);
+            train(a);
+            NDArray expected = forward(a, x);
+            Path dir = tmp.resolve(e.getKey());
+            AdapterFiles.save(att, dir);
+            // What the old modes wrote: their name, no settings, the base's statistics kept (a ViT has none).
+            Path file = dir.resolve(AdapterFiles.CONFIG);
+            com.fasterxml.jackson.databind.node.ObjectNode json =
+                    (com.fasterxml.jackson.databind.node.ObjectNode) new ObjectMapper().readTree(file.toFile());
+            json.put("method", e.getKey()).put("bn_stats", "frozen");
+            Files.writeString(file, json.toPrettyString());
+
+            Module b = base(true);
+            Attachment loaded = AdapterFiles.load(dir, b, m);
+            assertEquals(e.getValue(), loaded.method().name());
+            assertEquals(a.trainableParameterNames(), b.trainableParameterNames(), e.getKey());
+            assertEquals(0.0, Tensors.maxAbsDiff(expected, forward(b, x)), 0.0, e.getKey() + " output");
+        }
+        assertEquals(List.of("head.weight", "head.bias"), MethodRegistry.create("vit-linear", MethodInputs.none())
+                .attach(base(true)).model().trainableParameterNames());
     }
 
     @Test

@@ -87,8 +87,9 @@ final class InspectionEngine implements AutoCloseable {
                 found = w.classes() > 0 ? w.classes() : run.model().classes() > 0 ? run.model().classes() : fallback;
                 Module model = SegmentationNet.build(run.model(), found, manager);
                 SegmentationNet.loadStrict(model, w);
-                Replica r = new Replica(model, new AdapterSet(model), Predictor.builder().setModel(
-                        SegmentationNet.layer(model)).setInputSize(inputSize).build(),
+                // As eval and predict: sliding windows for a base trained on crops, else the letterbox.
+                Replica r = new Replica(model, new AdapterSet(model),
+                        SegmentationNet.predictor(run, model, SegmentationNet.TILE_BATCH).build(),
                         new java.util.concurrent.atomic.AtomicLong());
                 replicas.add(r);
                 idle.add(r);
@@ -310,7 +311,8 @@ final class InspectionEngine implements AutoCloseable {
 
     /**
      * On the worker: the images through line {@code name}'s adapter, up to {@link #BATCH} in one forward pass
-     * (each letterboxed, cropped and resized back on its own); the tensors of a pass live in a per-call manager
+     * (each letterboxed, cropped and resized back on its own), or, for a base trained on crops, each by its sliding
+     * windows; the tensors of a pass live in a per-call manager
      * closed before it returns.
      *
      * @return the inspections and the adapter switch time in milliseconds

@@ -190,8 +190,7 @@ final class ServeBenchmark {
                             && sm.classes() > 0 ? sm.classes() : classes);
                 }
             }
-            try (Predictor p = Predictor.builder().setModel(SegmentationNet.layer(net)).setInputSize(
-                    run.model().imageSize()).build()) {
+            try (Predictor p = SegmentationNet.predictor(run, net, SegmentationNet.TILE_BATCH).build()) {
                 set.activate(lines.get(0));
                 net.eval();
                 for (int i = 0; i < warmup; i++) {

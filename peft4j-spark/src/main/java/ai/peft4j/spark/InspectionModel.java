@@ -4,7 +4,6 @@ import ai.djl.ndarray.NDManager;
 import ai.peft4j.app.config.RunConfig;
 import ai.peft4j.app.config.RunConfigFile;
 import ai.peft4j.app.run.RunData;
-import ai.peft4j.app.run.RunTraining;
 import ai.peft4j.app.run.SegmentationNet;
 import ai.peft4j.app.run.TextPromptSource;
 import ai.peft4j.app.run.TrainedModel;
@@ -74,12 +73,7 @@ public final class InspectionModel implements AutoCloseable {
                 lines.deactivateAll();
             }
             defaultLine = single;
-            Predictor.Builder pb = Predictor.builder().setModel(SegmentationNet.layer(base.model()))
-                    .setInputSize(c.model().imageSize());
-            if (c.data().crops()) {
-                pb.optSlidingWindow(RunTraining.slidingWindow(c.data(), c.model().imageSize(), source.tileBatch()));
-            }
-            predictor = pb.build();
+            predictor = SegmentationNet.predictor(c, base.model(), source.tileBatch()).build();
         } catch (IOException e) {
             manager.close();
             throw new UncheckedIOException(e);

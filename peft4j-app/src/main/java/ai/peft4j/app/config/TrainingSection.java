@@ -13,8 +13,9 @@ import java.util.Locale;
  * @param minLr final learning rate of the schedule; null for a hundredth of {@code lr}, as published
  * @param weightDecay weight decay (0 as published for Adam)
  * @param momentum Adam's beta1, or SGD's momentum
- * @param schedule {@code cos} (warm-up cosine per epoch), {@code step}, {@code constant}, or {@code cos-step} (Hugging
- *     Face's warm-up cosine per optimiser step, as peft-vit trains)
+ * @param schedule {@code cos} (warm-up cosine per epoch), {@code step}, {@code constant}, {@code cos-step} (Hugging
+ *     Face's warm-up cosine per optimiser step, as peft-vit trains) or {@code linear-step} (Hugging Face's linear
+ *     decay to 0 per optimiser step, no warm-up, as the Florence-2 fine-tuning trains)
  * @param loss {@code ce}, {@code dice}, {@code focal}, {@code dice-present}, {@code topk-ce[:K]}, {@code lovasz},
  *     {@code lovasz-image} or a sum such as {@code ce+dice} (see {@code SegmentationLoss.parse})
  * @param valEvery validate every this many epochs (and after the last)
@@ -33,7 +34,8 @@ public record TrainingSection(int epochs, int batch, String optimizer, double lr
         boolean augment, double gradClip, List<String> checkpoint, boolean freeIntermediates) {
     public static final List<String> BEST_METRICS = List.of("miou", "val_loss");
     public static final List<String> OPTIMIZERS = List.of("adam", "adamw", "sgd");
-    public static final List<String> SCHEDULES = List.of("cos", "cosine", "step", "constant", "cos-step");
+    public static final List<String> SCHEDULES = List.of("cos", "cosine", "step", "constant", "cos-step",
+            "linear-step");
 
     public TrainingSection {
         atLeastOne("training.epochs", epochs);

@@ -33,11 +33,12 @@ import java.util.regex.Pattern;
  * {@code config.json} in the published layout, {@code model.safetensors} (the tied token table stored once, under
  * {@code language_model.model.shared.weight}) and a small byte-level vocabulary ({@link ByteLevelVocabulary}) whose
  * merges make the data's label words and the task prompts' words single tokens. Presets: {@code tiny} (the
- * fixtures' 1.8 M-parameter shape, 512 text positions) and {@code base} (Florence-2-base's shape).
+ * fixtures' 1.8 M-parameter shape, 512 text positions), {@code small} (its widths times four, for training from
+ * scratch on a CPU) and {@code base} (Florence-2-base's shape).
  */
 public final class Florence2Starter {
     private static final Pattern WORD = Pattern.compile("\\p{L}+");
-    public static final List<String> PRESETS = List.of("tiny", "base");
+    public static final List<String> PRESETS = List.of("tiny", "small", "base");
 
     private Florence2Starter() {}
 
@@ -49,6 +50,15 @@ public final class Florence2Starter {
                 return new Florence2Config(DaVitConfig.fixtureTiny(), new BartConfig(vocabSize, t.dModel(),
                         t.encoderLayers(), t.decoderLayers(), t.encoderHeads(), t.decoderHeads(), t.encoderFfn(),
                         t.decoderFfn(), 512, t.scaleEmbedding()), 32, 50, 100);
+            }
+            case "small": {
+                // Four times the tiny's widths (DaViT 32-64-96-128, text 128 wide with 4 heads), same depths.
+                DaVitConfig t = DaVitConfig.fixtureTiny();
+                DaVitConfig v = new DaVitConfig(List.of(32, 64, 96, 128), t.heads(), t.groups(), t.depths(),
+                        t.patchSize(), t.patchStride(), t.patchPadding(), t.patchPrenorm(), t.windowSize(),
+                        t.mlpRatio());
+                return new Florence2Config(v, new BartConfig(vocabSize, 128, 2, 2, 4, 4, 256, 256, 512, false), 128,
+                        50, 100);
             }
             case "base": {
                 Florence2Config b = Florence2Config.base();

@@ -2,9 +2,11 @@ package ai.peft4j.app.run;
 
 import ai.djl.ndarray.NDManager;
 import ai.peft4j.app.config.ModelSection;
+import ai.peft4j.app.config.RunConfig;
 import ai.peft4j.core.nn.Layer;
 import ai.peft4j.core.nn.Module;
 import ai.peft4j.core.state.LoadReport;
+import ai.peft4j.infer.predict.Predictor;
 import ai.peft4j.models.ModelSpec;
 import java.util.List;
 
@@ -41,6 +43,22 @@ public final class SegmentationNet {
             throw new IllegalArgumentException(model.getClass().getSimpleName() + " has no one-input forward");
         }
         return (M) model;
+    }
+
+    /** Tiles per forward pass where a command has no option for it (eval's and predict's --tile-batch default). */
+    public static final int TILE_BATCH = 4;
+
+    /**
+     * How a run's model predicts whole images, in eval, predict, serve and Spark alike: letterboxed into
+     * {@code model.image_size}, or, for a run trained on crops ({@code data.sampling: crops}), by sliding windows of
+     * the crop size at the run's overlap and scale, {@code tileBatch} tiles per forward pass.
+     */
+    public static Predictor.Builder predictor(RunConfig run, Module model, int tileBatch) {
+        Predictor.Builder pb = Predictor.builder().setModel(layer(model)).setInputSize(run.model().imageSize());
+        if (run.data().crops()) {
+            pb.optSlidingWindow(RunTraining.slidingWindow(run.data(), run.model().imageSize(), tileBatch));
+        }
+        return pb;
     }
 
     /** Loads every tensor of the model from {@code w}; a mismatch fails with the keys and a hint. */

@@ -151,7 +151,7 @@ class RunConfigFileTest {
                 "training.min_lr=1", "--set training.min_lr=1: training.min_lr must be between 0 and training.lr "
                         + "(0.002), got 1.0; leave it empty for a hundredth of training.lr",
                 "training.schedule=linear", "--set training.schedule=linear: training.schedule must be one of cos, "
-                        + "cosine, step, constant, cos-step, got 'linear'");
+                        + "cosine, step, constant, cos-step, linear-step, got 'linear'");
         for (Map.Entry<String, String> e : bad.entrySet()) {
             IllegalArgumentException x = assertThrows(IllegalArgumentException.class, () -> RunConfigFile.read(good,
                     List.of(ConfigOverride.parse(e.getKey()), ConfigOverride.parse("training.seed=1"))));
@@ -210,6 +210,17 @@ class RunConfigFileTest {
         IllegalArgumentException t = assertThrows(IllegalArgumentException.class,
                 () -> RunConfigFile.read(top, List.of()));
         assertTrue(t.getMessage().startsWith(top + ": key 'output' appears twice in the file"), t.getMessage());
+    }
+
+    @Test
+    void florence2RunFiles_trainWithThePublishedLinearSchedule() throws Exception {
+        Path repo = Path.of("..").toAbsolutePath().normalize();
+        for (String f : List.of("neu-det-florence2.yaml", "neu-det-florence2-small.yaml",
+                "neu-det-florence2-lora.yaml")) {
+            RunConfig c = RunConfigFile.read(repo.resolve("configs").resolve(f), List.of()).config();
+            assertEquals("adamw", c.training().optimizer(), f);
+            assertEquals("linear-step", c.training().schedule(), f);
+        }
     }
 
     @Test

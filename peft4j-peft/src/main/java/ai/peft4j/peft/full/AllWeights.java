@@ -9,7 +9,7 @@ import java.util.List;
 /**
  * Every parameter of any model trains, with no head swapped or added: full fine-tuning (or training from
  * scratch) for models that are not a segmenter or a ViT classifier, such as Florence-2, whose output layer is its
- * tied token table. {@code full} and {@code vit-full} are the segmenter's and the classifier's own forms.
+ * tied token table. {@code full} is the segmenter's and the ViT classifier's own form.
  */
 public final class AllWeights extends PeftMethod {
     public static final String NAME = "all-weights";

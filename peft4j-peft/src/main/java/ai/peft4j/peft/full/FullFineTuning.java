@@ -4,8 +4,12 @@ import ai.peft4j.peft.Attachment;
 import ai.peft4j.peft.BnStats;
 import ai.peft4j.peft.segmenter.SegmenterLayout;
 import ai.peft4j.peft.segmenter.SegmenterMethod;
+import java.util.function.Predicate;
 
-/** Every parameter trains: the baseline the others are measured against. */
+/**
+ * Every parameter trains: the baseline the others are measured against. On a ViT classifier it is peft-vit's
+ * {@code full} mode (once called {@code vit-full}).
+ */
 public final class FullFineTuning extends SegmenterMethod {
     public FullFineTuning(SegmenterLayout layout) {
         super(layout);
@@ -29,6 +33,11 @@ public final class FullFineTuning extends SegmenterMethod {
     @Override
     protected BnStats defaultBnStats() {
         return BnStats.UPDATE;
+    }
+
+    @Override
+    protected Predicate<String> onClassifier() {
+        return name -> true;
     }
 
     @Override

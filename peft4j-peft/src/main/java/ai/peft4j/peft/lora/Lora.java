@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * LoRA (and DoRA, rsLoRA) as HF PEFT defines it, on any model: each module named by {@code target_modules} gets
@@ -22,6 +23,7 @@ public final class Lora extends PeftMethod {
     /** The layers and saved modules of the last attach, for {@link #apply}. */
     private Map<String, LoraLayer> lastLayers = Map.of();
     private List<String> lastSaved = List.of();
+    private Attachment lastAttachment;
 
     public Lora(LoraConfig config) {
         this.config = config;
@@ -39,6 +41,17 @@ public final class Lora extends PeftMethod {
     @Override
     public String name() {
         return NAME;
+    }
+
+    /**
+     * The adapter, with its layers and merging, of an attachment that a {@code Lora} made as its latest (one that
+     * {@code AdapterFiles.load} returned, say); empty for any other attachment.
+     */
+    public static Optional<LoraAdapter> adapterOf(Attachment attachment) {
+        if (attachment.method() instanceof Lora lora && lora.lastAttachment == attachment) {
+            return Optional.of(new LoraAdapter(lora.config, attachment, lora.lastLayers, lora.lastSaved));
+        }
+        return Optional.empty();
     }
 
     /** Attaches to {@code model} and returns the adapter, with its layers and merging. */
@@ -86,6 +99,7 @@ public final class Lora extends PeftMethod {
         }
         lastLayers = layers;
         lastSaved = toSave;
+        lastAttachment = attachment;
     }
 
     private List<String> savedModules(Module model) {

@@ -12,12 +12,16 @@ import ai.peft4j.core.nn.Parameter;
 import ai.peft4j.peft.Attachment;
 import ai.peft4j.peft.PeftMethod;
 import ai.peft4j.peft.bottleneck.ChannelsLast;
+import ai.peft4j.peft.transfer.ClassifierLayout;
 import java.util.List;
+import java.util.function.Predicate;
 
 /**
  * The shape shared by the methods of the TP-LoRA comparison: something per transformer block, something per
  * decoder block and per attention gate, and the head always trains. Subclasses say what; this class walks the
- * layout and wires the hooks.
+ * layout and wires the hooks. A method with a {@linkplain #onClassifier() classifier form} (full, classify) also
+ * attaches to a ViT classifier (timm names: {@code blocks}, {@code head}), where it adds nothing and only says
+ * which base parameters train.
  */
 public abstract class SegmenterMethod extends PeftMethod {
     /** Standard deviation of a fresh head's weights, as the published {@code weights_init} draws them. */
@@ -46,9 +50,29 @@ public abstract class SegmenterMethod extends PeftMethod {
         return numClasses;
     }
 
-    /** The transformer blocks of the layout; fails naming the model's modules when it is not a Swin-Att-UNet. */
+    /**
+     * The base parameters this method trains on a ViT classifier, by name; null (the default) when the method has
+     * no such form and needs a segmenter.
+     */
+    protected Predicate<String> onClassifier() {
+        return null;
+    }
+
+    /** Whether {@code model} gets the classifier form: a ViT (blocks, no segmenter head) and a method with one. */
+    private boolean classifierForm(Module model) {
+        return onClassifier() != null && !model.hasChild(layout.head()) && model.hasChild(ClassifierLayout.BLOCKS);
+    }
+
+    /**
+     * The transformer blocks of the layout, or a ViT classifier's head for the classifier form; fails naming the
+     * model's modules when it is neither.
+     */
     @Override
     protected List<String> findTargets(Module model) {
+        if (classifierForm(model)) {
+            ClassifierLayout.requireHead(model, name());
+            return List.of(ClassifierLayout.HEAD);
+        }
         layout.check(model);
         return layout.findBlocks(model).stream().map(SegmenterLayout.Block::path).toList();
     }
@@ -56,6 +80,10 @@ public abstract class SegmenterMethod extends PeftMethod {
     @Override
     protected final void addTo(Attachment a, List<String> targets) {
         Module model = a.model();
+        if (classifierForm(model)) {
+            a.trainBase(onClassifier());
+            return;
+        }
         NDManager manager = managerOf(model);
         List<SegmenterLayout.Block> blocks = layout.findBlocks(model);
         attachBackbone(a, manager, blocks);

@@ -44,7 +44,7 @@ public final class TopBlocks extends PeftMethod {
         int depth = ClassifierLayout.depth(model, NAME);
         if (config.k() > depth) {
             throw new IllegalArgumentException(NAME + ": k " + config.k() + " exceeds the model's " + depth
-                    + " blocks; use vit-full to train them all");
+                    + " blocks; use full to train them all");
         }
     }
 

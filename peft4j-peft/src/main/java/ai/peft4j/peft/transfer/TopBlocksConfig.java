@@ -9,7 +9,7 @@ public record TopBlocksConfig(int k) {
     public TopBlocksConfig {
         if (k < 1) {
             throw new IllegalArgumentException("k (blocks that train) must be at least 1, got " + k
-                    + "; for the head alone use vit-linear");
+                    + "; for the head alone use classify");
         }
     }
 }

@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.peft4j.core.engine.EngineSetup;
 import ai.peft4j.models.sam.Sam;
 import ai.peft4j.models.sam.SamConfig;
+import ai.peft4j.models.sam.SamFixtures;
 import ai.peft4j.models.sam.SamVariant;
 import ai.peft4j.models.tinyvit.TinyVitConfig;
 import ai.peft4j.peft.PeftMethod;
@@ -42,7 +43,7 @@ class SamFullSizeCountsTest {
     private static void check(String prefix, Function<NDManager, Sam> build, Map<String, PeftMethod> methods)
             throws Exception {
         for (Map.Entry<String, PeftMethod> e : methods.entrySet()) {
-            JsonNode counts = SamMethodFixtures.fullCounts(prefix + e.getKey());
+            JsonNode counts = SamFixtures.fullCounts(prefix + e.getKey());
             try (NDManager m = EngineSetup.newManager()) {
                 Sam sam = build.apply(m);
                 e.getValue().attach(sam);

@@ -1,6 +1,6 @@
 package ai.peft4j.peft.sam;
 
-import static ai.peft4j.peft.sam.SamMethodFixtures.check;
+import static ai.peft4j.models.sam.SamFixtures.check;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -22,6 +22,7 @@ import ai.peft4j.models.sam.PromptEmbeddings;
 import ai.peft4j.models.sam.Prompts;
 import ai.peft4j.models.sam.Sam;
 import ai.peft4j.models.sam.SamConfig;
+import ai.peft4j.models.sam.SamFixtures;
 import ai.peft4j.models.tinyvit.TinyVit;
 import ai.peft4j.models.tinyvit.TinyVitConfig;
 import ai.peft4j.peft.Attachment;
@@ -125,10 +126,10 @@ class SamMethodsParityTest {
     private void run(Family family, String mod, PeftMethod method, double encoderTolerance,
             java.util.function.Predicate<String> unchecked) throws Exception {
         String tag = family.tag + "/" + mod;
-        JsonNode config = SamMethodFixtures.config(tag);
+        JsonNode config = SamFixtures.config(tag);
         boolean adalora = method instanceof SamAdaLora;
         try (NDManager manager = EngineSetup.newManager()) {
-            Map<String, NDArray> ref = SamMethodFixtures.tensors(manager, family.file);
+            Map<String, NDArray> ref = SamFixtures.tensors(manager, family.file);
             Module model = build(manager, family, !mod.equals("sam_adpt") && !mod.equals("sam_adalora")
                     || adalora && ((SamAdaLora) method).config().adaptEncoder());
             model.eval();
@@ -167,7 +168,7 @@ class SamMethodsParityTest {
                 if (!config.has("not_supported")) {
                     check(ref.get(prefix + "train/point/low_res_logits"), logits, tag + " train low_res_logits");
                 }
-                NDArray loss = SamMethodFixtures.bceLoss(logits, ref.get("target"));
+                NDArray loss = SamFixtures.bceLoss(logits, ref.get("target"));
                 double bce = config.path("loss_bce").asDouble();
                 assertEquals(bce, loss.getFloat(), 1e-5 * bce, tag + " loss");
                 if (adalora && config.has("orth_regu")) {
@@ -183,7 +184,7 @@ class SamMethodsParityTest {
             if (config.has("not_supported")) {
                 SamMethodFixtures.checkGradientStats(model, config, tag);
             } else {
-                SamMethodFixtures.checkGradients(model, ref, config, prefix, encoderTolerance, unchecked);
+                SamFixtures.checkGradients(model, ref, config, prefix, encoderTolerance, unchecked);
             }
             if (adalora && config.has("rank_allocator")) {
                 checkRankAllocatorDemo(ada, ref, config, prefix);

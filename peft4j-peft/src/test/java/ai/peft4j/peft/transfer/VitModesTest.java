@@ -18,6 +18,8 @@ import ai.peft4j.peft.Attachment;
 import ai.peft4j.peft.MethodInputs;
 import ai.peft4j.peft.MethodRegistry;
 import ai.peft4j.peft.expansion.AddedBlocksConfig;
+import ai.peft4j.peft.full.ClassifyConfig;
+import ai.peft4j.peft.full.FullConfig;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -63,19 +65,19 @@ class VitModesTest {
             VisionTransformer vit = new VisionTransformer(m, VitConfig.fixture(5).withDepth(4));
             long all = vit.parameterCount();
             long block = vit.module("blocks.0").parameterCount();
-            Attachment a = attach(vit, LinearProbe.NAME, new LinearProbeConfig());
+            Attachment a = attach(vit, "classify", new ClassifyConfig());
             assertEquals(List.of("head.weight", "head.bias"), vit.trainableParameterNames());
             a.deactivate();
             a = attach(vit, TopBlocks.NAME, new TopBlocksConfig(2));
             assertEquals(2 * block + 5 * 64 + 5, vit.trainableParameterCount());
             assertTrue(vit.trainableParameterNames().get(0).startsWith("blocks.2."));
             a.deactivate();
-            a = attach(vit, FullTransfer.NAME, new FullTransferConfig());
+            a = attach(vit, "full", new FullConfig());
             assertEquals(all, vit.trainableParameterCount());
             a.deactivate();
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                     () -> attach(vit, TopBlocks.NAME, new TopBlocksConfig(5)));
-            assertEquals("vit-top-k: k 5 exceeds the model's 4 blocks; use vit-full to train them all",
+            assertEquals("vit-top-k: k 5 exceeds the model's 4 blocks; use full to train them all",
                     e.getMessage());
         }
     }

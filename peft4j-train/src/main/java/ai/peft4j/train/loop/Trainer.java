@@ -21,7 +21,7 @@ import ai.peft4j.train.report.EpochRecord;
 import ai.peft4j.train.report.TrainingCurves;
 import ai.peft4j.train.report.TrainingLog;
 import ai.peft4j.train.schedule.LearningRateSchedule;
-import ai.peft4j.train.schedule.StepWarmupCosine;
+import ai.peft4j.train.schedule.PerStepSchedule;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -144,11 +144,10 @@ public final class Trainer {
         LearningRateSchedule schedule = config.schedule(config.epochs());
         int perEpoch = trainData.batchesPerEpoch();
         if (config.perStepSchedule() && perEpoch < 1) {
-            throw new IllegalStateException("schedule cos-step needs the number of batches per epoch, which this "
-                    + "training data does not say");
+            throw new IllegalStateException("schedule " + config.schedule() + " needs the number of batches per "
+                    + "epoch, which this training data does not say");
         }
-        StepWarmupCosine perStep = config.perStepSchedule()
-                ? StepWarmupCosine.over(config.learningRate(), (long) perEpoch * config.epochs()) : null;
+        PerStepSchedule perStep = config.perStepSchedule() ? config.stepSchedule(perEpoch) : null;
         List<EpochRecord> history = new ArrayList<>();
         int start = 0;
         int bestEpoch = 0;

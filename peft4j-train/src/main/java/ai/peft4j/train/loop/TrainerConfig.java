@@ -7,6 +7,7 @@ import ai.peft4j.train.optim.AdamW;
 import ai.peft4j.train.optim.Optimizer;
 import ai.peft4j.train.optim.Sgd;
 import ai.peft4j.train.schedule.LearningRateSchedule;
+import ai.peft4j.train.schedule.PerStepSchedule;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.List;
@@ -24,7 +25,8 @@ import java.util.Map;
  * @param optimizer {@code adam}, {@code adamw} or {@code sgd}
  * @param momentum Adam's beta1, or SGD's momentum
  * @param nesterov Nesterov momentum for SGD (the published SGD uses it)
- * @param schedule {@code cos}, {@code step} or {@code constant}
+ * @param schedule {@code cos}, {@code step} or {@code constant} (per epoch), or {@code cos-step} or
+ *     {@code linear-step} (per optimiser step, {@link PerStepSchedule})
  * @param loss a name of {@link SegmentationLoss#parse}: {@code ce}, {@code focal}, {@code dice},
  *     {@code dice-present}, {@code topk-ce[:K]}, {@code lovasz}, {@code lovasz-image}, or a sum such as
  *     {@code ce+dice}
@@ -116,9 +118,17 @@ public record TrainerConfig(int epochs, int numClasses, String optimizer, double
         }
     }
 
-    /** Whether the learning rate is set per step ({@code cos-step}) rather than per epoch. */
+    /** Whether the learning rate is set per step ({@code cos-step}, {@code linear-step}) rather than per epoch. */
     public boolean perStepSchedule() {
-        return schedule.equalsIgnoreCase("cos-step");
+        return PerStepSchedule.isPerStep(schedule);
+    }
+
+    /**
+     * The per-step schedule over {@code epochs} epochs of {@code batchesPerEpoch} steps, for a schedule that
+     * {@link #perStepSchedule()} says is one.
+     */
+    public PerStepSchedule stepSchedule(int batchesPerEpoch) {
+        return PerStepSchedule.named(schedule, learningRate, (long) batchesPerEpoch * epochs);
     }
 
     /** The learning-rate schedule over {@code totalEpochs}. */

@@ -9,8 +9,9 @@ public interface LearningRateSchedule {
 
     /**
      * A schedule by its published name: {@code cos} (warm-up cosine), {@code step} (10 geometric steps from
-     * {@code lr} to {@code minLr}), {@code constant}, or {@code cos-step} (Hugging Face's warm-up cosine per optimiser
-     * step, {@link StepWarmupCosine}, which the trainer applies step by step).
+     * {@code lr} to {@code minLr}), {@code constant}, or a per-step schedule of {@link PerStepSchedule}
+     * ({@code cos-step}, {@code linear-step}: Hugging Face's per optimiser step), which the trainer applies step by
+     * step; as an epoch schedule it gives the rate each epoch starts at when an epoch is one step.
      */
     static LearningRateSchedule of(String name, double lr, double minLr, int epochs) {
         switch (name.toLowerCase(Locale.ROOT)) {
@@ -22,11 +23,12 @@ public interface LearningRateSchedule {
             case "constant":
                 return epoch -> lr;
             case "cos-step":
-                // Set per step by the trainer (StepWarmupCosine); an epoch reports the rate it starts at.
-                return epoch -> epoch == 0 ? 0 : lr;
+            case "linear-step":
+                PerStepSchedule perStep = PerStepSchedule.named(name, lr, epochs);
+                return perStep::learningRate;
             default:
                 throw new IllegalArgumentException("unknown learning-rate schedule '" + name
-                        + "' (known: cos, step, constant, cos-step)");
+                        + "' (known: cos, step, constant, cos-step, linear-step)");
         }
     }
 }

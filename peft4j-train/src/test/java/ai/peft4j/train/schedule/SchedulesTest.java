@@ -83,6 +83,7 @@ class SchedulesTest {
     void of_unknownName_listsKnownOnes() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> LearningRateSchedule.of("poly", LR, MIN, 10));
-        assertEquals("unknown learning-rate schedule 'poly' (known: cos, step, constant, cos-step)", e.getMessage());
+        assertEquals("unknown learning-rate schedule 'poly' (known: cos, step, constant, cos-step, linear-step)",
+                e.getMessage());
     }
 }

@@ -2,6 +2,7 @@ package ai.peft4j.app;
 
 import ai.peft4j.app.run.OutputClasses;
 import ai.peft4j.core.state.AtomicFiles;
+import ai.peft4j.models.ModelSpec;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -35,17 +36,26 @@ final class BenchCommand implements Runnable {
 
     /** {@code peft4j bench train}: a training step per method on one base model, each in its own process. */
     @Command(name = "train", mixinStandardHelpOptions = true,
-            description = {"Images per second and peak memory of a training step (forward, cross-entropy, backward, "
-                    + "Adam) for each fine-tuning method on the full-size Swin-Att-UNet, each method in a process "
-                    + "of its own, with full fine-tuning as the baseline in the same run. Random images; TP-LoRA "
-                    + "uses a 48-token prompt."})
+            description = {"Images per second and peak memory of a training step (forward, loss, backward, Adam) "
+                    + "for each fine-tuning method on a full-size model, each method in a process of its own, with "
+                    + "full fine-tuning as the baseline in the same run. Random images.",
+                "Swin-Att-UNet: cross-entropy over random labels; TP-LoRA uses a 48-token prompt. SAM family "
+                    + "(--model sam-vit-b, mobile-sam, efficient-sam-vit-t, ...): the published promptable step, one "
+                    + "click per image in a defect rectangle, BCE with pos_weight 2; full trains every weight, "
+                    + "sam-adalora adds its regulariser and rank allocator as finetune does."})
     static final class Train implements Callable<Integer> {
-        @Option(names = "--backbone", defaultValue = "swin-t", description = "swin-t or swin-s (default: "
-                + "${DEFAULT-VALUE}).")
+        @Option(names = "--model", defaultValue = "swin-att-unet", description = "swin-att-unet or a model of the "
+                + "SAM family: " + "sam-vit-b, sam-vit-l, sam-vit-h, mobile-sam, efficient-sam-vit-t, "
+                + "efficient-sam-vit-s, or their -fixture sizes (default: ${DEFAULT-VALUE}).")
+        String model;
+
+        @Option(names = "--backbone", defaultValue = "swin-t", description = "Swin-Att-UNet: swin-t or swin-s "
+                + "(default: ${DEFAULT-VALUE}).")
         String backbone;
 
-        @Option(names = "--size", defaultValue = "224", description = "(default: ${DEFAULT-VALUE})")
-        int size;
+        @Option(names = "--size", description = "Input side (default: 224 for the Swin-Att-UNet, 256 for the SAM "
+                + "family, the published training size).")
+        Integer size;
 
         @Option(names = "--batch", split = ",", defaultValue = "2,8", description = "Batch sizes (default: "
                 + "${DEFAULT-VALUE}).")
@@ -62,8 +72,9 @@ final class BenchCommand implements Runnable {
                 + "${DEFAULT-VALUE}).")
         int steps;
 
-        @Option(names = "--methods", split = ",", defaultValue = "full,classify,bitfit,adapter,adaptformer,lora,"
-                + "convpass,tplora", description = "Methods; full is the baseline (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--methods", split = ",", description = "Methods; full is the baseline (default: full,"
+                + "classify,bitfit,adapter,adaptformer,lora,convpass,tplora for the Swin-Att-UNet; full,sam-adapter,"
+                + "sam-lora,sam-adalora for the SAM family).")
         List<String> methods;
 
         @Option(names = "--memory", split = ",", defaultValue = "default", description = "Memory settings to "
@@ -99,6 +110,22 @@ final class BenchCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
+            boolean promptable = ModelSpec.PROMPTABLE.contains(model);
+            if (!promptable && !model.equals("swin-att-unet")) {
+                throw new IllegalArgumentException("--model must be swin-att-unet or one of the SAM family ("
+                        + String.join(", ", ModelSpec.PROMPTABLE) + "), got '" + model + "'");
+            }
+            if (size == null) {
+                size = promptable ? 256 : 224;
+            }
+            if (promptable && (size < 16 || size % 16 != 0)) {
+                throw new IllegalArgumentException("--size for " + model + " must be a positive multiple of 16, got "
+                        + size);
+            }
+            if (methods == null) {
+                methods = promptable ? List.of("full", "sam-adapter", "sam-lora", "sam-adalora")
+                        : List.of("full", "classify", "bitfit", "adapter", "adaptformer", "lora", "convpass", "tplora");
+            }
             for (String m : memory) {
                 TrainStepProcess.memory(m, checkpoint);
             }
@@ -122,13 +149,20 @@ final class BenchCommand implements Runnable {
                     }
                 }
             }
-            StringBuilder md = new StringBuilder(String.format(Locale.ROOT, "Training step, Swin-Att-UNet (%s), "
-                    + "%dx%d, %d classes, mean of %d steps after %d warm-up, one process per row, %d cores%n%n",
-                    backbone, size, size, classes(), steps, warmup, Runtime.getRuntime().availableProcessors()));
+            String what = promptable ? String.format(Locale.ROOT, "%s, %dx%d, one click per image, BCE "
+                    + "(pos_weight 2)", model, size, size) : String.format(Locale.ROOT, "Swin-Att-UNet (%s), %dx%d, "
+                    + "%d classes", backbone, size, size, classes());
+            StringBuilder md = new StringBuilder(String.format(Locale.ROOT, "Training step, %s, mean of %d steps "
+                    + "after %d warm-up, one process per row, %d cores%n%n", what, steps, warmup,
+                    Runtime.getRuntime().availableProcessors()));
             md.append("| method | batch | memory | trainable | images/s | s/step | step time / full | "
                     + "peak RSS (MB) | peak RSS / full |\n|---|---:|---|---:|---:|---:|---:|---:|---:|\n");
             ObjectNode root = new ObjectMapper().createObjectNode();
-            root.put("backbone", backbone).put("size", size).put("steps", steps).put("warmup", warmup);
+            root.put("model", model);
+            if (!promptable) {
+                root.put("backbone", backbone);
+            }
+            root.put("size", size).put("steps", steps).put("warmup", warmup);
             root.putPOJO("checkpoint", checkpoint);
             ArrayNode jsonRows = root.putArray("rows");
             for (Row r : rows) {
@@ -159,8 +193,9 @@ final class BenchCommand implements Runnable {
 
         /** Runs one method's steps in a child JVM and returns the JSON line it printed. */
         private JsonNode runChild(String method, int batch, String setting) throws IOException, InterruptedException {
-            List<String> args = new ArrayList<>(List.of(backbone, Integer.toString(size), Integer.toString(batch),
-                    Integer.toString(classes()), Integer.toString(warmup), Integer.toString(steps), method, setting));
+            List<String> args = new ArrayList<>(List.of(model, backbone, Integer.toString(size),
+                    Integer.toString(batch), Integer.toString(classes()), Integer.toString(warmup),
+                    Integer.toString(steps), method, setting));
             args.addAll(checkpoint);
             Process p = new ProcessBuilder(TrainStepProcess.command(args)).redirectErrorStream(true).start();
             // A benchmark stopped with Ctrl-C must not leave a training step running on its own.

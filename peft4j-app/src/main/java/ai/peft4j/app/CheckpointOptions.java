@@ -33,6 +33,9 @@ final class CheckpointOptions {
      * fallback; a TP-LoRA adapter is checked against the text encoder of {@code --text-encoder} or the run file.
      */
     TrainedModel load(RunConfig run, int fallbackClasses, NDManager manager) throws IOException {
+        if (run.promptableTask()) {
+            return PromptableRuns.restoreClasses(run, checkpoint, adapter, forceBase, manager);
+        }
         return TrainedModel.load(run.model(), fallbackClasses, checkpoint, adapter, forceBase,
                 TextPromptSource.encoderOf(textEncoder, run.method().options()), manager);
     }

@@ -109,7 +109,8 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--prompts", paramLabel = "MODE", description = "task: promptable only: point or box (one per "
             + "connected defect region of each test mask) or none (prompt-free); default: the run's "
             + "promptable.prompt. Scores each mask with the published Dice and IoU (averaged over logit thresholds "
-            + "0.1-0.9) into metrics.json.")
+            + "0.1-0.9) into metrics.json. A promptable.classes: all run (prompt-free, a mask token per class) is "
+            + "scored as a segmenter instead (mIoU, per-class IoU, image-level pass/fail) and takes no --prompts.")
     String prompts;
 
     @Option(names = "--beams", defaultValue = "3", paramLabel = "N", description = "task: detection: beams of "
@@ -127,11 +128,16 @@ final class EvalCommand implements Callable<Integer> {
         RunConfig c = config.require("eval", named).config();
         int tileBatch = tiles.batch();
         PrintStream console = new PrintStream(System.out, true, StandardCharsets.UTF_8);
-        if (c.promptableTask()) {
+        if (c.promptableTask() && c.promptable().allClasses() && prompts != null
+                && !prompts.equalsIgnoreCase("none")) {
+            throw new IllegalArgumentException("a promptable.classes: all run is prompt-free (one mask token per "
+                    + "class): leave --prompts out, got --prompts " + prompts);
+        }
+        if (c.promptableTask() && !c.promptable().allClasses()) {
             return PromptableRuns.eval(c, weights.checkpoint, weights.adapter, weights.forceBase, out, split, prompts,
                     console);
         }
-        if (prompts != null) {
+        if (prompts != null && !c.promptableTask()) {
             throw new IllegalArgumentException("--prompts applies to task: promptable runs only");
         }
         if (c.detects()) {

@@ -55,7 +55,8 @@ final class FinetuneCommand implements Callable<Integer> {
 
     @Option(names = "--method", description = "Fine-tuning method (--set method.name=NAME): full, classify, "
             + "bitfit, adapter, adaptformer, lora, convpass, vpt, tplora, tplora-readme (a preset), hf-lora, "
-            + "adalora; for task: promptable (SAM, MobileSAM, EfficientSAM) sam-adapter, sam-lora, sam-adalora; for "
+            + "adalora; for task: promptable (SAM, MobileSAM, EfficientSAM) sam-adapter, sam-lora, sam-adalora, "
+            + "sam-decoder (the mask decoder alone); for "
             + "task: classification full, classify (head only), vit-lora, vit-top-k, vit-block (the old names "
             + "vit-full and vit-linear still load as full and classify); for task: detection "
             + "(Florence-2, --base a checkpoint folder) hf-lora or all-weights. method.options set the method's "

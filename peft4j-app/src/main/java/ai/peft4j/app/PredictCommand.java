@@ -85,15 +85,22 @@ final class PredictCommand implements Callable<Integer> {
     TileOptions tiles;
 
     @Option(names = "--prompts", paramLabel = "FILE", description = "task: promptable only: a CSV file of "
-            + "image,x0,y0,x1,y1 rows (box corners in the image's pixels, inclusive; an optional header row "
-            + "'image,...'), one mask per row as masks/<name>_<k>.png (0 background, 1 defect). Without it, a "
-            + "promptable model predicts the given images prompt-free, one mask each as masks/<name>.png.")
+            + "image,x0,y0,x1,y1 rows (box corners in the image's pixels, inclusive) and image,x,y[,label] rows "
+            + "(a click, label 1 or 0; see --point), an optional header row 'image,...'; one mask per row as masks/<name>_<k>.png (0 background, 1 defect). Without it, a "
+            + "promptable model predicts the given images prompt-free, one mask each as masks/<name>.png; a "
+            + "promptable.classes: all model writes class maps and overlays as a segmenter does.")
     Path prompts;
 
     @Option(names = "--box", paramLabel = "X0,Y0,X1,Y1", description = "task: promptable only: a box (corners in "
             + "image pixels, inclusive) asked of every image given; repeat it for several masks per image, written "
             + "as masks/<name>_<k>.png.")
     List<String> boxes;
+
+    @Option(names = "--point", paramLabel = "X,Y[,LABEL]", description = "task: promptable only: a click (pixel "
+            + "x,y of the image; label 1, a defect there, unless given; 0 asks for background there, as the "
+            + "published training prompts a defect-free image) asked of every image given; repeat it for several "
+            + "masks per image (one click each, as the model was trained), numbered after the --box masks.")
+    List<String> points;
 
     @Option(names = "--beams", defaultValue = "3", paramLabel = "N", description = "task: detection: beams of "
             + "Florence-2's beam search (default: ${DEFAULT-VALUE}, as the published evaluation; 1 is greedy).")
@@ -119,20 +126,28 @@ final class PredictCommand implements Callable<Integer> {
         if (streams > 1) {
             throw new IllegalArgumentException("give one of --video, --mjpeg and --camera");
         }
-        if (streams == 1 && (c.classifies() || c.promptableTask() || c.detects())) {
+        if (streams == 1 && (c.classifies() || (c.promptableTask() && !c.promptable().allClasses())
+                || c.detects())) {
             throw new IllegalArgumentException("a " + c.task() + " run predicts images, not --video, --mjpeg or "
                     + "--camera streams");
         }
         if (streams == 1) {
             return predictStream(c);
         }
-        if (c.promptableTask()) {
+        if (c.promptableTask() && c.promptable().allClasses() && (prompts != null || boxes != null
+                || points != null)) {
+            throw new IllegalArgumentException("a promptable.classes: all run is prompt-free (one mask token per "
+                    + "class, class maps as a segmenter writes them): leave out "
+                    + (prompts != null ? "--prompts" : boxes != null ? "--box" : "--point"));
+        }
+        if (c.promptableTask() && !c.promptable().allClasses()) {
             return PromptableRuns.predict(c, inputs == null || inputs.isEmpty() ? List.of() : images(inputs), prompts,
-                    boxes == null ? List.of() : boxes, weights.checkpoint, weights.adapter, weights.forceBase, out,
+                    boxes == null ? List.of() : boxes, points == null ? List.of() : points, weights.checkpoint,
+                    weights.adapter, weights.forceBase, out,
                     new PrintStream(System.out, true, StandardCharsets.UTF_8));
         }
-        if (prompts != null || boxes != null) {
-            throw new IllegalArgumentException((prompts != null ? "--prompts" : "--box")
+        if (prompts != null || boxes != null || points != null) {
+            throw new IllegalArgumentException((prompts != null ? "--prompts" : boxes != null ? "--box" : "--point")
                     + " applies to task: promptable runs only");
         }
         List<Path> images = images(inputs);

@@ -4,6 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.djl.ndarray.NDManager;
+import ai.peft4j.core.engine.EngineSetup;
+import ai.peft4j.core.nn.Module;
+import ai.peft4j.models.ModelSpec;
+import ai.peft4j.peft.MethodInputs;
+import ai.peft4j.peft.MethodRegistry;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
@@ -61,5 +67,46 @@ class BenchTrainCommandTest {
         assertEquals(2, r.code(), r.out());
         assertEquals("error: unknown memory setting 'lean' (plain, default or checkpoint)", r.err().strip());
         assertFalse(Files.exists(json));
+    }
+
+    @Test
+    void benchTrain_samFamily_stepsThePromptableObjectivePerMethod_withTheMethodsParameterCounts() throws Exception {
+        Path json = tmp.resolve("sam.json");
+        Path md = tmp.resolve("sam.md");
+        CliRun r = CliRun.of("bench", "train", "--model", "sam-fixture", "--size", "64", "--batch", "1", "--warmup",
+                "1", "--steps", "1", "--methods", "full,sam-lora,sam-adalora", "--json", json.toString(),
+                "--markdown", md.toString());
+        assertEquals(0, r.code(), r.err() + r.out());
+        JsonNode report = new ObjectMapper().readTree(json.toFile());
+        assertEquals("sam-fixture", report.path("model").asText());
+        assertEquals(64, report.path("size").asInt());
+        assertTrue(report.path("backbone").isMissingNode(), report.toString());
+        JsonNode rows = report.path("rows");
+        assertEquals(3, rows.size());
+        // The child processes count what finetune trains: the whole model for full, the method's weights and
+        // the mask decoder otherwise (the same model and method built here).
+        try (NDManager m = EngineSetup.newManager()) {
+            for (int i = 0; i < 3; i++) {
+                JsonNode row = rows.get(i);
+                String method = row.path("method").asText();
+                Module model = (Module) ModelSpec.of("sam-fixture", null, 2).buildPromptable(m, 64);
+                if (!method.equals("full")) {
+                    MethodRegistry.create(method, MethodInputs.none()).attach(model);
+                }
+                assertEquals(model.trainableParameterCount(), row.path("trainable").asLong(), method);
+                assertEquals(model.parameterCount(), row.path("parameters").asLong(), method);
+                assertTrue(row.path("seconds_per_step").asDouble() > 0 && row.path("peak_rss_mb").asDouble() > 0,
+                        row.toString());
+            }
+        }
+        assertEquals(1.0, rows.get(0).path("time_ratio_to_full").asDouble(), 0.0);
+        assertTrue(rows.get(1).path("trainable").asLong() < rows.get(0).path("trainable").asLong());
+        String markdown = Files.readString(md);
+        assertTrue(markdown.startsWith("Training step, sam-fixture, 64x64, one click per image, BCE (pos_weight 2)"),
+                markdown);
+        assertTrue(markdown.contains("| sam-adalora | 1 | default |"), markdown);
+        String bad = TinyRuns.assertOneLineError(CliRun.of("bench", "train", "--model", "sam-vit-x", "--json",
+                json.toString(), "--markdown", md.toString()));
+        assertTrue(bad.startsWith("--model must be swin-att-unet or one of the SAM family"), bad);
     }
 }

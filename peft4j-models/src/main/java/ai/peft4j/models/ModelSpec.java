@@ -110,43 +110,68 @@ public record ModelSpec(String model, String backbone, int numClasses) {
      * Medical-SAM-Adapter model; MobileSAM and EfficientSAM are built as Medical-SAM-Adapter builds them.
      */
     public PromptableSegmenter buildPromptable(NDManager manager, int imageSize) {
+        return buildPromptable(manager, imageSize, 0);
+    }
+
+    /**
+     * As {@link #buildPromptable(NDManager, int)} with a decoder of {@code maskTokens} mask tokens (0: the
+     * published count), e.g. one per class for the prompt-free semantic mode ({@link ai.peft4j.models.sam.PromptFreeClasses}).
+     */
+    public PromptableSegmenter buildPromptable(NDManager manager, int imageSize, int maskTokens) {
+        if (maskTokens < 0) {
+            throw new IllegalArgumentException("mask tokens must be positive (0: the published count), got "
+                    + maskTokens);
+        }
+        java.util.function.UnaryOperator<SamConfig.Decoder> d = x -> maskTokens == 0 ? x : x.withMaskTokens(
+                maskTokens);
         if (imageSize < 16 || imageSize % 16 != 0) {
             throw new IllegalArgumentException(model + ": the input side must be a positive multiple of the 16-pixel "
                     + "patch (the position embedding is resized to the patch grid), got " + imageSize);
         }
         switch (model) {
             case "sam-vit-b":
-                return new Sam(manager, SamConfig.vitB(imageSize, SamVariant.ORIGINAL));
+                return sam(manager, SamConfig.vitB(imageSize, SamVariant.ORIGINAL), d);
             case "sam-vit-l":
-                return new Sam(manager, SamConfig.vitL(imageSize, SamVariant.ORIGINAL));
+                return sam(manager, SamConfig.vitL(imageSize, SamVariant.ORIGINAL), d);
             case "sam-vit-h":
-                return new Sam(manager, SamConfig.vitH(imageSize, SamVariant.ORIGINAL));
+                return sam(manager, SamConfig.vitH(imageSize, SamVariant.ORIGINAL), d);
             case "sam-fixture": {
                 SamConfig f = SamConfig.fixture();
                 return new Sam(manager, new SamConfig(imageSize, f.variant(), f.encoder(), f.promptEmbedDim(),
-                        f.maskInChans(), f.decoder()));
+                        f.maskInChans(), d.apply(f.decoder())));
             }
             case "mobile-sam":
-                return Sam.mobileSam(manager, TinyVitConfig.mobileSam(imageSize), SamConfig.Decoder.published());
+                return Sam.mobileSam(manager, TinyVitConfig.mobileSam(imageSize),
+                        d.apply(SamConfig.Decoder.published()));
             case "mobile-sam-fixture": {
                 TinyVitConfig f = TinyVitConfig.fixture();
                 return Sam.mobileSam(manager, new TinyVitConfig(imageSize, f.embedDims(), f.depths(), f.heads(),
                         f.windowSizes(), f.mlpRatio(), f.mbconvExpandRatio(), f.localConvSize(), f.numClasses(),
-                        f.neckChannels()), new SamConfig.Decoder(2, 8, 64, 3, 32, 4, 2, 1));
+                        f.neckChannels()), d.apply(new SamConfig.Decoder(2, 8, 64, 3, 32, 4, 2, 1)));
             }
             case "efficient-sam-vit-t":
-                return new EfficientSam(manager, EfficientSamConfig.vitT(imageSize));
+                return efficientSam(manager, EfficientSamConfig.vitT(imageSize), d);
             case "efficient-sam-vit-s":
-                return new EfficientSam(manager, EfficientSamConfig.vitS(imageSize));
+                return efficientSam(manager, EfficientSamConfig.vitS(imageSize), d);
             case "efficient-sam-fixture": {
                 EfficientSamConfig f = EfficientSamConfig.fixture();
-                return new EfficientSam(manager, new EfficientSamConfig(imageSize, f.encoder(), f.decoder(),
+                return new EfficientSam(manager, new EfficientSamConfig(imageSize, f.encoder(), d.apply(f.decoder()),
                         f.upscalingDims(), f.maxPoints()));
             }
             default:
                 throw new IllegalArgumentException(model + " is not a promptable segmenter (these are: "
                         + String.join(", ", PROMPTABLE) + ")");
         }
+    }
+
+    private static Sam sam(NDManager manager, SamConfig c, java.util.function.UnaryOperator<SamConfig.Decoder> d) {
+        return new Sam(manager, c.withDecoder(d.apply(c.decoder())));
+    }
+
+    private static EfficientSam efficientSam(NDManager manager, EfficientSamConfig c,
+            java.util.function.UnaryOperator<SamConfig.Decoder> d) {
+        return new EfficientSam(manager, new EfficientSamConfig(c.imageSize(), c.encoder(), d.apply(c.decoder()),
+                c.upscalingDims(), c.maxPoints()));
     }
 
     /** Builds the module tree with fresh (random) weights in {@code manager}. */

@@ -27,6 +27,7 @@ import ai.peft4j.peft.qvlora.QueryValueLora;
 import ai.peft4j.peft.qvlora.QueryValueLoraConfig;
 import ai.peft4j.peft.sam.SamAdaLora;
 import ai.peft4j.peft.sam.SamAdaLoraConfig;
+import ai.peft4j.peft.sam.SamDecoderOnly;
 import ai.peft4j.peft.sam.SamAdapter;
 import ai.peft4j.peft.sam.SamAdapterConfig;
 import ai.peft4j.peft.sam.SamLora;
@@ -142,6 +143,8 @@ public final class MethodRegistry {
         add(new Entry<>(SamLora.NAME, SamLoraConfig.class, SamLoraConfig::defaults, (c, in) -> new SamLora(c)));
         add(new Entry<>(SamAdaLora.NAME, SamAdaLoraConfig.class, SamAdaLoraConfig::defaults,
                 (c, in) -> new SamAdaLora(c)));
+        add(new Entry<>(SamDecoderOnly.NAME, SamDecoderOnly.Config.class, SamDecoderOnly.Config::new,
+                (c, in) -> new SamDecoderOnly()));
         add(new Entry<>("block-expansion", BlockExpansionConfig.class, () -> BlockExpansionConfig.timmVit(4),
                 (c, in) -> new BlockExpansion(c, requireFreshBlock(in, "block-expansion"))));
     }

@@ -19,6 +19,7 @@ import ai.peft4j.infer.segment.SlidingWindow;
 import ai.peft4j.train.loop.BatchSource;
 import ai.peft4j.train.loop.BestBy;
 import ai.peft4j.train.loop.Objective;
+import ai.peft4j.train.loop.StepHook;
 import ai.peft4j.train.loop.Trainer;
 import ai.peft4j.train.loop.TrainerConfig;
 import ai.peft4j.train.loop.TrainingResult;
@@ -29,6 +30,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -59,6 +61,16 @@ public final class RunTraining {
      */
     public static TrainingResult fit(Module model, TrainingSection t, int imageSize, DataSection data,
             ImageDataset train, ImageDataset val, Path out, PrintStream console) throws IOException {
+        return fit(model, t, imageSize, data, train, val, out, Map.of(), null, console);
+    }
+
+    /**
+     * As above, with {@code metadata} added to every checkpoint's and a method's {@code hook} (null for none) in
+     * every step.
+     */
+    public static TrainingResult fit(Module model, TrainingSection t, int imageSize, DataSection data,
+            ImageDataset train, ImageDataset val, Path out, Map<String, String> metadata, StepHook hook,
+            PrintStream console) throws IOException {
         TrainerConfig config = trainerConfig(t, train.numClasses());
         LoaderConfig trainLoading = LoaderConfig.training(t.batch()).withSeed(t.seed()).withWorkers(t.workers());
         if (train.size() < t.batch()) {
@@ -66,7 +78,8 @@ public final class RunTraining {
                     + "one batch of " + t.batch() + " (training drops the last partial batch); lower training.batch");
         }
         Trainer.Builder b = Trainer.builder().setModel(SegmentationNet.layer(model)).setConfig(config)
-                .setOutputDir(out).optConsole(console).optClassNames(train.classNames()).optMemory(memory(t));
+                .setOutputDir(out).optConsole(console).optClassNames(train.classNames()).optMemory(memory(t))
+                .optMetadata(metadata).optStepHook(hook);
         if (data.crops()) {
             CropSampler sampler = cropSampler(train, data, imageSize, t.augment(), t.seed(), console);
             b.optObjective(new SlidingWindowValidation(Objective.supervised(SegmentationNet.layer(model),

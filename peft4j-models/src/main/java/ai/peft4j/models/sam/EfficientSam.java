@@ -62,6 +62,22 @@ public class EfficientSam extends Module implements PromptableSegmenter {
      * {@link EfficientSamPromptEncoder#publishedTrainingPrompt}).
      */
     @Override
+    public int maskTokens() {
+        return config.decoder().numMaskTokens();
+    }
+
+    /** Every token with all prompt points padding, which is EfficientSAM's no prompt. */
+    @Override
+    public NDArray promptFreeMasks(NDArray imageEmbeddings) {
+        NDManager m = imageEmbeddings.getManager();
+        long b = imageEmbeddings.getShape().get(0);
+        int max = config.maxPoints();
+        NDArray sparse = promptEncoder().forward(m.full(new Shape(b, max, 2), -1f), m.full(new Shape(b, max), -1f));
+        return maskDecoder().predictMasks(imageEmbeddings, promptEncoder().densePositionalEncoding(m), sparse)
+                .masks();
+    }
+
+    @Override
     public NDArray maskLogits(NDArray imageEmbeddings, Prompts prompts) {
         NDManager m = imageEmbeddings.getManager();
         long b = imageEmbeddings.getShape().get(0);

@@ -22,6 +22,15 @@ public interface PromptableSegmenter extends Layer {
      */
     NDArray maskLogits(NDArray imageEmbeddings, Prompts prompts);
 
+    /** How many mask tokens the decoder has: its outputs for {@link #promptFreeMasks}. */
+    int maskTokens();
+
+    /**
+     * Every mask token's low-res logits {@code [B, T, 4h, 4w]} with no prompt (the empty sparse prompt, and the
+     * no-mask dense embedding where the model has one): SAMed's semantic output, one token per class.
+     */
+    NDArray promptFreeMasks(NDArray imageEmbeddings);
+
     /** Low-res logits bilinearly (align_corners off) to the input size, as {@code postprocess_masks} begins. */
     default NDArray toInputSize(NDArray lowRes) {
         return ai.peft4j.core.tensor.Resize.bilinear(lowRes, imageSize(), imageSize(), false);

@@ -88,6 +88,18 @@ public class Sam extends Module implements PromptableSegmenter {
         return maskDecoder().forward(imageEmbeddings, pe, p, false).masks().get(":, 0:1");
     }
 
+    @Override
+    public int maskTokens() {
+        return maskDecoder().numMaskTokens();
+    }
+
+    @Override
+    public NDArray promptFreeMasks(NDArray imageEmbeddings) {
+        NDManager m = imageEmbeddings.getManager();
+        PromptEmbeddings p = promptEncoder().empty(imageEmbeddings.getShape().get(0), m);
+        return maskDecoder().predictMasks(imageEmbeddings, promptEncoder().densePositionalEncoding(m), p).masks();
+    }
+
     /**
      * {@code postprocess_masks}: low-res logits bilinearly (align_corners off) to the square input size, cropped to
      * the {@code inputH x inputW} part the image filled, then bilinearly to the original image size. Threshold the

@@ -107,10 +107,25 @@ public record SamConfig(int imageSize, SamVariant variant, Encoder encoder, int 
             }
         }
 
+        /**
+         * The same decoder with {@code tokens} mask tokens (and as many hypernetworks and IoU outputs): SAMed's
+         * semantic decoder, one token per class with background first. Medical-SAM-Adapter's returned-token count
+         * is capped at the new count.
+         */
+        public Decoder withMaskTokens(int tokens) {
+            return new Decoder(depth, heads, mlpDim, iouHeadDepth, iouHeadHiddenDim, tokens, attentionDownsampleRate,
+                    Math.min(multimaskOutput, tokens));
+        }
+
         /** segment-anything's decoder (and MobileSAM's): depth 2, 8 heads, MLP 2048, IoU head 3 x 256, 4 tokens. */
         public static Decoder published() {
             return new Decoder(2, 8, 2048, 3, 256, 4, 2, 1);
         }
+    }
+
+    /** This configuration with another decoder. */
+    public SamConfig withDecoder(Decoder d) {
+        return new SamConfig(imageSize, variant, encoder, promptEmbedDim, maskInChans, d);
     }
 
     /** SAM ViT-B ({@code sam_vit_b_01ec64.pth}): dim 768, depth 12, 12 heads, global blocks 2, 5, 8, 11. */

@@ -29,6 +29,10 @@ public final class SamAdaLoraAdapter implements AutoCloseable {
         this.triplets = Collections.unmodifiableMap(new LinkedHashMap<>(triplets));
     }
 
+    public SamAdaLoraConfig config() {
+        return config;
+    }
+
     public Attachment attachment() {
         return attachment;
     }

@@ -33,7 +33,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 public class SamAdapterFilesTest {
     /** The registered SAM methods (the generic round-trip test covers the others). */
-    public static final List<String> METHODS = List.of(SamAdapter.NAME, SamLora.NAME, SamAdaLora.NAME);
+    public static final List<String> METHODS = List.of(SamAdapter.NAME, SamLora.NAME, SamAdaLora.NAME,
+            SamDecoderOnly.NAME);
 
     @TempDir
     Path tmp;

@@ -132,4 +132,19 @@ class SamMethodsTest {
             assertEquals(before, Map.copyOf(other.namedModules()));
         }
     }
+
+    /** sam-decoder trains exactly the mask decoder and adds nothing (SamAdapterFilesTest round-trips it). */
+    @Test
+    void samDecoder_trainsTheMaskDecoderOnly() {
+        try (NDManager m = EngineSetup.newManager()) {
+            Sam sam = new Sam(m, SamConfig.fixture());
+            long total = sam.parameterCount();
+            long decoder = sam.namedParameters().entrySet().stream().filter(e -> e.getKey().startsWith(
+                    "mask_decoder.")).mapToLong(e -> e.getValue().data().size()).sum();
+            MethodRegistry.create(SamDecoderOnly.NAME, ai.peft4j.peft.MethodInputs.none()).attach(sam);
+            assertEquals(total, sam.parameterCount(), "nothing added");
+            assertEquals(decoder, sam.trainableParameterCount());
+            assertTrue(sam.trainableParameterNames().stream().allMatch(n -> n.startsWith("mask_decoder.")));
+        }
+    }
 }

@@ -10,6 +10,7 @@ import ai.peft4j.core.nn.Layer;
 import ai.peft4j.core.nn.Module;
 import ai.peft4j.core.nn.Parameter;
 import ai.peft4j.core.nn.StepMemory;
+import ai.peft4j.train.loop.StepHook;
 import ai.peft4j.train.loss.CrossEntropyLoss;
 import ai.peft4j.train.optim.Adam;
 import ai.peft4j.train.optim.Optimizer;
@@ -43,6 +44,26 @@ public final class TrainStepBenchmark {
     /** As {@link #measure(Module, int, int, int, int, int)}, each step under {@code memory}. */
     public static <M extends Module & Layer> Result measure(M model, int batch, int size, int classes, int warmup,
             int steps, StepMemory.Options memory) {
+        CrossEntropyLoss loss = new CrossEntropyLoss(classes, null);
+        return measure(model, batch, warmup, steps, memory, step -> {
+            NDArray x = step.randomUniform(0f, 1f, new Shape(batch, 3, size, size));
+            NDArray y = step.randomInteger(0, classes, new Shape(batch, size, size), DataType.INT64);
+            return loss.compute(model.forward(x), y);
+        }, null);
+    }
+
+    /** A training step's loss, computed in {@code step} (the step's manager) under the gradient collector. */
+    @FunctionalInterface
+    public interface StepLoss {
+        NDArray compute(NDManager step);
+    }
+
+    /**
+     * Times steps of any objective: {@code loss} makes the step's inputs and loss, {@code hook} (null for none) adds
+     * a method's regulariser to it and its work after the optimiser step, as the trainer does.
+     */
+    public static Result measure(Module model, int batch, int warmup, int steps, StepMemory.Options memory,
+            StepLoss loss, StepHook hook) {
         model.train(true);
         Map<String, Parameter> trainable = new LinkedHashMap<>();
         model.namedParameters().forEach((k, p) -> {
@@ -52,10 +73,9 @@ public final class TrainStepBenchmark {
             }
         });
         Optimizer opt = new Adam(trainable, 1e-4, 0.9, 0.999, 1e-8, 0);
-        CrossEntropyLoss loss = new CrossEntropyLoss(classes, null);
         long before = rssBytes();
         for (int i = 0; i < warmup; i++) {
-            step(model, opt, loss, batch, size, classes, memory);
+            step(model, opt, loss, hook, i, memory);
         }
         AtomicLong peak = new AtomicLong(rssBytes());
         Thread sampler = new Thread(() -> {
@@ -72,7 +92,7 @@ public final class TrainStepBenchmark {
         sampler.start();
         long t0 = System.nanoTime();
         for (int i = 0; i < steps; i++) {
-            step(model, opt, loss, batch, size, classes, memory);
+            step(model, opt, loss, hook, warmup + i, memory);
         }
         double seconds = (System.nanoTime() - t0) / 1e9 / steps;
         sampler.interrupt();
@@ -80,19 +100,22 @@ public final class TrainStepBenchmark {
         return new Result(seconds, batch / seconds, peak.get() / mb, (peak.get() - before) / mb);
     }
 
-    private static <M extends Module & Layer> void step(M model, Optimizer opt, CrossEntropyLoss loss, int batch,
-            int size, int classes, StepMemory.Options memory) {
+    private static void step(Module model, Optimizer opt, StepLoss loss, StepHook hook, int index,
+            StepMemory.Options memory) {
         NDManager root = opt.parameters().values().iterator().next().data().getManager();
         try (NDManager step = root.newSubManager()) {
-            NDArray x = step.randomUniform(0f, 1f, new Shape(batch, 3, size, size));
-            NDArray y = step.randomInteger(0, classes, new Shape(batch, size, size), DataType.INT64);
             try (StepMemory m = StepMemory.open(model, memory);
                     GradientCollector gc = EngineSetup.engine().newGradientCollector()) {
-                m.backward(loss.compute(model.forward(x), y));
+                NDArray l = loss.compute(step);
+                NDArray penalty = hook == null ? null : hook.penalty(step);
+                m.backward(penalty == null ? l : l.add(penalty));
             }
             opt.step();
-            opt.zeroGrad();
         }
+        if (hook != null) {
+            hook.afterStep(index, 1);
+        }
+        opt.zeroGrad();
     }
 
     /** Resident set size from /proc (Linux); 0 where it cannot be read. */

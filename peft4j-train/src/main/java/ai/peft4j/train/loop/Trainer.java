@@ -83,6 +83,8 @@ public final class Trainer {
     private final Objective objective;
     private final Map<String, String> metadata;
     private final StepMemory.Options memory;
+    private final StepHook stepHook;
+    private long globalStep;
 
     private Trainer(Builder b) {
         this.module = b.module;
@@ -105,6 +107,7 @@ public final class Trainer {
         }
         this.classNames = List.copyOf(names);
         this.onEpoch = b.onEpoch;
+        this.stepHook = b.stepHook;
         this.loss = config.newLoss();
         this.objective = b.objective != null ? b.objective : Objective.supervised(layer, loss);
         for (String name : objective.auxiliaryModules().keySet()) {
@@ -196,6 +199,8 @@ public final class Trainer {
                                 optimizer.setLearningRate(stepLr);
                             }
                             long s0 = System.nanoTime();
+                            // Without a known epoch length the count starts again at 0 when a run resumes.
+                            globalStep = perEpoch > 0 ? (long) epoch * perEpoch + n : steps;
                             double value = trainStep(data, batch, optimizer, epoch + 1, n + 1, stepLr, intact);
                             stepNanos += System.nanoTime() - s0;
                             steps++;
@@ -236,6 +241,9 @@ public final class Trainer {
                     }
                     writeCheckpoint(lastFile, optimizer, epoch + 1, history, bestEpoch, bestScore);
                     TrainingLog.write(outputDir.resolve(LOG), history, classNames);
+                    if (stepHook != null) {
+                        stepHook.afterEpoch(epoch + 1);
+                    }
                     // Drawing takes a few hundred milliseconds: redraw when there are new metrics, and at the end.
                     if (evaluate || epoch + 1 == config.epochs()) {
                         TrainingCurves.write(outputDir.resolve(CURVES), history,
@@ -256,14 +264,18 @@ public final class Trainer {
 
     private double trainStep(NDManager data, Batch batch, Optimizer optimizer, int epoch, int step, double lr,
             Path lastCheckpoint) {
+        double value;
         try (NDManager m = data.newSubManager(); NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
             NDArray x = images(m, batch);
             NDArray y = objective.labels(m, batch);
-            double value;
             try (StepMemory memory = StepMemory.open(module, this.memory);
                     GradientCollector gc = EngineSetup.engine().newGradientCollector()) {
                 NDArray l = objective.loss(x, y);
+                NDArray penalty = stepHook == null ? null : stepHook.penalty(m);
+                if (penalty != null) {
+                    l = l.add(penalty);
+                }
                 value = l.getFloat();
                 if (!Double.isFinite(value)) {
                     throw new TrainingDivergedException("the training loss", value, epoch, step, batch.ids(), lr,
@@ -283,9 +295,15 @@ public final class Trainer {
                         epoch, step, batch.ids(), lr, Objects.toString(lastCheckpoint, null));
             }
             optimizer.step();
-            optimizer.zeroGrad();
-            return value;
+            if (stepHook == null) {
+                optimizer.zeroGrad();
+                return value;
+            }
         }
+        // Outside the step's scope, which would free what the hook keeps across steps (AdaLoRA's averages).
+        stepHook.afterStep(globalStep, epoch);
+        optimizer.zeroGrad();
+        return value;
     }
 
     /**
@@ -388,6 +406,7 @@ public final class Trainer {
         private Consumer<EpochRecord> onEpoch;
         private Objective objective;
         private Map<String, String> metadata = Map.of();
+        private StepHook stepHook;
         private StepMemory.Options memory = StepMemory.Options.DEFAULT;
 
         /** The model: a module tree whose forward maps images {@code [N, 3, H, W]} to logits. */
@@ -439,6 +458,12 @@ public final class Trainer {
         /** Class names for the log's per-class columns. */
         public Builder optClassNames(List<String> classNames) {
             this.classNames = classNames;
+            return this;
+        }
+
+        /** A fine-tuning method's additions to every training step (see {@link StepHook}). */
+        public Builder optStepHook(StepHook hook) {
+            this.stepHook = hook;
             return this;
         }
 

@@ -8,6 +8,7 @@ import ai.djl.training.GradientCollector;
 import ai.peft4j.core.engine.EngineSetup;
 import ai.peft4j.core.metrics.ConfusionMatrix;
 import ai.peft4j.core.metrics.SegmentationScores;
+import ai.peft4j.core.nn.BatchNormRecalibration;
 import ai.peft4j.core.nn.Layer;
 import ai.peft4j.core.nn.Module;
 import ai.peft4j.core.nn.Parameter;
@@ -144,6 +145,14 @@ public final class Trainer {
             throw new IllegalStateException("schedule cos-step needs the number of batches per epoch, which this "
                     + "training data does not say");
         }
+        if (config.bnRecalibrate() > 0) {
+            module.train(true);
+            if (BatchNormRecalibration.updatingLayers(module).isEmpty()) {
+                throw new IllegalArgumentException("bn_recalibrate " + config.bnRecalibrate() + ": no BatchNorm "
+                        + "layer of the model updates its statistics (the model has none, or the method holds them "
+                        + "frozen: bn_stats frozen)");
+            }
+        }
         StepWarmupCosine perStep = config.perStepSchedule()
                 ? StepWarmupCosine.over(config.learningRate(), (long) perEpoch * config.epochs()) : null;
         List<EpochRecord> history = new ArrayList<>();
@@ -217,6 +226,10 @@ public final class Trainer {
                     SegmentationScores scores = null;
                     boolean evaluate = validationData != null
                             && ((epoch + 1) % config.evalPeriod() == 0 || epoch + 1 == config.epochs());
+                    if (config.bnRecalibrate() > 0 && (evaluate || epoch + 1 == config.epochs())) {
+                        bar.status("recalibrating BatchNorm statistics");
+                        recalibrateBatchNorm(epoch);
+                    }
                     if (evaluate) {
                         Evaluation ev = evaluate(validationData);
                         valLoss = ev.loss();
@@ -286,6 +299,49 @@ public final class Trainer {
             optimizer.step();
             optimizer.zeroGrad();
             return value;
+        }
+    }
+
+    /**
+     * Sets the running statistics of the model's updating BatchNorm layers to their averages over the first
+     * {@link TrainerConfig#bnRecalibrate()} training batches of epoch {@code epoch} (continuing into the next
+     * epochs' batches when one epoch has fewer), run forward in training mode without gradients.
+     *
+     * @return how many batches were fed
+     */
+    public int recalibrateBatchNorm(int epoch) {
+        var feed = new Object() {
+            Iterator<Batch> it;
+            int nextEpoch = epoch;
+        };
+        try (NDManager data = EngineSetup.newManager()) {
+            return BatchNormRecalibration.recalibrate(module, config.bnRecalibrate(), () -> {
+                if (feed.it == null || !feed.it.hasNext()) {
+                    if (feed.it != null) {
+                        closeIfCloseable(feed.it);
+                    }
+                    feed.it = trainData.epoch(feed.nextEpoch++).iterator();
+                    if (!feed.it.hasNext()) {
+                        return false;
+                    }
+                }
+                Batch batch = feed.it.next();
+                try (NDManager m = data.newSubManager(); NDScope scope = new NDScope()) {
+                    scope.suppressNotUsedWarning();
+                    objective.logits(images(m, batch), objective.labels(m, batch));
+                }
+                return true;
+            });
+        } finally {
+            if (feed.it != null) {
+                closeIfCloseable(feed.it);
+            }
+        }
+    }
+
+    private static void closeIfCloseable(Iterator<?> it) {
+        if (it instanceof AutoCloseable c) {
+            closeQuietly(c);
         }
     }
 

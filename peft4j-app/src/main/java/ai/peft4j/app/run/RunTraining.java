@@ -46,7 +46,7 @@ public final class RunTraining {
                 .optOptimizer(t.optimizer()).optLearningRate(t.lr()).optWeightDecay(t.weightDecay())
                 .optMomentum(t.momentum()).optSchedule(t.schedule()).optLoss(t.loss()).optEvalPeriod(t.valEvery())
                 .optBestBy(t.bestMetric().equals("val_loss") ? BestBy.VAL_LOSS : BestBy.MIOU)
-                .optGradClipNorm(t.gradClip()).optSeed(t.seed());
+                .optGradClipNorm(t.gradClip()).optSeed(t.seed()).optBnRecalibrate(t.bnRecalibrate());
         if (t.minLr() != null) {
             b.optMinLearningRate(t.minLr());
         }

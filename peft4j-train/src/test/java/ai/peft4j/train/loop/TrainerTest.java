@@ -58,6 +58,79 @@ class TrainerTest {
     }
 
     @Test
+    void bnRecalibrate_leavesTheRunningStatisticsAtTheAveragesOverTrainingBatchesUnderTheFinalWeights(
+            @TempDir Path dir) throws Exception {
+        assertFalse(config(2).build().toJson().contains("bnRecalibrate"), "off, the checkpoints' JSON is as before");
+        TrainerConfig c = config(2).optBnRecalibrate(6).build();
+        assertTrue(c.toJson().contains("\"bnRecalibrate\":6"), c.toJson());
+        BatchSource train = Squares.shuffled(TRAIN, 4, 5);
+        trainer(c, dir).build().fit();
+        ai.peft4j.core.nn.Module bn = model.module("features.1");
+        float[] mean = bn.buffer("running_mean").data().toFloatArray();
+        float[] var = bn.buffer("running_var").data().toFloatArray();
+        // The reference: the BatchNorm's inputs under the final weights for the 6 batches fed, the last epoch's 4
+        // and then the next epoch's first 2, averaged per channel here.
+        List<Batch> fed = new ArrayList<>();
+        train.epoch(1).forEach(fed::add);
+        train.epoch(2).forEach(b -> {
+            if (fed.size() < 6) {
+                fed.add(b);
+            }
+        });
+        assertEquals(6, fed.size());
+        double[] sumMean = new double[8];
+        double[] sumVar = new double[8];
+        model.train(true);
+        bn.addForwardPreHook((mod, in) -> {
+            float[] v = in.toFloatArray();
+            long n = in.getShape().get(0);
+            int hw = (int) (in.getShape().get(2) * in.getShape().get(3));
+            for (int ch = 0; ch < 8; ch++) {
+                double s = 0;
+                for (int i = 0; i < n; i++) {
+                    for (int p = 0; p < hw; p++) {
+                        s += v[(i * 8 + ch) * hw + p];
+                    }
+                }
+                double mu = s / (n * hw);
+                double ss = 0;
+                for (int i = 0; i < n; i++) {
+                    for (int p = 0; p < hw; p++) {
+                        double d = v[(i * 8 + ch) * hw + p] - mu;
+                        ss += d * d;
+                    }
+                }
+                sumMean[ch] += mu;
+                sumVar[ch] += ss / (n * hw - 1);
+            }
+            return in;
+        });
+        try (NDManager m = EngineSetup.newManager()) {
+            for (Batch b : fed) {
+                model.forward(m.create(b.images(), new ai.djl.ndarray.types.Shape(b.size(), 3, b.height(),
+                        b.width())));
+            }
+        }
+        for (int ch = 0; ch < 8; ch++) {
+            assertEquals(sumMean[ch] / 6, mean[ch], 1e-5, "mean of channel " + ch);
+            assertEquals(sumVar[ch] / 6, var[ch], 1e-4 * Math.max(1, var[ch]), "variance of channel " + ch);
+        }
+        try (NDManager m = EngineSetup.newManager()) {
+            float[] saved = Checkpoint.read(dir.resolve(Trainer.LAST), m).modelState().get("features.1.running_mean")
+                    .toFloatArray();
+            assertArrayEquals(mean, saved, 0f, "the last checkpoint holds the recalibrated statistics");
+        }
+    }
+
+    @Test
+    void bnRecalibrate_refusesAModelWhoseBatchNormIsHeldFrozen(@TempDir Path dir) {
+        model.module("features.1").holdEval(true);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> trainer(config(1).optBnRecalibrate(2).build(), dir).build().fit());
+        assertTrue(e.getMessage().contains("bn_stats frozen"), e.getMessage());
+    }
+
+    @Test
     void fit_writesCheckpointsCsvLogAndCurves(@TempDir Path dir) throws Exception {
         TrainingResult r = trainer(config(3).build(), dir).optClassNames(List.of("background", "square")).build()
                 .fit();

@@ -213,6 +213,11 @@ final class BenchTransferCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--source-crop and --target-crop must be multiples of 16, got "
                     + sourceCrop + " and " + targetCrop);
         }
+        if (!(sourceScale > 0) || !(targetScale > 0) || Double.isInfinite(sourceScale)
+                || Double.isInfinite(targetScale)) {
+            throw new IllegalArgumentException("--source-scale and --target-scale must be positive factors (1 keeps "
+                    + "native pixels), got " + sourceScale + " and " + targetScale);
+        }
         if (!(defectShare >= 0 && defectShare <= 1)) {
             throw new IllegalArgumentException("--defect-share must be between 0 and 1, got " + defectShare);
         }

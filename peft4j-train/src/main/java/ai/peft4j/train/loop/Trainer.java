@@ -228,7 +228,9 @@ public final class Trainer {
                             && ((epoch + 1) % config.evalPeriod() == 0 || epoch + 1 == config.epochs());
                     if (config.bnRecalibrate() > 0 && (evaluate || epoch + 1 == config.epochs())) {
                         bar.status("recalibrating BatchNorm statistics");
-                        recalibrateBatchNorm(epoch);
+                        int fed = recalibrateBatchNorm(epoch);
+                        bar.status(String.format(Locale.ROOT, "loss %.4f  lr %.2e  BatchNorm statistics from %d "
+                                + "batches", lossSum / n, lr, fed));
                     }
                     if (evaluate) {
                         Evaluation ev = evaluate(validationData);

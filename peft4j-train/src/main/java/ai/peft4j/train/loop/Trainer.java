@@ -132,6 +132,12 @@ public final class Trainer {
      * @throws IOException when a checkpoint or report cannot be written, or a checkpoint to resume cannot be read
      */
     public TrainingResult fit() throws IOException {
+        // Before anything is written: there must be statistics to re-estimate.
+        if (config.bnRecalibrate() > 0 && BatchNormRecalibration.updatingLayers(module).isEmpty()) {
+            throw new IllegalArgumentException("bn_recalibrate " + config.bnRecalibrate() + ": no BatchNorm "
+                    + "layer of the model updates its statistics (the model has none, or the method holds them "
+                    + "frozen: bn_stats frozen)");
+        }
         Files.createDirectories(outputDir);
         Path lastFile = outputDir.resolve(LAST);
         Path bestFile = outputDir.resolve(BEST);
@@ -144,14 +150,6 @@ public final class Trainer {
         if (config.perStepSchedule() && perEpoch < 1) {
             throw new IllegalStateException("schedule cos-step needs the number of batches per epoch, which this "
                     + "training data does not say");
-        }
-        if (config.bnRecalibrate() > 0) {
-            module.train(true);
-            if (BatchNormRecalibration.updatingLayers(module).isEmpty()) {
-                throw new IllegalArgumentException("bn_recalibrate " + config.bnRecalibrate() + ": no BatchNorm "
-                        + "layer of the model updates its statistics (the model has none, or the method holds them "
-                        + "frozen: bn_stats frozen)");
-            }
         }
         StepWarmupCosine perStep = config.perStepSchedule()
                 ? StepWarmupCosine.over(config.learningRate(), (long) perEpoch * config.epochs()) : null;

@@ -126,8 +126,9 @@ class TrainerTest {
     void bnRecalibrate_refusesAModelWhoseBatchNormIsHeldFrozen(@TempDir Path dir) {
         model.module("features.1").holdEval(true);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> trainer(config(1).optBnRecalibrate(2).build(), dir).build().fit());
+                () -> trainer(config(1).optBnRecalibrate(2).build(), dir.resolve("run")).build().fit());
         assertTrue(e.getMessage().contains("bn_stats frozen"), e.getMessage());
+        assertFalse(Files.exists(dir.resolve("run")), "refused before the output folder is made");
     }
 
     @Test

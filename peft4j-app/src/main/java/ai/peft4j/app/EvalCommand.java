@@ -159,6 +159,12 @@ final class EvalCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--source (the k-NN forgetting measure) scores classification runs; "
                     + "for segmentation, 'peft4j bench transfer' scores the source test set under the source head");
         }
+        if (fromValidation && c.data().valSplit().isEmpty()) {
+            throw new IllegalArgumentException("--verdict-threshold " + chooseOn + " chooses the threshold on the "
+                    + "validation split, but the run file names none: set data.val_split (or --set "
+                    + "data.val_split=LIST)");
+        }
+        ImageDataset val = fromValidation ? RunData.open(c.data(), c.data().valSplit()) : null;
         ImageDataset test = RunData.open(c.data(), split != null ? split : c.data().testSplit());
         Path dir = out != null ? out : Path.of(c.output()).resolve("eval");
         Palette palette = RunData.palette(c.data());
@@ -193,12 +199,6 @@ final class EvalCommand implements Callable<Integer> {
                 inference = inference(p);
                 console.println("Inference " + inference);
                 if (fromValidation) {
-                    if (c.data().valSplit().isEmpty()) {
-                        throw new IllegalArgumentException("--verdict-threshold " + chooseOn + " chooses the "
-                                + "threshold on the validation split, but the run file names none: set "
-                                + "data.val_split (or --set data.val_split=LIST)");
-                    }
-                    ImageDataset val = RunData.open(c.data(), c.data().valSplit());
                     ImageVerdicts onVal = new ImageVerdicts(val.numClasses(), chooseOn.endsWith("%")
                             ? new VerdictThreshold(0, true) : VerdictThreshold.ANY_PIXEL);
                     TestSetPredictions.verdicts(p, val, onVal, console);

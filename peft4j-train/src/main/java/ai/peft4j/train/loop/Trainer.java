@@ -305,7 +305,8 @@ public final class Trainer {
     /**
      * Sets the running statistics of the model's updating BatchNorm layers to their averages over the first
      * {@link TrainerConfig#bnRecalibrate()} training batches of epoch {@code epoch} (continuing into the next
-     * epochs' batches when one epoch has fewer), run forward in training mode without gradients.
+     * epochs' batches when one epoch has fewer), run through the objective's training loss in training mode
+     * without gradients.
      *
      * @return how many batches were fed
      */
@@ -328,7 +329,9 @@ public final class Trainer {
                 Batch batch = feed.it.next();
                 try (NDManager m = data.newSubManager(); NDScope scope = new NDScope()) {
                     scope.suppressNotUsedWarning();
-                    objective.logits(images(m, batch), objective.labels(m, batch));
+                    // The training step's own forward (its loss, not validation's logits, which may slide windows
+                    // over each image one at a time), so that the statistics are those of training batches.
+                    objective.loss(images(m, batch), objective.labels(m, batch));
                 }
                 return true;
             });

@@ -123,6 +123,33 @@ class TrainerTest {
     }
 
     @Test
+    void bnRecalibrate_runsTheTrainingForwardNotTheValidationLogits(@TempDir Path dir) throws Exception {
+        // Validation logits may slide windows over one image at a time (crop training): statistics taken there
+        // would be those of single crops, not of training batches.
+        Objective supervised = Objective.supervised(model, config(1).build().newLoss());
+        Objective trainingOnly = new Objective() {
+            @Override
+            public ai.djl.ndarray.NDArray loss(ai.djl.ndarray.NDArray images, ai.djl.ndarray.NDArray labels) {
+                return supervised.loss(images, labels);
+            }
+
+            @Override
+            public ai.djl.ndarray.NDArray logits(ai.djl.ndarray.NDArray images) {
+                throw new AssertionError("recalibration asked for validation logits");
+            }
+        };
+        float[] before = model.module("features.1").buffer("running_var").data().toFloatArray();
+        Trainer.builder().setModel(model).setConfig(config(1).optBnRecalibrate(2).build())
+                .setTrainData(Squares.shuffled(TRAIN, 4, 5)).setOutputDir(dir).optObjective(trainingOnly)
+                .optConsole(new PrintStream(console, true, StandardCharsets.UTF_8)).optInteractive(false).build()
+                .fit();
+        float[] after = model.module("features.1").buffer("running_var").data().toFloatArray();
+        assertFalse(java.util.Arrays.equals(before, after), "the statistics were re-estimated");
+        assertTrue(console.toString(StandardCharsets.UTF_8).contains("BatchNorm statistics from 2 batches"),
+                console.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
     void bnRecalibrate_refusesAModelWhoseBatchNormIsHeldFrozen(@TempDir Path dir) {
         model.module("features.1").holdEval(true);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,

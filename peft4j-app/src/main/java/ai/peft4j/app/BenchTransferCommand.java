@@ -186,6 +186,13 @@ final class BenchTransferCommand implements Callable<Integer> {
             + "updated by full fine-tuning) (default: ${DEFAULT-VALUE}).")
     String bnStats;
 
+    @Option(names = "--bn-recalibrate", paramLabel = "N", defaultValue = "0", description = "Before scoring, set "
+            + "the running statistics of the BatchNorm layers that train (the pretraining, full fine-tuning, any "
+            + "method under --bn-stats update) to their averages over N training batches run forward without "
+            + "gradients, so that eval mode scores the network the final weights make; 0 for off (default: "
+            + "${DEFAULT-VALUE}).")
+    int bnRecalibrate;
+
     @Option(names = "--head-init", defaultValue = "source", description = "A target head's first weights: source "
             + "(background from the source head's background, each defect class from the mean of the source's "
             + "defect classes, plus the published N(0, 0.02) draw) or published (the draw alone: its logits hardly "
@@ -206,6 +213,11 @@ final class BenchTransferCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--source-crop and --target-crop must be multiples of 16, got "
                     + sourceCrop + " and " + targetCrop);
         }
+        if (!(sourceScale > 0) || !(targetScale > 0) || Double.isInfinite(sourceScale)
+                || Double.isInfinite(targetScale)) {
+            throw new IllegalArgumentException("--source-scale and --target-scale must be positive factors (1 keeps "
+                    + "native pixels), got " + sourceScale + " and " + targetScale);
+        }
         if (!(defectShare >= 0 && defectShare <= 1)) {
             throw new IllegalArgumentException("--defect-share must be between 0 and 1, got " + defectShare);
         }
@@ -217,6 +229,10 @@ final class BenchTransferCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("--method-lr names '" + m + "', which is not a method (known: "
                         + String.join(", ", MethodRegistry.TABLE) + ")");
             }
+        }
+        if (bnRecalibrate < 0) {
+            throw new IllegalArgumentException("--bn-recalibrate must be 0 (off) or a number of batches, got "
+                    + bnRecalibrate);
         }
         boolean headFromSource = switch (headInit.toLowerCase(Locale.ROOT)) {
             case "source" -> true;
@@ -256,7 +272,7 @@ final class BenchTransferCommand implements Callable<Integer> {
                 methods, seed, defectWeight, methodLr, adaptLoss, bn, headFromSource, sampling == Sampling.letterbox ? null
                 : new TransferStudy.Crops(new CropConfig(sourceCrop, sourceScale, defectShare, true, true),
                         new CropConfig(targetCrop, targetScale, defectShare, true, true), tileOverlap, epochCrops),
-                keptImages);
+                keptImages, Map.of(), 0, bnRecalibrate);
         long t0 = System.nanoTime();
         Files.createDirectories(out);
         new TransferStudy(settings, console).run(src, List.of(tgt), out, base);

@@ -66,9 +66,10 @@ final class EvalCommand implements Callable<Integer> {
 
     @Option(names = "--verdict-threshold", defaultValue = "0", paramLabel = "AREA", description = "A part is "
             + "called defective when the predicted area of some defect class exceeds this: pixels (e.g. 50) or a "
-            + "percentage of the image (e.g. 0.1%%). Default: ${DEFAULT-VALUE}, any defect pixel. The report also "
-            + "gives the F1-maximising threshold on the scored split; choose it on validation (--split val) and "
-            + "pass it here for the test split.")
+            + "percentage of the image (e.g. 0.1%%); or val (val%% for a share): first predict the run file's "
+            + "validation split (data.val_split) and use the threshold that maximises F1 there. Default: "
+            + "${DEFAULT-VALUE}, any defect pixel. The report also gives the F1-maximising threshold on the scored "
+            + "split itself, which is optimistic.")
     String verdictThreshold;
 
     @Option(names = "--overlays", defaultValue = "8", description = "Test images shown in overlays.png "
@@ -123,7 +124,9 @@ final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        VerdictThreshold threshold = VerdictThreshold.parse(verdictThreshold);
+        String chooseOn = verdictThreshold.strip();
+        boolean fromValidation = chooseOn.equalsIgnoreCase("val") || chooseOn.equalsIgnoreCase("val%");
+        VerdictThreshold threshold = fromValidation ? null : VerdictThreshold.parse(verdictThreshold);
         List<ConfigOverride> named = tiles.overrides();
         RunConfig c = config.require("eval", named).config();
         int tileBatch = tiles.batch();
@@ -161,6 +164,12 @@ final class EvalCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--source (the k-NN forgetting measure) scores classification runs; "
                     + "for segmentation, 'peft4j bench transfer' scores the source test set under the source head");
         }
+        if (fromValidation && c.data().valSplit().isEmpty()) {
+            throw new IllegalArgumentException("--verdict-threshold " + chooseOn + " chooses the threshold on the "
+                    + "validation split, but the run file names none: set data.val_split (or --set "
+                    + "data.val_split=LIST)");
+        }
+        ImageDataset val = fromValidation ? RunData.open(c.data(), c.data().valSplit()) : null;
         ImageDataset test = RunData.open(c.data(), split != null ? split : c.data().testSplit());
         Path dir = out != null ? out : Path.of(c.output()).resolve("eval");
         Palette palette = RunData.palette(c.data());
@@ -183,11 +192,23 @@ final class EvalCommand implements Callable<Integer> {
                         + test.name() + " has " + test.numClasses() + " " + test.classNames());
             }
             TestSetPredictions.Result res;
-            ImageVerdicts verdicts = new ImageVerdicts(test.numClasses(), threshold);
             String inference;
+            String chosenOn = null;
+            ImageVerdicts verdicts;
             try (Predictor p = SegmentationNet.predictor(c, tm.model(), tileBatch).build()) {
                 inference = inference(p);
                 console.println("Inference " + inference);
+                if (fromValidation) {
+                    ImageVerdicts onVal = new ImageVerdicts(val.numClasses(), chooseOn.endsWith("%")
+                            ? new VerdictThreshold(0, true) : VerdictThreshold.ANY_PIXEL);
+                    TestSetPredictions.verdicts(p, val, onVal, console);
+                    VerdictScores vs = onVal.scores();
+                    threshold = vs.bestF1Threshold();
+                    chosenOn = val.name();
+                    console.printf(Locale.ROOT, "Verdict threshold %s: F1 %.2f on %s (%d images, %d defective)%n",
+                            threshold, 100 * vs.bestF1(), val.name(), vs.images(), vs.defective());
+                }
+                verdicts = new ImageVerdicts(test.numClasses(), threshold);
                 res = TestSetPredictions.run(p, test, palette, dir.resolve("predictions"), inputs, overlays,
                         verdicts, console);
             }
@@ -197,8 +218,8 @@ final class EvalCommand implements Callable<Integer> {
                 Files.copy(curves, dir.resolve(EvalReport.CURVES), StandardCopyOption.REPLACE_EXISTING);
             }
             VerdictScores v = verdicts.scores();
-            new EvalReport(what, test.name(), test.size(), test.classNames(), res.matrix(), hasCurves, v, inference)
-                    .write(dir);
+            new EvalReport(what, test.name(), test.size(), test.classNames(), res.matrix(), hasCurves, v, inference,
+                    chosenOn).write(dir);
             PrecisionRecallChart.write(dir.resolve(EvalReport.PR_CURVE), v, "Pass/fail per part, " + test.name());
             ClassScoreChart.write(dir.resolve(EvalReport.CLASS_CHART), test.classNames(), res.matrix().scores(),
                     "Per-class scores, " + test.name());

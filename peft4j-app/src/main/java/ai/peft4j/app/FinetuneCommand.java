@@ -144,6 +144,7 @@ final class FinetuneCommand implements Callable<Integer> {
                         + baseClasses + " classes) but the data set has " + classes);
             }
             Attachment a = pm.attach(model);
+            RunTraining.checkBnRecalibrate(model, c.training(), pm.name());
             // Weights and method are known to fit before the run directory is made.
             RunData.createRunDirectory(out);
             // The lock before the check: the settings compared must be those of the run that continues.

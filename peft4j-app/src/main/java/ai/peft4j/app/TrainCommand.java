@@ -64,6 +64,7 @@ final class TrainCommand implements Callable<Integer> {
             // Weights that do not fit fail here, before the run directory is made.
             LoadReport init = c.model().init().isEmpty() ? null
                     : SegmentationNet.loadLenient(model, Weights.read(Path.of(c.model().init()), m), described);
+            RunTraining.checkBnRecalibrate(model, c.training(), null);
             RunData.createRunDirectory(out);
             // The lock before the check: the settings compared must be those of the run that continues.
             try (RunFolderLock lock = RunFolderLock.take(out, console)) {

@@ -38,6 +38,11 @@ final class TrainingFlags {
             + "(--set data.scale=X).")
     Double scale;
 
+    @Option(names = "--bn-recalibrate", paramLabel = "N", description = "Before each validation and after the last "
+            + "epoch, re-estimate the BatchNorm statistics that train from N training batches, no gradients "
+            + "(--set training.bn_recalibrate=N; 0 for off).")
+    Integer bnRecalibrate;
+
     List<ConfigOverride> overrides() {
         List<ConfigOverride> o = new ArrayList<>();
         if (out != null) {
@@ -54,6 +59,7 @@ final class TrainingFlags {
         }
         add(o, "data.crop_size", "--crops", crops);
         add(o, "data.scale", "--scale", scale);
+        add(o, "training.bn_recalibrate", "--bn-recalibrate", bnRecalibrate);
         return o;
     }
 

@@ -20,7 +20,7 @@ class BenchTransferCommandTest {
         assertEquals(0, r.code(), r.err());
         for (String option : List.of("--sampling", "--source-split", "--source-crop", "--target-crop",
                 "--target-scale", "--defect-share", "--tile-overlap", "--target-test-limit", "--head-init",
-                "--bn-stats")) {
+                "--bn-stats", "--bn-recalibrate")) {
             assertTrue(r.out().contains(option), option + " in " + r.out());
         }
     }
@@ -48,6 +48,8 @@ class BenchTransferCommandTest {
         assertEquals("--head-init must be source or published, got 'zeros'", oneLineError(r));
         CliRun bn = CliRun.of("bench", "transfer", "--out", out.toString(), "--bn-stats", "fresh");
         assertEquals("--bn-stats must be frozen, update or method, got 'fresh'", oneLineError(bn));
+        CliRun recal = CliRun.of("bench", "transfer", "--out", out.toString(), "--bn-recalibrate", "-1");
+        assertEquals("--bn-recalibrate must be 0 (off) or a number of batches, got -1", oneLineError(recal));
         assertFalse(Files.exists(out));
     }
 
@@ -55,6 +57,11 @@ class BenchTransferCommandTest {
     void cropNotAMultipleOf16_isOneError() {
         CliRun r = CliRun.of("bench", "transfer", "--out", tmp.resolve("study").toString(), "--target-crop", "200");
         assertEquals("--source-crop and --target-crop must be multiples of 16, got 112 and 200", oneLineError(r));
+        CliRun scale = CliRun.of("bench", "transfer", "--out", tmp.resolve("study").toString(), "--target-scale",
+                "0");
+        assertEquals("--source-scale and --target-scale must be positive factors (1 keeps native pixels), got 1.0 "
+                + "and 0.0", oneLineError(scale));
+        assertFalse(Files.exists(tmp.resolve("study")));
     }
 
     @Test

@@ -143,6 +143,37 @@ class CropTrainingCliTest {
     }
 
     @Test
+    void bnRecalibrate_trainsFromScratchAndWithUpdatedStatistics_andIsRefusedUnderFrozenOnes() throws Exception {
+        Path data = cracks(2, 1, 0);
+        Path run = tmp.resolve("runs/base");
+        Path config = runFile(cracksRun(data), run);
+        CliRun train = CliRun.of("train", "--config", config.toString(), "--crops", "64", "--bn-recalibrate", "2");
+        assertEquals(0, train.code(), train.err() + train.out());
+        assertTrue(Files.readString(run.resolve("config.yaml")).contains("  bn_recalibrate: 2\n"));
+        String base = run.resolve("last.safetensors").toString();
+
+        // LoRA keeps the base's statistics frozen by default: nothing to re-estimate, refused before any file.
+        Path frozen = tmp.resolve("runs/frozen");
+        CliRun refused = CliRun.of("finetune", "--config", config.toString(), "--crops", "64", "--method", "lora",
+                "--base", base, "--out", frozen.toString(), "--bn-recalibrate", "2");
+        assertEquals(2, refused.code(), refused.out());
+        assertTrue(refused.err().startsWith("error: ") && refused.err().contains("training.bn_recalibrate 2: "
+                + "method 'lora' holds the base's BatchNorm statistics frozen (bn_stats: frozen), so there is nothing "
+                + "to re-estimate; set method.options.bn_stats=update or training.bn_recalibrate=0"), refused.err());
+        assertEquals(1, refused.err().strip().lines().count(), refused.err());
+        assertFalse(Files.exists(frozen));
+
+        // With the statistics updated, the re-estimated ones travel with the adapter.
+        Path updated = tmp.resolve("runs/updated");
+        CliRun fine = CliRun.of("finetune", "--config", config.toString(), "--crops", "64", "--method", "lora",
+                "--base", base, "--out", updated.toString(), "--bn-recalibrate", "2", "--set",
+                "method.options.bn_stats=update");
+        assertEquals(0, fine.code(), fine.err() + fine.out());
+        JsonNode adapter = new ObjectMapper().readTree(updated.resolve("adapter/adapter_config.json").toFile());
+        assertEquals("update", adapter.path("bn_stats").asText(), adapter.toString());
+    }
+
+    @Test
     void badCropSettings_exitTwoWithOneLineNamingTheKey_andWriteNothing() throws Exception {
         Path data = cracks(2, 0, 0);
         Path run = tmp.resolve("runs/bad");
@@ -163,6 +194,8 @@ class CropTrainingCliTest {
                 + "(the decoders start at 1/16 of the input), got 40\n"},
             {"--set", "data.sampling=tiles", "error: --set data.sampling=tiles: data.sampling must be letterbox or "
                 + "crops, got 'tiles'\n"},
+            {"--bn-recalibrate", "-1", "error: --bn-recalibrate -1: training.bn_recalibrate must be 0 (off) or a "
+                + "number of training batches, got -1\n"},
         };
         for (String[] c : cases) {
             CliRun r = CliRun.of("train", "--config", config.toString(), c[0], c[1]);

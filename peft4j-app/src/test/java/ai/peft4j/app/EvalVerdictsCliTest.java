@@ -53,6 +53,7 @@ class EvalVerdictsCliTest {
         TinyRuns.splitList(data, "train", "a", "b", "d");
         TinyRuns.splitList(data, "val", "c");
         TinyRuns.splitList(data, "test", "c", "d", "e", "f");
+        TinyRuns.splitList(data, "val2", "a", "b", "d", "e", "f");
         Path run = shared.resolve("run");
         config = TinyRuns.RunFile.voc(data, "background", "defect").training("batch", "3")
                 .training("loss", "dice-present+topk-ce:0.2+lovasz").write(shared.resolve("tiny.yaml"), run);
@@ -115,6 +116,63 @@ class EvalVerdictsCliTest {
                     && md.contains("exceeds " + t + ";"), md);
             assertTrue(Files.readString(out.resolve("report.html")).contains("<img src=\"pr_curve.png\""));
         }
+    }
+
+    @Test
+    void eval_verdictThresholdVal_usesTheF1MaximisingThresholdOfTheValidationSplit() throws Exception {
+        // The reference: the validation split's predictions as eval writes them, their F1-maximising threshold.
+        Path onVal = tmp.resolve("val2");
+        CliRun v = CliRun.of("eval", "--config", config.toString(), "--checkpoint", checkpoint.toString(), "--out",
+                onVal.toString(), "--split", "val2");
+        assertEquals(0, v.code(), v.err() + v.out());
+        VocConfig vc = new VocConfig(List.of("background", "defect"), null, null, false);
+        VerdictThreshold chosen = verdicts(VocDataset.open(data, "val2", vc), onVal, VerdictThreshold.ANY_PIXEL)
+                .scores().bestF1Threshold();
+
+        Path out = tmp.resolve("eval-val");
+        CliRun r = CliRun.of("eval", "--config", config.toString(), "--checkpoint", checkpoint.toString(), "--out",
+                out.toString(), "--set", "data.val_split=val2", "--verdict-threshold", "val");
+        assertEquals(0, r.code(), r.err() + r.out());
+        assertTrue(r.out().contains("Verdict threshold " + chosen + ": F1 "), r.out());
+        JsonNode level = new ObjectMapper().readTree(out.resolve("metrics.json").toFile()).path("image_level");
+        assertEquals(chosen.value(), level.path("threshold").asDouble(), 0);
+        assertEquals("pixels", level.path("threshold_unit").asText());
+        assertEquals("data/val2", level.path("threshold_chosen_on").asText());
+        VerdictScores test = verdicts(VocDataset.open(data, "test", vc), out, chosen).scores();
+        assertEquals(test.truePositives(), level.path("true_positives").asInt());
+        assertEquals(test.falsePositives(), level.path("false_positives").asInt());
+        assertEquals(test.f1(), level.path("f1").asDouble(), 1e-12);
+        assertTrue(Files.readString(out.resolve("report.md")).contains("maximised F1 on the data/val2 split"));
+
+        // As a share of the image: the same images, the unit of the chosen threshold is a share.
+        Path share = tmp.resolve("eval-val-share");
+        CliRun rs = CliRun.of("eval", "--config", config.toString(), "--checkpoint", checkpoint.toString(), "--out",
+                share.toString(), "--set", "data.val_split=val2", "--verdict-threshold", "val%");
+        assertEquals(0, rs.code(), rs.err() + rs.out());
+        JsonNode ls = new ObjectMapper().readTree(share.resolve("metrics.json").toFile()).path("image_level");
+        assertEquals("share", ls.path("threshold_unit").asText());
+        assertEquals(verdicts(VocDataset.open(data, "val2", vc), onVal, new VerdictThreshold(0, true)).scores()
+                .bestF1Threshold().value(), ls.path("threshold").asDouble(), 1e-12);
+
+        // No validation split in the run file: a one-line error, nothing written.
+        Path none = tmp.resolve("eval-none");
+        CliRun e = CliRun.of("eval", "--config", config.toString(), "--checkpoint", checkpoint.toString(), "--out",
+                none.toString(), "--set", "data.val_split=", "--verdict-threshold", "val");
+        assertEquals(2, e.code(), e.out());
+        assertTrue(e.err().strip().startsWith("error: --verdict-threshold val chooses the threshold on the "
+                + "validation split, but the run file names none"), e.err());
+        assertFalse(Files.exists(none.resolve("metrics.json")));
+    }
+
+    /** Verdicts at {@code t} of the prediction PNGs eval wrote under {@code out} for {@code split}. */
+    private static ImageVerdicts verdicts(VocDataset split, Path out, VerdictThreshold t) throws Exception {
+        ImageVerdicts v = new ImageVerdicts(2, t);
+        for (int i = 0; i < split.size(); i++) {
+            LabelledImage gt = split.read(i);
+            MaskRaster pred = ImageDecoder.readMask(out.resolve("predictions/" + gt.id() + ".png"));
+            v.add(gt.mask(), pred.values(), pred.width());
+        }
+        return v;
     }
 
     @Test

@@ -403,6 +403,79 @@ class AdapterRoundTripTest {
         }
     }
 
+    @Test
+    void bnStatsUpdate_recalibratedStatisticsAreTheBatchAveragesAndTravelWithTheAdapter() throws Exception {
+        SwinAttUNet net = (SwinAttUNet) base(false);
+        Map<String, NDArray> baseStats = bnStats(net);
+        Attachment a = MethodRegistry.create("lora", MethodInputs.none()).withBnStats(BnStats.UPDATE).attach(net);
+        train(net);
+        net.train(true);
+        net.forward(x);
+        String bn = firstBn(net);
+        BatchNorm2d layer = (BatchNorm2d) net.module(bn);
+        // The first BatchNorm's inputs while the batches are fed: its statistics must become their averages.
+        List<NDArray> inputs = new ArrayList<>();
+        layer.addForwardPreHook((mod, in) -> {
+            inputs.add(in.duplicate());
+            return in;
+        });
+        List<NDArray> batches = List.of(ClosedFormWeights.sinusoid(m, new Shape(2, 3, 64, 64), 0.031),
+                ClosedFormWeights.sinusoid(m, new Shape(2, 3, 64, 64), 0.17).mul(2).sub(0.5f));
+        int[] next = {0};
+        int fed = ai.peft4j.core.nn.BatchNormRecalibration.recalibrate(net, 5, () -> {
+            if (next[0] == batches.size()) {
+                return false;
+            }
+            net.forward(batches.get(next[0]++));
+            return true;
+        });
+        assertEquals(2, fed);
+        assertEquals(2, inputs.size(), "the hook saw both batches");
+        NDArray meanOfMeans = channelMean(inputs.get(0)).add(channelMean(inputs.get(1))).div(2);
+        NDArray meanOfVars = unbiasedVariance(inputs.get(0)).add(unbiasedVariance(inputs.get(1))).div(2);
+        assertTrue(Tensors.maxAbsDiff(meanOfMeans, layer.buffer("running_mean").data()) < 1e-5);
+        assertTrue(Tensors.maxAbsDiff(meanOfVars, layer.buffer("running_var").data()) < 1e-4);
+        assertTrue(Tensors.maxAbsDiff(baseStats.get(bn + ".running_mean"), layer.buffer("running_mean").data())
+                > 1e-3, "the statistics are not the base's");
+        net.eval();
+        Map<String, NDArray> recalibrated = bnStats(net);
+        NDArray expected = net.forward(x);
+        AdapterFiles.save(a, tmp.resolve("recalibrated"));
+
+        SwinAttUNet fresh = (SwinAttUNet) base(false);
+        Attachment loaded = AdapterFiles.load(tmp.resolve("recalibrated"), fresh, m);
+        for (Map.Entry<String, NDArray> e : recalibrated.entrySet()) {
+            Tensors.assertClose(e.getValue(), fresh.namedBuffers().get(e.getKey()).data(), 0, e.getKey());
+        }
+        assertEquals(0.0, Tensors.maxAbsDiff(expected, fresh.forward(x)), 0.0);
+        loaded.deactivate();
+        for (Map.Entry<String, NDArray> e : baseStats.entrySet()) {
+            Tensors.assertClose(e.getValue(), fresh.namedBuffers().get(e.getKey()).data(), 0, e.getKey());
+        }
+
+        // Frozen statistics: every base BatchNorm is held in eval mode, so there is nothing to recalibrate.
+        SwinAttUNet frozen = (SwinAttUNet) base(false);
+        MethodRegistry.create("lora", MethodInputs.none()).withBnStats(BnStats.FROZEN).attach(frozen);
+        assertThrows(IllegalArgumentException.class, () -> ai.peft4j.core.nn.BatchNormRecalibration.recalibrate(
+                frozen, 2, () -> true));
+    }
+
+    /** Per-channel variance of an NCHW tensor with Bessel's correction, as BatchNorm's running variance takes it. */
+    private static NDArray unbiasedVariance(NDArray t) {
+        NDArray rows = channelRows(t);
+        NDArray centred = rows.sub(rows.mean(new int[] {1}, true));
+        return centred.mul(centred).sum(new int[] {1}).div(rows.getShape().get(1) - 1);
+    }
+
+    private static NDArray channelMean(NDArray t) {
+        return channelRows(t).mean(new int[] {1});
+    }
+
+    /** An NCHW tensor as one row per channel. */
+    private static NDArray channelRows(NDArray t) {
+        return t.transpose(1, 0, 2, 3).reshape(t.getShape().get(1), -1);
+    }
+
     private static String firstBn(Module net) {
         return net.namedModules().entrySet().stream().filter(e -> e.getValue() instanceof BatchNorm2d)
                 .map(Map.Entry::getKey).findFirst().orElseThrow();

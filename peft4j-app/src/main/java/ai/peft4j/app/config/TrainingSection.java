@@ -28,10 +28,15 @@ import java.util.Locale;
  * @param checkpoint module name patterns whose forward is recomputed during backward (activation checkpointing,
  *     e.g. {@code "*.blocks.*"} for every Swin block): less memory for about a third more time per step
  * @param freeIntermediates free each module's intermediate arrays as soon as it returns (same gradients)
+ * @param bnRecalibrate before each validation and after the last epoch, set the running statistics of the
+ *     BatchNorm layers that train (full fine-tuning, training from scratch, a method with {@code bn_stats: update})
+ *     to their averages over this many training batches run forward without gradients ("precise BN"), so that
+ *     eval mode scores the network the final weights make; 0 for off (published)
  */
 public record TrainingSection(int epochs, int batch, String optimizer, double lr, Double minLr, double weightDecay,
         double momentum, String schedule, String loss, int valEvery, String bestMetric, long seed, int workers,
-        boolean augment, double gradClip, List<String> checkpoint, boolean freeIntermediates) {
+        boolean augment, double gradClip, List<String> checkpoint, boolean freeIntermediates,
+        int bnRecalibrate) {
     public static final List<String> BEST_METRICS = List.of("miou", "val_loss");
     public static final List<String> OPTIMIZERS = List.of("adam", "adamw", "sgd");
     public static final List<String> SCHEDULES = List.of("cos", "cosine", "step", "constant", "cos-step",
@@ -80,6 +85,10 @@ public record TrainingSection(int epochs, int batch, String optimizer, double lr
                 throw new SettingException("training.checkpoint", "training.checkpoint holds an empty pattern; list "
                         + "module names or globs such as \"*.blocks.*\"");
             }
+        }
+        if (bnRecalibrate < 0) {
+            throw new SettingException("training.bn_recalibrate", "training.bn_recalibrate must be 0 (off) or a "
+                    + "number of training batches, got " + bnRecalibrate);
         }
         if (!(gradClip >= 0) || Double.isInfinite(gradClip)) {
             throw new SettingException("training.grad_clip", "training.grad_clip must be 0 (off) or a positive "

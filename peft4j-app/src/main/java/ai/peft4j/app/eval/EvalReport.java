@@ -33,9 +33,10 @@ import java.util.Map;
  * @param curves whether {@code curves.png} is in the report's folder
  * @param verdicts pass/fail per image
  * @param inference how each image was predicted: the letterbox, or sliding windows for a model trained on crops
+ * @param thresholdChosenOn the split on which the verdict threshold in use maximised F1, or null when it was given
  */
 public record EvalReport(String what, String split, int images, List<String> classNames, ConfusionMatrix matrix,
-        boolean curves, VerdictScores verdicts, String inference) {
+        boolean curves, VerdictScores verdicts, String inference, String thresholdChosenOn) {
     public static final String METRICS = "metrics.json";
     public static final String MARKDOWN = "report.md";
     public static final String HTML = "report.html";
@@ -45,6 +46,12 @@ public record EvalReport(String what, String split, int images, List<String> cla
     public static final String OVERLAYS = "overlays.png";
     public static final String CURVES = "curves.png";
     public static final String PR_CURVE = "pr_curve.png";
+
+    /** A report whose verdict threshold was given, not chosen on a validation split. */
+    public EvalReport(String what, String split, int images, List<String> classNames, ConfusionMatrix matrix,
+            boolean curves, VerdictScores verdicts, String inference) {
+        this(what, split, images, classNames, matrix, curves, verdicts, inference, null);
+    }
 
     public void write(Path dir) throws IOException {
         Files.createDirectories(dir);
@@ -102,6 +109,7 @@ public record EvalReport(String what, String split, int images, List<String> cla
                 + "truly defective when its ground truth has a defect pixel");
         m.put("threshold", v.threshold().value());
         m.put("threshold_unit", unit(v.threshold()));
+        m.put("threshold_chosen_on", thresholdChosenOn);
         m.put("images", v.images());
         m.put("defective", v.defective());
         m.put("true_positives", v.truePositives());
@@ -159,7 +167,8 @@ public record EvalReport(String what, String split, int images, List<String> cla
                 100 * v.recall(), 100 * v.f1(), v.truePositives(), v.falsePositives(),
                 Double.isNaN(v.averagePrecision()) ? "undefined (no defective image)"
                         : String.format(Locale.ROOT, "%.2f", 100 * v.averagePrecision()), v.bestF1Threshold(),
-                100 * v.bestF1());
+                100 * v.bestF1()) + (thresholdChosenOn == null ? "" : " The threshold in use, " + v.threshold()
+                + ", is the one that maximised F1 on the " + thresholdChosenOn + " split.");
     }
 
     private String instanceRecall(int c) {

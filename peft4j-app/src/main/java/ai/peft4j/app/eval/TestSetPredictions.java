@@ -73,4 +73,20 @@ public final class TestSetPredictions {
         }
         return new Result(matrix, shown, files);
     }
+
+    /**
+     * Predicts every image of {@code data} and adds it to {@code verdicts} only, writing nothing: how a verdict
+     * threshold is chosen on a validation split before the test split is scored.
+     */
+    public static void verdicts(Predictor predictor, ImageDataset data, ImageVerdicts verdicts, PrintStream console) {
+        try (ProgressBar bar = new ProgressBar(console, "Predicting " + data.name(), data.size(),
+                ProgressBar.isTerminal())) {
+            for (int i = 0; i < data.size(); i++) {
+                LabelledImage pair = data.read(i);
+                Prediction p = predictor.predict(pair.image());
+                verdicts.add(pair.mask(), p.mask(), p.width());
+                bar.update(i + 1, "");
+            }
+        }
+    }
 }

@@ -3,7 +3,10 @@ package ai.peft4j.app.run;
 import ai.peft4j.app.config.RunConfig;
 import ai.peft4j.app.config.RunConfigFile;
 import ai.peft4j.app.config.DataSection;
+import ai.peft4j.app.config.SettingException;
 import ai.peft4j.app.config.TrainingSection;
+import ai.peft4j.core.nn.BatchNorm2d;
+import ai.peft4j.core.nn.BatchNormRecalibration;
 import ai.peft4j.core.nn.Module;
 import ai.peft4j.core.nn.StepMemory;
 import ai.peft4j.data.ImageDataset;
@@ -48,7 +51,7 @@ public final class RunTraining {
                 .optOptimizer(t.optimizer()).optLearningRate(t.lr()).optWeightDecay(t.weightDecay())
                 .optMomentum(t.momentum()).optSchedule(t.schedule()).optLoss(t.loss()).optEvalPeriod(t.valEvery())
                 .optBestBy(t.bestMetric().equals("val_loss") ? BestBy.VAL_LOSS : BestBy.MIOU)
-                .optGradClipNorm(t.gradClip()).optSeed(t.seed());
+                .optGradClipNorm(t.gradClip()).optSeed(t.seed()).optBnRecalibrate(t.bnRecalibrate());
         if (t.minLr() != null) {
             b.optMinLearningRate(t.minLr());
         }
@@ -106,6 +109,22 @@ public final class RunTraining {
             }
             return b.build().fit();
         }
+    }
+
+    /**
+     * Refuses {@code training.bn_recalibrate} for a model none of whose BatchNorm statistics would move (no
+     * BatchNorm at all, or every one held frozen by a method with {@code bn_stats: frozen}), before anything is
+     * written; {@code method} names the method for the message, or is null for training from scratch.
+     */
+    public static void checkBnRecalibrate(Module model, TrainingSection t, String method) {
+        if (t.bnRecalibrate() == 0 || !BatchNormRecalibration.updatingLayers(model).isEmpty()) {
+            return;
+        }
+        boolean anyBn = model.namedModules().values().stream().anyMatch(mod -> mod instanceof BatchNorm2d);
+        throw new SettingException("training.bn_recalibrate", "training.bn_recalibrate " + t.bnRecalibrate()
+                + ": " + (anyBn ? "method '" + method + "' holds the base's BatchNorm statistics frozen (bn_stats: "
+                + "frozen), so there is nothing to re-estimate; set method.options.bn_stats=update or "
+                + "training.bn_recalibrate=0" : "the model has no BatchNorm layer; set training.bn_recalibrate=0"));
     }
 
     /** How a step saves memory: frozen prefixes always skip their graph; the rest as the training section says. */

@@ -99,11 +99,14 @@ public final class TransferStudy {
      *     method's registered defaults
      * @param evalEvery validate on the test set every this many epochs while adapting (0: after the last epoch
      *     only), for curves that show where a method stops improving
+     * @param bnRecalibrate re-estimate the BatchNorm statistics from this many training batches after training
+     *     (and before each validation), for the pretraining and for each method whose base statistics update; 0
+     *     for off
      */
     public record Settings(SwinAttUNetConfig unet, int imageSize, int pretrainEpochs, int adaptEpochs, int batchSize,
             double pretrainLr, double adaptLr, String loss, List<String> methods, long seed, double defectWeight,
             Map<String, Double> methodLr, String adaptLoss, BnStats bnStats, boolean headFromSource, Crops crops,
-            int keptImages, Map<String, Map<String, String>> methodSettings, int evalEvery) {
+            int keptImages, Map<String, Map<String, String>> methodSettings, int evalEvery, int bnRecalibrate) {
         public Settings {
             methodLr = Map.copyOf(methodLr);
             methods = List.copyOf(methods);
@@ -112,6 +115,20 @@ public final class TransferStudy {
                 throw new IllegalArgumentException("evaluation period must be 0 (last epoch) or positive, got "
                         + evalEvery);
             }
+            if (bnRecalibrate < 0) {
+                throw new IllegalArgumentException("BatchNorm recalibration batches must be 0 (off) or positive, got "
+                        + bnRecalibrate);
+            }
+        }
+
+        /** Settings without BatchNorm recalibration. */
+        public Settings(SwinAttUNetConfig unet, int imageSize, int pretrainEpochs, int adaptEpochs, int batchSize,
+                double pretrainLr, double adaptLr, String loss, List<String> methods, long seed, double defectWeight,
+                Map<String, Double> methodLr, String adaptLoss, BnStats bnStats, boolean headFromSource, Crops crops,
+                int keptImages, Map<String, Map<String, String>> methodSettings, int evalEvery) {
+            this(unet, imageSize, pretrainEpochs, adaptEpochs, batchSize, pretrainLr, adaptLr, loss, methods, seed,
+                    defectWeight, methodLr, adaptLoss, bnStats, headFromSource, crops, keptImages, methodSettings,
+                    evalEvery, 0);
         }
 
         /** Settings with the methods' registered defaults, validated after the last epoch only. */
@@ -185,8 +202,10 @@ public final class TransferStudy {
         String fingerprint() {
             Map<String, Map<String, String>> own = new TreeMap<>();
             methodSettings.forEach((k, v) -> own.put(k, new TreeMap<>(v)));
+            // Off, recalibration leaves the fingerprint as it was before the option, so earlier rows are read back.
             return toString().replace("methodLr=" + methodLr, "methodLr=" + new TreeMap<>(methodLr))
-                    .replace("methodSettings=" + methodSettings, "methodSettings=" + own);
+                    .replace("methodSettings=" + methodSettings, "methodSettings=" + own)
+                    .replace(", bnRecalibrate=0]", "]");
         }
     }
 
@@ -379,7 +398,7 @@ public final class TransferStudy {
                 if (pretrained == null) {
                     TrainingResult r = phases.time("pretrain " + source.name(), () -> train(model, source, true,
                             settings.pretrainEpochs(), settings.pretrainLr(), settings.loss(), 1,
-                            out.resolve("pretrain"), 0));
+                            out.resolve("pretrain"), 0, settings.bnRecalibrate()));
                     console.printf(Locale.ROOT, "   checkpoint %s%n", r.lastCheckpoint());
                     seconds = trainingSeconds(r);
                 } else {
@@ -461,7 +480,7 @@ public final class TransferStudy {
             String phase = target.name() + " " + which;
             TrainingResult r = phases.time(phase + ": training", () -> train(model, target, false,
                     settings.adaptEpochs(), settings.adaptLr(name), settings.adaptLoss(), settings.defectWeight(), dir,
-                    settings.evalEvery()));
+                    settings.evalEvery(), method.bnStats() == BnStats.UPDATE ? settings.bnRecalibrate() : 0));
             AdapterFiles.save(a, dir.resolve("adapter"));
             Test t = phases.time(phase + ": test", () -> test(model, target.test(), false));
             long trainable = model.trainableParameterCount();
@@ -559,7 +578,7 @@ public final class TransferStudy {
      * every that many epochs, for curves.
      */
     private TrainingResult train(SwinAttUNet model, Domain d, boolean source, int epochs, double lr, String loss,
-            double defectWeight, Path dir, int evalEvery) throws IOException {
+            double defectWeight, Path dir, int evalEvery, int bnRecalibrate) throws IOException {
         List<Double> weights = new ArrayList<>();
         if (defectWeight != 1) {
             weights.add(1.0);
@@ -570,7 +589,7 @@ public final class TransferStudy {
         TrainerConfig config = TrainerConfig.builder().setEpochs(epochs).setNumClasses(d.train().numClasses())
                 .optOptimizer("adam").optLearningRate(lr).optMinLearningRate(lr / 100).optSchedule("cos")
                 .optLoss(loss).optClassWeights(weights).optEvalPeriod(evalEvery > 0 ? evalEvery : epochs)
-                .optSeed(settings.seed()).build();
+                .optSeed(settings.seed()).optBnRecalibrate(bnRecalibrate).build();
         LoaderConfig loading = LoaderConfig.training(settings.batchSize()).withSeed(settings.seed());
         // Test images are scored once after training, at their own size (see test), not by the trainer.
         Trainer.Builder b = Trainer.builder().setModel(model).setConfig(config).setOutputDir(dir)

@@ -254,6 +254,14 @@ class RunConfigFileTest {
         // The loss bench transfer adapts with on crops: it skips the padding of images smaller than a crop.
         assertEquals("ce+dice-present", crops.training().loss());
         assertEquals(0.5, crops.data().defectShare());
+        // The template for a user's own large images: crops at native pixels, windows of the crop size.
+        RunConfig large = RunConfigFile.read(repo.resolve("configs/large-images-crops.yaml"), List.of()).config();
+        assertTrue(large.data().crops());
+        assertEquals(320, large.data().cropSide(large.model().imageSize()));
+        assertEquals(1.0, large.data().scale());
+        assertEquals(0.5, large.data().defectShare());
+        assertEquals("ce+dice-present", large.training().loss());
+        assertEquals(List.of("background", "crack"), large.data().classNames());
     }
 
     @Test

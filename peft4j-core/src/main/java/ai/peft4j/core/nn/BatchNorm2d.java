@@ -13,7 +13,7 @@ import ai.peft4j.core.flops.MacCounter;
 public class BatchNorm2d extends Module implements Layer {
     private final int channels;
     private final float eps;
-    private final float momentum;
+    private float momentum;
 
     public BatchNorm2d(NDManager manager, int channels) {
         this(manager, channels, 1e-5f, 0.1f);
@@ -36,6 +36,22 @@ public class BatchNorm2d extends Module implements Layer {
 
     public float eps() {
         return eps;
+    }
+
+    /** PyTorch's momentum: the weight of a training batch's statistics in the running ones. */
+    public float momentum() {
+        return momentum;
+    }
+
+    /**
+     * Sets the momentum; {@code 1 / (k + 1)} for the {@code k}-th batch (from 0) makes the running statistics the
+     * plain average of the batches' statistics, as {@link BatchNormRecalibration} does.
+     */
+    public void setMomentum(float momentum) {
+        if (!(momentum > 0 && momentum <= 1)) {
+            throw new IllegalArgumentException("BatchNorm momentum must be in (0, 1], got " + momentum);
+        }
+        this.momentum = momentum;
     }
 
     @Override

@@ -8,6 +8,7 @@ import ai.djl.training.GradientCollector;
 import ai.peft4j.core.engine.EngineSetup;
 import ai.peft4j.core.metrics.ConfusionMatrix;
 import ai.peft4j.core.metrics.SegmentationScores;
+import ai.peft4j.core.nn.BatchNormRecalibration;
 import ai.peft4j.core.nn.Layer;
 import ai.peft4j.core.nn.Module;
 import ai.peft4j.core.nn.Parameter;
@@ -134,6 +135,12 @@ public final class Trainer {
      * @throws IOException when a checkpoint or report cannot be written, or a checkpoint to resume cannot be read
      */
     public TrainingResult fit() throws IOException {
+        // Before anything is written: there must be statistics to re-estimate.
+        if (config.bnRecalibrate() > 0 && BatchNormRecalibration.updatingLayers(module).isEmpty()) {
+            throw new IllegalArgumentException("bn_recalibrate " + config.bnRecalibrate() + ": no BatchNorm "
+                    + "layer of the model updates its statistics (the model has none, or the method holds them "
+                    + "frozen: bn_stats frozen)");
+        }
         Files.createDirectories(outputDir);
         Path lastFile = outputDir.resolve(LAST);
         Path bestFile = outputDir.resolve(BEST);
@@ -221,6 +228,12 @@ public final class Trainer {
                     SegmentationScores scores = null;
                     boolean evaluate = validationData != null
                             && ((epoch + 1) % config.evalPeriod() == 0 || epoch + 1 == config.epochs());
+                    if (config.bnRecalibrate() > 0 && (evaluate || epoch + 1 == config.epochs())) {
+                        bar.status("recalibrating BatchNorm statistics");
+                        int fed = recalibrateBatchNorm(epoch);
+                        bar.status(String.format(Locale.ROOT, "loss %.4f  lr %.2e  BatchNorm statistics from %d "
+                                + "batches", lossSum / n, lr, fed));
+                    }
                     if (evaluate) {
                         Evaluation ev = evaluate(validationData);
                         valLoss = ev.loss();
@@ -304,6 +317,52 @@ public final class Trainer {
         stepHook.afterStep(globalStep, epoch);
         optimizer.zeroGrad();
         return value;
+    }
+
+    /**
+     * Sets the running statistics of the model's updating BatchNorm layers to their averages over the first
+     * {@link TrainerConfig#bnRecalibrate()} training batches of epoch {@code epoch} (continuing into the next
+     * epochs' batches when one epoch has fewer), run through the objective's training loss in training mode
+     * without gradients.
+     *
+     * @return how many batches were fed
+     */
+    public int recalibrateBatchNorm(int epoch) {
+        var feed = new Object() {
+            Iterator<Batch> it;
+            int nextEpoch = epoch;
+        };
+        try (NDManager data = EngineSetup.newManager()) {
+            return BatchNormRecalibration.recalibrate(module, config.bnRecalibrate(), () -> {
+                if (feed.it == null || !feed.it.hasNext()) {
+                    if (feed.it != null) {
+                        closeIfCloseable(feed.it);
+                    }
+                    feed.it = trainData.epoch(feed.nextEpoch++).iterator();
+                    if (!feed.it.hasNext()) {
+                        return false;
+                    }
+                }
+                Batch batch = feed.it.next();
+                try (NDManager m = data.newSubManager(); NDScope scope = new NDScope()) {
+                    scope.suppressNotUsedWarning();
+                    // The training step's own forward (its loss, not validation's logits, which may slide windows
+                    // over each image one at a time), so that the statistics are those of training batches.
+                    objective.loss(images(m, batch), objective.labels(m, batch));
+                }
+                return true;
+            });
+        } finally {
+            if (feed.it != null) {
+                closeIfCloseable(feed.it);
+            }
+        }
+    }
+
+    private static void closeIfCloseable(Iterator<?> it) {
+        if (it instanceof AutoCloseable c) {
+            closeQuietly(c);
+        }
     }
 
     /**

@@ -8,6 +8,7 @@ import ai.peft4j.train.optim.Optimizer;
 import ai.peft4j.train.optim.Sgd;
 import ai.peft4j.train.schedule.LearningRateSchedule;
 import ai.peft4j.train.schedule.PerStepSchedule;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.List;
@@ -34,11 +35,15 @@ import java.util.Map;
  * @param evalPeriod validate every this many epochs, and after the last
  * @param gradClipNorm clip gradients to this global L2 norm; 0 for no clipping (published)
  * @param seed seeds initialisation-independent randomness: each epoch reseeds the engine from it
+ * @param bnRecalibrate before each validation and after the last epoch, re-estimate the running statistics of
+ *     the BatchNorm layers that train from this many training batches
+ *     (see {@link ai.peft4j.core.nn.BatchNormRecalibration}); 0 keeps the moving averages of training (published).
+ *     Left out of the JSON when 0, so checkpoints written before the option resume.
  */
 public record TrainerConfig(int epochs, int numClasses, String optimizer, double learningRate,
         double minLearningRate, double weightDecay, double momentum, double beta2, boolean nesterov,
         String schedule, String loss, List<Double> classWeights, int evalPeriod, BestBy bestBy,
-        double gradClipNorm, long seed) {
+        double gradClipNorm, long seed, @JsonInclude(JsonInclude.Include.NON_DEFAULT) int bnRecalibrate) {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     public TrainerConfig {
@@ -62,6 +67,10 @@ public record TrainerConfig(int epochs, int numClasses, String optimizer, double
         }
         if (evalPeriod < 1) {
             throw new IllegalArgumentException("evalPeriod must be at least 1, got " + evalPeriod);
+        }
+        if (bnRecalibrate < 0) {
+            throw new IllegalArgumentException("bn_recalibrate must be 0 (off) or a number of batches, got "
+                    + bnRecalibrate);
         }
         if (gradClipNorm < 0) {
             throw new IllegalArgumentException("gradClipNorm must be 0 (off) or positive, got " + gradClipNorm);
@@ -103,6 +112,7 @@ public record TrainerConfig(int epochs, int numClasses, String optimizer, double
         b.bestBy = bestBy;
         b.gradClipNorm = gradClipNorm;
         b.seed = seed;
+        b.bnRecalibrate = bnRecalibrate;
         return b;
     }
 
@@ -174,6 +184,7 @@ public record TrainerConfig(int epochs, int numClasses, String optimizer, double
         private BestBy bestBy = BestBy.MIOU;
         private double gradClipNorm;
         private long seed;
+        private int bnRecalibrate;
 
         public Builder setEpochs(int epochs) {
             this.epochs = epochs;
@@ -256,10 +267,16 @@ public record TrainerConfig(int epochs, int numClasses, String optimizer, double
             return this;
         }
 
+        /** Re-estimate BatchNorm statistics from this many training batches before each validation; 0 for off. */
+        public Builder optBnRecalibrate(int bnRecalibrate) {
+            this.bnRecalibrate = bnRecalibrate;
+            return this;
+        }
+
         public TrainerConfig build() {
             double min = minLearningRate != null ? minLearningRate : learningRate * 0.01;
             return new TrainerConfig(epochs, numClasses, optimizer, learningRate, min, weightDecay, momentum, beta2,
-                    nesterov, schedule, loss, classWeights, evalPeriod, bestBy, gradClipNorm, seed);
+                    nesterov, schedule, loss, classWeights, evalPeriod, bestBy, gradClipNorm, seed, bnRecalibrate);
         }
     }
 }

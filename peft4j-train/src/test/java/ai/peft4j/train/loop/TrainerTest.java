@@ -100,6 +100,107 @@ class TrainerTest {
     }
 
     @Test
+    void bnRecalibrate_leavesTheRunningStatisticsAtTheAveragesOverTrainingBatchesUnderTheFinalWeights(
+            @TempDir Path dir) throws Exception {
+        assertFalse(config(2).build().toJson().contains("bnRecalibrate"), "off, the checkpoints' JSON is as before");
+        TrainerConfig c = config(2).optBnRecalibrate(6).build();
+        assertTrue(c.toJson().contains("\"bnRecalibrate\":6"), c.toJson());
+        BatchSource train = Squares.shuffled(TRAIN, 4, 5);
+        trainer(c, dir).build().fit();
+        ai.peft4j.core.nn.Module bn = model.module("features.1");
+        float[] mean = bn.buffer("running_mean").data().toFloatArray();
+        float[] var = bn.buffer("running_var").data().toFloatArray();
+        // The reference: the BatchNorm's inputs under the final weights for the 6 batches fed, the last epoch's 4
+        // and then the next epoch's first 2, averaged per channel here.
+        List<Batch> fed = new ArrayList<>();
+        train.epoch(1).forEach(fed::add);
+        train.epoch(2).forEach(b -> {
+            if (fed.size() < 6) {
+                fed.add(b);
+            }
+        });
+        assertEquals(6, fed.size());
+        double[] sumMean = new double[8];
+        double[] sumVar = new double[8];
+        model.train(true);
+        bn.addForwardPreHook((mod, in) -> {
+            float[] v = in.toFloatArray();
+            long n = in.getShape().get(0);
+            int hw = (int) (in.getShape().get(2) * in.getShape().get(3));
+            for (int ch = 0; ch < 8; ch++) {
+                double s = 0;
+                for (int i = 0; i < n; i++) {
+                    for (int p = 0; p < hw; p++) {
+                        s += v[(i * 8 + ch) * hw + p];
+                    }
+                }
+                double mu = s / (n * hw);
+                double ss = 0;
+                for (int i = 0; i < n; i++) {
+                    for (int p = 0; p < hw; p++) {
+                        double d = v[(i * 8 + ch) * hw + p] - mu;
+                        ss += d * d;
+                    }
+                }
+                sumMean[ch] += mu;
+                sumVar[ch] += ss / (n * hw - 1);
+            }
+            return in;
+        });
+        try (NDManager m = EngineSetup.newManager()) {
+            for (Batch b : fed) {
+                model.forward(m.create(b.images(), new ai.djl.ndarray.types.Shape(b.size(), 3, b.height(),
+                        b.width())));
+            }
+        }
+        for (int ch = 0; ch < 8; ch++) {
+            assertEquals(sumMean[ch] / 6, mean[ch], 1e-5, "mean of channel " + ch);
+            assertEquals(sumVar[ch] / 6, var[ch], 1e-4 * Math.max(1, var[ch]), "variance of channel " + ch);
+        }
+        try (NDManager m = EngineSetup.newManager()) {
+            float[] saved = Checkpoint.read(dir.resolve(Trainer.LAST), m).modelState().get("features.1.running_mean")
+                    .toFloatArray();
+            assertArrayEquals(mean, saved, 0f, "the last checkpoint holds the recalibrated statistics");
+        }
+    }
+
+    @Test
+    void bnRecalibrate_runsTheTrainingForwardNotTheValidationLogits(@TempDir Path dir) throws Exception {
+        // Validation logits may slide windows over one image at a time (crop training): statistics taken there
+        // would be those of single crops, not of training batches.
+        Objective supervised = Objective.supervised(model, config(1).build().newLoss());
+        Objective trainingOnly = new Objective() {
+            @Override
+            public ai.djl.ndarray.NDArray loss(ai.djl.ndarray.NDArray images, ai.djl.ndarray.NDArray labels) {
+                return supervised.loss(images, labels);
+            }
+
+            @Override
+            public ai.djl.ndarray.NDArray logits(ai.djl.ndarray.NDArray images) {
+                throw new AssertionError("recalibration asked for validation logits");
+            }
+        };
+        float[] before = model.module("features.1").buffer("running_var").data().toFloatArray();
+        Trainer.builder().setModel(model).setConfig(config(1).optBnRecalibrate(2).build())
+                .setTrainData(Squares.shuffled(TRAIN, 4, 5)).setOutputDir(dir).optObjective(trainingOnly)
+                .optConsole(new PrintStream(console, true, StandardCharsets.UTF_8)).optInteractive(false).build()
+                .fit();
+        float[] after = model.module("features.1").buffer("running_var").data().toFloatArray();
+        assertFalse(java.util.Arrays.equals(before, after), "the statistics were re-estimated");
+        assertTrue(console.toString(StandardCharsets.UTF_8).contains("BatchNorm statistics from 2 batches"),
+                console.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void bnRecalibrate_refusesAModelWhoseBatchNormIsHeldFrozen(@TempDir Path dir) {
+        model.module("features.1").holdEval(true);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> trainer(config(1).optBnRecalibrate(2).build(), dir.resolve("run")).build().fit());
+        assertTrue(e.getMessage().contains("bn_stats frozen"), e.getMessage());
+        assertFalse(Files.exists(dir.resolve("run")), "refused before the output folder is made");
+    }
+
+    @Test
     void fit_writesCheckpointsCsvLogAndCurves(@TempDir Path dir) throws Exception {
         TrainingResult r = trainer(config(3).build(), dir).optClassNames(List.of("background", "square")).build()
                 .fit();

@@ -78,6 +78,12 @@ final class BenchCommand implements Runnable {
         @Option(names = "--json", defaultValue = "runs/bench/train.json", description = "(default: ${DEFAULT-VALUE})")
         Path json;
 
+        @Option(names = "--profile", description = "Also write a memory profile of one more step per row to this "
+                + "Markdown file: resident size, glibc malloc counters and the arrays Java holds after each "
+                + "top-level module, the backward pass and each recomputation, Adam's update; and the weights', "
+                + "gradients', Adam state's, batch's and JVM's shares.")
+        Path profile;
+
         @Option(names = "--markdown", defaultValue = "runs/bench/train.md", description = "(default: "
                 + "${DEFAULT-VALUE})")
         Path markdown;
@@ -145,6 +151,14 @@ final class BenchCommand implements Runnable {
             }
             AtomicFiles.write(json, o -> o.write(root.toPrettyString().getBytes(StandardCharsets.UTF_8)));
             AtomicFiles.write(markdown, o -> o.write(md.toString().getBytes(StandardCharsets.UTF_8)));
+            if (profile != null) {
+                StringBuilder pr = new StringBuilder();
+                for (Row r : rows) {
+                    pr.append(String.format(Locale.ROOT, "## %s, batch %d, %s%n%n", r.method(), r.batch(),
+                            r.memory())).append(r.result().get("profile").asText()).append('\n');
+                }
+                AtomicFiles.write(profile, o -> o.write(pr.toString().getBytes(StandardCharsets.UTF_8)));
+            }
             out.println();
             out.print(md);
             out.flush();
@@ -154,7 +168,8 @@ final class BenchCommand implements Runnable {
         /** Runs one method's steps in a child JVM and returns the JSON line it printed. */
         private JsonNode runChild(String method, int batch, String setting) throws IOException, InterruptedException {
             List<String> args = new ArrayList<>(List.of(backbone, Integer.toString(size), Integer.toString(batch),
-                    Integer.toString(classes), Integer.toString(warmup), Integer.toString(steps), method, setting));
+                    Integer.toString(classes), Integer.toString(warmup), Integer.toString(steps), method, setting,
+                    profile == null ? "time" : "profile"));
             args.addAll(checkpoint);
             Process p = new ProcessBuilder(TrainStepProcess.command(args)).redirectErrorStream(true).start();
             // A benchmark stopped with Ctrl-C must not leave a training step running on its own.

@@ -9,6 +9,7 @@ import ai.peft4j.peft.MethodInputs;
 import ai.peft4j.peft.MethodRegistry;
 import ai.peft4j.peft.tplora.TextPrompt;
 import ai.peft4j.train.bench.TrainStepBenchmark;
+import ai.peft4j.train.bench.TrainStepProfile;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
@@ -24,7 +25,8 @@ import java.util.List;
  * prints its result as one JSON line after {@link #RESULT}.
  *
  * <p>Arguments: backbone, size, batch, classes, warm-up steps, timed steps, method, memory setting ({@code plain},
- * {@code default} or {@code checkpoint}), then the checkpoint patterns.
+ * {@code default} or {@code checkpoint}), {@code profile} or {@code time} (a memory profile of one step after the
+ * timed steps, or none), then the checkpoint patterns.
  */
 final class TrainStepProcess {
     static final String RESULT = "peft4j-train-step ";
@@ -39,8 +41,10 @@ final class TrainStepProcess {
         int warmup = Integer.parseInt(args[4]);
         int steps = Integer.parseInt(args[5]);
         String method = args[6];
-        StepMemory.Options memory = memory(args[7], List.of(Arrays.copyOfRange(args, 8, args.length)));
+        StepMemory.Options memory = memory(args[7], List.of(Arrays.copyOfRange(args, 9, args.length)));
+        boolean profile = args[8].equals("profile");
         TrainStepBenchmark.Result r;
+        TrainStepProfile.Result p = null;
         long trainable;
         try (NDManager m = EngineSetup.newManager()) {
             EngineSetup.seed(0);
@@ -49,11 +53,19 @@ final class TrainStepProcess {
                     .attach(model);
             trainable = model.trainableParameterCount();
             r = TrainStepBenchmark.measure(model, batch, size, classes, warmup, steps, memory);
+            if (profile) {
+                // The top-level modules, the Swin stages, and every checkpointed module's recomputation.
+                p = TrainStepProfile.profile(model, batch, size, classes, memory,
+                        n -> !n.contains(".") || n.matches("swin_backbone\\.layers\\.\\d+"));
+            }
         }
         ObjectNode o = new ObjectMapper().createObjectNode();
         o.put("trainable", trainable).put("seconds_per_step", r.seconds())
                 .put("images_per_second", r.imagesPerSecond()).put("peak_rss_mb", TrainStepBenchmark.peakRssBytes()
                         / (1024.0 * 1024.0)).put("step_rss_mb", r.stepRssMb());
+        if (p != null) {
+            o.put("profile", p.markdown());
+        }
         System.out.println(RESULT + o);
         System.out.flush();
     }

@@ -80,19 +80,39 @@ public final class TrainStepBenchmark {
         return new Result(seconds, batch / seconds, peak.get() / mb, (peak.get() - before) / mb);
     }
 
-    private static <M extends Module & Layer> void step(M model, Optimizer opt, CrossEntropyLoss loss, int batch,
+    static <M extends Module & Layer> void step(M model, Optimizer opt, CrossEntropyLoss loss, int batch,
             int size, int classes, StepMemory.Options memory) {
+        step(model, opt, loss, batch, size, classes, memory, null, n -> false);
+    }
+
+    /**
+     * One step; {@code probe}, when not null, is told the step's events: {@code batch} (made), the modules that
+     * {@code modules} accepts, {@code loss}, the backward events of {@link StepMemory#observe}, {@code optimizer}
+     * (after Adam's update) and {@code closed} (the step's arrays freed).
+     */
+    static <M extends Module & Layer> void step(M model, Optimizer opt, CrossEntropyLoss loss, int batch,
+            int size, int classes, StepMemory.Options memory, StepMemory.Probe probe,
+            java.util.function.Predicate<String> modules) {
+        StepMemory.Probe at = probe == null ? e -> { } : probe;
         NDManager root = opt.parameters().values().iterator().next().data().getManager();
         try (NDManager step = root.newSubManager()) {
             NDArray x = step.randomUniform(0f, 1f, new Shape(batch, 3, size, size));
             NDArray y = step.randomInteger(0, classes, new Shape(batch, size, size), DataType.INT64);
+            at.at("batch");
             try (StepMemory m = StepMemory.open(model, memory);
                     GradientCollector gc = EngineSetup.engine().newGradientCollector()) {
-                m.backward(loss.compute(model.forward(x), y));
+                if (probe != null) {
+                    m.observe(modules, probe);
+                }
+                NDArray l = loss.compute(model.forward(x), y);
+                at.at("loss");
+                m.backward(l);
             }
             opt.step();
+            at.at("optimizer");
             opt.zeroGrad();
         }
+        at.at("closed");
     }
 
     /** Resident set size from /proc (Linux); 0 where it cannot be read. */

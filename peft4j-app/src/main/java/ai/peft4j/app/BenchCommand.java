@@ -123,6 +123,9 @@ final class BenchCommand implements Runnable {
                         out.printf(Locale.ROOT, "%.2f s/step, %.2f images/s, peak %.0f MB%n",
                                 r.get("seconds_per_step").asDouble(), r.get("images_per_second").asDouble(),
                                 r.get("peak_rss_mb").asDouble());
+                        if (profile != null) {
+                            out.print(r.get("profile").asText());
+                        }
                         rows.add(new Row(name, batch, setting, r));
                     }
                 }

@@ -84,7 +84,10 @@ public class Conv2d extends Module implements Layer {
         NDArray y = ai.djl.nn.convolutional.Conv2d.conv2d(x, weight().data(), null,
                 new Shape(stride, stride), new Shape(padding, padding), new Shape(1, 1), groups).singletonOrThrow();
         if (b != null) {
-            y = y.add(b.data().reshape(1, outChannels, 1, 1));
+            // In place: the convolution's output is not saved for backward, so no second full-size map is made;
+            // the bias view goes with the activation's arrays (made from the bias, it would live as long as the
+            // model's arrays).
+            y = y.addi(near(b.data().reshape(1, outChannels, 1, 1), y));
         }
         if (MacCounter.active()) {
             MacCounter.add(MacCounter.Kind.CONV, y.size() * (inChannels / groups) * kernel * kernel);

@@ -73,7 +73,7 @@ public class ConvTranspose2d extends Module implements Layer {
                 .transpose(0, 3, 1, 4, 2, 5).reshape(n, outChannels, h * k, w * k);
         Parameter b = bias();
         if (b != null) {
-            y = y.add(b.data().reshape(1, outChannels, 1, 1));
+            y = y.add(near(b.data().reshape(1, outChannels, 1, 1), y));
         }
         if (MacCounter.active()) {
             MacCounter.add(MacCounter.Kind.CONV, x.size() * outChannels * kernel * kernel);

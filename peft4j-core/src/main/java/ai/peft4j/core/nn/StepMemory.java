@@ -28,7 +28,9 @@ import java.util.function.UnaryOperator;
  *       of a decoder-only or head-only run, the stages before the first LoRA) runs without recording a graph;
  *   <li>a child whose name matches a checkpoint pattern runs without a graph too, keeping only its input, and is
  *       run again with gradients during {@link #backward} (activation checkpointing, as
- *       {@code torch.utils.checkpoint}); its running statistics, if any, are updated twice, as there;
+ *       {@code torch.utils.checkpoint}); its running statistics, if any, are updated twice, as there. Its
+ *       output array is closed once it has been recomputed (with the gradient that arrived at it), so read a
+ *       checkpointed module's output before {@link #backward}, not after;
  *   <li>a child with forward hooks or prefix tokens anywhere below it runs as it always did, since a hook may keep
  *       an intermediate (features for distillation) or feed a trainable tensor in.
  * </ul>
@@ -158,6 +160,9 @@ public final class StepMemory implements AutoCloseable {
                     NDArray again = r.forward().apply(r.input());
                     JniUtils.backward((PtNDArray) again, grad, i > 0, false);
                 }
+                // The output is a leaf whose gradient autograd keeps until the leaf is freed; nothing needs either
+                // any more (what came after it has been through backward), so free both now, not at the step's end.
+                r.output().close();
                 report("recompute " + r.name());
             }
         } finally {

@@ -76,6 +76,7 @@ public final class TrainStepBenchmark {
         }
         double seconds = (System.nanoTime() - t0) / 1e9 / steps;
         sampler.interrupt();
+        opt.clearState();
         double mb = 1024.0 * 1024.0;
         return new Result(seconds, batch / seconds, peak.get() / mb, (peak.get() - before) / mb);
     }
@@ -87,8 +88,8 @@ public final class TrainStepBenchmark {
 
     /**
      * One step; {@code probe}, when not null, is told the step's events: {@code batch} (made), the modules that
-     * {@code modules} accepts, {@code loss}, the backward events of {@link StepMemory#observe}, {@code optimizer}
-     * (after Adam's update) and {@code closed} (the step's arrays freed).
+     * {@code modules} accepts, {@code loss}, the backward events of {@link StepMemory#observe}, {@code forward freed}, {@code optimizer}
+     * (after Adam's update) and {@code forward freed} (the batch's and the forward's arrays freed, before the update).
      */
     static <M extends Module & Layer> void step(M model, Optimizer opt, CrossEntropyLoss loss, int batch,
             int size, int classes, StepMemory.Options memory, StepMemory.Probe probe,
@@ -108,11 +109,12 @@ public final class TrainStepBenchmark {
                 at.at("loss");
                 m.backward(l);
             }
-            opt.step();
-            at.at("optimizer");
-            opt.zeroGrad();
         }
-        at.at("closed");
+        // The forward's arrays (and whatever graph they held) are freed before Adam's temporaries are made.
+        at.at("forward freed");
+        opt.step();
+        at.at("optimizer");
+        opt.zeroGrad();
     }
 
     /** Resident set size from /proc (Linux); 0 where it cannot be read. */

@@ -108,10 +108,12 @@ public final class TrainStepProfile {
         if (NativeMemory.trim()) {
             probe.at("malloc_trim(0)");
         }
+        long adam = opt.stateBytes();
+        opt.clearState();
         Map<String, Double> fixed = new LinkedHashMap<>();
         fixed.put("weights (all parameters)", weights / MB);
         fixed.put("gradients (trained parameters)", gradients / MB);
-        fixed.put("Adam state", opt.stateBytes() / MB);
+        fixed.put("Adam state", adam / MB);
         fixed.put("batch (images and labels)", (batch * 3L * size * size * 4 + batch * (long) size * size * 8) / MB);
         MemoryUsage heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
         fixed.put("JVM heap used", heap.getUsed() / MB);

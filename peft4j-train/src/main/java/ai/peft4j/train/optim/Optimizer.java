@@ -102,6 +102,16 @@ public abstract class Optimizer {
                 .mapToLong(a -> a.size() * a.getDataType().getNumOfBytes()).sum();
     }
 
+    /**
+     * Frees the state tensors (they belong to the parameters' manager, so they would otherwise live as long as the
+     * model); the next step starts from fresh moments, as a new optimiser would.
+     */
+    public final void clearState() {
+        state.values().forEach(m -> m.values().forEach(NDArray::close));
+        state.clear();
+        steps.clear();
+    }
+
     /** Whether a parameter has state {@code slot} yet (SGD initialises its momentum buffer from the gradient). */
     protected final boolean hasSlot(String name, String slot) {
         return state.containsKey(name) && state.get(name).containsKey(slot);

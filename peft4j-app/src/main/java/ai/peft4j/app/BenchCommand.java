@@ -133,10 +133,18 @@ final class BenchCommand implements Runnable {
             StringBuilder md = new StringBuilder(String.format(Locale.ROOT, "Training step, Swin-Att-UNet (%s), "
                     + "%dx%d, %d classes, mean of %d steps after %d warm-up, one process per row, %d cores%n%n",
                     backbone, size, size, classes, steps, warmup, Runtime.getRuntime().availableProcessors()));
+            // glibc's malloc tunables change the resident size a lot (freed blocks kept or returned); children
+            // inherit them, so the table says which were set.
+            String malloc = System.getenv().entrySet().stream().filter(e -> e.getKey().startsWith("MALLOC_")
+                    || e.getKey().equals("GLIBC_TUNABLES")).map(e -> e.getKey() + "=" + e.getValue()).sorted()
+                    .collect(java.util.stream.Collectors.joining(", "));
+            md.append("malloc settings from the environment: ").append(malloc.isEmpty() ? "none (glibc's defaults)"
+                    : malloc).append("\n\n");
             md.append("| method | batch | memory | trainable | images/s | s/step | step time / full | "
                     + "peak RSS (MB) | peak RSS / full |\n|---|---:|---|---:|---:|---:|---:|---:|---:|\n");
             ObjectNode root = new ObjectMapper().createObjectNode();
-            root.put("backbone", backbone).put("size", size).put("steps", steps).put("warmup", warmup);
+            root.put("backbone", backbone).put("size", size).put("steps", steps).put("warmup", warmup)
+                    .put("malloc", malloc);
             root.putPOJO("checkpoint", checkpoint);
             ArrayNode jsonRows = root.putArray("rows");
             for (Row r : rows) {

@@ -90,6 +90,12 @@ final class BenchCommand implements Runnable {
         @Option(names = "--json", defaultValue = "runs/bench/train.json", description = "(default: ${DEFAULT-VALUE})")
         Path json;
 
+        @Option(names = "--profile", description = "Also write a memory profile of one more step per row to this "
+                + "Markdown file: resident size, glibc malloc counters and the arrays Java holds after each "
+                + "top-level module, the backward pass and each recomputation, Adam's update; and the weights', "
+                + "gradients', Adam state's, batch's and JVM's shares.")
+        Path profile;
+
         @Option(names = "--markdown", defaultValue = "runs/bench/train.md", description = "(default: "
                 + "${DEFAULT-VALUE})")
         Path markdown;
@@ -114,6 +120,10 @@ final class BenchCommand implements Runnable {
             if (!promptable && !model.equals("swin-att-unet")) {
                 throw new IllegalArgumentException("--model must be swin-att-unet or one of the SAM family ("
                         + String.join(", ", ModelSpec.PROMPTABLE) + "), got '" + model + "'");
+            }
+            if (promptable && profile != null) {
+                throw new IllegalArgumentException("--profile measures the Swin-Att-UNet's modules; leave it out "
+                        + "for " + model);
             }
             if (size == null) {
                 size = promptable ? 256 : 224;
@@ -145,6 +155,9 @@ final class BenchCommand implements Runnable {
                         out.printf(Locale.ROOT, "%.2f s/step, %.2f images/s, peak %.0f MB%n",
                                 r.get("seconds_per_step").asDouble(), r.get("images_per_second").asDouble(),
                                 r.get("peak_rss_mb").asDouble());
+                        if (profile != null) {
+                            out.print(r.get("profile").asText());
+                        }
                         rows.add(new Row(name, batch, setting, r));
                     }
                 }
@@ -155,6 +168,13 @@ final class BenchCommand implements Runnable {
             StringBuilder md = new StringBuilder(String.format(Locale.ROOT, "Training step, %s, mean of %d steps "
                     + "after %d warm-up, one process per row, %d cores%n%n", what, steps, warmup,
                     Runtime.getRuntime().availableProcessors()));
+            // glibc's malloc tunables change the resident size a lot (freed blocks kept or returned); children
+            // inherit them, so the table says which were set.
+            String malloc = System.getenv().entrySet().stream().filter(e -> e.getKey().startsWith("MALLOC_")
+                    || e.getKey().equals("GLIBC_TUNABLES")).map(e -> e.getKey() + "=" + e.getValue()).sorted()
+                    .collect(java.util.stream.Collectors.joining(", "));
+            md.append("malloc settings from the environment: ").append(malloc.isEmpty() ? "none (glibc's defaults)"
+                    : malloc).append("\n\n");
             md.append("| method | batch | memory | trainable | images/s | s/step | step time / full | "
                     + "peak RSS (MB) | peak RSS / full |\n|---|---:|---|---:|---:|---:|---:|---:|---:|\n");
             ObjectNode root = new ObjectMapper().createObjectNode();
@@ -162,7 +182,7 @@ final class BenchCommand implements Runnable {
             if (!promptable) {
                 root.put("backbone", backbone);
             }
-            root.put("size", size).put("steps", steps).put("warmup", warmup);
+            root.put("size", size).put("steps", steps).put("warmup", warmup).put("malloc", malloc);
             root.putPOJO("checkpoint", checkpoint);
             ArrayNode jsonRows = root.putArray("rows");
             for (Row r : rows) {
@@ -180,6 +200,14 @@ final class BenchCommand implements Runnable {
             }
             AtomicFiles.write(json, o -> o.write(root.toPrettyString().getBytes(StandardCharsets.UTF_8)));
             AtomicFiles.write(markdown, o -> o.write(md.toString().getBytes(StandardCharsets.UTF_8)));
+            if (profile != null) {
+                StringBuilder pr = new StringBuilder();
+                for (Row r : rows) {
+                    pr.append(String.format(Locale.ROOT, "## %s, batch %d, %s%n%n", r.method(), r.batch(),
+                            r.memory())).append(r.result().get("profile").asText()).append('\n');
+                }
+                AtomicFiles.write(profile, o -> o.write(pr.toString().getBytes(StandardCharsets.UTF_8)));
+            }
             out.println();
             out.print(md);
             out.flush();
@@ -195,7 +223,7 @@ final class BenchCommand implements Runnable {
         private JsonNode runChild(String method, int batch, String setting) throws IOException, InterruptedException {
             List<String> args = new ArrayList<>(List.of(model, backbone, Integer.toString(size),
                     Integer.toString(batch), Integer.toString(classes()), Integer.toString(warmup),
-                    Integer.toString(steps), method, setting));
+                    Integer.toString(steps), method, setting, profile == null ? "time" : "profile"));
             args.addAll(checkpoint);
             Process p = new ProcessBuilder(TrainStepProcess.command(args)).redirectErrorStream(true).start();
             // A benchmark stopped with Ctrl-C must not leave a training step running on its own.

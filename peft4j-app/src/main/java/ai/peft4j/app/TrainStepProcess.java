@@ -18,6 +18,7 @@ import ai.peft4j.peft.sam.SamAdaLora;
 import ai.peft4j.peft.sam.SamAdaLoraAdapter;
 import ai.peft4j.peft.tplora.TextPrompt;
 import ai.peft4j.train.bench.TrainStepBenchmark;
+import ai.peft4j.train.bench.TrainStepProfile;
 import ai.peft4j.train.loop.StepHook;
 import ai.peft4j.train.promptable.PromptMode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -36,7 +37,8 @@ import java.util.List;
  *
  * <p>Arguments: model ({@code swin-att-unet} or a promptable one of {@link ModelSpec#PROMPTABLE}), backbone, size,
  * batch, classes, warm-up steps, timed steps, method, memory setting ({@code plain}, {@code default} or
- * {@code checkpoint}), then the checkpoint patterns.
+ * {@code checkpoint}), {@code profile} or {@code time} (a memory profile of one step after the timed steps, or none;
+ * the Swin-Att-UNet only), then the checkpoint patterns.
  */
 final class TrainStepProcess {
     static final String RESULT = "peft4j-train-step ";
@@ -52,8 +54,10 @@ final class TrainStepProcess {
         int warmup = Integer.parseInt(args[5]);
         int steps = Integer.parseInt(args[6]);
         String method = args[7];
-        StepMemory.Options memory = memory(args[8], List.of(Arrays.copyOfRange(args, 9, args.length)));
+        StepMemory.Options memory = memory(args[8], List.of(Arrays.copyOfRange(args, 10, args.length)));
+        boolean profile = args[9].equals("profile");
         TrainStepBenchmark.Result r;
+        TrainStepProfile.Result p = null;
         long trainable;
         long total;
         try (NDManager m = EngineSetup.newManager()) {
@@ -81,12 +85,20 @@ final class TrainStepProcess {
                 trainable = model.trainableParameterCount();
                 total = model.parameterCount();
                 r = TrainStepBenchmark.measure(model, batch, size, classes, warmup, steps, memory);
+                if (profile) {
+                    // The top-level modules, the Swin stages, and every checkpointed module's recomputation.
+                    p = TrainStepProfile.profile(model, batch, size, classes, memory,
+                            n -> !n.contains(".") || n.matches("swin_backbone\\.layers\\.\\d+"));
+                }
             }
         }
         ObjectNode o = new ObjectMapper().createObjectNode();
         o.put("trainable", trainable).put("parameters", total).put("seconds_per_step", r.seconds())
                 .put("images_per_second", r.imagesPerSecond()).put("peak_rss_mb", TrainStepBenchmark.peakRssBytes()
                         / (1024.0 * 1024.0)).put("step_rss_mb", r.stepRssMb());
+        if (p != null) {
+            o.put("profile", p.markdown());
+        }
         System.out.println(RESULT + o);
         System.out.flush();
     }

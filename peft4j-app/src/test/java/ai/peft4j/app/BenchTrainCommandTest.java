@@ -60,6 +60,31 @@ class BenchTrainCommandTest {
     }
 
     @Test
+    void benchTrain_profile_writesEachRowsEventsAndShares() throws Exception {
+        Path profile = tmp.resolve("profile.md");
+        CliRun r = CliRun.of("bench", "train", "--backbone", "swin-fixture", "--size", "32", "--batch", "2",
+                "--warmup", "0", "--steps", "1", "--methods", "lora", "--memory", "checkpoint", "--checkpoint",
+                "conv1", "--json", tmp.resolve("train.json").toString(), "--markdown",
+                tmp.resolve("train.md").toString(), "--profile", profile.toString());
+        assertEquals(0, r.code(), r.err() + r.out());
+        String text = Files.readString(profile);
+        assertTrue(text.startsWith("## lora, batch 2, checkpoint\n"), text);
+        List<String> events = new ArrayList<>();
+        for (String line : text.split("\n")) {
+            if (line.startsWith("| ") && !line.startsWith("| event") && !line.startsWith("| share")) {
+                events.add(line.substring(2, line.indexOf(" |")));
+            }
+        }
+        int conv1 = events.indexOf("conv1");
+        assertTrue(conv1 > 0 && conv1 < events.indexOf("loss") && events.indexOf("loss") < events.indexOf("backward")
+                && events.indexOf("backward") < events.indexOf("recompute conv1")
+                && events.indexOf("recompute conv1") < events.indexOf("forward freed")
+                && events.indexOf("forward freed") < events.indexOf("optimizer"), events.toString());
+        assertTrue(events.contains("Adam state") && events.contains("JVM heap committed"), events.toString());
+        assertTrue(Files.readString(tmp.resolve("train.md")).contains("malloc settings from the environment: "));
+    }
+
+    @Test
     void benchTrain_rejectsAnUnknownMemorySetting_beforeStartingAnyProcess() throws Exception {
         Path json = tmp.resolve("train.json");
         CliRun r = CliRun.of("bench", "train", "--memory", "default,lean", "--json", json.toString(), "--markdown",

@@ -44,9 +44,10 @@ public class Conv2d extends ConvLayer {
         checkInput(x, "Conv2d");
         // The bias is added apart from the convolution: the CPU kernels sum its gradient naively over all output
         // pixels (errors near 1e-5 at 224x224, 4e-4 relative), while a broadcast add gets PyTorch's accurate sum.
+        // In place: the convolution's output is not saved for backward, so no second full-size map is made.
         NDArray y = withBias(ai.djl.nn.convolutional.Conv2d.conv2d(x, weight().data(), null,
                 new Shape(stride(), stride()), new Shape(padding, padding), new Shape(1, 1), groups)
-                .singletonOrThrow());
+                .singletonOrThrow(), true);
         if (MacCounter.active()) {
             MacCounter.add(MacCounter.Kind.CONV, y.size() * (inChannels() / groups) * kernel() * kernel());
         }

@@ -60,9 +60,17 @@ public abstract class ConvLayer extends Module implements Layer {
         }
     }
 
-    /** Adds the bias, if any, over the channels of an NCHW output. */
-    protected NDArray withBias(NDArray y) {
+    /**
+     * Adds the bias, if any, over the channels of an NCHW output, in place when {@code inPlace} (only where the
+     * output is not saved for backward). The bias view goes with the activation's arrays: made from the bias, it
+     * would live as long as the model's arrays.
+     */
+    protected NDArray withBias(NDArray y, boolean inPlace) {
         Parameter b = bias();
-        return b == null ? y : y.add(b.data().reshape(1, outChannels, 1, 1));
+        if (b == null) {
+            return y;
+        }
+        NDArray view = near(b.data().reshape(1, outChannels, 1, 1), y);
+        return inPlace ? y.addi(view) : y.add(view);
     }
 }

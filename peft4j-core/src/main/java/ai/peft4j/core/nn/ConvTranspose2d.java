@@ -43,7 +43,7 @@ public class ConvTranspose2d extends ConvLayer {
         // [N, H, W, in] x [in, out*k*k] -> [N, H, W, out, k, k] -> [N, out, H, k, W, k] -> [N, out, H*k, W*k]
         NDArray flat = weight().data().reshape(in, (long) out * k * k);
         NDArray y = withBias(x.transpose(0, 2, 3, 1).matMul(near(flat, x)).reshape(n, h, w, out, k, k)
-                .transpose(0, 3, 1, 4, 2, 5).reshape(n, out, h * k, w * k));
+                .transpose(0, 3, 1, 4, 2, 5).reshape(n, out, h * k, w * k), false);
         if (MacCounter.active()) {
             MacCounter.add(MacCounter.Kind.CONV, x.size() * out * k * k);
         }

@@ -28,7 +28,9 @@ import java.util.function.UnaryOperator;
  *       of a decoder-only or head-only run, the stages before the first LoRA) runs without recording a graph;
  *   <li>a child whose name matches a checkpoint pattern runs without a graph too, keeping only its input, and is
  *       run again with gradients during {@link #backward} (activation checkpointing, as
- *       {@code torch.utils.checkpoint}); its running statistics, if any, are updated twice, as there;
+ *       {@code torch.utils.checkpoint}); its running statistics, if any, are updated twice, as there. Its
+ *       output array is closed once it has been recomputed (with the gradient that arrived at it), so read a
+ *       checkpointed module's output before {@link #backward}, not after;
  *   <li>a child with forward hooks or prefix tokens anywhere below it runs as it always did, since a hook may keep
  *       an intermediate (features for distillation) or feed a trainable tensor in.
  * </ul>
@@ -66,11 +68,24 @@ public final class StepMemory implements AutoCloseable {
     /** What a step does with one module, decided once per step from the tree. */
     private record Plan(boolean frozen, boolean opaque, boolean checkpoint) {}
 
-    /** A checkpointed child's forward: its input, how to run it again, its output and the seed it ran with. */
-    private record Recompute(NDArray input, UnaryOperator<NDArray> forward, NDArray output, Long seed) {}
+    /** A checkpointed child's forward: its name, input, how to run it again, its output and the seed it ran with. */
+    private record Recompute(String name, NDArray input, UnaryOperator<NDArray> forward, NDArray output,
+            Long seed) {}
+
+    /** Told where a step is, for memory profiles: after a module's forward returns, and during backward. */
+    public interface Probe {
+        /**
+         * @param event the module's dotted name after its forward, {@code backward} after the loss's backward
+         *     pass, {@code recompute <name>} after a checkpointed module's recomputation and its backward
+         */
+        void at(String event);
+    }
 
     private final Options options;
     private final Map<Module, Plan> plans = new IdentityHashMap<>();
+    private final Map<Module, String> names = new IdentityHashMap<>();
+    private Predicate<String> probed = n -> false;
+    private Probe probe;
     private final List<Recompute> tape = new ArrayList<>();
     /** Outputs computed without a graph (frozen prefixes and what frozen children made of them) in this step. */
     private final Set<NDArray> noGraph = Collections.newSetFromMap(new IdentityHashMap<>());
@@ -102,6 +117,16 @@ public final class StepMemory implements AutoCloseable {
         return s;
     }
 
+    /**
+     * Reports to {@code probe} after the forward of each module whose name {@code which} accepts (in the plain
+     * order, inner modules first) and at the points of {@link #backward}; for memory profiles.
+     */
+    public StepMemory observe(Predicate<String> which, Probe probe) {
+        this.probed = which;
+        this.probe = probe;
+        return this;
+    }
+
     /** How many checkpointed forwards the step has recorded so far. */
     public int checkpointed() {
         return tape.size();
@@ -117,6 +142,7 @@ public final class StepMemory implements AutoCloseable {
         try (NDArray ones = loss.onesLike()) {
             JniUtils.backward((PtNDArray) loss, (PtNDArray) ones, keep, false);
         }
+        report("backward");
         recomputing = true;
         try {
             for (int i = tape.size() - 1; i >= 0; i--) {
@@ -134,6 +160,10 @@ public final class StepMemory implements AutoCloseable {
                     NDArray again = r.forward().apply(r.input());
                     JniUtils.backward((PtNDArray) again, grad, i > 0, false);
                 }
+                // The output is a leaf whose gradient autograd keeps until the leaf is freed; nothing needs either
+                // any more (what came after it has been through backward), so free both now, not at the step's end.
+                r.output().close();
+                report("recompute " + r.name());
             }
         } finally {
             recomputing = false;
@@ -152,39 +182,57 @@ public final class StepMemory implements AutoCloseable {
         }
     }
 
+    private void report(String event) {
+        if (probe != null) {
+            probe.at(event);
+        }
+    }
+
     /** Runs {@code forward} of {@code module} on {@code x} as the open step's plan says (plainly without one). */
     static NDArray run(Module module, NDArray x, UnaryOperator<NDArray> forward) {
         StepMemory s = CURRENT.get();
         if (s == null) {
             return forward.apply(x);
         }
+        if (s.probe == null || s.recomputing) {
+            return s.planned(module, x, forward);
+        }
+        NDArray out = s.planned(module, x, forward);
+        String name = s.names.get(module);
+        if (name != null && s.probed.test(name)) {
+            s.probe.at(name);
+        }
+        return out;
+    }
+
+    private NDArray planned(Module module, NDArray x, UnaryOperator<NDArray> forward) {
         boolean grad = JniUtils.isGradMode();
-        Plan p = s.plans.get(module);
+        Plan p = plans.get(module);
         if (p == null) {
             // A module outside the tree (an objective's projection) may carry gradients into it.
-            s.gradientSeen |= grad;
+            gradientSeen |= grad;
             return forward.apply(x);
         }
         if (grad && !p.frozen()) {
-            s.gradientSeen = true;
+            gradientSeen = true;
         }
         if (p.opaque()) {
             return forward.apply(x);
         }
-        if (grad && p.frozen() && s.options.skipFrozen() && (!s.gradientSeen || s.noGraph.contains(x))) {
+        if (grad && p.frozen() && options.skipFrozen() && (!gradientSeen || noGraph.contains(x))) {
             // A frozen prefix, or a frozen child fed only by one (a skip connection from a frozen stem): nothing
             // upstream trains, so no graph is needed, and a recomputation would have none to go back through.
             NDArray out = scoped(x, forward, true);
-            s.noGraph.add(out);
+            noGraph.add(out);
             return out;
         }
-        if (grad && p.checkpoint() && !s.recomputing) {
-            return s.checkpoint(module, x, forward);
+        if (grad && p.checkpoint() && !recomputing) {
+            return checkpoint(names.getOrDefault(module, "?"), module, x, forward);
         }
-        return s.options.freeIntermediates() ? scoped(x, forward, false) : forward.apply(x);
+        return options.freeIntermediates() ? scoped(x, forward, false) : forward.apply(x);
     }
 
-    private NDArray checkpoint(Module module, NDArray x, UnaryOperator<NDArray> forward) {
+    private NDArray checkpoint(String name, Module module, NDArray x, UnaryOperator<NDArray> forward) {
         // Dropout and drop path must draw the same numbers when the forward runs again: reseed both times.
         Long seed = null;
         if (module.isTraining()) {
@@ -202,7 +250,7 @@ public final class StepMemory implements AutoCloseable {
         }
         // A leaf that collects the gradient arriving from downstream, for the recomputation to carry on.
         out.setRequiresGradient(true);
-        tape.add(new Recompute(x, forward, out, seed));
+        tape.add(new Recompute(name, x, forward, out, seed));
         return out;
     }
 
@@ -238,6 +286,7 @@ public final class StepMemory implements AutoCloseable {
         }
         Plan p = new Plan(frozen, opaque, !name.isEmpty() && checkpointed.test(name));
         plans.putIfAbsent(m, p);
+        names.putIfAbsent(m, name);
         return p;
     }
 }

@@ -96,22 +96,59 @@ public final class TrainStepBenchmark {
         }
         double seconds = (System.nanoTime() - t0) / 1e9 / steps;
         sampler.interrupt();
+        opt.clearState();
         double mb = 1024.0 * 1024.0;
         return new Result(seconds, batch / seconds, peak.get() / mb, (peak.get() - before) / mb);
     }
 
     private static void step(Module model, Optimizer opt, StepLoss loss, StepHook hook, int index,
             StepMemory.Options memory) {
+        step(model, opt, loss, hook, index, memory, null, n -> false);
+    }
+
+    static <M extends Module & Layer> void step(M model, Optimizer opt, CrossEntropyLoss loss, int batch,
+            int size, int classes, StepMemory.Options memory) {
+        step(model, opt, loss, batch, size, classes, memory, null, n -> false);
+    }
+
+    /**
+     * One cross-entropy step on random images; {@code probe}, when not null, is told the step's events:
+     * {@code batch} (made), the modules that {@code modules} accepts, {@code loss}, the backward events of
+     * {@link StepMemory#observe}, {@code forward freed} (the batch's and the forward's arrays freed, before the
+     * update) and {@code optimizer} (after Adam's update).
+     */
+    static <M extends Module & Layer> void step(M model, Optimizer opt, CrossEntropyLoss loss, int batch,
+            int size, int classes, StepMemory.Options memory, StepMemory.Probe probe,
+            java.util.function.Predicate<String> modules) {
+        StepMemory.Probe at = probe == null ? e -> { } : probe;
+        step(model, opt, s -> {
+            NDArray x = s.randomUniform(0f, 1f, new Shape(batch, 3, size, size));
+            NDArray y = s.randomInteger(0, classes, new Shape(batch, size, size), DataType.INT64);
+            at.at("batch");
+            return loss.compute(model.forward(x), y);
+        }, null, 0, memory, probe, modules);
+    }
+
+    private static void step(Module model, Optimizer opt, StepLoss loss, StepHook hook, int index,
+            StepMemory.Options memory, StepMemory.Probe probe, java.util.function.Predicate<String> modules) {
+        StepMemory.Probe at = probe == null ? e -> { } : probe;
         NDManager root = opt.parameters().values().iterator().next().data().getManager();
         try (NDManager step = root.newSubManager()) {
             try (StepMemory m = StepMemory.open(model, memory);
                     GradientCollector gc = EngineSetup.engine().newGradientCollector()) {
+                if (probe != null) {
+                    m.observe(modules, probe);
+                }
                 NDArray l = loss.compute(step);
                 NDArray penalty = hook == null ? null : hook.penalty(step);
+                at.at("loss");
                 m.backward(penalty == null ? l : l.add(penalty));
             }
-            opt.step();
         }
+        // The forward's arrays (and whatever graph they held) are freed before Adam's temporaries are made.
+        at.at("forward freed");
+        opt.step();
+        at.at("optimizer");
         if (hook != null) {
             hook.afterStep(index, 1);
         }

@@ -278,6 +278,7 @@ public final class Trainer {
     private double trainStep(NDManager data, Batch batch, Optimizer optimizer, int epoch, int step, double lr,
             Path lastCheckpoint) {
         double value;
+        // The batch and the forward's arrays are freed when backward is done, before the update's temporaries.
         try (NDManager m = data.newSubManager(); NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
             NDArray x = images(m, batch);
@@ -296,6 +297,9 @@ public final class Trainer {
                 }
                 memory.backward(l);
             }
+        }
+        try (NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
             // Checked every step, clipping or not: a finite loss can still give a NaN gradient, which would
             // silently turn every weight into NaN.
             double norm = config.gradClipNorm() > 0

@@ -51,11 +51,14 @@ public abstract class Optimizer {
         this.learningRate = learningRate;
     }
 
-    /** Applies one update to every parameter that has a gradient. Temporaries are freed before it returns. */
+    /**
+     * Applies one update to every parameter that has a gradient. Each parameter's temporaries are freed before the
+     * next one's update, so the step needs a few copies of the largest parameter, not of all of them.
+     */
     public final void step() {
-        try (NDScope scope = new NDScope()) {
-            scope.suppressNotUsedWarning();
-            for (Map.Entry<String, Parameter> e : parameters.entrySet()) {
+        for (Map.Entry<String, Parameter> e : parameters.entrySet()) {
+            try (NDScope scope = new NDScope()) {
+                scope.suppressNotUsedWarning();
                 NDArray grad = Gradients.of(e.getValue());
                 if (grad == null) {
                     continue;
@@ -91,6 +94,22 @@ public abstract class Optimizer {
             NDScope.unregister(z);
             return z;
         });
+    }
+
+    /** Bytes the optimiser's state tensors hold (Adam's two moments per trained parameter), for memory profiles. */
+    public final long stateBytes() {
+        return state.values().stream().flatMap(m -> m.values().stream())
+                .mapToLong(a -> a.size() * a.getDataType().getNumOfBytes()).sum();
+    }
+
+    /**
+     * Frees the state tensors (they belong to the parameters' manager, so they would otherwise live as long as the
+     * model); the next step starts from fresh moments, as a new optimiser would.
+     */
+    public final void clearState() {
+        state.values().forEach(m -> m.values().forEach(NDArray::close));
+        state.clear();
+        steps.clear();
     }
 
     /** Whether a parameter has state {@code slot} yet (SGD initialises its momentum buffer from the gradient). */

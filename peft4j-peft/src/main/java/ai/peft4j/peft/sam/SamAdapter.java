@@ -20,6 +20,8 @@ import java.util.List;
  *
  * <p>Published details kept: the ViT block pads windows before {@code norm1} (option {@code pad_before_norm}); the
  * TinyViT block adds the space adapter only where it partitions windows, not where a stage's map equals its window.
+ * Option {@code torch113_bn_grad} reproduces the reference runtime's wrong TinyViT gradients (see
+ * {@link SamAdapterConfig}).
  */
 public final class SamAdapter extends SamEncoderMethod {
     public static final String NAME = "sam-adapter";
@@ -63,6 +65,9 @@ public final class SamAdapter extends SamEncoderMethod {
                     scale)));
             if (block.tinyVit()) {
                 addTinyVitSpaceAdapter(a, block, space);
+                if (config.torch113BnGrad()) {
+                    a.addHook(block.path() + ".local_conv", (m, in, out) -> torch113BnGrad(out));
+                }
             } else {
                 a.addHook(block.path() + ".attn", (m, in, out) -> space.forward(out));
                 if (config.padBeforeNorm()) {
@@ -94,6 +99,24 @@ public final class SamAdapter extends SamEncoderMethod {
             });
         }
         a.addHook(block.path() + ".attn", (m, in, out) -> tokens[0] == windowTokens ? out : space.forward(out));
+    }
+
+    /**
+     * The reference fixture's TinyViT adapter gradients come from PyTorch 1.13, whose CPU BatchNorm backward, given
+     * a contiguous input and a channels-last-strided gradient (here the token-major {@code [B, H*W, C]} buffer of the
+     * gradient of {@code local_conv}'s output, which the adapter block's three consumers leave that way), reads the
+     * gradient's memory as NCHW. With {@code P} that reading, the BatchNorm gets {@code P(g)} instead of {@code g}.
+     * The output here is {@code y} in value, {@code stop(y) + Q(y) - stop(Q(y))} with {@code Q = P^-1} (NCHW read
+     * as tokens, then put back as NCHW), so the gradient reaching {@code y} is {@code Q^T g = P(g)}.
+     */
+    private static NDArray torch113BnGrad(NDArray y) {
+        Shape s = y.getShape();
+        long b = s.get(0);
+        long c = s.get(1);
+        long h = s.get(2);
+        long w = s.get(3);
+        NDArray q = y.reshape(b, h * w, c).transpose(0, 2, 1).reshape(b, c, h, w);
+        return y.stopGradient().add(q.sub(q.stopGradient()));
     }
 
     /**

@@ -66,16 +66,15 @@ class SamMethodsParityTest {
     }
 
     /**
-     * Open difference: eval outputs, train-mode logits, the loss and the decoder's and stage-3 gradients match, but
-     * the train-mode gradients of the stage 1-2 adapters do not (Space_Adapter up to 31 % of their size, MLP_Adapter
-     * up to 1.5 %; LoRA and AdaLoRA on the same blocks match within 5e-5). A float64 run and central finite
-     * differences agree with these gradients, so the training-mode function differs, not the precision; the stage-3
-     * adapters (whose block runs unpartitioned) match. Those are reported, not asserted, until the cause is found.
+     * The fixture's stage 1-2 adapter gradients are not the true ones: PyTorch 1.13's CPU BatchNorm backward reads the
+     * token-major gradient reaching each adapter block's {@code local_conv} BatchNorm as NCHW (the published code run
+     * under torch 1.13 reproduces the fixture in float32 and float64; with that gradient made contiguous it gives
+     * ours). {@code torch113BnGrad} reproduces it; the stage-3 adapters sit after that BatchNorm and match either way.
      */
     @Test
-    void mobilesamSamAdpt_matchesPublishedExceptEarlyAdapterGradients() throws Exception {
-        run(Family.MOBILE_SAM, "sam_adpt", new SamAdapter(SamAdapterConfig.published().withDepthAdapter(true)),
-                5e-3, name -> name.matches("image_encoder\\.layers\\.[12]\\..*_Adapter\\..*"));
+    void mobilesamSamAdpt_matchesPublishedWithTorch113BnGrad() throws Exception {
+        run(Family.MOBILE_SAM, "sam_adpt", new SamAdapter(SamAdapterConfig.published().withDepthAdapter(true)
+                .withTorch113BnGrad(true)), 5e-3);
     }
 
     /** The published TinyViT LoRA adapts contiguous thirds of the per-head qkv rows: {@link QvRows#THIRDS}. */

@@ -114,13 +114,8 @@ final class EvalCommand implements Callable<Integer> {
             + "scored as a segmenter instead (mIoU, per-class IoU, image-level pass/fail) and takes no --prompts.")
     String prompts;
 
-    @Option(names = "--beams", defaultValue = "3", paramLabel = "N", description = "task: detection: beams of "
-            + "Florence-2's beam search (default: ${DEFAULT-VALUE}, as the published evaluation; 1 is greedy).")
-    int beams;
-
-    @Option(names = "--max-new-tokens", defaultValue = "1024", paramLabel = "N", description = "task: detection: "
-            + "most tokens generated per image (default: ${DEFAULT-VALUE}, at most the model's text positions).")
-    int maxNewTokens;
+    @Mixin
+    GenerationOptions generation;
 
     @Override
     public Integer call() throws Exception {
@@ -145,7 +140,7 @@ final class EvalCommand implements Callable<Integer> {
         }
         if (c.detects()) {
             return DetectionRuns.eval(c, weights.checkpoint, weights.adapter, weights.forceBase, out, split,
-                    new DetectionRuns.Generation(beams, maxNewTokens), console);
+                    generation.generation(), console);
         }
         if (c.classifies()) {
             SourceRetention.Source src = null;

@@ -102,13 +102,8 @@ final class PredictCommand implements Callable<Integer> {
             + "masks per image (one click each, as the model was trained), numbered after the --box masks.")
     List<String> points;
 
-    @Option(names = "--beams", defaultValue = "3", paramLabel = "N", description = "task: detection: beams of "
-            + "Florence-2's beam search (default: ${DEFAULT-VALUE}, as the published evaluation; 1 is greedy).")
-    int beams;
-
-    @Option(names = "--max-new-tokens", defaultValue = "1024", paramLabel = "N", description = "task: detection: "
-            + "most tokens generated per image (default: ${DEFAULT-VALUE}, at most the model's text positions).")
-    int maxNewTokens;
+    @Mixin
+    GenerationOptions generation;
 
     @Option(names = "--prompt", defaultValue = "<OD>", paramLabel = "TASK", description = "task: detection: the "
             + "Florence-2 task prompt (default: ${DEFAULT-VALUE}).")
@@ -153,7 +148,7 @@ final class PredictCommand implements Callable<Integer> {
         List<Path> images = images(inputs);
         if (c.detects()) {
             return DetectionRuns.predict(c, images, weights.checkpoint, weights.adapter, weights.forceBase, out,
-                    prompt, new DetectionRuns.Generation(beams, maxNewTokens),
+                    prompt, generation.generation(),
                     new PrintStream(System.out, true, StandardCharsets.UTF_8));
         }
         if (c.classifies()) {

@@ -1,24 +1,11 @@
 package ai.peft4j.app;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
+import ai.peft4j.core.testing.ConsoleRun;
 
 /** One run of the command line in this JVM, with what it printed. */
 record CliRun(int code, String out, String err) {
     static CliRun of(String... args) {
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            int code = Main.run(args);
-            return new CliRun(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
+        ConsoleRun r = ConsoleRun.of(Main::run, args);
+        return new CliRun(r.code(), r.out(), r.err());
     }
 }

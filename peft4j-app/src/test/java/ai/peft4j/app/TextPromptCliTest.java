@@ -12,14 +12,12 @@ import ai.peft4j.app.config.ModelSection;
 import ai.peft4j.app.run.SegmentationNet;
 import ai.peft4j.app.run.TextPromptSource;
 import ai.peft4j.core.engine.EngineSetup;
-import ai.peft4j.core.init.ClosedFormWeights;
 import ai.peft4j.core.state.SafetensorsFile;
 import ai.peft4j.core.testing.SharedFiles;
-import ai.peft4j.models.bert.BertConfig;
-import ai.peft4j.models.bert.BertModel;
 import ai.peft4j.models.bert.BertTextEncoder;
 import ai.peft4j.peft.AdapterFiles;
 import ai.peft4j.core.nn.Module;
+import ai.peft4j.models.bert.TinyBert;
 import ai.peft4j.peft.tplora.PublishedPrompts;
 import ai.peft4j.peft.tplora.TextPrompt;
 import ai.peft4j.peft.tplora.TpLora;
@@ -46,19 +44,7 @@ class TextPromptCliTest {
      * the fixture vocabulary, closed-form weights.
      */
     private Path bert(String name, int hidden, int heads) throws Exception {
-        Path dir = Files.createDirectories(tmp.resolve(name));
-        Files.writeString(dir.resolve("config.json"), """
-                {"model_type": "bert", "vocab_size": 62, "hidden_size": %d, "num_hidden_layers": 1,
-                 "num_attention_heads": %d, "intermediate_size": 32, "max_position_embeddings": 128,
-                 "type_vocab_size": 2, "hidden_act": "gelu", "layer_norm_eps": 1e-12}
-                """.formatted(hidden, heads));
-        Files.copy(SharedFiles.require("fixtures/bert/bert_vocab.txt"), dir.resolve("vocab.txt"));
-        try (NDManager m = EngineSetup.newManager()) {
-            BertModel model = new BertModel(m, BertConfig.read(dir.resolve("config.json")));
-            ClosedFormWeights.fill(model);
-            SafetensorsFile.write(dir.resolve("model.safetensors"), model.stateDict(), Map.of("format", "pt"));
-        }
-        return dir;
+        return TinyBert.write(tmp.resolve(name), hidden, heads, 128, TinyBert.fixtureVocabulary());
     }
 
     private Path runFile(Path out) throws Exception {

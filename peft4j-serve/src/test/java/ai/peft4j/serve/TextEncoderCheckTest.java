@@ -9,21 +9,15 @@ import ai.peft4j.app.run.SegmentationNet;
 import ai.peft4j.app.run.TextPromptSource;
 import ai.peft4j.app.run.Weights;
 import ai.peft4j.core.engine.EngineSetup;
-import ai.peft4j.core.init.ClosedFormWeights;
 import ai.peft4j.core.nn.Module;
-import ai.peft4j.core.state.SafetensorsFile;
-import ai.peft4j.core.testing.SharedFiles;
-import ai.peft4j.models.bert.BertConfig;
-import ai.peft4j.models.bert.BertModel;
+import ai.peft4j.models.bert.TinyBert;
 import ai.peft4j.peft.AdapterFiles;
 import ai.peft4j.peft.tplora.PublishedPrompts;
 import ai.peft4j.peft.tplora.TpLora;
 import ai.peft4j.peft.tplora.TpLoraConfig;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -35,23 +29,9 @@ class TextEncoderCheckTest {
 
     /** A one-layer, 768-wide BERT folder with the fixture vocabulary; {@code flip} changes one weight byte. */
     private Path bert(String name, boolean flip) throws Exception {
-        Path dir = Files.createDirectories(tmp.resolve(name));
-        Files.writeString(dir.resolve("config.json"), """
-                {"model_type": "bert", "vocab_size": 62, "hidden_size": 768, "num_hidden_layers": 1,
-                 "num_attention_heads": 12, "intermediate_size": 32, "max_position_embeddings": 128,
-                 "type_vocab_size": 2, "hidden_act": "gelu", "layer_norm_eps": 1e-12}
-                """);
-        Files.copy(SharedFiles.require("fixtures/bert/bert_vocab.txt"), dir.resolve("vocab.txt"));
-        Path weights = dir.resolve("model.safetensors");
-        try (NDManager m = EngineSetup.newManager()) {
-            BertModel model = new BertModel(m, BertConfig.read(dir.resolve("config.json")));
-            ClosedFormWeights.fill(model);
-            SafetensorsFile.write(weights, model.stateDict(), Map.of("format", "pt"));
-        }
+        Path dir = TinyBert.write(tmp.resolve(name), 768, 12, 128, TinyBert.fixtureVocabulary());
         if (flip) {
-            byte[] bytes = Files.readAllBytes(weights);
-            bytes[bytes.length - 1] ^= 1;
-            Files.write(weights, bytes);
+            TinyBert.flipWeightByte(dir);
         }
         return dir;
     }

@@ -8,11 +8,9 @@ import ai.peft4j.app.config.ModelSection;
 import ai.peft4j.app.run.SegmentationNet;
 import ai.peft4j.app.run.TextPromptSource;
 import ai.peft4j.core.engine.EngineSetup;
-import ai.peft4j.core.init.ClosedFormWeights;
 import ai.peft4j.core.nn.Module;
 import ai.peft4j.core.state.SafetensorsFile;
-import ai.peft4j.models.bert.BertConfig;
-import ai.peft4j.models.bert.BertModel;
+import ai.peft4j.models.bert.TinyBert;
 import ai.peft4j.peft.AdapterFiles;
 import ai.peft4j.peft.tplora.TpLora;
 import ai.peft4j.peft.tplora.TpLoraConfig;
@@ -33,24 +31,10 @@ class InspectionModelTextEncoderTest {
 
     /** A one-layer, 768-wide BERT folder with a vocabulary of the sentence's words; {@code flip} changes a byte. */
     private Path bert(String name, boolean flip) throws Exception {
-        Path dir = Files.createDirectories(tmp.resolve(name));
-        Files.writeString(dir.resolve("config.json"), """
-                {"model_type": "bert", "vocab_size": 10, "hidden_size": 768, "num_hidden_layers": 1,
-                 "num_attention_heads": 12, "intermediate_size": 32, "max_position_embeddings": 16,
-                 "type_vocab_size": 2, "hidden_act": "gelu", "layer_norm_eps": 1e-12}
-                """);
-        Files.write(dir.resolve("vocab.txt"), List.of("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "a", "lemon",
-                "defect", "dataset", "."));
-        Path weights = dir.resolve("model.safetensors");
-        try (NDManager m = EngineSetup.newManager()) {
-            BertModel model = new BertModel(m, BertConfig.read(dir.resolve("config.json")));
-            ClosedFormWeights.fill(model);
-            SafetensorsFile.write(weights, model.stateDict(), Map.of("format", "pt"));
-        }
+        Path dir = TinyBert.write(tmp.resolve(name), 768, 12, 16, List.of("[PAD]", "[UNK]", "[CLS]", "[SEP]",
+                "[MASK]", "a", "lemon", "defect", "dataset", "."));
         if (flip) {
-            byte[] bytes = Files.readAllBytes(weights);
-            bytes[bytes.length - 1] ^= 1;
-            Files.write(weights, bytes);
+            TinyBert.flipWeightByte(dir);
         }
         return dir;
     }

@@ -10,11 +10,9 @@ import ai.peft4j.train.loop.BatchSource;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.NoSuchElementException;
 import java.util.Random;
 
 /**
@@ -167,22 +165,6 @@ public final class DetectionData {
 
     private Iterable<Batch> lazily(List<BoxJsonl.Sample> order, int batch, boolean keepPartial) {
         int count = keepPartial ? (order.size() + batch - 1) / batch : order.size() / batch;
-        return () -> new Iterator<>() {
-            private int next;
-
-            @Override
-            public boolean hasNext() {
-                return next < count;
-            }
-
-            @Override
-            public Batch next() {
-                if (!hasNext()) {
-                    throw new NoSuchElementException();
-                }
-                int from = next++ * batch;
-                return batch(order.subList(from, Math.min(order.size(), from + batch)));
-            }
-        };
+        return Batch.lazily(order, batch, count, this::batch);
     }
 }

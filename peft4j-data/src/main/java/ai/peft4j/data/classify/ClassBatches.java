@@ -3,9 +3,7 @@ package ai.peft4j.data.classify;
 import ai.peft4j.data.Batch;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.Iterator;
 import java.util.List;
-import java.util.NoSuchElementException;
 import java.util.Random;
 
 /**
@@ -64,25 +62,7 @@ public final class ClassBatches {
             Collections.shuffle(order, random);
         }
         int count = batchesPerEpoch();
-        return () -> new Iterator<>() {
-            private int next;
-
-            @Override
-            public boolean hasNext() {
-                return next < count;
-            }
-
-            @Override
-            public Batch next() {
-                if (!hasNext()) {
-                    throw new NoSuchElementException();
-                }
-                int from = next * batch;
-                int to = Math.min(from + batch, order.size());
-                next++;
-                return make(order.subList(from, to), random);
-            }
-        };
+        return Batch.lazily(order, batch, count, ids -> make(ids, random));
     }
 
     private Batch make(List<Integer> picks, Random random) {

@@ -128,6 +128,60 @@ class StepMemoryTest {
         }
     }
 
+    @Test
+    void checkpointedDecoderLevels_giveThePlainGradients_andHoldLessThanTheirModulesCheckpointedOneByOne() {
+        Consumer<SwinAttUNet> full = m -> { };
+        Step plain = step(StepMemory.Options.PLAIN, full, 0f);
+        Step modules = step(StepMemory.Options.DEFAULT.withCheckpoint(List.of("up*", "Att*", "convert*", "conv*")),
+                full, 0f);
+        Step levels = step(StepMemory.Options.DEFAULT.withCheckpoint(List.of("level*")), full, 0f);
+        assertEquals(4, levels.checkpointed()); // one unit per decoder level; nothing inside it on its own
+        assertClose(plain, levels);
+        // A level keeps its two inputs; checkpointed one by one, its modules keep their inputs: the upsampled map,
+        // the gated skip, the concatenation.
+        assertTrue(levels.heldBytes() < modules.heldBytes() * 0.8, levels.heldBytes() + " vs "
+                + modules.heldBytes());
+    }
+
+    @Test
+    void checkpointedDecoderLevels_withLoraInTheEncoderOnly_passTheGradientThroughTheFrozenLevels() {
+        Consumer<SwinAttUNet> lora = m -> new Lora(LoraConfig.of(4, 8, "qkv").withTargets(TargetModules.matching(
+                "swin_backbone\\.layers\\.\\d+\\.blocks\\.\\d+\\.attn\\.qkv"))).apply(m);
+        Step plain = step(StepMemory.Options.PLAIN, lora, 0f);
+        Step levels = step(StepMemory.Options.DEFAULT.withCheckpoint(List.of("level*", "*.blocks.*")), lora, 0f);
+        // Levels 4-2 read the encoder, so they carry its gradient back; level 1 too, through level 2's output.
+        assertEquals(4 + 6, levels.checkpointed());
+        assertClose(plain, levels);
+    }
+
+    /**
+     * Each gradient within 1e-5 of its tensor's largest magnitude (a recomputed forward may round differently),
+     * except tensors whose gradient is rounding noise, under 1e-4 of the step's largest (a convolution's bias just
+     * before a BatchNorm, which cancels it: its true gradient is 0), which must stay at that level.
+     */
+    private static void assertClose(Step expected, Step actual) {
+        assertEquals(expected.gradients().keySet(), actual.gradients().keySet());
+        double largest = 0;
+        for (float[] g : expected.gradients().values()) {
+            for (float v : g) {
+                largest = Math.max(largest, Math.abs(v));
+            }
+        }
+        for (String k : expected.gradients().keySet()) {
+            float[] a = expected.gradients().get(k);
+            float[] b = actual.gradients().get(k);
+            double scale = 0;
+            double diff = 0;
+            for (int i = 0; i < a.length; i++) {
+                scale = Math.max(scale, Math.abs(a[i]));
+                diff = Math.max(diff, Math.abs(a[i] - b[i]));
+            }
+            double tolerance = scale < 1e-4 * largest ? 2e-4 * largest : 1e-5 * scale;
+            assertTrue(diff <= tolerance, k + ": max diff " + diff + " at scale " + scale + " (largest gradient "
+                    + largest + ")");
+        }
+    }
+
     private static void assertSameGradients(Step expected, Step actual) {
         assertEquals(expected.gradients().keySet(), actual.gradients().keySet());
         expected.gradients().forEach((k, g) -> assertArrayEquals(g, actual.gradients().get(k), 0f, k));

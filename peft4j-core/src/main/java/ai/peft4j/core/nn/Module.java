@@ -26,6 +26,7 @@ public abstract class Module {
     private final Map<String, Module> children = new LinkedHashMap<>();
     private final List<ForwardHook> hooks = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final List<ForwardPreHook> preHooks = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final Map<String, List<String>> units = new LinkedHashMap<>();
     private boolean training = true;
     private boolean heldInEval;
 
@@ -89,6 +90,28 @@ public abstract class Module {
         return m;
     }
 
+    /**
+     * Declares that the children {@code members} run together, as the unit {@code name}, through
+     * {@link #callUnit}: a stretch of the forward that is no module of its own (the published names keep its
+     * children flat, as a U-Net decoder level's upsampler, gate and convolution) but that a training step may
+     * checkpoint as a whole, by a pattern matching {@code <this module's path>.<name>}. Units hold no weights and
+     * leave every name of the state dict unchanged.
+     */
+    protected final void registerUnit(String name, String... members) {
+        if (name.isEmpty() || name.contains(".") || units.containsKey(name) || children.containsKey(name)) {
+            throw new IllegalArgumentException("invalid or repeated unit name '" + name + "'");
+        }
+        for (String m : members) {
+            child(m);
+        }
+        units.put(name, List.of(members));
+    }
+
+    /** The units declared with {@link #registerUnit}: name to the children it runs, in declaration order. */
+    public final Map<String, List<String>> units() {
+        return Collections.unmodifiableMap(units);
+    }
+
     private void checkName(String name) {
         if (name.isEmpty() || name.contains(".")) {
             throw new IllegalArgumentException("invalid member name '" + name + "'");
@@ -135,6 +158,21 @@ public abstract class Module {
      */
     protected static NDArray call(Module child, NDArray x, java.util.function.UnaryOperator<NDArray> forward) {
         return StepMemory.run(child, x, forward);
+    }
+
+    /**
+     * Runs {@code forward} on {@code inputs} as the unit {@code name} (see {@link #registerUnit}). Without an open
+     * {@link StepMemory} this is {@code forward.apply(inputs)}; in a step whose checkpoint patterns match the unit,
+     * the unit keeps only its inputs and its output and is run again during backward. {@code forward} must depend
+     * on nothing but {@code inputs}, this module's children and fixed values.
+     */
+    protected final NDArray callUnit(String name, List<NDArray> inputs,
+            java.util.function.Function<List<NDArray>, NDArray> forward) {
+        if (!units.containsKey(name)) {
+            throw new IllegalStateException(getClass().getSimpleName() + " has no unit '" + name + "' (units: "
+                    + units.keySet() + ")");
+        }
+        return StepMemory.runUnit(this, name, inputs, forward);
     }
 
     // ---------------------------------------------------------------- hooks

@@ -13,6 +13,7 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.function.UnaryOperator;
 
@@ -34,6 +35,11 @@ import java.util.function.UnaryOperator;
  *   <li>a child with forward hooks or prefix tokens anywhere below it runs as it always did, since a hook may keep
  *       an intermediate (features for distillation) or feed a trainable tensor in.
  * </ul>
+ *
+ * <p>A unit (several children run together, see {@link Module#registerUnit}) is checkpointed the same way when its
+ * dotted name matches a pattern, with all its inputs kept: one U-Net decoder level then keeps its two small inputs
+ * instead of every full-resolution map between its children. Checkpoints inside a checkpointed unit are part of
+ * it.
  *
  * <pre>{@code
  * try (StepMemory memory = StepMemory.open(model, StepMemory.Options.DEFAULT);
@@ -68,9 +74,12 @@ public final class StepMemory implements AutoCloseable {
     /** What a step does with one module, decided once per step from the tree. */
     private record Plan(boolean frozen, boolean opaque, boolean checkpoint) {}
 
-    /** A checkpointed child's forward: its name, input, how to run it again, its output and the seed it ran with. */
-    private record Recompute(String name, NDArray input, UnaryOperator<NDArray> forward, NDArray output,
-            Long seed) {}
+    /**
+     * A checkpointed child's or unit's forward: its name, inputs, how to run it again, its output and the seed it ran
+     * with.
+     */
+    private record Recompute(String name, List<NDArray> inputs, Function<List<NDArray>, NDArray> forward,
+            NDArray output, Long seed) {}
 
     /** Told where a step is, for memory profiles: after a module's forward returns, and during backward. */
     public interface Probe {
@@ -84,6 +93,7 @@ public final class StepMemory implements AutoCloseable {
     private final Options options;
     private final Map<Module, Plan> plans = new IdentityHashMap<>();
     private final Map<Module, String> names = new IdentityHashMap<>();
+    private final Map<Module, Map<String, Plan>> unitPlans = new IdentityHashMap<>();
     private Predicate<String> probed = n -> false;
     private Probe probe;
     private final List<Recompute> tape = new ArrayList<>();
@@ -151,13 +161,13 @@ public final class StepMemory implements AutoCloseable {
                 if (grad == null) {
                     continue; // nothing downstream reached the loss
                 }
-                try (NDManager sub = r.input().getManager().newSubManager()) {
+                try (NDManager sub = r.inputs().get(0).getManager().newSubManager()) {
                     grad.attach(sub);
-                    r.input().tempAttach(sub);
+                    r.inputs().forEach(x -> x.tempAttach(sub));
                     if (r.seed() != null) {
                         JniUtils.setSeed(r.seed());
                     }
-                    NDArray again = r.forward().apply(r.input());
+                    NDArray again = r.forward().apply(r.inputs());
                     JniUtils.backward((PtNDArray) again, grad, i > 0, false);
                 }
                 // The output is a leaf whose gradient autograd keeps until the leaf is freed; nothing needs either
@@ -205,6 +215,49 @@ public final class StepMemory implements AutoCloseable {
         return out;
     }
 
+    /** Runs the unit {@code unit} of {@code owner} on {@code inputs} as the open step's plan says. */
+    static NDArray runUnit(Module owner, String unit, List<NDArray> inputs, Function<List<NDArray>, NDArray> forward) {
+        StepMemory s = CURRENT.get();
+        if (s == null) {
+            return forward.apply(inputs);
+        }
+        Plan p = s.unitPlans.getOrDefault(owner, Map.of()).get(unit);
+        boolean grad = JniUtils.isGradMode();
+        if (p == null || p.opaque() || !p.checkpoint() || !grad || s.recomputing) {
+            // Its children are freed, skipped or checkpointed one by one.
+            return forward.apply(inputs);
+        }
+        if (p.frozen() && s.options.skipFrozen()
+                && (!s.gradientSeen || inputs.stream().allMatch(s.noGraph::contains))) {
+            return forward.apply(inputs); // its frozen children run without a graph on their own
+        }
+        s.gradientSeen |= !p.frozen();
+        String owned = s.names.getOrDefault(owner, "?");
+        String name = owned.isEmpty() ? unit : owned + "." + unit;
+        NDArray out = s.checkpoint(name, owner, distinct(inputs), forward);
+        if (s.probe != null && s.probed.test(name)) {
+            s.probe.at(name);
+        }
+        return out;
+    }
+
+    /** By identity: DJL's {@code equals} compares contents. */
+    private static boolean isOneOf(NDArray x, List<NDArray> xs) {
+        return xs.stream().anyMatch(y -> y == x);
+    }
+
+    /** The inputs without repeats (an array met twice would be attached to a scope twice). */
+    private static List<NDArray> distinct(List<NDArray> inputs) {
+        Set<NDArray> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+        List<NDArray> out = new ArrayList<>();
+        for (NDArray x : inputs) {
+            if (seen.add(x)) {
+                out.add(x);
+            }
+        }
+        return out.size() == inputs.size() ? inputs : out;
+    }
+
     private NDArray planned(Module module, NDArray x, UnaryOperator<NDArray> forward) {
         boolean grad = JniUtils.isGradMode();
         Plan p = plans.get(module);
@@ -227,12 +280,13 @@ public final class StepMemory implements AutoCloseable {
             return out;
         }
         if (grad && p.checkpoint() && !recomputing) {
-            return checkpoint(names.getOrDefault(module, "?"), module, x, forward);
+            return checkpoint(names.getOrDefault(module, "?"), module, List.of(x), in -> forward.apply(in.get(0)));
         }
         return options.freeIntermediates() ? scoped(x, forward, false) : forward.apply(x);
     }
 
-    private NDArray checkpoint(String name, Module module, NDArray x, UnaryOperator<NDArray> forward) {
+    private NDArray checkpoint(String name, Module module, List<NDArray> xs, Function<List<NDArray>, NDArray> forward) {
+        NDArray x = xs.get(0);
         // Dropout and drop path must draw the same numbers when the forward runs again: reseed both times.
         Long seed = null;
         if (module.isTraining()) {
@@ -244,13 +298,13 @@ public final class StepMemory implements AutoCloseable {
         if (seed != null) {
             JniUtils.setSeed(seed);
         }
-        NDArray out = scoped(x, forward, true);
-        if (out == x) {
+        NDArray out = scoped(xs, forward, true);
+        if (isOneOf(out, xs)) {
             return out;
         }
         // A leaf that collects the gradient arriving from downstream, for the recomputation to carry on.
         out.setRequiresGradient(true);
-        tape.add(new Recompute(name, x, forward, out, seed));
+        tape.add(new Recompute(name, xs, forward, out, seed));
         return out;
     }
 
@@ -259,11 +313,16 @@ public final class StepMemory implements AutoCloseable {
      * the input's manager.
      */
     private static NDArray scoped(NDArray x, UnaryOperator<NDArray> forward, boolean noGrad) {
-        NDManager parent = x.getManager();
+        return scoped(List.of(x), in -> forward.apply(in.get(0)), noGrad);
+    }
+
+    /** As {@link #scoped(NDArray, UnaryOperator, boolean)} for distinct inputs; the output moves to the first's. */
+    private static NDArray scoped(List<NDArray> xs, Function<List<NDArray>, NDArray> forward, boolean noGrad) {
+        NDManager parent = xs.get(0).getManager();
         try (NDManager sub = parent.newSubManager()) {
-            x.tempAttach(sub);
-            NDArray out = noGrad ? NoGradient.run(() -> forward.apply(x)) : forward.apply(x);
-            if (out != x && out.getManager() == sub) {
+            xs.forEach(x -> x.tempAttach(sub));
+            NDArray out = noGrad ? NoGradient.run(() -> forward.apply(xs)) : forward.apply(xs);
+            if (!isOneOf(out, xs) && out.getManager() == sub) {
                 out.attach(parent);
             }
             return out;
@@ -285,6 +344,18 @@ public final class StepMemory implements AutoCloseable {
             frozen &= !p.isTrainable();
         }
         Plan p = new Plan(frozen, opaque, !name.isEmpty() && checkpointed.test(name));
+        for (Map.Entry<String, List<String>> u : m.units().entrySet()) {
+            boolean uFrozen = true;
+            boolean uOpaque = false;
+            for (String member : u.getValue()) {
+                Plan c = plans.get(m.children().get(member));
+                uFrozen &= c == null || c.frozen();
+                uOpaque |= c != null && c.opaque();
+            }
+            String unit = name.isEmpty() ? u.getKey() : name + "." + u.getKey();
+            unitPlans.computeIfAbsent(m, k -> new java.util.HashMap<>()).putIfAbsent(u.getKey(),
+                    new Plan(uFrozen, uOpaque, checkpointed.test(unit)));
+        }
         plans.putIfAbsent(m, p);
         names.putIfAbsent(m, name);
         return p;

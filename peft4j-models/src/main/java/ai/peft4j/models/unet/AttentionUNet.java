@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.peft4j.core.nn.Conv2d;
 import ai.peft4j.core.nn.Layer;
 import ai.peft4j.core.nn.Module;
+import java.util.List;
 
 /**
  * What the Attention U-Net decoders of TP-LoRA and FastSegFormer share: levels 4 (coarsest) to 1 named
@@ -35,15 +36,21 @@ public abstract class AttentionUNet extends Module implements Layer {
             int f = filters[level - 1];
             registerModule("conv" + level, new ConvBlock(manager, projected[level - 1] + f, f));
         }
+        for (int level = 4; level >= 1; level--) {
+            registerUnit("level" + level, "up" + level, "Att" + level, "convert" + (5 - level), "conv" + level);
+        }
     }
 
     /**
-     * One decoder level: upsample the map from the level below, gate the skip with it, project the gated skip,
-     * concatenate {@code [upsampled, projected]} and convolve.
+     * One decoder level, the unit {@code level<k>}: upsample the map from the level below, gate the skip with it,
+     * project the gated skip, concatenate {@code [upsampled, projected]} and convolve. Checkpointed as a unit
+     * (pattern {@code level*}), a level keeps its two inputs instead of its full-resolution maps.
      */
     protected final NDArray decoderStep(int level, NDArray below, NDArray skip) {
-        NDArray d = call("up" + level, below);
-        NDArray e = call("convert" + (5 - level), ((AttentionGate) child("Att" + level)).forward(d, skip));
-        return call("conv" + level, d.concat(e, 1));
+        return callUnit("level" + level, List.of(below, skip), in -> {
+            NDArray d = call("up" + level, in.get(0));
+            NDArray e = call("convert" + (5 - level), ((AttentionGate) child("Att" + level)).forward(d, in.get(1)));
+            return call("conv" + level, d.concat(e, 1));
+        });
     }
 }

@@ -53,9 +53,14 @@ class BenchTrainCommandTest {
                 lora.path("peak_rss_ratio_to_full").asDouble(), 1e-9);
         assertFalse(lora.path("peak_rss_mb").asDouble() == report.path("rows").get(0).path("peak_rss_mb")
                 .asDouble());
+        // The checkpointed LoRA row against full fine-tuning's default row, the saving a user sees.
+        JsonNode loraCheckpoint = report.path("rows").get(3);
+        assertEquals(loraCheckpoint.path("peak_rss_mb").asDouble()
+                / report.path("rows").get(0).path("peak_rss_mb").asDouble(),
+                loraCheckpoint.path("peak_rss_ratio_to_full_default").asDouble(), 1e-9);
         String markdown = Files.readString(md);
         assertTrue(markdown.contains("| method | batch | memory | trainable | images/s | s/step | step time / full | "
-                + "peak RSS (MB) | peak RSS / full |"), markdown);
+                + "peak RSS (MB) | peak RSS / full | peak RSS / full, default memory |"), markdown);
         assertTrue(markdown.contains("| lora | 1 | checkpoint |"), markdown);
     }
 

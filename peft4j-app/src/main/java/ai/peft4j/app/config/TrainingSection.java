@@ -25,8 +25,9 @@ import java.util.Locale;
  * @param augment the published training augmentation (random aspect, scale, flip, placement, HSV); false for the
  *     letterbox only
  * @param gradClip clip gradients to this global L2 norm; 0 for none (published)
- * @param checkpoint module name patterns whose forward is recomputed during backward (activation checkpointing,
- *     e.g. {@code "*.blocks.*"} for every Swin block): less memory for about a third more time per step
+ * @param checkpoint module and unit name patterns whose forward is recomputed during backward (activation
+ *     checkpointing, e.g. {@code "*.blocks.*"} for every Swin block, {@code "level*"} for every U-Net decoder
+ *     level): less memory for about a third more time per step
  * @param freeIntermediates free each module's intermediate arrays as soon as it returns (same gradients)
  * @param bnRecalibrate before each validation and after the last epoch, set the running statistics of the
  *     BatchNorm layers that train (full fine-tuning, training from scratch, a method with {@code bn_stats: update})

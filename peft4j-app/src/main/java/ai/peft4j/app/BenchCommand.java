@@ -80,8 +80,14 @@ final class BenchCommand implements Runnable {
         @Option(names = "--memory", split = ",", defaultValue = "default", description = "Memory settings to "
                 + "compare: plain (every array lives until the step ends, as DJL does), default (intermediates "
                 + "freed as modules return, frozen prefixes without a graph), checkpoint (default, and the "
-                + "--checkpoint modules recomputed during backward) (default: ${DEFAULT-VALUE}).")
+                + "--checkpoint modules recomputed during backward), micro (checkpoint, and each batch run in parts "
+                + "of --micro-batch images whose gradients add up; the Swin-Att-UNet only) (default: "
+                + "${DEFAULT-VALUE}).")
         List<String> memory;
+
+        @Option(names = "--micro-batch", defaultValue = "2", description = "Images per part under the micro "
+                + "setting; each batch must be a multiple (default: ${DEFAULT-VALUE}).")
+        int microBatch;
 
         @Option(names = "--checkpoint", split = ",", defaultValue = "*.blocks.*,level*,cnn*", description = "Module and "
                 + "unit name patterns the checkpoint setting recomputes: every Swin or ViT block, every U-Net decoder "
@@ -138,12 +144,20 @@ final class BenchCommand implements Runnable {
                         : List.of("full", "classify", "bitfit", "adapter", "adaptformer", "lora", "convpass", "tplora");
             }
             for (String m : memory) {
-                TrainStepProcess.memory(m, checkpoint);
+                TrainStepProcess.memory(childSetting(m), checkpoint);
             }
             for (int b : batches) {
                 if (b < 1) {
                     throw new IllegalArgumentException("--batch must be at least 1, got " + b);
                 }
+                if (memory.contains("micro") && b % microBatch != 0) {
+                    throw new IllegalArgumentException("--memory micro: batch " + b + " is not a multiple of "
+                            + "--micro-batch " + microBatch);
+                }
+            }
+            if (memory.contains("micro") && (promptable || profile != null)) {
+                throw new IllegalArgumentException("--memory micro measures the Swin-Att-UNet's step without "
+                        + "--profile; leave it out " + (promptable ? "for " + model : "of a profiled run"));
             }
             PrintWriter out = spec.commandLine().getOut();
             List<Row> rows = new ArrayList<>();
@@ -184,7 +198,8 @@ final class BenchCommand implements Runnable {
             if (!promptable) {
                 root.put("backbone", backbone);
             }
-            root.put("size", size).put("steps", steps).put("warmup", warmup).put("malloc", malloc);
+            root.put("size", size).put("steps", steps).put("warmup", warmup).put("malloc", malloc)
+                    .put("micro_batch", memory.contains("micro") ? microBatch : 0);
             root.putPOJO("checkpoint", checkpoint);
             ArrayNode jsonRows = root.putArray("rows");
             for (Row r : rows) {
@@ -197,7 +212,7 @@ final class BenchCommand implements Runnable {
                 double mem = base == null ? Double.NaN : r.peak() / base.peak();
                 double memDefault = plainBase == null ? Double.NaN : r.peak() / plainBase.peak();
                 md.append(String.format(Locale.ROOT, "| %s | %d | %s | %,d | %.2f | %.2f | %s | %.0f | %s | %s |%n",
-                        r.method(), r.batch(), r.memory(), r.result().get("trainable").asLong(),
+                        r.method(), r.batch(), r.memory().equals("micro") ? "micro (" + microBatch + ")" : r.memory(), r.result().get("trainable").asLong(),
                         r.result().get("images_per_second").asDouble(), r.seconds(), ratio(time), r.peak(),
                         ratio(mem), ratio(memDefault)));
                 ObjectNode o = jsonRows.addObject().put("method", r.method()).put("batch", r.batch())
@@ -223,6 +238,17 @@ final class BenchCommand implements Runnable {
             return 0;
         }
 
+        /** A memory setting as the child process reads it: micro names its part size. */
+        private String childSetting(String setting) {
+            if (setting.equals("micro")) {
+                if (microBatch < 1) {
+                    throw new IllegalArgumentException("--micro-batch must be at least 1, got " + microBatch);
+                }
+                return "micro:" + microBatch;
+            }
+            return setting;
+        }
+
         /** The Swin-Att-UNet's output classes: --classes, else the default of a model without weights. */
         private int classes() {
             return OutputClasses.resolve(classes, "swin-att-unet", null);
@@ -232,7 +258,7 @@ final class BenchCommand implements Runnable {
         private JsonNode runChild(String method, int batch, String setting) throws IOException, InterruptedException {
             List<String> args = new ArrayList<>(List.of(model, backbone, Integer.toString(size),
                     Integer.toString(batch), Integer.toString(classes()), Integer.toString(warmup),
-                    Integer.toString(steps), method, setting, profile == null ? "time" : "profile"));
+                    Integer.toString(steps), method, childSetting(setting), profile == null ? "time" : "profile"));
             args.addAll(checkpoint);
             Process p = new ProcessBuilder(TrainStepProcess.command(args)).redirectErrorStream(true).start();
             // A benchmark stopped with Ctrl-C must not leave a training step running on its own.

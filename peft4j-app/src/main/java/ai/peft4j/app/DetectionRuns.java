@@ -123,6 +123,7 @@ final class DetectionRuns {
                 Trainer.Builder b = Trainer.builder().setModel(model).setConfig(tc).setOutputDir(out)
                         .optConsole(console).optClassNames(TOKEN_CLASSES)
                         .optObjective(new DetectionObjective(model, all))
+                        .optMicroBatch(c.training().microBatch())
                         .setTrainData(train.training(c.training().batch(), c.training().seed()));
                 if (val != null) {
                     b.optValidationData(val.evaluation(c.training().batch()));

@@ -286,6 +286,7 @@ final class PromptableRuns {
                 p.loss().equals("bce+dice"), t.seed());
         Trainer.Builder b = Trainer.builder().setModel(SegmentationNet.layer(model)).setConfig(config)
                 .setOutputDir(out).optConsole(console).optClassNames(CLASS_NAMES).optMemory(RunTraining.memory(t))
+                .optMicroBatch(t.microBatch())
                 .optObjective(objective).optMetadata(PromptableOutput.metadata(false)).optStepHook(hook);
         PairTransform trainTransform = binary(t.augment() ? TrainAugmentation.published(size)
                 : Letterbox.square(size), train.numClasses());

@@ -36,8 +36,8 @@ import java.util.List;
  * prints its result as one JSON line after {@link #RESULT}.
  *
  * <p>Arguments: model ({@code swin-att-unet} or a promptable one of {@link ModelSpec#PROMPTABLE}), backbone, size,
- * batch, classes, warm-up steps, timed steps, method, memory setting ({@code plain}, {@code default} or
- * {@code checkpoint}), {@code profile} or {@code time} (a memory profile of one step after the timed steps, or none;
+ * batch, classes, warm-up steps, timed steps, method, memory setting ({@code plain}, {@code default},
+ * {@code checkpoint} or {@code micro:N}), {@code profile} or {@code time} (a memory profile of one step after the timed steps, or none;
  * the Swin-Att-UNet only), then the checkpoint patterns.
  */
 final class TrainStepProcess {
@@ -84,7 +84,8 @@ final class TrainStepProcess {
                         .attach(model);
                 trainable = model.trainableParameterCount();
                 total = model.parameterCount();
-                r = TrainStepBenchmark.measure(model, batch, size, classes, warmup, steps, memory);
+                r = TrainStepBenchmark.measure(model, batch, size, classes, warmup, steps, memory,
+                        microBatch(args[8]));
                 if (profile) {
                     // The top-level modules, the Swin stages, and every checkpointed module's recomputation.
                     p = TrainStepProfile.profile(model, batch, size, classes, memory,
@@ -136,8 +137,27 @@ final class TrainStepProcess {
         };
     }
 
+    /** The images per micro-batch a memory setting names ({@code micro:N}), or 0 for the whole batch at once. */
+    static int microBatch(String name) {
+        if (!name.startsWith("micro:")) {
+            return 0;
+        }
+        try {
+            int n = Integer.parseInt(name.substring("micro:".length()));
+            if (n >= 1) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException("a micro-batch must be a number of images, got '" + name + "'");
+    }
+
     /** What a memory setting's name stands for. */
     static StepMemory.Options memory(String name, List<String> checkpoint) {
+        if (microBatch(name) > 0) {
+            return StepMemory.Options.DEFAULT.withCheckpoint(checkpoint);
+        }
         switch (name) {
             case "plain":
                 return StepMemory.Options.PLAIN;
@@ -146,8 +166,8 @@ final class TrainStepProcess {
             case "checkpoint":
                 return StepMemory.Options.DEFAULT.withCheckpoint(checkpoint);
             default:
-                throw new IllegalArgumentException("unknown memory setting '" + name + "' (plain, default or "
-                        + "checkpoint)");
+                throw new IllegalArgumentException("unknown memory setting '" + name + "' (plain, default, "
+                        + "checkpoint or micro)");
         }
     }
 

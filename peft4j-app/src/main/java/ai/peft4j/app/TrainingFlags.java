@@ -43,6 +43,11 @@ final class TrainingFlags {
             + "(--set training.bn_recalibrate=N; 0 for off).")
     Integer bnRecalibrate;
 
+    @Option(names = "--micro-batch", paramLabel = "N", description = "Run each batch in parts of N images whose "
+            + "gradients add up (gradient accumulation): less memory for the same update when no BatchNorm statistics "
+            + "train (--set training.micro_batch=N; 0 for the whole batch).")
+    Integer microBatch;
+
     List<ConfigOverride> overrides() {
         List<ConfigOverride> o = new ArrayList<>();
         if (out != null) {
@@ -60,6 +65,7 @@ final class TrainingFlags {
         add(o, "data.crop_size", "--crops", crops);
         add(o, "data.scale", "--scale", scale);
         add(o, "training.bn_recalibrate", "--bn-recalibrate", bnRecalibrate);
+        add(o, "training.micro_batch", "--micro-batch", microBatch);
         return o;
     }
 

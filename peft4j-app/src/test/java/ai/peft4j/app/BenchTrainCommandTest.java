@@ -90,12 +90,35 @@ class BenchTrainCommandTest {
     }
 
     @Test
+    void benchTrain_micro_runsEachBatchInParts_andNamesThePartSize() throws Exception {
+        Path json = tmp.resolve("train.json");
+        Path md = tmp.resolve("train.md");
+        CliRun r = CliRun.of("bench", "train", "--backbone", "swin-fixture", "--size", "32", "--batch", "2",
+                "--warmup", "0", "--steps", "1", "--methods", "lora", "--memory", "micro", "--micro-batch", "1",
+                "--json", json.toString(), "--markdown", md.toString());
+        assertEquals(0, r.code(), r.err() + r.out());
+        JsonNode report = new ObjectMapper().readTree(json.toFile());
+        assertEquals(1, report.path("micro_batch").asInt());
+        JsonNode row = report.path("rows").get(0);
+        assertEquals("micro", row.path("memory").asText());
+        assertTrue(row.path("peak_rss_mb").asDouble() > 0, row.toString());
+        assertTrue(row.path("peak_rss_ratio_to_full").isNull(), "no full row in this run: " + row);
+        assertTrue(Files.readString(md).contains("| lora | 2 | micro (1) |"), Files.readString(md));
+
+        CliRun odd = CliRun.of("bench", "train", "--backbone", "swin-fixture", "--size", "32", "--batch", "3",
+                "--methods", "lora", "--memory", "micro", "--json", tmp.resolve("odd.json").toString());
+        assertEquals(2, odd.code(), odd.out());
+        assertEquals("error: --memory micro: batch 3 is not a multiple of --micro-batch 2", odd.err().strip());
+        assertFalse(Files.exists(tmp.resolve("odd.json")));
+    }
+
+    @Test
     void benchTrain_rejectsAnUnknownMemorySetting_beforeStartingAnyProcess() throws Exception {
         Path json = tmp.resolve("train.json");
         CliRun r = CliRun.of("bench", "train", "--memory", "default,lean", "--json", json.toString(), "--markdown",
                 tmp.resolve("train.md").toString());
         assertEquals(2, r.code(), r.out());
-        assertEquals("error: unknown memory setting 'lean' (plain, default or checkpoint)", r.err().strip());
+        assertEquals("error: unknown memory setting 'lean' (plain, default, checkpoint or micro)", r.err().strip());
         assertFalse(Files.exists(json));
     }
 

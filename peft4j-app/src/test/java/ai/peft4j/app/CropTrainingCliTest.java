@@ -163,6 +163,14 @@ class CropTrainingCliTest {
         assertEquals(1, refused.err().strip().lines().count(), refused.err());
         assertFalse(Files.exists(frozen));
 
+        // Under the frozen statistics, micro-batches of one image give the batch's update with less memory.
+        Path parts = tmp.resolve("runs/parts");
+        CliRun micro = CliRun.of("finetune", "--config", config.toString(), "--crops", "64", "--method", "lora",
+                "--base", base, "--out", parts.toString(), "--micro-batch", "1");
+        assertEquals(0, micro.code(), micro.err() + micro.out());
+        assertTrue(Files.readString(parts.resolve("config.yaml")).contains("  micro_batch: 1\n"));
+        assertTrue(Files.isRegularFile(parts.resolve("adapter/adapter_config.json")));
+
         // With the statistics updated, the re-estimated ones travel with the adapter.
         Path updated = tmp.resolve("runs/updated");
         CliRun fine = CliRun.of("finetune", "--config", config.toString(), "--crops", "64", "--method", "lora",
@@ -196,6 +204,8 @@ class CropTrainingCliTest {
                 + "crops, got 'tiles'\n"},
             {"--bn-recalibrate", "-1", "error: --bn-recalibrate -1: training.bn_recalibrate must be 0 (off) or a "
                 + "number of training batches, got -1\n"},
+            {"--micro-batch", "-2", "error: --micro-batch -2: training.micro_batch must be 0 (the whole batch at "
+                + "once) or a number of images per part, got -2\n"},
         };
         for (String[] c : cases) {
             CliRun r = CliRun.of("train", "--config", config.toString(), c[0], c[1]);

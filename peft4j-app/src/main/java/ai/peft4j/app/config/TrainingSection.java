@@ -29,6 +29,10 @@ import java.util.Locale;
  *     checkpointing, e.g. {@code "*.blocks.*"} for every Swin block, {@code "level*"} for every U-Net decoder
  *     level): less memory for about a third more time per step
  * @param freeIntermediates free each module's intermediate arrays as soon as it returns (same gradients)
+ * @param microBatch run each batch's forward and backward in parts of this many images whose gradients add up
+ *     (gradient accumulation): a step holds one part's activations. The update is the whole batch's when the loss
+ *     averages over images and no BatchNorm statistics train; otherwise BatchNorm sees each part's statistics and
+ *     Dice each part's pixels. 0 (default) for the whole batch at once
  * @param bnRecalibrate before each validation and after the last epoch, set the running statistics of the
  *     BatchNorm layers that train (full fine-tuning, training from scratch, a method with {@code bn_stats: update})
  *     to their averages over this many training batches run forward without gradients ("precise BN"), so that
@@ -37,7 +41,7 @@ import java.util.Locale;
 public record TrainingSection(int epochs, int batch, String optimizer, double lr, Double minLr, double weightDecay,
         double momentum, String schedule, String loss, int valEvery, String bestMetric, long seed, int workers,
         boolean augment, double gradClip, List<String> checkpoint, boolean freeIntermediates,
-        int bnRecalibrate) {
+        int bnRecalibrate, int microBatch) {
     public static final List<String> BEST_METRICS = List.of("miou", "val_loss");
     public static final List<String> OPTIMIZERS = List.of("adam", "adamw", "sgd");
     public static final List<String> SCHEDULES = List.of("cos", "cosine", "step", "constant", "cos-step",
@@ -86,6 +90,10 @@ public record TrainingSection(int epochs, int batch, String optimizer, double lr
                 throw new SettingException("training.checkpoint", "training.checkpoint holds an empty pattern; list "
                         + "module names or globs such as \"*.blocks.*\"");
             }
+        }
+        if (microBatch < 0) {
+            throw new SettingException("training.micro_batch", "training.micro_batch must be 0 (the whole batch at "
+                    + "once) or a number of images per part, got " + microBatch);
         }
         if (bnRecalibrate < 0) {
             throw new SettingException("training.bn_recalibrate", "training.bn_recalibrate must be 0 (off) or a "

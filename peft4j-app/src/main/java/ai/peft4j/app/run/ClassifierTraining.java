@@ -39,6 +39,7 @@ public final class ClassifierTraining {
         Trainer.Builder b = Trainer.builder().setModel(vit)
                 .setConfig(RunTraining.trainerConfig(c.training(), train.numClasses()))
                 .setOutputDir(out).optConsole(console).optClassNames(train.classNames())
+                .optMicroBatch(c.training().microBatch())
                 .optObjective(new ClassificationObjective(ClassifierNet.layer(vit, c.classification()),
                         train.numClasses(), c.classification().labelSmoothing(),
                         new BatchMixing(c.classification().mixup(), c.classification().cutmix())))

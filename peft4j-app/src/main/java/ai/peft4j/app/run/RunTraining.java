@@ -82,6 +82,7 @@ public final class RunTraining {
         }
         Trainer.Builder b = Trainer.builder().setModel(SegmentationNet.layer(model)).setConfig(config)
                 .setOutputDir(out).optConsole(console).optClassNames(train.classNames()).optMemory(memory(t))
+                .optMicroBatch(t.microBatch())
                 .optMetadata(metadata).optStepHook(hook);
         if (data.crops()) {
             CropSampler sampler = cropSampler(train, data, imageSize, t.augment(), t.seed(), console);

@@ -10,6 +10,7 @@ import ai.peft4j.core.nn.Layer;
 import ai.peft4j.core.nn.Module;
 import ai.peft4j.core.nn.Parameter;
 import ai.peft4j.core.nn.StepMemory;
+import ai.peft4j.core.tensor.Scalars;
 import ai.peft4j.train.loop.StepHook;
 import ai.peft4j.train.loss.CrossEntropyLoss;
 import ai.peft4j.train.optim.Adam;
@@ -44,10 +45,23 @@ public final class TrainStepBenchmark {
     /** As {@link #measure(Module, int, int, int, int, int)}, each step under {@code memory}. */
     public static <M extends Module & Layer> Result measure(M model, int batch, int size, int classes, int warmup,
             int steps, StepMemory.Options memory) {
+        return measure(model, batch, size, classes, warmup, steps, memory, 0);
+    }
+
+    /**
+     * As above, each batch run in micro-batches of {@code microBatch} images (0: the whole batch) whose gradients
+     * add up before the update, as the trainer's {@code optMicroBatch} does; {@code batch} must be a multiple.
+     */
+    public static <M extends Module & Layer> Result measure(M model, int batch, int size, int classes, int warmup,
+            int steps, StepMemory.Options memory, int microBatch) {
+        int part = microBatch > 0 && microBatch < batch ? microBatch : batch;
+        if (batch % part != 0) {
+            throw new IllegalArgumentException("batch " + batch + " is not a multiple of the micro-batch " + part);
+        }
         CrossEntropyLoss loss = new CrossEntropyLoss(classes, null);
-        return measure(model, batch, warmup, steps, memory, step -> {
-            NDArray x = step.randomUniform(0f, 1f, new Shape(batch, 3, size, size));
-            NDArray y = step.randomInteger(0, classes, new Shape(batch, size, size), DataType.INT64);
+        return measure(model, batch, warmup, steps, memory, batch / part, step -> {
+            NDArray x = step.randomUniform(0f, 1f, new Shape(part, 3, size, size));
+            NDArray y = step.randomInteger(0, classes, new Shape(part, size, size), DataType.INT64);
             return loss.compute(model.forward(x), y);
         }, null);
     }
@@ -64,6 +78,12 @@ public final class TrainStepBenchmark {
      */
     public static Result measure(Module model, int batch, int warmup, int steps, StepMemory.Options memory,
             StepLoss loss, StepHook hook) {
+        return measure(model, batch, warmup, steps, memory, 1, loss, hook);
+    }
+
+    /** As above, with {@code loss} giving one of {@code parts} equal parts of the batch per call. */
+    private static Result measure(Module model, int batch, int warmup, int steps, StepMemory.Options memory,
+            int parts, StepLoss loss, StepHook hook) {
         model.train(true);
         Map<String, Parameter> trainable = new LinkedHashMap<>();
         model.namedParameters().forEach((k, p) -> {
@@ -75,7 +95,7 @@ public final class TrainStepBenchmark {
         Optimizer opt = new Adam(trainable, 1e-4, 0.9, 0.999, 1e-8, 0);
         long before = rssBytes();
         for (int i = 0; i < warmup; i++) {
-            step(model, opt, loss, hook, i, memory);
+            step(model, opt, loss, hook, i, memory, parts, null, n -> false);
         }
         AtomicLong peak = new AtomicLong(rssBytes());
         Thread sampler = new Thread(() -> {
@@ -92,18 +112,13 @@ public final class TrainStepBenchmark {
         sampler.start();
         long t0 = System.nanoTime();
         for (int i = 0; i < steps; i++) {
-            step(model, opt, loss, hook, warmup + i, memory);
+            step(model, opt, loss, hook, warmup + i, memory, parts, null, n -> false);
         }
         double seconds = (System.nanoTime() - t0) / 1e9 / steps;
         sampler.interrupt();
         opt.clearState();
         double mb = 1024.0 * 1024.0;
         return new Result(seconds, batch / seconds, peak.get() / mb, (peak.get() - before) / mb);
-    }
-
-    private static void step(Module model, Optimizer opt, StepLoss loss, StepHook hook, int index,
-            StepMemory.Options memory) {
-        step(model, opt, loss, hook, index, memory, null, n -> false);
     }
 
     static <M extends Module & Layer> void step(M model, Optimizer opt, CrossEntropyLoss loss, int batch,
@@ -126,23 +141,29 @@ public final class TrainStepBenchmark {
             NDArray y = s.randomInteger(0, classes, new Shape(batch, size, size), DataType.INT64);
             at.at("batch");
             return loss.compute(model.forward(x), y);
-        }, null, 0, memory, probe, modules);
+        }, null, 0, memory, 1, probe, modules);
     }
 
     private static void step(Module model, Optimizer opt, StepLoss loss, StepHook hook, int index,
-            StepMemory.Options memory, StepMemory.Probe probe, java.util.function.Predicate<String> modules) {
+            StepMemory.Options memory, int parts, StepMemory.Probe probe,
+            java.util.function.Predicate<String> modules) {
         StepMemory.Probe at = probe == null ? e -> { } : probe;
         NDManager root = opt.parameters().values().iterator().next().data().getManager();
-        try (NDManager step = root.newSubManager()) {
-            try (StepMemory m = StepMemory.open(model, memory);
-                    GradientCollector gc = EngineSetup.engine().newGradientCollector()) {
-                if (probe != null) {
-                    m.observe(modules, probe);
+        for (int part = 0; part < parts; part++) {
+            try (NDManager step = root.newSubManager()) {
+                try (StepMemory m = StepMemory.open(model, memory);
+                        GradientCollector gc = EngineSetup.engine().newGradientCollector()) {
+                    if (probe != null) {
+                        m.observe(modules, probe);
+                    }
+                    NDArray l = loss.compute(step);
+                    if (parts > 1) {
+                        l = Scalars.mul(l, 1f / parts);
+                    }
+                    NDArray penalty = hook == null || part > 0 ? null : hook.penalty(step);
+                    at.at("loss");
+                    m.backward(penalty == null ? l : l.add(penalty));
                 }
-                NDArray l = loss.compute(step);
-                NDArray penalty = hook == null ? null : hook.penalty(step);
-                at.at("loss");
-                m.backward(penalty == null ? l : l.add(penalty));
             }
         }
         // The forward's arrays (and whatever graph they held) are freed before Adam's temporaries are made.

@@ -13,6 +13,7 @@ import ai.peft4j.core.nn.Layer;
 import ai.peft4j.core.nn.Module;
 import ai.peft4j.core.nn.Parameter;
 import ai.peft4j.core.nn.StepMemory;
+import ai.peft4j.core.tensor.Scalars;
 import ai.peft4j.core.progress.ProgressBar;
 import ai.peft4j.data.Batch;
 import ai.peft4j.train.loss.SegmentationLoss;
@@ -84,6 +85,7 @@ public final class Trainer {
     private final Objective objective;
     private final Map<String, String> metadata;
     private final StepMemory.Options memory;
+    private final int microBatch;
     private final StepHook stepHook;
     private long globalStep;
 
@@ -99,6 +101,7 @@ public final class Trainer {
         this.resume = b.resume;
         this.metadata = Map.copyOf(b.metadata);
         this.memory = b.memory;
+        this.microBatch = b.microBatch;
         List<String> names = b.classNames;
         if (names == null) {
             names = new ArrayList<>();
@@ -277,25 +280,45 @@ public final class Trainer {
 
     private double trainStep(NDManager data, Batch batch, Optimizer optimizer, int epoch, int step, double lr,
             Path lastCheckpoint) {
-        double value;
+        double value = 0;
+        int n = batch.size();
+        int part = microBatch > 0 && microBatch < n ? microBatch : n;
         // The batch and the forward's arrays are freed when backward is done, before the update's temporaries.
         try (NDManager m = data.newSubManager(); NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
             NDArray x = images(m, batch);
             NDArray y = objective.labels(m, batch);
-            try (StepMemory memory = StepMemory.open(module, this.memory);
-                    GradientCollector gc = EngineSetup.engine().newGradientCollector()) {
-                NDArray l = objective.loss(x, y);
-                NDArray penalty = stepHook == null ? null : stepHook.penalty(m);
-                if (penalty != null) {
-                    l = l.add(penalty);
+            if (part < n && (y.getShape().dimension() == 0 || y.getShape().get(0) != n)) {
+                throw new IllegalStateException("micro-batches need labels with one row per image; this objective's "
+                        + "labels are " + y.getShape() + " for " + n + " images");
+            }
+            // Micro-batches: each part's loss, weighted by its share of the batch, goes through backward on its own
+            // and the gradients add up; only one part's activations exist at a time.
+            for (int from = 0; from < n; from += part) {
+                int to = Math.min(n, from + part);
+                try (NDManager pm = m.newSubManager()) {
+                    NDArray xs = part == n ? x : slice(x, from, to, pm);
+                    NDArray ys = part == n ? y : slice(y, from, to, pm);
+                    try (StepMemory memory = StepMemory.open(module, this.memory);
+                            GradientCollector gc = EngineSetup.engine().newGradientCollector()) {
+                        NDArray l = objective.loss(xs, ys);
+                        if (part < n) {
+                            l = Scalars.mul(l, (float) (to - from) / n);
+                        }
+                        NDArray penalty = stepHook == null || from > 0 ? null : stepHook.penalty(pm);
+                        if (penalty != null) {
+                            l = l.add(penalty);
+                        }
+                        double partValue = l.getFloat();
+                        value += partValue;
+                        if (!Double.isFinite(partValue)) {
+                            optimizer.zeroGrad();
+                            throw new TrainingDivergedException("the training loss", value, epoch, step, batch.ids(),
+                                    lr, Objects.toString(lastCheckpoint, null));
+                        }
+                        memory.backward(l);
+                    }
                 }
-                value = l.getFloat();
-                if (!Double.isFinite(value)) {
-                    throw new TrainingDivergedException("the training loss", value, epoch, step, batch.ids(), lr,
-                            Objects.toString(lastCheckpoint, null));
-                }
-                memory.backward(l);
             }
         }
         try (NDScope scope = new NDScope()) {
@@ -441,6 +464,13 @@ public final class Trainer {
         objective.auxiliaryModules().forEach((n, m) -> m.loadStateDict(aux.get(n), true));
     }
 
+    /** Rows {@code [from, to)} of {@code a}, a view owned by {@code owner}, so what is computed from it is too. */
+    private static NDArray slice(NDArray a, int from, int to, NDManager owner) {
+        NDArray s = a.get(new ai.djl.ndarray.index.NDIndex("{}:{}", from, to));
+        s.attach(owner);
+        return s;
+    }
+
     private static NDArray images(NDManager m, Batch b) {
         return m.create(b.images(), new Shape(b.size(), 3, b.height(), b.width()));
     }
@@ -471,6 +501,7 @@ public final class Trainer {
         private Map<String, String> metadata = Map.of();
         private StepHook stepHook;
         private StepMemory.Options memory = StepMemory.Options.DEFAULT;
+        private int microBatch;
 
         /** The model: a module tree whose forward maps images {@code [N, 3, H, W]} to logits. */
         public <M extends Module & Layer> Builder setModel(M model) {
@@ -560,6 +591,21 @@ public final class Trainer {
          */
         public Builder optMemory(StepMemory.Options memory) {
             this.memory = Objects.requireNonNull(memory, "memory");
+            return this;
+        }
+
+        /**
+         * Runs each batch's forward and backward in parts of at most {@code images} images whose gradients add up
+         * (gradient accumulation), so a step holds one part's activations; 0 (the default) runs the whole batch at
+         * once. The update is the whole batch's when the loss averages over images and no BatchNorm statistics train
+         * (a parameter-efficient method with {@code bn_stats: frozen}); BatchNorm layers that train see each part's
+         * statistics, and losses over the whole batch (Dice) are averaged over the parts, as in PyTorch.
+         */
+        public Builder optMicroBatch(int images) {
+            if (images < 0) {
+                throw new IllegalArgumentException("micro-batch must be 0 (off) or a number of images, got " + images);
+            }
+            this.microBatch = images;
             return this;
         }
 

@@ -58,6 +58,61 @@ class TrainerTest {
     }
 
     /**
+     * Micro-batches of 2 give the update of the whole batch of 4 when no BatchNorm statistics train (the layer held
+     * in eval mode, as a parameter-efficient method's frozen base) and nothing is drawn at random; with the
+     * statistics training, each part normalises with its own, so the update differs (the parts really run apart).
+     * SGD without momentum, so each weight moves by the rate times its gradient.
+     */
+    @Test
+    void microBatches_giveTheWholeBatchsUpdate_whenBatchNormIsFrozen(@TempDir Path dir) throws Exception {
+        java.util.Map<String, float[]> whole = weightsAfterOneEpoch(0, true, dir.resolve("whole"));
+        java.util.Map<String, float[]> parts = weightsAfterOneEpoch(2, true, dir.resolve("parts"));
+        java.util.Map<String, float[]> start = weightsAfterOneEpoch(-1, true, dir.resolve("start"));
+        assertEquals(whole.keySet(), parts.keySet());
+        for (String k : whole.keySet()) {
+            float[] a = whole.get(k);
+            float[] b = parts.get(k);
+            double moved = 0;
+            for (int i = 0; i < a.length; i++) {
+                moved = Math.max(moved, Math.abs(a[i] - start.get(k)[i]));
+                assertEquals(a[i], b[i], 1e-6 + 1e-5 * Math.abs(a[i]), k + "[" + i + "]");
+            }
+            if (k.startsWith("head") || k.equals("features.0.weight")) {
+                assertTrue(moved > 1e-3, k + " moved by " + moved);
+            }
+        }
+        java.util.Map<String, float[]> trainingBn = weightsAfterOneEpoch(0, false, dir.resolve("bn-whole"));
+        java.util.Map<String, float[]> trainingBnParts = weightsAfterOneEpoch(2, false, dir.resolve("bn-parts"));
+        double diff = 0;
+        for (int i = 0; i < trainingBn.get("head.weight").length; i++) {
+            diff = Math.max(diff, Math.abs(trainingBn.get("head.weight")[i] - trainingBnParts.get("head.weight")[i]));
+        }
+        assertTrue(diff > 1e-4, "per-part BatchNorm statistics change the update: " + diff);
+    }
+
+    /** The weights after one epoch (4 SGD steps of 4 images) with that micro-batch; -1: the weights before. */
+    private java.util.Map<String, float[]> weightsAfterOneEpoch(int microBatch, boolean frozenBn, Path dir)
+            throws Exception {
+        manager.close();
+        open();
+        model.replace("features.3", ai.peft4j.core.nn.Activation.of(ai.peft4j.core.nn.Activation.Kind.IDENTITY));
+        if (frozenBn) {
+            model.module("features.1").holdEval(true);
+        }
+        if (microBatch >= 0) {
+            TrainerConfig c = config(1).optOptimizer("sgd").optMomentum(0).optNesterov(false)
+                    .optLearningRate(0.5).build();
+            Trainer.builder().setModel(model).setConfig(c).setTrainData(Squares.shuffled(TRAIN, 4, 5))
+                    .setOutputDir(dir).optMicroBatch(microBatch)
+                    .optConsole(new PrintStream(console, true, StandardCharsets.UTF_8)).optInteractive(false).build()
+                    .fit();
+        }
+        java.util.Map<String, float[]> w = new java.util.TreeMap<>();
+        model.namedParameters().forEach((k, p) -> w.put(k, p.data().toFloatArray()));
+        return w;
+    }
+
+    /**
      * A step hook sees every step's global index (0-based, epoch by epoch) after the optimiser step with the
      * gradients still there, and its penalty joins the loss the trainer reports: a constant 0.5 raises each epoch's
      * train loss by exactly 0.5 against the same run without it.

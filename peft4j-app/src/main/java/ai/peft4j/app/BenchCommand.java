@@ -89,9 +89,9 @@ final class BenchCommand implements Runnable {
                 + "setting; each batch must be a multiple (default: ${DEFAULT-VALUE}).")
         int microBatch;
 
-        @Option(names = "--checkpoint", split = ",", defaultValue = "*.blocks.*,level*,cnn*", description = "Module and "
-                + "unit name patterns the checkpoint setting recomputes: every Swin or ViT block, every U-Net decoder "
-                + "level as one unit, the Swin-Att-UNet's full-resolution stem (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--checkpoint", split = ",", defaultValue = "*.blocks.*,level*,cnn*", description = "Module "
+                + "and unit name patterns the checkpoint setting recomputes: every Swin or ViT block, every U-Net "
+                + "decoder level as one unit, the Swin-Att-UNet's full-resolution stem (default: ${DEFAULT-VALUE}).")
         List<String> checkpoint;
 
         @Option(names = "--json", defaultValue = "runs/bench/train.json", description = "(default: ${DEFAULT-VALUE})")
@@ -212,7 +212,8 @@ final class BenchCommand implements Runnable {
                 double mem = base == null ? Double.NaN : r.peak() / base.peak();
                 double memDefault = plainBase == null ? Double.NaN : r.peak() / plainBase.peak();
                 md.append(String.format(Locale.ROOT, "| %s | %d | %s | %,d | %.2f | %.2f | %s | %.0f | %s | %s |%n",
-                        r.method(), r.batch(), r.memory().equals("micro") ? "micro (" + microBatch + ")" : r.memory(), r.result().get("trainable").asLong(),
+                        r.method(), r.batch(), r.memory().equals("micro") ? "micro (" + microBatch + ")" : r.memory(),
+                        r.result().get("trainable").asLong(),
                         r.result().get("images_per_second").asDouble(), r.seconds(), ratio(time), r.peak(),
                         ratio(mem), ratio(memDefault)));
                 ObjectNode o = jsonRows.addObject().put("method", r.method()).put("batch", r.batch())

@@ -37,8 +37,8 @@ import java.util.List;
  *
  * <p>Arguments: model ({@code swin-att-unet} or a promptable one of {@link ModelSpec#PROMPTABLE}), backbone, size,
  * batch, classes, warm-up steps, timed steps, method, memory setting ({@code plain}, {@code default},
- * {@code checkpoint} or {@code micro:N}), {@code profile} or {@code time} (a memory profile of one step after the timed steps, or none;
- * the Swin-Att-UNet only), then the checkpoint patterns.
+ * {@code checkpoint} or {@code micro:N}), {@code profile} or {@code time} (a memory profile of one step after the
+ * timed steps, or none; the Swin-Att-UNet only), then the checkpoint patterns.
  */
 final class TrainStepProcess {
     static final String RESULT = "peft4j-train-step ";

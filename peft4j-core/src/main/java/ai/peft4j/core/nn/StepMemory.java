@@ -163,7 +163,7 @@ public final class StepMemory implements AutoCloseable {
                 }
                 try (NDManager sub = r.inputs().get(0).getManager().newSubManager()) {
                     grad.attach(sub);
-                    r.inputs().forEach(x -> x.tempAttach(sub));
+                    distinct(r.inputs()).forEach(x -> x.tempAttach(sub));
                     if (r.seed() != null) {
                         JniUtils.setSeed(r.seed());
                     }
@@ -234,7 +234,7 @@ public final class StepMemory implements AutoCloseable {
         s.gradientSeen |= !p.frozen();
         String owned = s.names.getOrDefault(owner, "?");
         String name = owned.isEmpty() ? unit : owned + "." + unit;
-        NDArray out = s.checkpoint(name, owner, distinct(inputs), forward);
+        NDArray out = s.checkpoint(name, owner, inputs, forward);
         if (s.probe != null && s.probed.test(name)) {
             s.probe.at(name);
         }
@@ -246,7 +246,7 @@ public final class StepMemory implements AutoCloseable {
         return xs.stream().anyMatch(y -> y == x);
     }
 
-    /** The inputs without repeats (an array met twice would be attached to a scope twice). */
+    /** The inputs without repeats, to attach each to a scope once (a second attach would lose its owner). */
     private static List<NDArray> distinct(List<NDArray> inputs) {
         Set<NDArray> seen = Collections.newSetFromMap(new IdentityHashMap<>());
         List<NDArray> out = new ArrayList<>();
@@ -316,11 +316,11 @@ public final class StepMemory implements AutoCloseable {
         return scoped(List.of(x), in -> forward.apply(in.get(0)), noGrad);
     }
 
-    /** As {@link #scoped(NDArray, UnaryOperator, boolean)} for distinct inputs; the output moves to the first's. */
+    /** As {@link #scoped(NDArray, UnaryOperator, boolean)} for several inputs; the output joins the first's manager. */
     private static NDArray scoped(List<NDArray> xs, Function<List<NDArray>, NDArray> forward, boolean noGrad) {
         NDManager parent = xs.get(0).getManager();
         try (NDManager sub = parent.newSubManager()) {
-            xs.forEach(x -> x.tempAttach(sub));
+            distinct(xs).forEach(x -> x.tempAttach(sub));
             NDArray out = noGrad ? NoGradient.run(() -> forward.apply(xs)) : forward.apply(xs);
             if (!isOneOf(out, xs) && out.getManager() == sub) {
                 out.attach(parent);

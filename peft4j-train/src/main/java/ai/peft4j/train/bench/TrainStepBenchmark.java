@@ -98,17 +98,7 @@ public final class TrainStepBenchmark {
             step(model, opt, loss, hook, i, memory, parts, null, n -> false);
         }
         AtomicLong peak = new AtomicLong(rssBytes());
-        Thread sampler = new Thread(() -> {
-            while (!Thread.currentThread().isInterrupted()) {
-                peak.accumulateAndGet(rssBytes(), Math::max);
-                try {
-                    Thread.sleep(10);
-                } catch (InterruptedException e) {
-                    return;
-                }
-            }
-        }, "rss-sampler");
-        sampler.setDaemon(true);
+        Thread sampler = rssSampler(peak, 10);
         sampler.start();
         long t0 = System.nanoTime();
         for (int i = 0; i < steps; i++) {
@@ -174,6 +164,25 @@ public final class TrainStepBenchmark {
             hook.afterStep(index, 1);
         }
         opt.zeroGrad();
+    }
+
+    /**
+     * A daemon thread, not yet started, that raises {@code peak} to the resident set size every
+     * {@code periodMillis} until it is interrupted.
+     */
+    static Thread rssSampler(AtomicLong peak, long periodMillis) {
+        Thread sampler = new Thread(() -> {
+            while (!Thread.currentThread().isInterrupted()) {
+                peak.accumulateAndGet(rssBytes(), Math::max);
+                try {
+                    Thread.sleep(periodMillis);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }, "rss-sampler");
+        sampler.setDaemon(true);
+        return sampler;
     }
 
     /** Resident set size from /proc (Linux); 0 where it cannot be read. */

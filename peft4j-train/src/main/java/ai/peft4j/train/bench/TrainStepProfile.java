@@ -78,17 +78,7 @@ public final class TrainStepProfile {
         TrainStepBenchmark.step(model, opt, loss, batch, size, classes, memory);
 
         AtomicLong peak = new AtomicLong(TrainStepBenchmark.rssBytes());
-        Thread sampler = new Thread(() -> {
-            while (!Thread.currentThread().isInterrupted()) {
-                peak.accumulateAndGet(TrainStepBenchmark.rssBytes(), Math::max);
-                try {
-                    Thread.sleep(5);
-                } catch (InterruptedException e) {
-                    return;
-                }
-            }
-        }, "rss-sampler");
-        sampler.setDaemon(true);
+        Thread sampler = TrainStepBenchmark.rssSampler(peak, 5);
         List<Row> rows = new ArrayList<>();
         ai.djl.ndarray.NDManager root = trainable.values().iterator().next().data().getManager();
         StepMemory.Probe probe = event -> {

@@ -379,38 +379,21 @@ class AdapterRoundTripTest {
     void bnStatsUpdate_savesTheMovedStatisticsWithTheAdapterAndRestoresTheBaseOnes() throws Exception {
         SwinAttUNet net = (SwinAttUNet) base(false);
         Map<String, NDArray> baseStats = bnStats(net);
-        Attachment a = MethodRegistry.create("lora", MethodInputs.none()).withBnStats(BnStats.UPDATE).attach(net);
-        train(net);
-        net.train(true);
-        net.forward(x);
+        Attachment a = loraUpdatingStatistics(net);
         net.eval();
         Map<String, NDArray> moved = bnStats(net);
         String bn = firstBn(net) + ".running_mean";
         assertTrue(Tensors.maxAbsDiff(baseStats.get(bn), moved.get(bn)) > 1e-4, "statistics moved in training");
         NDArray expected = net.forward(x);
-        AdapterFiles.save(a, tmp.resolve("update"));
-
-        SwinAttUNet fresh = (SwinAttUNet) base(false);
-        Attachment loaded = AdapterFiles.load(tmp.resolve("update"), fresh, m);
+        Attachment loaded = assertStatisticsTravel(a, "update", moved, expected, baseStats);
         assertEquals(BnStats.UPDATE, loaded.method().bnStats());
-        for (Map.Entry<String, NDArray> e : moved.entrySet()) {
-            Tensors.assertClose(e.getValue(), fresh.namedBuffers().get(e.getKey()).data(), 0, e.getKey());
-        }
-        assertEquals(0.0, Tensors.maxAbsDiff(expected, fresh.forward(x)), 0.0);
-        loaded.deactivate();
-        for (Map.Entry<String, NDArray> e : baseStats.entrySet()) {
-            Tensors.assertClose(e.getValue(), fresh.namedBuffers().get(e.getKey()).data(), 0, e.getKey());
-        }
     }
 
     @Test
     void bnStatsUpdate_recalibratedStatisticsAreTheBatchAveragesAndTravelWithTheAdapter() throws Exception {
         SwinAttUNet net = (SwinAttUNet) base(false);
         Map<String, NDArray> baseStats = bnStats(net);
-        Attachment a = MethodRegistry.create("lora", MethodInputs.none()).withBnStats(BnStats.UPDATE).attach(net);
-        train(net);
-        net.train(true);
-        net.forward(x);
+        Attachment a = loraUpdatingStatistics(net);
         String bn = firstBn(net);
         BatchNorm2d layer = (BatchNorm2d) net.module(bn);
         // The first BatchNorm's inputs while the batches are fed: its statistics must become their averages.
@@ -440,11 +423,35 @@ class AdapterRoundTripTest {
         net.eval();
         Map<String, NDArray> recalibrated = bnStats(net);
         NDArray expected = net.forward(x);
-        AdapterFiles.save(a, tmp.resolve("recalibrated"));
+        assertStatisticsTravel(a, "recalibrated", recalibrated, expected, baseStats);
 
+        // Frozen statistics: every base BatchNorm is held in eval mode, so there is nothing to recalibrate.
+        SwinAttUNet frozen = (SwinAttUNet) base(false);
+        MethodRegistry.create("lora", MethodInputs.none()).withBnStats(BnStats.FROZEN).attach(frozen);
+        assertThrows(IllegalArgumentException.class, () -> ai.peft4j.core.nn.BatchNormRecalibration.recalibrate(
+                frozen, 2, () -> true));
+    }
+
+    /** LoRA that takes over the base's BatchNorm statistics, trained a little, then one training-mode forward. */
+    private Attachment loraUpdatingStatistics(SwinAttUNet net) {
+        Attachment a = MethodRegistry.create("lora", MethodInputs.none()).withBnStats(BnStats.UPDATE).attach(net);
+        train(net);
+        net.train(true);
+        net.forward(x);
+        return a;
+    }
+
+    /**
+     * Saves {@code a} to {@code dir} and loads it onto a fresh base: exactly {@code stats} and the output
+     * {@code expected} come back, and switching the loaded adapter off restores {@code baseStats}. Returns the
+     * loaded adapter, switched off.
+     */
+    private Attachment assertStatisticsTravel(Attachment a, String dir, Map<String, NDArray> stats, NDArray expected,
+            Map<String, NDArray> baseStats) throws Exception {
+        AdapterFiles.save(a, tmp.resolve(dir));
         SwinAttUNet fresh = (SwinAttUNet) base(false);
-        Attachment loaded = AdapterFiles.load(tmp.resolve("recalibrated"), fresh, m);
-        for (Map.Entry<String, NDArray> e : recalibrated.entrySet()) {
+        Attachment loaded = AdapterFiles.load(tmp.resolve(dir), fresh, m);
+        for (Map.Entry<String, NDArray> e : stats.entrySet()) {
             Tensors.assertClose(e.getValue(), fresh.namedBuffers().get(e.getKey()).data(), 0, e.getKey());
         }
         assertEquals(0.0, Tensors.maxAbsDiff(expected, fresh.forward(x)), 0.0);
@@ -452,12 +459,7 @@ class AdapterRoundTripTest {
         for (Map.Entry<String, NDArray> e : baseStats.entrySet()) {
             Tensors.assertClose(e.getValue(), fresh.namedBuffers().get(e.getKey()).data(), 0, e.getKey());
         }
-
-        // Frozen statistics: every base BatchNorm is held in eval mode, so there is nothing to recalibrate.
-        SwinAttUNet frozen = (SwinAttUNet) base(false);
-        MethodRegistry.create("lora", MethodInputs.none()).withBnStats(BnStats.FROZEN).attach(frozen);
-        assertThrows(IllegalArgumentException.class, () -> ai.peft4j.core.nn.BatchNormRecalibration.recalibrate(
-                frozen, 2, () -> true));
+        return loaded;
     }
 
     /** Per-channel variance of an NCHW tensor with Bessel's correction, as BatchNorm's running variance takes it. */

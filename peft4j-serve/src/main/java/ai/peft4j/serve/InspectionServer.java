@@ -229,6 +229,10 @@ public final class InspectionServer implements AutoCloseable {
 
     private void loadLine(Context ctx) throws Exception {
         InspectionEngine e = ready();
+        // The upload is read before any refusal: answering while the client still sends lets the server close
+        // the connection under it, and the client sees no answer at all instead of the error.
+        checkLength(ctx, settings.maxAdapterBytes(), "max_adapter_bytes");
+        byte[] zip = ctx.bodyAsBytes();
         String name = LineName.require(ctx.pathParam("name"));
         if (e.adapterRoot() == null) {
             throw new ApiException(409, "the service was started without an adapters folder (adapters: DIR)");
@@ -245,6 +249,10 @@ public final class InspectionServer implements AutoCloseable {
 
     private void uploadLine(Context ctx) throws Exception {
         InspectionEngine e = ready();
+        // The upload is read before any refusal: answering while the client still sends lets the server close
+        // the connection under it, and the client sees no answer at all instead of the error.
+        checkLength(ctx, settings.maxAdapterBytes(), "max_adapter_bytes");
+        byte[] zip = ctx.bodyAsBytes();
         String name = LineName.require(ctx.pathParam("name"));
         if (e.adapterRoot() == null) {
             throw new ApiException(409, "the service was started without an adapters folder (adapters: DIR), so "
@@ -255,8 +263,6 @@ public final class InspectionServer implements AutoCloseable {
             throw new ApiException(409, "line '" + name + "' exists already (" + target + "); unload it and "
                     + "remove its folder, or upload under another name");
         }
-        checkLength(ctx, settings.maxAdapterBytes(), "max_adapter_bytes");
-        byte[] zip = ctx.bodyAsBytes();
         Path staging = e.adapterRoot().resolve(".upload-" + name + "-" + System.nanoTime());
         AdapterZip.extract(zip, staging, settings.maxAdapterBytes());
         try {

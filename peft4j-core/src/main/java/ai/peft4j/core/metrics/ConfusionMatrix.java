@@ -87,6 +87,14 @@ public final class ConfusionMatrix implements Serializable {
         return s;
     }
 
+    /**
+     * The classes that occur in the ground truth but are never predicted, in order: the sign of a model that has
+     * not yet learnt them (a segmenter that calls every pixel background lists every defect class here).
+     */
+    public int[] neverPredicted() {
+        return java.util.stream.IntStream.range(0, n).filter(c -> row(c) > 0 && col(c) == 0).toArray();
+    }
+
     /** {@code diag / max(row + col - diag, 1)} per class. */
     public double[] iou() {
         double[] out = new double[n];

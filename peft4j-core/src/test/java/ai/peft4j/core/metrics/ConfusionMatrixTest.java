@@ -40,6 +40,20 @@ class ConfusionMatrixTest {
     }
 
     @Test
+    void neverPredicted_listsClassesInTheGroundTruthWithAnEmptyColumn() {
+        // In the example every class of the ground truth is predicted somewhere; class 3 is in neither.
+        assertArrayEquals(new int[0], example().neverPredicted());
+        // Everything called class 0: classes 1 and 2 have pixels and no prediction; 3 has neither.
+        ConfusionMatrix background = new ConfusionMatrix(4);
+        background.add(new int[] {0, 0, 1, 2, 2, 4}, new int[] {0, 0, 0, 0, 0, 1});
+        assertArrayEquals(new int[] {1, 2}, background.neverPredicted());
+        // A class predicted without ground truth is not listed either way.
+        ConfusionMatrix extra = new ConfusionMatrix(4);
+        extra.add(new int[] {0, 1}, new int[] {3, 1});
+        assertArrayEquals(new int[] {0}, extra.neverPredicted());
+    }
+
+    @Test
     void iou_absentClassIsZeroNotNaN_andCountsInTheMean() {
         // IoU = diag / max(row + col - diag, 1): 4/6, 2/5, 1/2, 0/max(0, 1) = 0.
         double[] iou = example().iou();

@@ -242,7 +242,7 @@ public final class Trainer {
                         valLoss = ev.loss();
                         scores = ev.scores();
                         bar.status(String.format(Locale.ROOT, "loss %.4f  val %.4f  mIoU %.2f%%", lossSum / n,
-                                valLoss, 100 * scores.meanIou()));
+                                valLoss, 100 * scores.meanIou()) + neverPredicted(ev.matrix()));
                     }
                     EpochRecord rec = new EpochRecord(epoch + 1, lr, lossSum / n, valLoss, scores,
                             (System.nanoTime() - t0) / 1e9);
@@ -276,6 +276,23 @@ public final class Trainer {
         }
         return new TrainingResult(List.copyOf(history), start, bestEpoch, bestScore, lastFile,
                 bestEpoch > 0 ? bestFile : null, steps == 0 ? Double.NaN : stepNanos / 1e9 / steps);
+    }
+
+    /**
+     * The validation classes that the model never predicted, for the epoch's line (empty when it predicted every
+     * class the split holds): "never predicted: Blowhole, Crack" says more than an mIoU that looks merely low.
+     */
+    String neverPredicted(ConfusionMatrix matrix) {
+        int[] missing = matrix.neverPredicted();
+        if (missing.length == 0) {
+            return "";
+        }
+        StringBuilder out = new StringBuilder("  never predicted: ");
+        for (int i = 0; i < missing.length; i++) {
+            int c = missing[i];
+            out.append(i > 0 ? ", " : "").append(c < classNames.size() ? classNames.get(c) : "class " + c);
+        }
+        return out.toString();
     }
 
     private double trainStep(NDManager data, Batch batch, Optimizer optimizer, int epoch, int step, double lr,

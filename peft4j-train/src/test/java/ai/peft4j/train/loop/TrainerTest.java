@@ -290,6 +290,17 @@ class TrainerTest {
     }
 
     @Test
+    void epochLine_namesTheValidationClassesNeverPredicted(@TempDir Path dir) {
+        Trainer t = trainer(config(1).build(), dir).optClassNames(List.of("background", "square")).build();
+        ai.peft4j.core.metrics.ConfusionMatrix allBackground = new ai.peft4j.core.metrics.ConfusionMatrix(2);
+        allBackground.add(new int[] {0, 0, 1, 1}, new int[] {0, 0, 0, 0});
+        assertEquals("  never predicted: square", t.neverPredicted(allBackground));
+        ai.peft4j.core.metrics.ConfusionMatrix both = new ai.peft4j.core.metrics.ConfusionMatrix(2);
+        both.add(new int[] {0, 0, 1, 1}, new int[] {0, 1, 0, 0});
+        assertEquals("", t.neverPredicted(both));
+    }
+
+    @Test
     void config_stepScheduleShorterThanItsPlateaus_isRefusedAtBuild() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> config(4).optSchedule("step").build());

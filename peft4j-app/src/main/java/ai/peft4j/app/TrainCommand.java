@@ -46,6 +46,10 @@ final class TrainCommand implements Callable<Integer> {
                     + "checkpoint folder (--base DIR; --method hf-lora, or full for every weight); 'peft4j boxes "
                     + "--starter DIR' writes one with fresh weights");
         }
+        if (c.classifies() || c.promptableTask()) {
+            RunTraining.requireNoClassWeights(c.training(), c.classifies() ? "classification"
+                    : "promptable segmentation");
+        }
         if (c.classifies()) {
             return ClassificationRuns.train(rc, console);
         }
@@ -56,6 +60,7 @@ final class TrainCommand implements Callable<Integer> {
         ImageDataset val = c.data().valSplit().isEmpty() ? null : RunData.open(c.data(), c.data().valSplit());
         RunData.requireReadable(train, val);
         int classes = classes(c, train);
+        RunTraining.segmentationConfig(c.training(), classes, train.classNames());
         Path out = Path.of(c.output());
         try (NDManager m = EngineSetup.newManager()) {
             EngineSetup.seed(c.training().seed());
@@ -68,7 +73,8 @@ final class TrainCommand implements Callable<Integer> {
             RunData.createRunDirectory(out);
             // The lock before the check: the settings compared must be those of the run that continues.
             try (RunFolderLock lock = RunFolderLock.take(out, console)) {
-                RunTraining.checkResumable(out, c, RunTraining.trainerConfig(c.training(), classes));
+                RunTraining.checkResumable(out, c, RunTraining.segmentationConfig(c.training(), classes,
+                        train.classNames()));
                 rc.writeResolved(out, "train");
                 RunSummary.model(console, described, model);
                 if (init != null) {

@@ -216,6 +216,38 @@ class CropTrainingCliTest {
     }
 
     @Test
+    void classWeights_trainAndAreRecorded_andBadOnesAreRefusedBeforeAnyFile() throws Exception {
+        Path data = cracks(2, 1, 0);
+        Path run = tmp.resolve("runs/weighted");
+        Path config = runFile(cracksRun(data), run);
+        CliRun train = CliRun.of("train", "--config", config.toString(), "--crops", "64", "--set",
+                "training.class_weights=[1, 4]");
+        assertEquals(0, train.code(), train.err() + train.out());
+        assertTrue(Files.readString(run.resolve("config.yaml")).contains("  class_weights:\n  - 1.0\n  - 4.0\n"),
+                Files.readString(run.resolve("config.yaml")));
+        // Another weighting changes what the run learns: the same folder refuses to continue under it.
+        CliRun other = CliRun.of("train", "--config", config.toString(), "--crops", "64", "--epochs", "2", "--set",
+                "training.class_weights=[1, 8]");
+        assertEquals(2, other.code(), other.out());
+        assertTrue(other.err().contains("training.class_weights"), other.err());
+
+        Path none = tmp.resolve("runs/none");
+        Path fresh = runFile(cracksRun(data), none);
+        String[][] cases = {
+            {"training.class_weights=[1, 0]", "error: --set training.class_weights=[1, 0]: training.class_weights "
+                + "must be positive numbers, one per class (e.g. [1, 10, 10]), got [1.0, 0.0]\n"},
+            {"training.class_weights=[1, 4, 4]", "error: training.class_weights has 3 values, the data has 2 "
+                + "classes (background, crack): give one weight per class, in order\n"},
+        };
+        for (String[] c : cases) {
+            CliRun r = CliRun.of("train", "--config", fresh.toString(), "--crops", "64", "--set", c[0]);
+            assertEquals(2, r.code(), r.err());
+            assertEquals(c[1], r.err());
+        }
+        assertFalse(Files.exists(none), "nothing is written for refused weights");
+    }
+
+    @Test
     void evalTileOverlapOfOne_isRefusedNamingTheOption() throws Exception {
         Path data = cracks(0, 0, 1);
         Path config = runFile(cracksRun(data).data("sampling", "crops"), tmp.resolve("runs/x"));

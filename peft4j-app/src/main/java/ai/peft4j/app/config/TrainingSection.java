@@ -37,11 +37,14 @@ import java.util.Locale;
  *     BatchNorm layers that train (full fine-tuning, training from scratch, a method with {@code bn_stats: update})
  *     to their averages over this many training batches run forward without gradients ("precise BN"), so that
  *     eval mode scores the network the final weights make; 0 for off (published)
+ * @param classWeights segmentation: one cross-entropy weight per class (also for focal and top-k cross-entropy;
+ *     Dice terms are unweighted), e.g. {@code [1, 10, 10]} to count each defect pixel ten times; empty for all ones
+ *     (published). A weighted network over-calls the weighted classes: their scores carry the weights' prior
  */
 public record TrainingSection(int epochs, int batch, String optimizer, double lr, Double minLr, double weightDecay,
         double momentum, String schedule, String loss, int valEvery, String bestMetric, long seed, int workers,
         boolean augment, double gradClip, List<String> checkpoint, boolean freeIntermediates,
-        int bnRecalibrate, int microBatch) {
+        int bnRecalibrate, int microBatch, List<Double> classWeights) {
     public static final List<String> BEST_METRICS = List.of("miou", "val_loss");
     public static final List<String> OPTIMIZERS = List.of("adam", "adamw", "sgd");
     public static final List<String> SCHEDULES = List.of("cos", "cosine", "step", "constant", "cos-step",
@@ -89,6 +92,13 @@ public record TrainingSection(int epochs, int batch, String optimizer, double lr
             if (pattern == null || pattern.isBlank()) {
                 throw new SettingException("training.checkpoint", "training.checkpoint holds an empty pattern; list "
                         + "module names or globs such as \"*.blocks.*\"");
+            }
+        }
+        classWeights = classWeights == null ? List.of() : List.copyOf(classWeights);
+        for (Double w : classWeights) {
+            if (w == null || !(w > 0) || Double.isInfinite(w)) {
+                throw new SettingException("training.class_weights", "training.class_weights must be positive "
+                        + "numbers, one per class (e.g. [1, 10, 10]), got " + classWeights);
             }
         }
         if (microBatch < 0) {

@@ -59,6 +59,33 @@ public final class RunTraining {
     }
 
     /**
+     * {@link #trainerConfig} with the run file's per-class loss weights, for a segmenter of {@code classes}
+     * classes named {@code names}: the weights must be one per class.
+     */
+    public static TrainerConfig segmentationConfig(TrainingSection t, int classes, List<String> names) {
+        TrainerConfig config = trainerConfig(t, classes);
+        if (t.classWeights().isEmpty()) {
+            return config;
+        }
+        if (t.classWeights().size() != classes) {
+            throw new SettingException("training.class_weights", "training.class_weights has "
+                    + t.classWeights().size() + " values, the data has " + classes + " classes" + (names.isEmpty()
+                            ? "" : " (" + String.join(", ", names) + ")") + ": give one weight per class, in order");
+        }
+        return config.toBuilder().optClassWeights(t.classWeights()).build();
+    }
+
+    /**
+     * Refuses per-class loss weights where a task's own objective would not use them, rather than ignore them.
+     */
+    public static void requireNoClassWeights(TrainingSection t, String task) {
+        if (!t.classWeights().isEmpty()) {
+            throw new SettingException("training.class_weights", "training.class_weights applies to segmentation; "
+                    + task + " does not use it: remove it from the run file");
+        }
+    }
+
+    /**
      * Trains {@code model} (its trainable parameters) on {@code train}, validating on {@code val} when it is not
      * null, into {@code out}; {@code data} says whether images are letterboxed or cropped.
      */
@@ -74,7 +101,7 @@ public final class RunTraining {
     public static TrainingResult fit(Module model, TrainingSection t, int imageSize, DataSection data,
             ImageDataset train, ImageDataset val, Path out, Map<String, String> metadata, StepHook hook,
             PrintStream console) throws IOException {
-        TrainerConfig config = trainerConfig(t, train.numClasses());
+        TrainerConfig config = segmentationConfig(t, train.numClasses(), train.classNames());
         LoaderConfig trainLoading = LoaderConfig.training(t.batch()).withSeed(t.seed()).withWorkers(t.workers());
         if (train.size() < t.batch()) {
             throw new IllegalArgumentException(train.name() + ": " + train.size() + " training images, fewer than "

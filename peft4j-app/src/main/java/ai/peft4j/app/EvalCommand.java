@@ -77,7 +77,7 @@ final class EvalCommand implements Callable<Integer> {
     int overlays;
 
     @Mixin
-    TileOptions tiles;
+    PredictionOptions tiles;
 
     @Option(names = "--source", paramLabel = "DIR", description = "Classification only: also measure forgetting "
             + "as peft-vit does: the source task's data (what the base was trained on), its test split scored by a "
@@ -190,7 +190,7 @@ final class EvalCommand implements Callable<Integer> {
             String inference;
             String chosenOn = null;
             ImageVerdicts verdicts;
-            try (Predictor p = SegmentationNet.predictor(c, tm.model(), tileBatch).build()) {
+            try (Predictor p = SegmentationNet.predictor(c, tm.model(), tileBatch, tiles.logitAdjust).build()) {
                 inference = inference(p);
                 console.println("Inference " + inference);
                 if (fromValidation) {
@@ -228,11 +228,18 @@ final class EvalCommand implements Callable<Integer> {
     /** How the predictor reads an image, for the console and the report. */
     static String inference(Predictor p) {
         SlidingWindow w = p.slidingWindow();
-        if (w == null) {
-            return "letterbox " + p.letterbox().width() + "x" + p.letterbox().height();
+        String mode = w == null ? "letterbox " + p.letterbox().width() + "x" + p.letterbox().height()
+                : String.format(Locale.ROOT, "sliding windows %dx%d, overlap %s, scale %s, Hann-blended logits",
+                        w.tile(), w.tile(), w.overlap(), w.scale());
+        float[] offsets = p.logitOffsets();
+        if (offsets == null) {
+            return mode;
         }
-        return String.format(Locale.ROOT, "sliding windows %dx%d, overlap %s, scale %s, Hann-blended logits",
-                w.tile(), w.tile(), w.overlap(), w.scale());
+        StringBuilder s = new StringBuilder(mode).append(", logits shifted by [");
+        for (int c = 0; c < offsets.length; c++) {
+            s.append(c > 0 ? ", " : "").append(String.format(Locale.ROOT, "%.3f", offsets[c]));
+        }
+        return s.append("] (class weights' prior taken out)").toString();
     }
 
     private static void print(PrintStream console, ImageDataset test, SegmentationScores s, VerdictScores v,

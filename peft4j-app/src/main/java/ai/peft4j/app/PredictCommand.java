@@ -82,7 +82,7 @@ final class PredictCommand implements Callable<Integer> {
     Path out;
 
     @Mixin
-    TileOptions tiles;
+    PredictionOptions tiles;
 
     @Option(names = "--prompts", paramLabel = "FILE", description = "task: promptable only: a CSV file of "
             + "image,x0,y0,x1,y1 rows (box corners in the image's pixels, inclusive) and image,x,y[,label] rows "
@@ -176,7 +176,7 @@ final class PredictCommand implements Callable<Integer> {
         try (NDManager m = EngineSetup.newManager()) {
             TrainedModel tm = weights.load(c, fallback, m);
             List<String> names = c.data().classNames().size() == tm.classes() ? c.data().classNames() : null;
-            try (Predictor p = SegmentationNet.predictor(c, tm.model(), tileBatch).build()) {
+            try (Predictor p = SegmentationNet.predictor(c, tm.model(), tileBatch, tiles.logitAdjust).build()) {
                 console.println("Inference " + EvalCommand.inference(p));
                 for (Path file : images) {
                     RgbImage image;

@@ -217,7 +217,7 @@ class CropTrainingCliTest {
 
     @Test
     void classWeights_trainAndAreRecorded_andBadOnesAreRefusedBeforeAnyFile() throws Exception {
-        Path data = cracks(2, 1, 0);
+        Path data = cracks(2, 1, 1);
         Path run = tmp.resolve("runs/weighted");
         Path config = runFile(cracksRun(data), run);
         CliRun train = CliRun.of("train", "--config", config.toString(), "--crops", "64", "--set",
@@ -230,6 +230,29 @@ class CropTrainingCliTest {
                 "training.class_weights=[1, 8]");
         assertEquals(2, other.code(), other.out());
         assertTrue(other.err().contains("training.class_weights"), other.err());
+
+        // eval and predict take the weighting's prior out on request: crack's logits lowered by ln 4.
+        String shifted = "sliding windows 64x64, overlap 0.25, scale 1.0, Hann-blended logits, logits shifted by "
+                + "[0.000, -1.386] (class weights' prior taken out)";
+        Path eval = tmp.resolve("eval-adjusted");
+        CliRun ev = CliRun.of("eval", "--config", run.resolve("config.yaml").toString(), "--checkpoint",
+                run.resolve("last.safetensors").toString(), "--out", eval.toString(), "--logit-adjust");
+        assertEquals(0, ev.code(), ev.err() + ev.out());
+        assertTrue(ev.out().contains("Inference " + shifted + "\n"), ev.out());
+        assertEquals(shifted, new ObjectMapper().readTree(eval.resolve("metrics.json").toFile()).path("inference")
+                .asText());
+        CliRun pr = CliRun.of("predict", data.resolve("JPEGImages/img3.png").toString(), "--checkpoint",
+                run.resolve("last.safetensors").toString(), "--out", tmp.resolve("predict-adjusted").toString(),
+                "--logit-adjust");
+        assertEquals(0, pr.code(), pr.err() + pr.out());
+        assertTrue(pr.out().contains("Inference " + shifted + "\n"), pr.out());
+        // A run file without weights has no prior to take out.
+        CliRun unweighted = CliRun.of("eval", "--config", config.toString(), "--checkpoint",
+                run.resolve("last.safetensors").toString(), "--out", tmp.resolve("eval-none").toString(),
+                "--logit-adjust");
+        assertEquals(2, unweighted.code(), unweighted.out());
+        assertEquals("error: --logit-adjust: the run trained without training.class_weights, so its scores carry no "
+                + "weighting to take out\n", unweighted.err());
 
         Path none = tmp.resolve("runs/none");
         Path fresh = runFile(cracksRun(data), none);

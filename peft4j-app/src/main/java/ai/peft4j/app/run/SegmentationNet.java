@@ -54,9 +54,24 @@ public final class SegmentationNet {
      * the crop size at the run's overlap and scale, {@code tileBatch} tiles per forward pass.
      */
     public static Predictor.Builder predictor(RunConfig run, Module model, int tileBatch) {
+        return predictor(run, model, tileBatch, false);
+    }
+
+    /**
+     * As above; with {@code logitAdjust}, each class's logits are lowered by the log of its
+     * {@code training.class_weights} entry (the weighting's prior taken out), refused for a run without weights.
+     */
+    public static Predictor.Builder predictor(RunConfig run, Module model, int tileBatch, boolean logitAdjust) {
         Predictor.Builder pb = Predictor.builder().setModel(layer(model)).setInputSize(run.model().imageSize());
         if (run.data().crops()) {
             pb.optSlidingWindow(RunTraining.slidingWindow(run.data(), run.model().imageSize(), tileBatch));
+        }
+        if (logitAdjust) {
+            if (run.training().classWeights().isEmpty()) {
+                throw new IllegalArgumentException("--logit-adjust: the run trained without training.class_weights, "
+                        + "so its scores carry no weighting to take out");
+            }
+            pb.optLogitOffsets(Predictor.Builder.priorOffsets(run.training().classWeights()));
         }
         return pb;
     }

@@ -37,10 +37,12 @@ public final class Predictor implements AutoCloseable {
     private final Letterbox letterbox;
     private final SlidingWindow window;
     private final NDManager manager;
+    private final float[] offsets;
 
     private Predictor(Builder b) {
         this.module = b.module;
-        this.layer = b.layer;
+        this.offsets = b.offsets == null ? null : b.offsets.clone();
+        this.layer = offsets == null ? b.layer : withOffsets(b.layer, offsets);
         this.letterbox = b.letterbox;
         this.window = b.window;
         this.manager = EngineSetup.newManager();
@@ -49,6 +51,24 @@ public final class Predictor implements AutoCloseable {
 
     public static Builder builder() {
         return new Builder();
+    }
+
+    /** {@code layer} whose logits of class {@code c} are shifted by {@code offsets[c]}. */
+    private static Layer withOffsets(Layer layer, float[] offsets) {
+        return x -> {
+            NDArray logits = layer.forward(x);
+            Shape s = logits.getShape();
+            if (s.dimension() != 4 || s.get(1) != offsets.length) {
+                throw new IllegalStateException("logit offsets for " + offsets.length + " classes, but the model "
+                        + "gave logits of shape " + s);
+            }
+            return logits.add(logits.getManager().create(offsets, new Shape(1, offsets.length, 1, 1)));
+        };
+    }
+
+    /** The shift of each class's logits before the argmax ({@link Builder#optLogitOffsets}), or null for none. */
+    public float[] logitOffsets() {
+        return offsets == null ? null : offsets.clone();
     }
 
     /** The letterbox the network input goes through. */
@@ -141,6 +161,7 @@ public final class Predictor implements AutoCloseable {
         private Layer layer;
         private Letterbox letterbox;
         private SlidingWindow window;
+        private float[] offsets;
 
         /** The model (with any adapter already attached): images {@code [1, 3, H, W]} in [0, 1] to logits. */
         public <M extends Module & Layer> Builder setModel(M model) {
@@ -171,6 +192,38 @@ public final class Predictor implements AutoCloseable {
                 letterbox = Letterbox.square(window.tile());
             }
             return this;
+        }
+
+        /**
+         * Adds {@code offsets[c]} to every logit of class {@code c} before the softmax and argmax (letterbox) or the
+         * blend (sliding windows). Logit adjustment: a network trained with cross-entropy weights {@code w} scores
+         * class {@code c} about {@code ln w[c]} higher than an unweighted one would, so offsets {@code -ln w[c]}
+         * take that prior out again. Null (default) for none.
+         */
+        public Builder optLogitOffsets(float[] offsets) {
+            if (offsets != null) {
+                for (float o : offsets) {
+                    if (!Float.isFinite(o)) {
+                        throw new IllegalArgumentException("logit offsets must be finite numbers, got "
+                                + java.util.Arrays.toString(offsets));
+                    }
+                }
+            }
+            this.offsets = offsets;
+            return this;
+        }
+
+        /** Offsets {@code -ln w[c]} that remove the prior of cross-entropy class weights {@code w} (see above). */
+        public static float[] priorOffsets(List<Double> classWeights) {
+            float[] out = new float[classWeights.size()];
+            for (int c = 0; c < out.length; c++) {
+                double w = classWeights.get(c);
+                if (!(w > 0) || Double.isInfinite(w)) {
+                    throw new IllegalArgumentException("class weights must be positive, got " + classWeights);
+                }
+                out[c] = (float) (0.0 - Math.log(w));   // weight 1 gives +0, not -0
+            }
+            return out;
         }
 
         public Predictor build() {

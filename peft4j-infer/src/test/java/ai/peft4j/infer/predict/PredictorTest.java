@@ -108,6 +108,42 @@ class PredictorTest {
         assertTrue(wrong <= 120 * 2 * 9, wrong + " wrong pixels");
     }
 
+    /**
+     * Offsets shift each class's logits before the argmax, in both paths: red (10 on class 0) lowered by 5 falls
+     * below the constant 6 of class 3, so every red pixel becomes class 3; green and blue keep their class.
+     */
+    @Test
+    void logitOffsets_shiftEachClassBeforeTheArgmax_inTheLetterboxAndSlidingWindowPaths() {
+        int[] expected = new int[32 * 32];
+        RgbImage image = cells(32, 32, 8, 8, expected);
+        int[] lowered = expected.clone();
+        for (int i = 0; i < lowered.length; i++) {
+            lowered[i] = lowered[i] == 0 ? 3 : lowered[i];
+        }
+        float[] offsets = {-5f, 0f, 0f, 0f};
+        try (Predictor boxed = Predictor.builder().setModel(new ColourLogits()).setInputSize(32)
+                        .optLogitOffsets(offsets).build();
+                Predictor tiled = Predictor.builder().setModel(new ColourLogits())
+                        .optSlidingWindow(new SlidingWindow(16, 0.25, 2, 1.0)).optLogitOffsets(offsets).build();
+                Predictor plain = Predictor.builder().setModel(new ColourLogits())
+                        .optSlidingWindow(new SlidingWindow(16, 0.25, 2, 1.0)).build()) {
+            assertArrayEquals(lowered, boxed.predict(image).mask());
+            assertArrayEquals(lowered, tiled.predict(image).mask());
+            assertArrayEquals(expected, plain.predict(image).mask());
+            assertEquals(0, boxed.liveArrays());
+        }
+        // The prior of cross-entropy weights [1, 10]: 0 and -ln 10.
+        assertArrayEquals(new float[] {0f, (float) -Math.log(10)},
+                Predictor.Builder.priorOffsets(List.of(1.0, 10.0)), 0f);
+        try (Predictor wrong = Predictor.builder().setModel(new ColourLogits()).setInputSize(32)
+                .optLogitOffsets(new float[] {0f, 1f}).build()) {
+            IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                    () -> wrong.predict(image));
+            assertEquals("logit offsets for 2 classes, but the model gave logits of shape (1, 4, 32, 32)",
+                    e.getMessage());
+        }
+    }
+
     @Test
     void predict_leavesGradientModeAsItWas() {
         int[] expected = new int[16 * 16];

@@ -4,8 +4,11 @@ import ai.peft4j.app.config.ConfigOverride;
 import java.util.List;
 import picocli.CommandLine.Option;
 
-/** How eval and predict slide tiles over an image for a model trained on crops; the run file gives the rest. */
-final class TileOptions {
+/**
+ * How eval and predict turn a model's logits into class maps: the tiles slid over an image for a model trained on
+ * crops, and whether the prior of the run's class weights is taken out; the run file gives the rest.
+ */
+final class PredictionOptions {
     @Option(names = "--tile-overlap", paramLabel = "SHARE", description = "For a model trained on crops: the share "
             + "of a tile that neighbouring tiles share (--set data.tile_overlap=SHARE; default: the run file's).")
     Double overlap;
@@ -13,6 +16,12 @@ final class TileOptions {
     @Option(names = "--tile-batch", defaultValue = "4", paramLabel = "N", description = "For a model trained on "
             + "crops: tiles per forward pass (default: ${DEFAULT-VALUE}).")
     int batch;
+
+    @Option(names = "--logit-adjust", description = "For a run trained with training.class_weights w: lower each "
+            + "class's logits by ln w before the argmax (logit adjustment), so that the weighting's prior, which "
+            + "makes the network over-call the weighted classes, is taken out again: fewer false alarms, fewer "
+            + "hits.")
+    boolean logitAdjust;
 
     /** {@code --tile-overlap} as the run-file key it stands for, or nothing when it is not given. */
     List<ConfigOverride> overrides() {

@@ -222,6 +222,12 @@ class ClassificationCliTest {
         Path data = squares(6, 3);
         Path config = runFile(data, tmp.resolve("runs/bad"), "");
 
+        CliRun weighted = CliRun.of("train", "--config", config.toString(), "--set",
+                "training.class_weights=[1, 2, 3]");
+        assertEquals(2, weighted.code());
+        assertEquals("error: training.class_weights applies to segmentation; classification does not use it: remove it "
+                + "from the run file\n", weighted.err());
+
         CliRun r = CliRun.of("train", "--config", config.toString(), "--set", "data.classes=[red, purple]");
         assertEquals(2, r.code());
         assertEquals("error: " + data.resolve("train") + ": data.classes names 'purple', which is not a class of this "

@@ -175,7 +175,7 @@ public final class TransferStudy {
         public Settings withSeed(long otherSeed) {
             return new Settings(unet, imageSize, pretrainEpochs, adaptEpochs, batchSize, pretrainLr, adaptLr, loss,
                     methods, otherSeed, defectWeight, methodLr, adaptLoss, bnStats, headFromSource, crops, keptImages,
-                    methodSettings, evalEvery);
+                    methodSettings, evalEvery, bnRecalibrate);
         }
 
         /** The adaptation learning rate of {@code method}. */

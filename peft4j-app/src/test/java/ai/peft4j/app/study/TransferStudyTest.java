@@ -16,6 +16,7 @@ import ai.peft4j.data.synthetic.CitrusDomain;
 import ai.peft4j.data.synthetic.SyntheticCitrus;
 import ai.peft4j.models.unet.SwinAttUNet;
 import ai.peft4j.models.unet.SwinAttUNetConfig;
+import ai.peft4j.peft.BnStats;
 import ai.peft4j.peft.full.HeadOnly;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -138,6 +139,20 @@ class TransferStudyTest {
         ByteArrayOutputStream third = new ByteArrayOutputStream();
         new TransferStudy(other, new PrintStream(third, true)).run(orange, List.of(lemon), out);
         assertFalse(third.toString().contains("finished earlier"), third.toString());
+    }
+
+    /** Another seed changes the seed alone: every other setting, BatchNorm recalibration included, travels. */
+    @Test
+    void withSeed_keepsEverySettingButTheSeed() {
+        TransferStudy.Crops crops = new TransferStudy.Crops(new CropConfig(32, 1.0, 0.5, true, true),
+                new CropConfig(64, 0.5, 0.25, true, false), 0.25, 16);
+        TransferStudy.Settings s = new TransferStudy.Settings(SwinAttUNetConfig.fixture(4), 32, 2, 3, 4, 1e-3, 2e-3,
+                "ce+dice", List.of("lora", "full"), 7, 10, Map.of("lora", 1.5e-2), "ce+dice-present", BnStats.UPDATE,
+                true, crops, 5, Map.of("adapter", Map.of("init", "identity")), 2, 16);
+        TransferStudy.Settings other = s.withSeed(8);
+        assertEquals(8, other.seed());
+        assertEquals(16, other.bnRecalibrate());
+        assertEquals(s, other.withSeed(7));
     }
 
     /** Short epochs take the images in turn: ten images, four crops an epoch. */

@@ -125,6 +125,7 @@ final class EvalCommand implements Callable<Integer> {
         List<ConfigOverride> named = tiles.overrides();
         RunConfig c = config.require("eval", named).config();
         int tileBatch = tiles.batch();
+        tiles.checkLogitAdjust(c, false);
         PrintStream console = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         if (c.promptableTask() && c.promptable().allClasses() && prompts != null
                 && !prompts.equalsIgnoreCase("none")) {

@@ -121,6 +121,7 @@ final class PredictCommand implements Callable<Integer> {
         if (streams > 1) {
             throw new IllegalArgumentException("give one of --video, --mjpeg and --camera");
         }
+        tiles.checkLogitAdjust(c, streams == 1);
         if (streams == 1 && (c.classifies() || (c.promptableTask() && !c.promptable().allClasses())
                 || c.detects())) {
             throw new IllegalArgumentException("a " + c.task() + " run predicts images, not --video, --mjpeg or "

@@ -29,6 +29,24 @@ final class PredictionOptions {
                 : List.of(ConfigOverride.ofOption("data.tile_overlap", "--tile-overlap", overlap));
     }
 
+    /**
+     * Refuses {@code --logit-adjust} where it would be ignored: a run other than class-map segmentation, or a video,
+     * MJPEG or camera stream ({@code stream} true), whose frames take another path.
+     */
+    void checkLogitAdjust(ai.peft4j.app.config.RunConfig c, boolean stream) {
+        if (!logitAdjust) {
+            return;
+        }
+        if (c.classifies() || c.detects() || c.promptableTask()) {
+            throw new IllegalArgumentException("--logit-adjust applies to segmentation runs; this is a " + c.task()
+                    + " run");
+        }
+        if (stream) {
+            throw new IllegalArgumentException("--logit-adjust applies to images, not to --video, --mjpeg or "
+                    + "--camera streams");
+        }
+    }
+
     /** Tiles per forward pass, refused below one. */
     int batch() {
         if (batch < 1) {

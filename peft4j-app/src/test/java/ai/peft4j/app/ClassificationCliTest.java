@@ -227,6 +227,11 @@ class ClassificationCliTest {
         assertEquals(2, weighted.code());
         assertEquals("error: training.class_weights applies to segmentation; classification does not use it: remove it "
                 + "from the run file\n", weighted.err());
+        CliRun adjusted = CliRun.of("eval", "--config", config.toString(), "--checkpoint",
+                tmp.resolve("none.safetensors").toString(), "--logit-adjust");
+        assertEquals(2, adjusted.code());
+        assertEquals("error: --logit-adjust applies to segmentation runs; this is a classification run\n",
+                adjusted.err());
 
         CliRun r = CliRun.of("train", "--config", config.toString(), "--set", "data.classes=[red, purple]");
         assertEquals(2, r.code());

@@ -246,6 +246,12 @@ class CropTrainingCliTest {
                 "--logit-adjust");
         assertEquals(0, pr.code(), pr.err() + pr.out());
         assertTrue(pr.out().contains("Inference " + shifted + "\n"), pr.out());
+        CliRun video = CliRun.of("predict", "--video", tmp.resolve("line.mp4").toString(), "--checkpoint",
+                run.resolve("last.safetensors").toString(), "--out", tmp.resolve("video-adjusted").toString(),
+                "--logit-adjust");
+        assertEquals(2, video.code(), video.out());
+        assertEquals("error: --logit-adjust applies to images, not to --video, --mjpeg or --camera streams\n",
+                video.err());
         // A run file without weights has no prior to take out.
         CliRun unweighted = CliRun.of("eval", "--config", config.toString(), "--checkpoint",
                 run.resolve("last.safetensors").toString(), "--out", tmp.resolve("eval-none").toString(),

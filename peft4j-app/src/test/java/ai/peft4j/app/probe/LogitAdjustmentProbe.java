@@ -1,13 +1,9 @@
 package ai.peft4j.app.probe;
 
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import ai.peft4j.core.engine.EngineSetup;
 import ai.peft4j.core.metrics.ConfusionMatrix;
 import ai.peft4j.core.metrics.SegmentationScores;
-import ai.peft4j.core.nn.Layer;
-import ai.peft4j.core.nn.Module;
 import ai.peft4j.data.LabelledImage;
 import ai.peft4j.data.folder.ClassFolderConfig;
 import ai.peft4j.data.folder.ClassFolderDataset;
@@ -35,27 +31,6 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  */
 @EnabledIfSystemProperty(named = "probe.adapter", matches = ".+")
 class LogitAdjustmentProbe {
-    /** The network with a fixed per-class offset added to its logits. */
-    private static final class Offset extends Module implements Layer {
-        private final float[] bias;
-
-        Offset(SwinAttUNet net, float[] bias) {
-            registerModule("net", net);
-            this.bias = bias;
-        }
-
-        @Override
-        public NDArray forward(NDArray x) {
-            NDArray logits = ((SwinAttUNet) child("net")).forward(x);
-            try (NDManager m = logits.getManager().newSubManager()) {
-                NDArray b = m.create(bias, new Shape(1, bias.length, 1, 1));
-                NDArray out = logits.add(b);
-                out.attach(logits.getManager());
-                return out;
-            }
-        }
-    }
-
     @Test
     void defectLogitsLowered() throws Exception {
         Path root = Path.of(System.getenv().getOrDefault("PEFT4J_SHARED", "/work/shared"), "data/magnetic-tile");
@@ -76,12 +51,10 @@ class LogitAdjustmentProbe {
                 for (int c = 1; c < classes; c++) {
                     bias[c] = -b;
                 }
-                Offset net = new Offset(model, bias);
-                net.eval();
                 ConfusionMatrix matrix = new ConfusionMatrix(classes);
                 ImageVerdicts verdicts = new ImageVerdicts(classes, VerdictThreshold.ANY_PIXEL);
-                try (Predictor p = Predictor.builder().setModel(net).setInputSize(224)
-                        .optSlidingWindow(new SlidingWindow(224, 0.25, 8, 1.0)).build()) {
+                try (Predictor p = Predictor.builder().setModel(model).setInputSize(224)
+                        .optSlidingWindow(new SlidingWindow(224, 0.25, 8, 1.0)).optLogitOffsets(bias).build()) {
                     for (int i = 0; i < n; i++) {
                         int k = (int) ((long) i * test.size() / n);
                         LabelledImage pair = test.read(k);

@@ -22,6 +22,7 @@ import ai.peft4j.peft.PeftMethod;
 import ai.peft4j.peft.segmenter.SegmenterMethod;
 import ai.peft4j.train.loop.Checkpoint;
 import ai.peft4j.train.loop.Trainer;
+import ai.peft4j.train.loop.TrainerConfig;
 import ai.peft4j.train.loop.TrainingResult;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -115,10 +116,7 @@ final class FinetuneCommand implements Callable<Integer> {
             throw new IllegalArgumentException("no base model: give --base CKPT or model.init in the run file");
         }
         PrintStream console = new PrintStream(System.out, true, StandardCharsets.UTF_8);
-        if (c.classifies() || c.promptableTask() || c.detects()) {
-            RunTraining.requireNoClassWeights(c.training(), c.classifies() ? "classification"
-                    : c.detects() ? "detection as text" : "promptable segmentation");
-        }
+        RunTraining.requireNoClassWeights(c);
         if (c.detects()) {
             return DetectionRuns.finetune(rc, console, this::checkBase);
         }
@@ -132,7 +130,8 @@ final class FinetuneCommand implements Callable<Integer> {
         ImageDataset val = c.data().valSplit().isEmpty() ? null : RunData.open(c.data(), c.data().valSplit());
         RunData.requireReadable(train, val);
         int classes = TrainCommand.classes(c, train);
-        RunTraining.segmentationConfig(c.training(), classes, train.classNames());
+        // The weights are checked against the classes before anything is written.
+        TrainerConfig trainerConfig = RunTraining.segmentationConfig(c.training(), classes, train.classNames());
         Path out = Path.of(c.output());
         try (NDManager m = EngineSetup.newManager()) {
             Weights w = Weights.read(Path.of(c.model().init()), m);
@@ -155,9 +154,7 @@ final class FinetuneCommand implements Callable<Integer> {
             // The lock before the check: the settings compared must be those of the run that continues.
             try (RunFolderLock lock = RunFolderLock.take(out, console)) {
                 // The base is compared by its content (base.json) rather than by the path of model.init.
-                RunTraining.checkResumable(out, c, RunTraining.segmentationConfig(c.training(), classes,
-                        train.classNames()),
-                        Set.of("model.init"));
+                RunTraining.checkResumable(out, c, trainerConfig, Set.of("model.init"));
                 checkBase(out, w.file(), a.baseFingerprint());
                 prompts.store();
                 rc.writeResolved(out, "finetune");

@@ -12,6 +12,7 @@ import ai.peft4j.core.engine.EngineSetup;
 import ai.peft4j.core.nn.Module;
 import ai.peft4j.core.state.LoadReport;
 import ai.peft4j.data.ImageDataset;
+import ai.peft4j.train.loop.TrainerConfig;
 import ai.peft4j.train.loop.TrainingResult;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -46,10 +47,7 @@ final class TrainCommand implements Callable<Integer> {
                     + "checkpoint folder (--base DIR; --method hf-lora, or full for every weight); 'peft4j boxes "
                     + "--starter DIR' writes one with fresh weights");
         }
-        if (c.classifies() || c.promptableTask()) {
-            RunTraining.requireNoClassWeights(c.training(), c.classifies() ? "classification"
-                    : "promptable segmentation");
-        }
+        RunTraining.requireNoClassWeights(c);
         if (c.classifies()) {
             return ClassificationRuns.train(rc, console);
         }
@@ -60,7 +58,8 @@ final class TrainCommand implements Callable<Integer> {
         ImageDataset val = c.data().valSplit().isEmpty() ? null : RunData.open(c.data(), c.data().valSplit());
         RunData.requireReadable(train, val);
         int classes = classes(c, train);
-        RunTraining.segmentationConfig(c.training(), classes, train.classNames());
+        // The weights are checked against the classes before anything is written.
+        TrainerConfig trainerConfig = RunTraining.segmentationConfig(c.training(), classes, train.classNames());
         Path out = Path.of(c.output());
         try (NDManager m = EngineSetup.newManager()) {
             EngineSetup.seed(c.training().seed());
@@ -73,8 +72,7 @@ final class TrainCommand implements Callable<Integer> {
             RunData.createRunDirectory(out);
             // The lock before the check: the settings compared must be those of the run that continues.
             try (RunFolderLock lock = RunFolderLock.take(out, console)) {
-                RunTraining.checkResumable(out, c, RunTraining.segmentationConfig(c.training(), classes,
-                        train.classNames()));
+                RunTraining.checkResumable(out, c, trainerConfig);
                 rc.writeResolved(out, "train");
                 RunSummary.model(console, described, model);
                 if (init != null) {

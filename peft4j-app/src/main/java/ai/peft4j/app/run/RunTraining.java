@@ -76,10 +76,16 @@ public final class RunTraining {
     }
 
     /**
-     * Refuses per-class loss weights where a task's own objective would not use them, rather than ignore them.
+     * Refuses per-class loss weights in a classification, promptable or detection run, whose objective would not use
+     * them, rather than ignore them; a segmentation run passes.
      */
-    public static void requireNoClassWeights(TrainingSection t, String task) {
-        if (!t.classWeights().isEmpty()) {
+    public static void requireNoClassWeights(RunConfig c) {
+        if (c.training().classWeights().isEmpty()) {
+            return;
+        }
+        String task = c.classifies() ? "classification" : c.detects() ? "detection as text"
+                : c.promptableTask() ? "promptable segmentation" : null;
+        if (task != null) {
             throw new SettingException("training.class_weights", "training.class_weights applies to segmentation; "
                     + task + " does not use it: remove it from the run file");
         }

@@ -98,6 +98,11 @@ final class DistillCommand implements Callable<Integer> {
                     + "their count is the student's classes (default: the navel-orange classes, ${DEFAULT-VALUE}).")
     List<String> classes;
 
+    @Option(names = "--binary-masks", paramLabel = "T", description = "Read the masks as binary, as many defect "
+            + "data sets ship them (0 and 255; grey, colour, 1-bit or JPEG): class 1 where a pixel's brightest "
+            + "channel is at least T (e.g. 128), else background; needs two --class-names.")
+    Integer binaryMasks;
+
     @Option(names = "--epochs", defaultValue = "1000", description = "(default: ${DEFAULT-VALUE}, as published)")
     int epochs;
 
@@ -205,7 +210,12 @@ final class DistillCommand implements Callable<Integer> {
         }
         List<FeaturePair> pairs = FeaturePair.parse(features != null ? features : publishedTeacher ? "6" : "0:6");
         int numClasses = classes.size();
-        VocConfig voc = VocConfig.of(classes.toArray(String[]::new));
+        if (binaryMasks != null && (binaryMasks < 1 || binaryMasks > 255 || numClasses != 2)) {
+            throw new IllegalArgumentException("--binary-masks takes a grey level in 1-255 and two --class-names "
+                    + "(background first), got " + binaryMasks + " and " + classes);
+        }
+        VocConfig voc = VocConfig.of(classes.toArray(String[]::new))
+                .withBinaryThreshold(binaryMasks == null ? 0 : binaryMasks);
         ImageDataset train = VocDataset.open(data, "train", voc);
         if (trainLimit > 0) {
             train = ImageSubset.spread(train, trainLimit);
@@ -296,6 +306,9 @@ final class DistillCommand implements Callable<Integer> {
         o.put("--student", "fastsegformer-" + backbone.letter().toLowerCase(Locale.ROOT));
         o.put("--data", data.toString());
         o.put("--class-names", classes);
+        if (binaryMasks != null) {
+            o.put("--binary-masks", binaryMasks);
+        }
         o.put("--epochs", epochs);
         o.put("--batch", batch);
         o.put("--lr", lr);

@@ -33,7 +33,12 @@ class CropTrainingCliTest {
      * crack): defects that a 32x32 letterbox would shrink below a pixel. Images are PNG, so the lines stay crisp.
      */
     private Path cracks(int train, int val, int test) throws Exception {
-        Path root = tmp.resolve("cracks");
+        return cracks(train, val, test, false);
+    }
+
+    /** As above; with {@code binary}, the masks are grey PNGs of 0 and 255, as many crack data sets ship them. */
+    private Path cracks(int train, int val, int test, boolean binary) throws Exception {
+        Path root = tmp.resolve(binary ? "binary-cracks" : "cracks");
         Files.createDirectories(root.resolve("JPEGImages"));
         Files.createDirectories(root.resolve("SegmentationClass"));
         Files.createDirectories(root.resolve("ImageSets/Segmentation"));
@@ -68,8 +73,17 @@ class CropTrainingCliTest {
                     p[3 * i] = p[3 * i + 1] = p[3 * i + 2] = 40;
                 }
                 ImageEncoder.writePng(new RgbImage(WIDTH, HEIGHT, p), root.resolve("JPEGImages/" + id + ".png"));
-                ImageEncoder.writeIndexPng(mask, WIDTH, HEIGHT, Palette.voc(), root.resolve("SegmentationClass/"
-                        + id + ".png"));
+                Path maskFile = root.resolve("SegmentationClass/" + id + ".png");
+                if (binary) {
+                    java.awt.image.BufferedImage grey = new java.awt.image.BufferedImage(WIDTH, HEIGHT,
+                            java.awt.image.BufferedImage.TYPE_BYTE_GRAY);
+                    for (int i = 0; i < mask.length; i++) {
+                        grey.getRaster().setSample(i % WIDTH, i / WIDTH, 0, 255 * mask[i]);
+                    }
+                    javax.imageio.ImageIO.write(grey, "png", maskFile.toFile());
+                } else {
+                    ImageEncoder.writeIndexPng(mask, WIDTH, HEIGHT, Palette.voc(), maskFile);
+                }
                 ids.add(id);
             }
             Files.write(root.resolve("ImageSets/Segmentation/" + splits[s] + ".txt"), ids);
@@ -179,6 +193,31 @@ class CropTrainingCliTest {
         assertEquals(0, fine.code(), fine.err() + fine.out());
         JsonNode adapter = new ObjectMapper().readTree(updated.resolve("adapter/adapter_config.json").toFile());
         assertEquals("update", adapter.path("bn_stats").asText(), adapter.toString());
+    }
+
+    @Test
+    void binaryMasks_areReadWhenAsked_andTheErrorWithoutThemSaysHow() throws Exception {
+        Path data = cracks(2, 0, 0, true);
+        Path run = tmp.resolve("runs/binary");
+        Path config = runFile(cracksRun(data).data("val_split", "\"\""), run);
+        CliRun ids = CliRun.of("train", "--config", config.toString(), "--crops", "64", "--epochs", "1");
+        assertEquals(2, ids.code(), ids.err() + ids.out());
+        assertTrue(ids.err().startsWith("error: " + data.resolve("SegmentationClass/img0.png") + ": mask value 255 "),
+                ids.err());
+        assertTrue(ids.err().endsWith("This looks like a binary mask (defect bright, background dark): read the "
+                + "masks as binary (binary_masks: true in the run file's data section)\n"), ids.err());
+        CliRun three = CliRun.of("train", "--config", config.toString(), "--set", "data.binary_masks=true", "--set",
+                "data.class_names=[background,crack,hole]", "--crops", "64", "--epochs", "1");
+        assertEquals(2, three.code(), three.err() + three.out());
+        assertTrue(three.err().contains("data.binary_masks reads masks with one defect class, but "
+                + "data.class_names names 3: [background, crack, hole]"), three.err());
+        CliRun binary = CliRun.of("train", "--config", config.toString(), "--set", "data.binary_masks=true",
+                "--crops", "64", "--epochs", "1");
+        assertEquals(0, binary.code(), binary.err() + binary.out());
+        // Every crack pixel (two rows and a column an image) is indexed as class 1.
+        assertTrue(binary.out().contains("50% centred on a defect of crack (each class equally often); defect "
+                + "pixels of 2 images indexed"), binary.out());
+        assertTrue(Files.readString(run.resolve("config.yaml")).contains("binary_masks: true"));
     }
 
     @Test

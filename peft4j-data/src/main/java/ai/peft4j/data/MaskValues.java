@@ -62,10 +62,13 @@ public record MaskValues(int numClasses, OutOfRangeLabels outOfRange, Palette co
             return ids;
         }
         if (outOfRange == OutOfRangeLabels.ERROR) {
+            boolean binaryLooking = numClasses == 2 && !raw.colour() && ids[first] >= 128;
             throw new DataException(file, "mask value " + ids[first] + " at x=" + first % raw.width() + ", y="
                     + first / raw.width() + " is not a class id (" + count + " such pixels); the "
-                    + numClasses + " classes are 0-" + (numClasses - 1)
-                    + ". Fix the class list, or map such values to the ignore label " + numClasses);
+                    + numClasses + " classes are 0-" + (numClasses - 1) + (binaryLooking
+                            ? ". This looks like a binary mask (defect bright, background dark): read the masks as "
+                            + "binary (binary_masks: true in the run file's data section)"
+                            : ". Fix the class list, or map such values to the ignore label " + numClasses));
         }
         for (int i = 0; i < ids.length; i++) {
             if (ids[i] >= numClasses) {

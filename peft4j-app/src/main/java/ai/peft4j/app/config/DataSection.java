@@ -24,10 +24,14 @@ import java.util.Locale;
  * @param outOfRange mask values at or above the class count: {@code error} (refuse the mask) or {@code ignore} (map
  *     them to the ignore label, which is the class count, as the published loader does)
  * @param colourMasks whether RGB masks are read through the palette ({@code voc} only)
+ * @param binaryMasks whether masks mark the one defect class by brightness ({@code voc} only, two classes): class 1
+ *     where a pixel's brightest channel is at least {@code maskThreshold}, as binary masks of 0 and 255 (grey,
+ *     colour, 1-bit, 16-bit or JPEG) come in many defect data sets; otherwise mask values are class ids
  * @param folderPrefix prefix of the class folders ({@code folder} only)
  * @param imagesFolder sub-folder of a class folder holding the pairs, empty for the class folder itself
  * @param defectFree folder classes whose images hold no defect
- * @param maskThreshold grey mask values at or above this are defect ({@code folder} only)
+ * @param maskThreshold grey mask values at or above this are defect ({@code folder}, and {@code voc} with
+ *     {@code binaryMasks})
  * @param sampling {@code letterbox} (each image letterboxed whole into {@code model.image_size}, the published way)
  *     or {@code crops} (square crops at native resolution for training; validation, {@code eval}, {@code predict}
  *     score whole images by sliding windows of the crop size)
@@ -45,7 +49,7 @@ import java.util.Locale;
  */
 public record DataSection(String layout, String root, String trainSplit, String valSplit, String testSplit, String lists,
         List<String> classNames, List<List<Integer>> palette, String outOfRange, boolean colourMasks,
-        String folderPrefix, String imagesFolder, List<String> defectFree, int maskThreshold, String sampling,
+        boolean binaryMasks, String folderPrefix, String imagesFolder, List<String> defectFree, int maskThreshold, String sampling,
         int cropSize, double scale, double defectShare, double tileOverlap, boolean rotate90,
         List<String> classes) {
     public static final List<String> LAYOUTS = List.of("voc", "folder", "image-folder", "name-class", "jsonl");
@@ -70,6 +74,18 @@ public record DataSection(String layout, String root, String trainSplit, String 
         outOfRange = outOfRange == null ? "error" : outOfRange.toLowerCase(Locale.ROOT);
         if (!List.of("error", "ignore").contains(outOfRange)) {
             throw new IllegalArgumentException("data.out_of_range must be error or ignore, got '" + outOfRange + "'");
+        }
+        if (binaryMasks && !layout.equals("voc")) {
+            throw new IllegalArgumentException("data.binary_masks reads voc masks by brightness; a " + layout
+                    + " data set has its own mask format");
+        }
+        if (binaryMasks && colourMasks) {
+            throw new IllegalArgumentException("data.binary_masks reads masks by brightness, data.colour_masks "
+                    + "through the palette: set one of them");
+        }
+        if (maskThreshold < 1 || maskThreshold > 255) {
+            throw new IllegalArgumentException("data.mask_threshold is a grey level in 1-255 (defect at or above "
+                    + "it), got " + maskThreshold);
         }
         defectFree = defectFree == null ? List.of() : List.copyOf(defectFree);
         classes = classes == null ? List.of() : List.copyOf(classes);

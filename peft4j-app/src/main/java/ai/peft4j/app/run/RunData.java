@@ -33,8 +33,14 @@ public final class RunData {
                 throw new IllegalArgumentException("data.class_names is required for a voc data set (background "
                         + "first), e.g. [background, inclusion, patches, scratches]");
             }
+            if (d.binaryMasks() && d.classNames().size() != 2) {
+                throw new IllegalArgumentException("data.binary_masks reads masks with one defect class, but "
+                        + "data.class_names names " + d.classNames().size() + ": " + d.classNames()
+                        + " (give two, background first, e.g. [background, crack])");
+            }
             VocConfig config = new VocConfig(d.classNames(), palette(d), d.outOfRange().equals("ignore")
-                    ? OutOfRangeLabels.IGNORE : OutOfRangeLabels.ERROR, d.colourMasks());
+                    ? OutOfRangeLabels.IGNORE : OutOfRangeLabels.ERROR, d.colourMasks(),
+                    d.binaryMasks() ? d.maskThreshold() : 0);
             return VocDataset.open(root, list(d, root, split, VocDataset.listFile(root, split)), split, config);
         }
         ClassFolderConfig config = new ClassFolderConfig(d.classNames(), palette(d), d.folderPrefix(),

@@ -1,6 +1,7 @@
 package ai.peft4j.app.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -131,6 +132,30 @@ class RunConfigFileTest {
         IllegalArgumentException yaml = assertThrows(IllegalArgumentException.class,
                 () -> RunConfigFile.read(write("bad.yaml", "model: [\n"), List.of()));
         assertTrue(yaml.getMessage().startsWith(tmp.resolve("bad.yaml") + ": not valid YAML"), yaml.getMessage());
+    }
+
+    @Test
+    void binaryMasks_readAsSet_andRefusedWhereTheyCannotApply() throws Exception {
+        Path f = write("neu.yaml", NEU);
+        assertFalse(RunConfigFile.read(f, List.of()).config().data().binaryMasks());
+        RunConfig on = RunConfigFile.read(f, List.of(ConfigOverride.parse("data.binary_masks=true"),
+                ConfigOverride.parse("data.mask_threshold=100"))).config();
+        assertTrue(on.data().binaryMasks());
+        assertEquals(100, on.data().maskThreshold());
+        IllegalArgumentException folder = assertThrows(IllegalArgumentException.class,
+                () -> RunConfigFile.read(f, List.of(ConfigOverride.parse("data.binary_masks=true"),
+                        ConfigOverride.parse("data.layout=folder"))));
+        assertTrue(folder.getMessage().contains("data.binary_masks reads voc masks by brightness; a folder data set "
+                + "has its own mask format"), folder.getMessage());
+        IllegalArgumentException both = assertThrows(IllegalArgumentException.class,
+                () -> RunConfigFile.read(f, List.of(ConfigOverride.parse("data.binary_masks=true"),
+                        ConfigOverride.parse("data.colour_masks=true"))));
+        assertTrue(both.getMessage().contains("data.binary_masks reads masks by brightness, data.colour_masks "
+                + "through the palette: set one of them"), both.getMessage());
+        IllegalArgumentException level = assertThrows(IllegalArgumentException.class,
+                () -> RunConfigFile.read(f, List.of(ConfigOverride.parse("data.mask_threshold=256"))));
+        assertTrue(level.getMessage().contains("data.mask_threshold is a grey level in 1-255 (defect at or above "
+                + "it), got 256"), level.getMessage());
     }
 
     @Test

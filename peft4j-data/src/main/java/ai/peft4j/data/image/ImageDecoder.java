@@ -213,6 +213,51 @@ public final class ImageDecoder {
                 + " colour space; expected one channel of class ids (an 8-bit index or grey PNG)");
     }
 
+    /**
+     * The brightness of each pixel of a mask file on 0-255, whatever its format, for masks that mark defects by
+     * brightness rather than by class id (binary masks of 0 and 255, anti-aliased or JPEG-compressed ones): the
+     * brightest of a pixel's red, green and blue, through the palette for an indexed file (a 1-bit PNG's two
+     * entries are black and white), the grey sample scaled to 8 bits for 1- to 16-bit grey; alpha is ignored.
+     */
+    public static MaskRaster readMaskLevels(Path file) {
+        BufferedImage img = decode(file);
+        int w = img.getWidth();
+        int h = img.getHeight();
+        Raster raster = img.getRaster();
+        ColorModel cm = img.getColorModel();
+        int bands = raster.getNumBands();
+        int[] levels = new int[w * h];
+        if (cm instanceof IndexColorModel icm) {
+            int[] index = raster.getSamples(0, 0, w, h, 0, (int[]) null);
+            int[] byIndex = new int[icm.getMapSize()];
+            for (int i = 0; i < byIndex.length; i++) {
+                byIndex[i] = Math.max(icm.getRed(i), Math.max(icm.getGreen(i), icm.getBlue(i)));
+            }
+            for (int i = 0; i < levels.length; i++) {
+                levels[i] = index[i] < byIndex.length ? byIndex[index[i]] : 0;
+            }
+        } else if (bands <= 2) {
+            int bits = raster.getSampleModel().getSampleSize(0);
+            int max = (1 << bits) - 1;
+            int[] grey = raster.getSamples(0, 0, w, h, 0, (int[]) null);
+            for (int i = 0; i < levels.length; i++) {
+                levels[i] = bits == 8 ? grey[i] : (int) Math.round(grey[i] * 255.0 / max);
+            }
+        } else if (cm.getColorSpace().getType() == ColorSpace.TYPE_RGB) {
+            int bits = raster.getSampleModel().getSampleSize(0);
+            int max = (1 << bits) - 1;
+            int[] px = raster.getPixels(0, 0, w, h, (int[]) null);
+            for (int i = 0, j = 0; i < levels.length; i++, j += bands) {
+                int m = Math.max(px[j], Math.max(px[j + 1], px[j + 2]));
+                levels[i] = bits == 8 ? m : (int) Math.round(m * 255.0 / max);
+            }
+        } else {
+            throw new DataException(file, "mask has " + bands + " channels in a " + colourSpaceName(cm)
+                    + " colour space; expected a grey, indexed or RGB image");
+        }
+        return new MaskRaster(w, h, levels, false, bands);
+    }
+
     /** The whole file; a missing, unreadable or empty file is a {@link DataException} naming it. */
     private static byte[] readBytes(Path file) {
         byte[] bytes;

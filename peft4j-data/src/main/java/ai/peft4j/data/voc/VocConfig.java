@@ -12,9 +12,12 @@ import java.util.List;
  * @param outOfRange mask values at or above the class count: refused (default) or mapped to the ignore label
  * @param colourMasks whether RGB(A) masks are read through the palette (default: refused, as the published
  *     loader would misread them)
+ * @param binaryThreshold 0 (the default) when a mask's values are class ids; otherwise masks are binary, as many
+ *     defect data sets ship them (0 and 255, anti-aliased, JPEG, 1-bit or 16-bit, grey or colour): a pixel is
+ *     class 1 where its brightest channel is at least this (1-255), else background; needs exactly two classes
  */
 public record VocConfig(List<String> classNames, Palette palette, OutOfRangeLabels outOfRange,
-        boolean colourMasks) {
+        boolean colourMasks, int binaryThreshold) {
     public VocConfig {
         classNames = List.copyOf(classNames);
         if (classNames.isEmpty()) {
@@ -26,6 +29,28 @@ public record VocConfig(List<String> classNames, Palette palette, OutOfRangeLabe
         if (outOfRange == null) {
             outOfRange = OutOfRangeLabels.ERROR;
         }
+        if (binaryThreshold < 0 || binaryThreshold > 255) {
+            throw new IllegalArgumentException("the binary mask threshold must lie in 1-255 (0 for masks of class "
+                    + "ids), got " + binaryThreshold);
+        }
+        if (binaryThreshold > 0 && classNames.size() != 2) {
+            throw new IllegalArgumentException("binary masks hold two classes (background and one defect class), "
+                    + "but " + classNames.size() + " class names are given: " + classNames);
+        }
+        if (binaryThreshold > 0 && colourMasks) {
+            throw new IllegalArgumentException("binary masks are read by brightness, colour masks through the "
+                    + "palette: choose one");
+        }
+    }
+
+    /** Masks of class ids. */
+    public VocConfig(List<String> classNames, Palette palette, OutOfRangeLabels outOfRange, boolean colourMasks) {
+        this(classNames, palette, outOfRange, colourMasks, 0);
+    }
+
+    /** Whether masks are binary (read by brightness against {@link #binaryThreshold()}). */
+    public boolean binaryMasks() {
+        return binaryThreshold > 0;
     }
 
     /** The given classes with the defaults: VOC palette, out-of-range values refused, colour masks refused. */
@@ -34,10 +59,15 @@ public record VocConfig(List<String> classNames, Palette palette, OutOfRangeLabe
     }
 
     public VocConfig withOutOfRange(OutOfRangeLabels policy) {
-        return new VocConfig(classNames, palette, policy, colourMasks);
+        return new VocConfig(classNames, palette, policy, colourMasks, binaryThreshold);
     }
 
     public VocConfig withColourMasks(boolean enabled) {
-        return new VocConfig(classNames, palette, outOfRange, enabled);
+        return new VocConfig(classNames, palette, outOfRange, enabled, binaryThreshold);
+    }
+
+    /** Binary masks: class 1 where a pixel's brightest channel is at least {@code threshold}; 0 for class ids. */
+    public VocConfig withBinaryThreshold(int threshold) {
+        return new VocConfig(classNames, palette, outOfRange, colourMasks, threshold);
     }
 }

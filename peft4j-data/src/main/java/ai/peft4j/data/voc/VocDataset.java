@@ -41,6 +41,10 @@ public final class VocDataset implements ImageDataset {
     private static final List<String> IMAGE_EXTENSIONS = List.of(".jpg", ".jpeg", ".png", ".bmp", ".JPG", ".JPEG",
             ".PNG");
 
+    /** Mask files by preference; JPEG masks only for binary masks (compression changes class ids). */
+    private static final List<String> MASK_EXTENSIONS = List.of(".png", ".PNG", ".bmp", ".BMP", ".tif", ".tiff",
+            ".jpg", ".jpeg", ".JPG", ".JPEG");
+
     private final String name;
     private final VocConfig config;
     private final MaskValues maskValues;
@@ -117,7 +121,7 @@ public final class VocDataset implements ImageDataset {
             masks.add(maskFile(dir, id));
         }
         if (ids.isEmpty()) {
-            throw new DataException(dir.resolve("SegmentationClass"), "no masks (.png) found");
+            throw new DataException(dir.resolve("SegmentationClass"), "no masks (.png, .bmp, .tif or .jpg) found");
         }
         return new VocDataset(dir.getFileName() + "/all", config, ids, images, masks);
     }
@@ -136,7 +140,17 @@ public final class VocDataset implements ImageDataset {
                 "split name");
     }
 
-    /** Ids of the masks in {@code SegmentationClass}, sorted (the split's input). */
+    /** The id of a mask file name, or null when its extension is not a mask's. */
+    private static String maskStem(String name) {
+        for (String ext : MASK_EXTENSIONS) {
+            if (name.endsWith(ext) && name.length() > ext.length()) {
+                return name.substring(0, name.length() - ext.length());
+            }
+        }
+        return null;
+    }
+
+    /** Ids of the masks in {@code SegmentationClass} (PNG, BMP, TIFF or JPEG files), sorted (the split's input). */
     public static List<String> maskIds(Path root) {
         Path masks = layoutRoot(root).resolve("SegmentationClass");
         if (!Files.isDirectory(masks)) {
@@ -144,8 +158,8 @@ public final class VocDataset implements ImageDataset {
         }
         List<String> ids;
         try (Stream<Path> files = Files.list(masks)) {
-            ids = files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".png"))
-                    .map(n -> n.substring(0, n.length() - 4)).sorted().toList();
+            ids = files.map(p -> p.getFileName().toString()).map(VocDataset::maskStem)
+                    .filter(java.util.Objects::nonNull).distinct().sorted().toList();
         } catch (IOException e) {
             throw new DataException(masks, "cannot be listed: " + e.getMessage(), e);
         }
@@ -230,7 +244,7 @@ public final class VocDataset implements ImageDataset {
             for (String id : maskIds(dir)) {
                 if (imageFile(dir, id) == null) {
                     problems.add(new Problem(dir.resolve("JPEGImages").resolve(id + ".jpg"), "image not found for "
-                            + "mask " + id + ".png"));
+                            + "mask " + maskFile(dir, id).getFileName()));
                 } else {
                     toRead.add(id);
                 }
@@ -290,10 +304,23 @@ public final class VocDataset implements ImageDataset {
     public LabelledImage read(int index) {
         RgbImage image = ImageDecoder.readRgb(images.get(index));
         Path maskFile = masks.get(index);
-        MaskRaster raw = ImageDecoder.readMask(maskFile);
+        if (!config.binaryMasks() && lossy(maskFile)) {
+            throw new DataException(maskFile, "a JPEG mask cannot hold class ids (compression changes them near "
+                    + "every edge); save the masks as PNG, or read binary masks (defect where bright) as binary");
+        }
+        MaskRaster raw = config.binaryMasks() ? ImageDecoder.readMaskLevels(maskFile)
+                : ImageDecoder.readMask(maskFile);
         if (raw.width() != image.width() || raw.height() != image.height()) {
             throw new DataException(maskFile, "mask is " + raw.width() + "x" + raw.height() + " but its image "
                     + images.get(index).getFileName() + " is " + image.width() + "x" + image.height());
+        }
+        if (config.binaryMasks()) {
+            int[] v = raw.values();
+            int[] ids = new int[v.length];
+            for (int i = 0; i < v.length; i++) {
+                ids[i] = v[i] >= config.binaryThreshold() ? 1 : 0;
+            }
+            return new LabelledImage(this.ids.get(index), image, ids);
         }
         long[] count = new long[1];
         int[] ids = maskValues.classIds(raw, maskFile, count);
@@ -308,8 +335,21 @@ public final class VocDataset implements ImageDataset {
         return ignored.get();
     }
 
+    /** The mask of {@code id}, the first of {@link #MASK_EXTENSIONS} that exists; the {@code .png} when none. */
     private static Path maskFile(Path dir, String id) {
-        return ContainedPath.resolve(dir.resolve("SegmentationClass"), id, ".png", "sample id");
+        Path masks = dir.resolve("SegmentationClass");
+        for (String ext : MASK_EXTENSIONS) {
+            Path p = ContainedPath.resolve(masks, id, ext, "sample id");
+            if (Files.isRegularFile(p)) {
+                return p;
+            }
+        }
+        return ContainedPath.resolve(masks, id, ".png", "sample id");
+    }
+
+    private static boolean lossy(Path file) {
+        String n = file.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
+        return n.endsWith(".jpg") || n.endsWith(".jpeg");
     }
 
     private static Path imageFile(Path dir, String id) {

@@ -12,10 +12,12 @@ import ai.peft4j.data.OutOfRangeLabels;
 import ai.peft4j.data.Problem;
 import ai.peft4j.data.Sample;
 import ai.peft4j.data.TestImages;
+import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -253,6 +255,82 @@ class VocDatasetTest {
         IllegalArgumentException split = assertThrows(IllegalArgumentException.class,
                 () -> VocDataset.listFile(dir, "../../train"));
         assertEquals("split name '../../train' leaves the folder (a '..' segment)", split.getMessage());
+    }
+
+    @Test
+    void binaryMasks_inEveryCommonFormat_giveClassOneWhereBright() throws IOException {
+        int w = 16;
+        int h = 12;
+        // Defect on the left half (columns 0-7: one JPEG block wide, so compression keeps the edge), dark elsewhere.
+        writeBinaryMask(dir.resolve("SegmentationClass/grey.png"), w, h, BufferedImage.TYPE_BYTE_GRAY, 255, "png");
+        writeBinaryMask(dir.resolve("SegmentationClass/onebit.png"), w, h, BufferedImage.TYPE_BYTE_BINARY, 1, "png");
+        writeBinaryMask(dir.resolve("SegmentationClass/rgb.png"), w, h, BufferedImage.TYPE_INT_RGB, 0xFFFFFF, "png");
+        writeBinaryMask(dir.resolve("SegmentationClass/red.png"), w, h, BufferedImage.TYPE_INT_RGB, 0xC80000, "png");
+        writeBinaryMask(dir.resolve("SegmentationClass/wide.png"), w, h, BufferedImage.TYPE_USHORT_GRAY, 65535, "png");
+        writeBinaryMask(dir.resolve("SegmentationClass/lossy.jpg"), w, h, BufferedImage.TYPE_BYTE_GRAY, 255, "jpg");
+        writeBinaryMask(dir.resolve("SegmentationClass/plain.bmp"), w, h, BufferedImage.TYPE_BYTE_GRAY, 255, "bmp");
+        List<String> ids = List.of("grey", "lossy", "onebit", "plain", "red", "rgb", "wide");
+        for (String id : ids) {
+            TestImages.jpeg(dir.resolve("JPEGImages").resolve(id + ".jpg"), w, h);
+        }
+        assertEquals(ids, VocDataset.maskIds(dir));
+        VocDataset ds = VocDataset.all(dir, VocConfig.of("background", "crack").withBinaryThreshold(128));
+        for (int i = 0; i < ds.size(); i++) {
+            int[] mask = ds.read(i).mask();
+            int defect = 0;
+            for (int y = 0; y < h; y++) {
+                for (int x = 0; x < w; x++) {
+                    assertEquals(x < 8 ? 1 : 0, mask[y * w + x], ds.ids().get(i) + " at x=" + x + ", y=" + y);
+                    defect += mask[y * w + x];
+                }
+            }
+            assertEquals(8 * h, defect, ds.ids().get(i));
+        }
+        assertEquals(0, ds.ignoredPixels());
+        // The threshold is the grey level at which defect starts: a dim defect (200) is missed at 201.
+        VocDataset strict = VocDataset.all(dir, VocConfig.of("background", "crack").withBinaryThreshold(201));
+        assertEquals(0, java.util.Arrays.stream(strict.read(ids.indexOf("red")).mask()).sum());
+        assertEquals(8 * h, java.util.Arrays.stream(strict.read(ids.indexOf("grey")).mask()).sum());
+    }
+
+    @Test
+    void binaryLookingMasksReadAsClassIds_areRefusedWithTheWayToReadThem() throws IOException {
+        writeBinaryMask(dir.resolve("SegmentationClass/a.png"), 16, 12, BufferedImage.TYPE_BYTE_GRAY, 255, "png");
+        writeBinaryMask(dir.resolve("SegmentationClass/b.jpg"), 16, 12, BufferedImage.TYPE_BYTE_GRAY, 1, "jpg");
+        TestImages.jpeg(dir.resolve("JPEGImages/a.jpg"), 16, 12);
+        TestImages.jpeg(dir.resolve("JPEGImages/b.jpg"), 16, 12);
+        VocDataset ds = VocDataset.all(dir, VocConfig.of("background", "crack"));
+        DataException grey = assertThrows(DataException.class, () -> ds.read(0));
+        assertEquals(dir.resolve("SegmentationClass/a.png"), grey.file());
+        assertEquals("mask value 255 at x=0, y=0 is not a class id (96 such pixels); the 2 classes are 0-1. This "
+                + "looks like a binary mask (defect bright, background dark): read the masks as binary "
+                + "(binary_masks: true in the run file's data section)", grey.problem());
+        DataException jpeg = assertThrows(DataException.class, () -> ds.read(1));
+        assertEquals(dir.resolve("SegmentationClass/b.jpg"), jpeg.file());
+        assertTrue(jpeg.problem().startsWith("a JPEG mask cannot hold class ids"), jpeg.problem());
+        IllegalArgumentException three = assertThrows(IllegalArgumentException.class,
+                () -> VocConfig.of("background", "crack", "hole").withBinaryThreshold(128));
+        assertEquals("binary masks hold two classes (background and one defect class), but 3 class names are "
+                + "given: [background, crack, hole]", three.getMessage());
+    }
+
+    /** A {@code w x h} mask of {@code type} whose left 8 columns hold {@code value} (a sample or an RGB), 0 elsewhere. */
+    private static void writeBinaryMask(Path file, int w, int h, int type, int value, String format)
+            throws IOException {
+        BufferedImage img = new BufferedImage(w, h, type);
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < 8; x++) {
+                if (type == BufferedImage.TYPE_INT_RGB) {
+                    img.setRGB(x, y, value);
+                } else {
+                    img.getRaster().setSample(x, y, 0, value);
+                }
+            }
+        }
+        Files.createDirectories(file.getParent());
+        if (!ImageIO.write(img, format, file.toFile())) {
+            throw new IOException("no " + format + " writer for image type " + type);
+        }
     }
 
     private static boolean has(List<String> problems, String fragment) {

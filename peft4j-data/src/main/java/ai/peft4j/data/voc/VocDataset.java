@@ -28,8 +28,9 @@ import java.util.stream.Stream;
 /**
  * One split of a VOC-layout data set. The root is the folder holding {@code JPEGImages}, or one holding
  * {@code VOC2007/JPEGImages} as the published code expects. Images are found by content whatever their extension;
- * an id without a {@code .jpg} may also be a {@code .jpeg}, {@code .png} or {@code .bmp}. A split list names one id
- * per line, the whole line ({@link SampleIdList}): an id with spaces names the files with those spaces.
+ * an id without a {@code .jpg} may also be a {@code .jpeg}, {@code .png} or {@code .bmp}. Masks are PNG, BMP or
+ * TIFF, and JPEG too when they are binary ({@link VocConfig#binaryMasks()}). A split list names one id per line,
+ * the whole line ({@link SampleIdList}): an id with spaces names the files with those spaces.
  */
 public final class VocDataset implements ImageDataset {
     /** Split lists the published split script writes. */

@@ -38,7 +38,10 @@ public final class DefectIndex {
         }
     }
 
-    /** Reads every pair of {@code data} once (in parallel); the reservoirs draw from {@code seed}. */
+    /**
+     * Reads every pair of {@code data} once (in parallel); the reservoirs draw from {@code seed}. A pair that cannot
+     * be read fails the build with the error of the first such pair in data set order, the same on every run.
+     */
     public static DefectIndex build(ImageDataset data, long seed) {
         int n = data.size();
         int classes = data.numClasses();
@@ -46,13 +49,23 @@ public final class DefectIndex {
         int[] heights = new int[n];
         String[] ids = new String[n];
         int[][][] positions = new int[n][][];
+        RuntimeException[] failed = new RuntimeException[n];
         IntStream.range(0, n).parallel().forEach(i -> {
-            LabelledImage pair = data.read(i);
-            widths[i] = pair.width();
-            heights[i] = pair.height();
-            ids[i] = pair.id();
-            positions[i] = reservoirs(pair.mask(), classes, BatchLoader.sampleRandom(seed, -1, i));
+            try {
+                LabelledImage pair = data.read(i);
+                widths[i] = pair.width();
+                heights[i] = pair.height();
+                ids[i] = pair.id();
+                positions[i] = reservoirs(pair.mask(), classes, BatchLoader.sampleRandom(seed, -1, i));
+            } catch (RuntimeException e) {
+                failed[i] = e;
+            }
         });
+        for (RuntimeException e : failed) {
+            if (e != null) {
+                throw e;
+            }
+        }
         return new DefectIndex(widths, heights, ids, positions, classes);
     }
 

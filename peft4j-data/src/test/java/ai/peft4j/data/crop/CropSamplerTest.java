@@ -216,4 +216,38 @@ class CropSamplerTest {
         e = assertThrows(IllegalArgumentException.class, () -> new CropConfig(64, -1, 0.5, true, false));
         assertEquals("scale must be a positive number, got -1.0", e.getMessage());
     }
+
+    @Test
+    void defectIndex_aDataSetWithUnreadablePairs_failsOnTheFirstInDataSetOrderEveryTime() {
+        // 64 pairs read in parallel; pairs 5 and up fail, each with its own message.
+        ImageDataset broken = new ImageDataset() {
+            @Override
+            public String name() {
+                return "broken";
+            }
+
+            @Override
+            public List<String> classNames() {
+                return List.of("background", "defect");
+            }
+
+            @Override
+            public int size() {
+                return 64;
+            }
+
+            @Override
+            public LabelledImage read(int index) {
+                if (index >= 5) {
+                    throw new ai.peft4j.data.DataException(java.nio.file.Path.of("m" + index + ".png"), "bad mask");
+                }
+                return new LabelledImage("s" + index, new RgbImage(4, 4, new byte[48]), new int[16]);
+            }
+        };
+        for (int run = 0; run < 20; run++) {
+            ai.peft4j.data.DataException e = assertThrows(ai.peft4j.data.DataException.class,
+                    () -> DefectIndex.build(broken, 0));
+            assertEquals(java.nio.file.Path.of("m5.png"), e.file());
+        }
+    }
 }
